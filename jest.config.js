@@ -1,0 +1,19 @@
+/** Jest runs TypeScript through SWC so decorator metadata (class-validator, Nest DI) is honoured. */
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+};
+const moduleNameMapper = { '^@skiff/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$2' };
+const base = { transform: { '^.+\\.ts$': ['@swc/jest', swc] }, moduleNameMapper, testEnvironment: 'node' };
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/apps/**/*.int.ts', '<rootDir>/libs/**/*.int.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
+  ],
+};

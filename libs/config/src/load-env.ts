@@ -1,0 +1,28 @@
+import { plainToInstance, ClassConstructor } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { describeValidationErrors } from '@skiff/contracts/validation';
+
+/** Thrown at start-up when environment variables are invalid; names every bad one. */
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/**
+ * Validates the environment against `cls` once: defaults come from the class's initialisers,
+ * numbers and booleans are converted, and every bad variable is reported together.
+ */
+export function loadEnv<T extends object>(cls: ClassConstructor<T>, env: NodeJS.ProcessEnv = process.env): T {
+  const defaults = new cls() as Record<string, unknown>;
+  const plain: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults)) {
+    const raw = env[key];
+    plain[key] = raw === undefined || raw === '' ? defaults[key] : raw;
+  }
+  const instance = plainToInstance(cls, plain, { enableImplicitConversion: true });
+  const errors = validateSync(instance, { forbidUnknownValues: false });
+  if (errors.length) throw new EnvError(describeValidationErrors(errors));
+  return instance;
+}

@@ -1,0 +1,37 @@
+import { EVENTS, RPC } from './subjects';
+import { FunctionDeployment } from './openfaas/function-deployment';
+import { FunctionStatus } from './openfaas/function-status';
+import { DeleteFunctionRequest } from './openfaas/delete-function-request';
+import { ProviderInfo } from './openfaas/provider-info';
+import { FunctionRef } from './messages/function-ref';
+import { FunctionListRequest } from './messages/function-list.request';
+import { FunctionScaleRequest } from './messages/function-scale.request';
+import { FunctionChangedEvent } from './messages/function-changed.event';
+
+/** Request and response type of every RPC subject; the typed bus and handlers use it. */
+export interface RpcMap {
+  [RPC.functionDeploy]: { request: FunctionDeployment; response: FunctionStatus };
+  [RPC.functionUpdate]: { request: FunctionDeployment; response: FunctionStatus };
+  [RPC.functionDelete]: { request: DeleteFunctionRequest; response: FunctionRef };
+  [RPC.functionList]: { request: FunctionListRequest; response: FunctionStatus[] };
+  [RPC.functionGet]: { request: FunctionRef; response: FunctionStatus };
+  [RPC.functionScale]: { request: FunctionScaleRequest; response: FunctionStatus };
+  [RPC.namespaceList]: { request: Record<string, never>; response: string[] };
+  [RPC.providerInfo]: { request: Record<string, never>; response: ProviderInfo };
+}
+
+/** Payload type of every fixed-subject event. */
+export interface EventMap {
+  [EVENTS.functionDeployed]: FunctionChangedEvent;
+  [EVENTS.functionUpdated]: FunctionChangedEvent;
+  [EVENTS.functionDeleted]: FunctionChangedEvent;
+  [EVENTS.functionScaled]: FunctionChangedEvent;
+}
+
+/** Payload class of every fixed-subject event, for validation on receipt. */
+export const EVENT_PAYLOADS = {
+  [EVENTS.functionDeployed]: FunctionChangedEvent,
+  [EVENTS.functionUpdated]: FunctionChangedEvent,
+  [EVENTS.functionDeleted]: FunctionChangedEvent,
+  [EVENTS.functionScaled]: FunctionChangedEvent,
+} as const;

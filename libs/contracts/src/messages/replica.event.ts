@@ -1,0 +1,18 @@
+/**
+ * Payload of `evt.replica.ready.<ns>.<fn>` and `evt.replica.gone.<ns>.<fn>`, published by a watchdog.
+ * A plain interface: the watchdog must not load class-validator (it starts in milliseconds).
+ */
+export interface ReplicaEvent {
+  /** Function name. */
+  name: string;
+  /** Namespace. */
+  namespace: string;
+  /** Replica id, unique per process (`<fn>-<random>`). */
+  instance: string;
+  /** OS process id of the watchdog. */
+  pid: number;
+  /** Host the replica runs on. */
+  host: string;
+  /** Milliseconds since the watchdog process started (ready) or ran (gone). */
+  uptimeMs: number;
+}

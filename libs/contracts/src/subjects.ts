@@ -1,0 +1,119 @@
+import { resolveSubjectPrefix } from './prefix';
+
+/**
+ * Request/reply subjects served by a platform service, named without the prefix.
+ * The wire subject is `<prefix>.<name>`.
+ */
+export const RPC = {
+  /** Deploy a new function (FunctionDeployment → FunctionStatus). */
+  functionDeploy: 'provider.function.deploy',
+  /** Replace a function's spec (FunctionDeployment → FunctionStatus). */
+  functionUpdate: 'provider.function.update',
+  /** Delete a function (DeleteFunctionRequest → FunctionRef). */
+  functionDelete: 'provider.function.delete',
+  /** List functions of one namespace (FunctionListRequest → FunctionStatus[]). */
+  functionList: 'provider.function.list',
+  /** One function's status (FunctionRef → FunctionStatus). */
+  functionGet: 'provider.function.get',
+  /** Set desired replicas (ScaleServiceRequest → FunctionStatus). */
+  functionScale: 'provider.function.scale',
+  /** Namespaces that hold functions (empty → string[]). */
+  namespaceList: 'provider.namespace.list',
+  /** Provider name, orchestration and version (empty → ProviderInfo). */
+  providerInfo: 'provider.info',
+} as const;
+
+/** Names of the request/reply subjects. */
+export type RpcName = (typeof RPC)[keyof typeof RPC];
+
+/** Broadcast events with a fixed subject, named without the prefix. */
+export const EVENTS = {
+  /** A function was registered (FunctionChangedEvent). */
+  functionDeployed: 'evt.function.deployed',
+  /** A function's spec changed (FunctionChangedEvent). */
+  functionUpdated: 'evt.function.updated',
+  /** A function was removed (FunctionChangedEvent). */
+  functionDeleted: 'evt.function.deleted',
+  /** A function's desired replica count changed (FunctionChangedEvent). */
+  functionScaled: 'evt.function.scaled',
+} as const;
+
+/** Names of the fixed-subject events. */
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
+
+/** Queue group names, so exactly one replica of a service handles each request. */
+export interface QueueGroups {
+  /** Every provider replica joins this group for its RPC subjects. */
+  provider: string;
+  /** The queue group of one function's watchdogs. */
+  invoke(namespace: string, name: string): string;
+}
+
+/**
+ * Every subject, stream and bucket name of one platform instance, derived from one prefix.
+ * Nothing outside this library spells a subject.
+ */
+export class SubjectRegistry {
+  /** Upper-case form used for JetStream stream names (`FAAS_LOGS`). */
+  readonly streamPrefix: string;
+
+  constructor(readonly prefix: string) {
+    this.streamPrefix = prefix.toUpperCase().replace(/-/g, '_');
+  }
+
+  /** Wire subject of a request/reply name. */
+  rpc(name: RpcName): string {
+    return `${this.prefix}.${name}`;
+  }
+
+  /** Wire subject of a fixed-subject event. */
+  event(name: EventName): string {
+    return `${this.prefix}.${name}`;
+  }
+
+  /** Sync invocation of one function; its watchdogs answer in one queue group. */
+  invoke(namespace: string, name: string): string {
+    return `${this.prefix}.invoke.${namespace}.${name}`;
+  }
+
+  /** A watchdog announces it is subscribed and can take calls. */
+  replicaReady(namespace: string, name: string): string {
+    return `${this.prefix}.evt.replica.ready.${namespace}.${name}`;
+  }
+
+  /** A watchdog announces it has stopped taking calls. */
+  replicaGone(namespace: string, name: string): string {
+    return `${this.prefix}.evt.replica.gone.${namespace}.${name}`;
+  }
+
+  /** Wildcard over every replica.ready event. */
+  get replicaReadyAll(): string {
+    return `${this.prefix}.evt.replica.ready.>`;
+  }
+
+  /** Wildcard over every replica.gone event. */
+  get replicaGoneAll(): string {
+    return `${this.prefix}.evt.replica.gone.>`;
+  }
+
+  /** Queue groups. */
+  get queues(): QueueGroups {
+    return {
+      provider: `${this.prefix}-provider`,
+      invoke: (namespace, name) => `${this.prefix}.invoke.${namespace}.${name}`,
+    };
+  }
+
+  /** JetStream KV bucket holding the function registry (the provider is its only writer). */
+  get functionsBucket(): string {
+    return `${this.streamPrefix}_functions`;
+  }
+
+  /** Registry key of one function. */
+  functionKey(namespace: string, name: string): string {
+    return `${namespace}.${name}`;
+  }
+}
+
+/** The registry of this process, from `SKIFF_SUBJECT_PREFIX` (default `faas`). */
+export const subjects = new SubjectRegistry(resolveSubjectPrefix());

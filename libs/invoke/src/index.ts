@@ -1,0 +1,3 @@
+export * from './invoke.types';
+export * from './invoke-codec';
+export * from './invoke-client';

@@ -1,0 +1,4 @@
+export * from './nats.tokens';
+export * from './nats-options';
+export * from './bus.service';
+export * from './nats.module';

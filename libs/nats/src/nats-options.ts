@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { ConnectionOptions } from 'nats';
+import { NatsOptions, Transport } from '@nestjs/microservices';
+
+/** What a service tells the NATS layer about itself. */
+export interface NatsServiceOptions {
+  /** Service name, shown as the connection name in NATS monitoring. */
+  service: string;
+  /** NATS server URL(s), comma-separated. */
+  url: string;
+  /** How long Nest's transport waits for in-flight handlers on close. */
+  gracePeriodMs?: number;
+}
+
+/** Connection name: `<service>-<host>-<pid>`. */
+export function connectionName(service: string): string {
+  return `${service}-${hostname()}-${process.pid}`;
+}
+
+/** Options for the raw `nats` client: reconnect forever, quickly. */
+export function natsConnectionOptions(options: NatsServiceOptions): ConnectionOptions {
+  return {
+    servers: options.url.split(','),
+    name: connectionName(options.service),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    pingInterval: 10_000,
+  };
+}
+
+/** Nest NATS transport options (server and client) for one service. */
+export function createNatsTransport(options: NatsServiceOptions): NatsOptions {
+  return {
+    transport: Transport.NATS,
+    options: {
+      ...natsConnectionOptions(options),
+      gracefulShutdown: true,
+      gracePeriod: options.gracePeriodMs ?? 10_000,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import { connect, NatsConnection } from 'nats';
+import { Bus } from './bus.service';
+import { NATS_CONNECTION, NATS_MODULE_OPTIONS, NATS_RPC_CLIENT } from './nats.tokens';
+import { NatsServiceOptions, createNatsTransport, natsConnectionOptions } from './nats-options';
+
+/** Closes the connections when the app shuts down (after Nest's own transport has drained). */
+class NatsLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('Nats');
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_RPC_CLIENT) private readonly client: ClientProxy,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+    if (!this.nc.isClosed()) await this.nc.drain().catch((e: Error) => this.logger.warn(`drain failed: ${e.message}`));
+  }
+}
+
+/** Gives a service its raw NATS connection, Nest's RPC client and the typed Bus. */
+@Global()
+@Module({})
+export class NatsModule {
+  static forRoot(options: NatsServiceOptions): DynamicModule {
+    return {
+      module: NatsModule,
+      providers: [
+        { provide: NATS_MODULE_OPTIONS, useValue: options },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: async (): Promise<NatsConnection> => {
+            const nc = await connect(natsConnectionOptions(options));
+            void watchStatus(nc, new Logger('Nats'));
+            return nc;
+          },
+        },
+        {
+          provide: NATS_RPC_CLIENT,
+          useFactory: async (): Promise<ClientProxy> => {
+            const client = ClientProxyFactory.create(createNatsTransport(options)) as ClientProxy;
+            await client.connect();
+            return client;
+          },
+        },
+        Bus,
+        NatsLifecycle,
+      ],
+      exports: [NATS_CONNECTION, NATS_RPC_CLIENT, NATS_MODULE_OPTIONS, Bus],
+    };
+  }
+}
+
+async function watchStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn(`nats ${s.type}: ${String(s.data)}`);
+  }
+}

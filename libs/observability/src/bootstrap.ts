@@ -1,0 +1,55 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { MicroserviceOptions } from '@nestjs/microservices';
+import { createNatsTransport } from '@skiff/nats';
+import { StructuredLogger, createRootLogger } from './logger';
+
+/** How to start one service. */
+export interface ServiceBootstrap {
+  /** Service name (log field, NATS connection name, metrics label). */
+  service: string;
+  /** Root module. */
+  module: Type<unknown>;
+  /** HTTP port (API, or just health and metrics). */
+  port: number;
+  /** Address to bind. */
+  host: string;
+  /** NATS URL; when `rpc` is true the app also serves `@MessagePattern` handlers. */
+  natsUrl: string;
+  /** Serve request/reply handlers over Nest's NATS transport. */
+  rpc: boolean;
+  /** Milliseconds to wait for in-flight work on shutdown. */
+  gracePeriodMs: number;
+  /** Largest HTTP body Fastify accepts (bytes). */
+  bodyLimit?: number;
+  /** Hook to register raw Fastify routes before listening. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * The one hybrid bootstrap every service uses: structured logs, Fastify, optional NATS RPC
+ * server inheriting the app config, shutdown hooks, init before the transport starts.
+ */
+export async function bootstrapService(options: ServiceBootstrap): Promise<INestApplication> {
+  const logger = new StructuredLogger(createRootLogger(options.service));
+  const app = await NestFactory.create<NestFastifyApplication>(
+    options.module,
+    new FastifyAdapter({ bodyLimit: options.bodyLimit, maxParamLength: 1024, forceCloseConnections: 'idle' }),
+    { logger, bufferLogs: true },
+  );
+  app.useLogger(logger);
+  if (options.rpc) {
+    app.connectMicroservice<MicroserviceOptions>(
+      createNatsTransport({ service: options.service, url: options.natsUrl, gracePeriodMs: options.gracePeriodMs }),
+      { inheritAppConfig: true },
+    );
+  }
+  app.enableShutdownHooks();
+  if (options.configure) await options.configure(app);
+  await app.init();
+  if (options.rpc) await app.startAllMicroservices();
+  await app.listen(options.port, options.host);
+  logger.log({ port: options.port, host: options.host }, `${options.service} listening`);
+  return app;
+}

@@ -1,0 +1,6 @@
+export * from './logger';
+export * from './metrics';
+export * from './health.service';
+export * from './observability.tokens';
+export * from './observability.module';
+export * from './bootstrap';
