@@ -2,3 +2,4 @@ export * from './nats.tokens';
 export * from './nats-options';
 export * from './bus.service';
 export * from './nats.module';
+export * from './function-registry';

@@ -1,0 +1,3 @@
+export * from './test-env';
+export * from './wait-for';
+export * from './service-process';
