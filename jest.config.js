@@ -8,12 +8,17 @@ const swc = {
   module: { type: 'commonjs' },
 };
 const moduleNameMapper = { '^@skiff/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$2' };
-const base = { transform: { '^.+\\.ts$': ['@swc/jest', swc] }, moduleNameMapper, testEnvironment: 'node' };
+const base = {
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/setup-env.js'],
+};
 
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    { ...base, displayName: 'integration', testMatch: ['<rootDir>/apps/**/*.int.ts', '<rootDir>/libs/**/*.int.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
+    { ...base, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/apps/**/*.int.ts', '<rootDir>/libs/**/*.int.ts'] },
+    { ...base, displayName: 'e2e', testTimeout: 120_000, testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
   ],
 };
