@@ -1,0 +1,142 @@
+import { WatchdogConfigError, loadWatchdogConfig } from './config';
+import { parseDurationMs } from './duration';
+
+const BASE = { SKIFF_FUNCTION_NAME: 'echo', fprocess: 'cat', SKIFF_SUBJECT_PREFIX: 'faas' };
+const load = (env: Record<string, string> = {}) => loadWatchdogConfig({ ...BASE, ...env }, '/srv/fn', () => 'abc123');
+const problemsOf = (env: Record<string, string | undefined>): string[] => {
+  try {
+    loadWatchdogConfig(env, '/srv/fn');
+  } catch (err) {
+    if (err instanceof WatchdogConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('loadWatchdogConfig', () => {
+  describe('mode', () => {
+    it('defaults to classic', () => expect(load().mode).toBe('classic'));
+    it('accepts serializing as classic', () => expect(load({ mode: 'serializing' }).mode).toBe('classic'));
+    it('accepts http', () => expect(load({ mode: 'http' }).mode).toBe('http'));
+    it('accepts inproc', () => expect(load({ mode: 'inproc' }).mode).toBe('inproc'));
+    it('rejects an unknown mode by name', () => expect(problemsOf({ ...BASE, mode: 'afterburn' })[0]).toMatch(/mode "afterburn" is not supported/));
+  });
+
+  describe('fprocess', () => {
+    it('reads fprocess', () => expect(load().fprocess).toBe('cat'));
+    it('prefers function_process', () => expect(load({ function_process: 'wc -c' }).fprocess).toBe('wc -c'));
+    it('is required in classic mode', () => expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo' })).toContain('fprocess (or function_process) is required in classic mode'));
+    it('is optional in inproc mode', () => expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'inproc' })).toEqual([]));
+    it('may be left out in http mode with a pinned upstream', () =>
+      expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'http', upstream_url: 'http://127.0.0.1:5000' })).toEqual([]));
+  });
+
+  describe('upstream_url', () => {
+    it('is unset by default', () => expect(load({ mode: 'http' }).upstreamUrl).toBeUndefined());
+    it('reads upstream_url without a trailing slash', () => expect(load({ upstream_url: 'http://127.0.0.1:5000/' }).upstreamUrl).toBe('http://127.0.0.1:5000'));
+    it('prefers http_upstream_url', () =>
+      expect(load({ upstream_url: 'http://127.0.0.1:5000', http_upstream_url: 'http://127.0.0.1:3000' }).upstreamUrl).toBe('http://127.0.0.1:3000'));
+    it('rejects a non-http value', () => expect(problemsOf({ ...BASE, upstream_url: 'localhost:5000' })[0]).toMatch(/upstream_url/));
+  });
+
+  describe('timeouts', () => {
+    it('exec_timeout defaults to 30s', () => expect(load().execTimeoutMs).toBe(30_000));
+    it('exec_timeout 0 means none', () => expect(load({ exec_timeout: '0' }).execTimeoutMs).toBe(0));
+    it('exec_timeout reads an integer as seconds', () => expect(load({ exec_timeout: '5' }).execTimeoutMs).toBe(5000));
+    it('exec_timeout reads a Go duration', () => expect(load({ exec_timeout: '1m5s' }).execTimeoutMs).toBe(65_000));
+    it('read_timeout defaults to 30s', () => expect(load().readTimeoutMs).toBe(30_000));
+    it('read_timeout reads milliseconds', () => expect(load({ read_timeout: '500ms' }).readTimeoutMs).toBe(500));
+    it('write_timeout defaults to 30s', () => expect(load().writeTimeoutMs).toBe(30_000));
+    it('write_timeout reads a Go duration', () => expect(load({ write_timeout: '1.5s' }).writeTimeoutMs).toBe(1500));
+    it('write_timeout 0 is an error', () => expect(problemsOf({ ...BASE, write_timeout: '0' })).toContain('write_timeout must be greater than 0'));
+    it('names an unreadable duration', () => expect(problemsOf({ ...BASE, exec_timeout: 'soon' })[0]).toMatch(/exec_timeout "soon" is not a duration/));
+  });
+
+  describe('max_inflight', () => {
+    it('defaults to 0 (unlimited)', () => expect(load().maxInflight).toBe(0));
+    it('reads a number', () => expect(load({ max_inflight: '4' }).maxInflight).toBe(4));
+    it('rejects a negative number', () => expect(problemsOf({ ...BASE, max_inflight: '-1' })[0]).toMatch(/max_inflight/));
+  });
+
+  describe('content_type', () => {
+    it('is unset by default', () => expect(load().contentType).toBeUndefined());
+    it('reads content_type', () => expect(load({ content_type: 'application/json' }).contentType).toBe('application/json'));
+  });
+
+  describe('combine_output', () => {
+    it('defaults to true', () => expect(load().combineOutput).toBe(true));
+    it('reads false', () => expect(load({ combine_output: 'false' }).combineOutput).toBe(false));
+    it('rejects a non-boolean', () => expect(problemsOf({ ...BASE, combine_output: 'yes' })[0]).toMatch(/combine_output/));
+  });
+
+  describe('handler_module', () => {
+    it('defaults to ./handler.js from the working directory', () => expect(load().handlerModule).toBe('/srv/fn/handler.js'));
+    it('resolves a relative path from the working directory', () => expect(load({ handler_module: 'lib/fn.js' }).handlerModule).toBe('/srv/fn/lib/fn.js'));
+    it('keeps an absolute path', () => expect(load({ handler_module: '/opt/fn.js' }).handlerModule).toBe('/opt/fn.js'));
+  });
+
+  describe('RAW_BODY', () => {
+    it('defaults to false', () => expect(load().rawBody).toBe(false));
+    it('reads true', () => expect(load({ RAW_BODY: 'true' }).rawBody).toBe(true));
+  });
+
+  describe('SKIFF_NATS_URL', () => {
+    it('defaults to the local server', () => expect(load().natsUrl).toBe('nats://127.0.0.1:4222'));
+    it('reads the URL', () => expect(load({ SKIFF_NATS_URL: 'nats://nats:4222' }).natsUrl).toBe('nats://nats:4222'));
+  });
+
+  describe('SKIFF_SUBJECT_PREFIX', () => {
+    it('defaults to faas', () => expect(loadWatchdogConfig({ SKIFF_FUNCTION_NAME: 'echo', fprocess: 'cat' }).subjectPrefix).toBe('faas'));
+    it('reads the prefix', () => expect(load({ SKIFF_SUBJECT_PREFIX: 't1' }).subjectPrefix).toBe('t1'));
+    it('rejects a prefix with dots', () => expect(problemsOf({ ...BASE, SKIFF_SUBJECT_PREFIX: 'a.b' })[0]).toMatch(/SKIFF_SUBJECT_PREFIX/));
+  });
+
+  describe('SKIFF_FUNCTION_NAME', () => {
+    it('reads the name', () => expect(load().functionName).toBe('echo'));
+    it('is required', () => expect(problemsOf({ fprocess: 'cat' })[0]).toMatch(/SKIFF_FUNCTION_NAME "" must be a DNS label/));
+    it('must be a DNS label', () => expect(problemsOf({ ...BASE, SKIFF_FUNCTION_NAME: 'Echo_1' })[0]).toMatch(/SKIFF_FUNCTION_NAME/));
+  });
+
+  describe('SKIFF_FUNCTION_NAMESPACE', () => {
+    it('defaults to openfaas-fn', () => expect(load().namespace).toBe('openfaas-fn'));
+    it('reads the namespace', () => expect(load({ SKIFF_FUNCTION_NAMESPACE: 'dev' }).namespace).toBe('dev'));
+  });
+
+  describe('SKIFF_INSTANCE', () => {
+    it('defaults to <name>-<random hex>', () => expect(load().instance).toBe('echo-abc123'));
+    it('reads the instance id', () => expect(load({ SKIFF_INSTANCE: 'echo-1' }).instance).toBe('echo-1'));
+  });
+
+  describe('SKIFF_WATCHDOG_PORT', () => {
+    it('defaults to 8080', () => expect(load().port).toBe(8080));
+    it('accepts 0 for an ephemeral port', () => expect(load({ SKIFF_WATCHDOG_PORT: '0' }).port).toBe(0));
+    it('accepts off for no listener', () => expect(load({ SKIFF_WATCHDOG_PORT: 'off' }).port).toBeUndefined());
+    it('rejects anything else', () => expect(problemsOf({ ...BASE, SKIFF_WATCHDOG_PORT: '70000' })[0]).toMatch(/SKIFF_WATCHDOG_PORT/));
+  });
+
+  describe('SKIFF_EXIT_ON_STDIN_CLOSE', () => {
+    it('defaults to false', () => expect(load().exitOnStdinClose).toBe(false));
+    it('reads 1', () => expect(load({ SKIFF_EXIT_ON_STDIN_CLOSE: '1' }).exitOnStdinClose).toBe(true));
+  });
+
+  describe('SKIFF_LOG_LEVEL', () => {
+    it('defaults to info', () => expect(load().logLevel).toBe('info'));
+    it('maps pino levels', () => expect(load({ SKIFF_LOG_LEVEL: 'trace' }).logLevel).toBe('debug'));
+    it('rejects an unknown level', () => expect(problemsOf({ ...BASE, SKIFF_LOG_LEVEL: 'loud' })[0]).toMatch(/SKIFF_LOG_LEVEL/));
+  });
+
+  it('reports every problem at once', () => expect(problemsOf({ mode: 'x', max_inflight: 'many' })).toHaveLength(3));
+});
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['10', 10_000],
+    ['0', 0],
+    ['500ms', 500],
+    ['1m5s', 65_000],
+    ['1h', 3_600_000],
+    ['1.5s', 1500],
+    ['250us', 0],
+  ])('%s → %d ms', (raw, ms) => expect(parseDurationMs(raw)).toBe(ms));
+  it.each(['', '-1', '5 s', '1d', 's'])('rejects %p', (raw) => expect(parseDurationMs(raw)).toBeUndefined());
+});

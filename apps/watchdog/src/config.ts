@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { DEFAULT_NAMESPACE, isDnsLabel } from '@skiff/contracts/names';
+import { resolveSubjectPrefix } from '@skiff/contracts/prefix';
+import { parseDurationMs } from './duration';
+
+/** How the watchdog runs the function (reference §3). */
+export type WatchdogMode = 'classic' | 'http' | 'inproc';
+
+/** Log levels, lowest first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** A log level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Effective configuration of one replica, read once from the environment. */
+export interface WatchdogConfig {
+  /** How the function runs. */
+  mode: WatchdogMode;
+  /** Command line of the function process (`fprocess` / `function_process`); empty when none. */
+  fprocess: string;
+  /** http mode: a pinned upstream (`upstream_url` / `http_upstream_url`); otherwise a free port is picked. */
+  upstreamUrl?: string;
+  /** Hard limit of one call in ms; 0 = none. */
+  execTimeoutMs: number;
+  /** HTTP read timeout in ms (health listener). */
+  readTimeoutMs: number;
+  /** HTTP write timeout in ms; also how long shutdown waits for in-flight calls. */
+  writeTimeoutMs: number;
+  /** Concurrent calls allowed; 0 = unlimited. */
+  maxInflight: number;
+  /** classic: forced response Content-Type; otherwise the request's is echoed. */
+  contentType?: string;
+  /** classic: stderr is part of the response body. */
+  combineOutput: boolean;
+  /** inproc: absolute path of the handler module. */
+  handlerModule: string;
+  /** inproc: hand the body to the handler as a Buffer, never parsed. */
+  rawBody: boolean;
+  /** NATS server URL(s). */
+  natsUrl: string;
+  /** Subject prefix of the platform. */
+  subjectPrefix: string;
+  /** Function name. */
+  functionName: string;
+  /** Function namespace. */
+  namespace: string;
+  /** Replica id. */
+  instance: string;
+  /** Port of the health listener; 0 = ephemeral; undefined = no listener. */
+  port?: number;
+  /** Drain and exit when stdin closes (set by the local provider). */
+  exitOnStdinClose: boolean;
+  /** Lowest level logged. */
+  logLevel: LogLevel;
+}
+
+/** Every problem of a watchdog environment, in one error. */
+export class WatchdogConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid watchdog configuration: ${problems.join('; ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** The other services use pino's level names; the watchdog logger has fewer levels. */
+const PINO_LEVELS: Record<string, LogLevel> = { trace: 'debug', fatal: 'error' };
+const MODES: Record<string, WatchdogMode> = { classic: 'classic', serializing: 'classic', http: 'http', inproc: 'inproc' };
+
+/** Reads the watchdog configuration from `env` (OpenFaaS names plus `SKIFF_*`); throws WatchdogConfigError. */
+export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = () => randomBytes(3).toString('hex')): WatchdogConfig {
+  const problems: string[] = [];
+  const get = (name: string) => {
+    const v = env[name]?.trim();
+    return v === '' ? undefined : v;
+  };
+
+  const duration = (name: string, fallback: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const ms = parseDurationMs(raw);
+    if (ms === undefined) problems.push(`${name} "${raw}" is not a duration (seconds, or Go style like 1m5s / 500ms)`);
+    return ms ?? fallback;
+  };
+
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = get(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} "${raw}" must be true, false, 1 or 0`);
+    return fallback;
+  };
+
+  const rawMode = (get('mode') ?? 'classic').toLowerCase();
+  const mode = MODES[rawMode];
+  if (!mode) problems.push(`mode "${rawMode}" is not supported: use classic (alias serializing), http or inproc`);
+
+  const fprocess = get('function_process') ?? get('fprocess') ?? '';
+  const upstreamUrl = get('http_upstream_url') ?? get('upstream_url');
+  if (mode === 'classic' && !fprocess) problems.push('fprocess (or function_process) is required in classic mode');
+  if (mode === 'http' && !fprocess && !upstreamUrl) problems.push('fprocess (or function_process) or upstream_url is required in http mode');
+  if (upstreamUrl && !/^https?:\/\/[^/\s]+\/?$/.test(upstreamUrl)) {
+    problems.push(`upstream_url "${upstreamUrl}" must be an http:// origin such as http://127.0.0.1:5000`);
+  }
+
+  const execTimeoutMs = duration('exec_timeout', DEFAULT_TIMEOUT_MS);
+  const readTimeoutMs = duration('read_timeout', DEFAULT_TIMEOUT_MS);
+  const writeTimeoutMs = duration('write_timeout', DEFAULT_TIMEOUT_MS);
+  if (writeTimeoutMs === 0) problems.push('write_timeout must be greater than 0');
+
+  const rawInflight = get('max_inflight') ?? '0';
+  const maxInflight = /^\d+$/.test(rawInflight) ? Number(rawInflight) : 0;
+  if (!/^\d+$/.test(rawInflight)) problems.push(`max_inflight "${rawInflight}" must be a whole number (0 = unlimited)`);
+
+  const functionName = get('SKIFF_FUNCTION_NAME') ?? '';
+  if (!isDnsLabel(functionName)) problems.push(`SKIFF_FUNCTION_NAME "${functionName}" must be a DNS label (lower-case letters, digits, "-")`);
+  const namespace = get('SKIFF_FUNCTION_NAMESPACE') ?? DEFAULT_NAMESPACE;
+  if (!isDnsLabel(namespace)) problems.push(`SKIFF_FUNCTION_NAMESPACE "${namespace}" must be a DNS label`);
+
+  let subjectPrefix = 'faas';
+  try {
+    subjectPrefix = resolveSubjectPrefix(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+
+  const rawPort = (get('SKIFF_WATCHDOG_PORT') ?? '8080').toLowerCase();
+  const port = rawPort === 'off' ? undefined : Number(rawPort);
+  if (port !== undefined && !(/^\d+$/.test(rawPort) && port <= 65535)) {
+    problems.push(`SKIFF_WATCHDOG_PORT "${rawPort}" must be a port number, 0 (ephemeral) or off`);
+  }
+
+  const rawLevel = (get('SKIFF_LOG_LEVEL') ?? 'info').toLowerCase();
+  const logLevel = PINO_LEVELS[rawLevel] ?? (LOG_LEVELS as readonly string[]).find((l) => l === rawLevel);
+  if (!logLevel) problems.push(`SKIFF_LOG_LEVEL "${rawLevel}" must be one of trace, ${LOG_LEVELS.join(', ')}, fatal`);
+
+  const config: WatchdogConfig = {
+    mode: mode ?? 'classic',
+    fprocess,
+    upstreamUrl: upstreamUrl?.replace(/\/$/, ''),
+    execTimeoutMs,
+    readTimeoutMs,
+    writeTimeoutMs,
+    maxInflight,
+    contentType: get('content_type'),
+    combineOutput: bool('combine_output', true),
+    handlerModule: resolve(cwd, get('handler_module') ?? './handler.js'),
+    rawBody: bool('RAW_BODY', false),
+    natsUrl: get('SKIFF_NATS_URL') ?? 'nats://127.0.0.1:4222',
+    subjectPrefix,
+    functionName,
+    namespace,
+    instance: get('SKIFF_INSTANCE') ?? `${functionName}-${randomHex()}`,
+    port,
+    exitOnStdinClose: bool('SKIFF_EXIT_ON_STDIN_CLOSE', false),
+    logLevel: (logLevel as LogLevel) ?? 'info',
+  };
+  if (problems.length) throw new WatchdogConfigError(problems);
+  return config;
+}
