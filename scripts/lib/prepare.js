@@ -1,0 +1,38 @@
+'use strict';
+// Steps `npm start` and `npm test` share before any service runs: dependencies and the build.
+const { spawnSync } = require('node:child_process');
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { REPO_ROOT } = require('./paths');
+const { BootstrapError } = require('./infra');
+
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** Runs a command in the repository root with inherited output; throws when it fails. */
+function run(command, args, what = `${command} ${args.join(' ')}`) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env: process.env });
+  if (result.error) throw new BootstrapError(`${what} could not run: ${result.error.message}`);
+  if (result.status !== 0) throw new BootstrapError(`${what} failed (exit code ${result.status ?? result.signal})`);
+  return Date.now() - started;
+}
+
+/** `npm ci` when node_modules is missing (a fresh clone). */
+function installIfMissing(log = console.log) {
+  if (existsSync(join(REPO_ROOT, 'node_modules', '.package-lock.json'))) return;
+  log('node_modules is missing: npm ci');
+  run(NPM, ['ci'], 'npm ci');
+}
+
+/** `npm run build`, unless SKIFF_SKIP_BUILD=1. */
+function buildUnlessSkipped(log = console.log) {
+  if (process.env.SKIFF_SKIP_BUILD === '1') {
+    log('SKIFF_SKIP_BUILD=1: using the existing dist/');
+    return;
+  }
+  log('npm run build');
+  const ms = run(NPM, ['run', 'build', '--silent'], 'npm run build');
+  log(`build done in ${(ms / 1000).toFixed(1)} s`);
+}
+
+module.exports = { run, installIfMissing, buildUnlessSkipped, NPM };

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+'use strict';
+// `npm start`: the whole platform on this machine. Installs and builds when needed, finds or starts
+// NATS (and Redis when a service needs it), starts provider, gateway and every other built service
+// with readable prefixed logs, and stops it all on Ctrl-C / SIGTERM.
+// Only Node built-ins here: this runs before `npm ci` on a fresh clone.
+const { BootstrapError, defaultDataDir, ensureNats, ensureRedis } = require('./lib/infra');
+const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
+const { discoverServices, needsRedis } = require('./lib/services');
+const { ServiceRunner, httpUrl } = require('./lib/service-runner');
+const { paint, useColour } = require('./lib/log-format');
+const { REPO_ROOT } = require('./lib/paths');
+
+const colour = useColour(process.stdout);
+const say = (text) => process.stdout.write(`${paint(colour, 'bold', '[skiff]')} ${text}\n`);
+const shout = (text) => process.stderr.write(`${paint(colour, 'red', `[skiff] !!! ${text}`)}\n`);
+
+/** Grace for every service to drain and stop its replicas. */
+const STOP_GRACE_MS = Number(process.env.SKIFF_SHUTDOWN_GRACE_MS || 10_000) + 10_000;
+
+const started = { infra: [], services: [] };
+let stopping = false;
+
+async function main() {
+  process.chdir(REPO_ROOT);
+  const dataDir = defaultDataDir();
+  process.env.SKIFF_DATA_DIR = dataDir;
+
+  installIfMissing(say);
+  buildUnlessSkipped(say);
+
+  const services = discoverServices();
+  if (!services.length) throw new BootstrapError('no built service under dist/apps (did the build run?)');
+  say(`services: ${services.map((s) => s.name).join(', ')}`);
+
+  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', dataDir, log: say });
+  if (nats.started) started.infra.push(nats.started);
+  const env = { SKIFF_NATS_URL: nats.url, SKIFF_DATA_DIR: dataDir };
+  if (needsRedis(services)) {
+    const redis = await ensureRedis({ url: process.env.SKIFF_REDIS_URL || 'redis://127.0.0.1:6379', dataDir, log: say });
+    if (redis.started) started.infra.push(redis.started);
+    env.SKIFF_REDIS_URL = redis.url;
+  }
+  if (stopping) return;
+
+  for (const [index, service] of services.entries()) {
+    const runner = new ServiceRunner(service.name, { env, colour, index }).start();
+    started.services.push(runner);
+    runner.exited.then(({ code, signal }) => onServiceExit(runner, code, signal));
+    // Provider and gateway come up in order; the rest can start together.
+    if (index < 2 || service.name === 'gateway') {
+      try {
+        await runner.ready();
+      } catch (err) {
+        shout(`${err.message}; starting the others anyway`);
+      }
+    }
+    if (stopping) return;
+  }
+  await Promise.all(started.services.map((s) => s.ready().catch(() => undefined)));
+  if (stopping) return;
+
+  const gateway = started.services.find((s) => s.name === 'gateway');
+  const lines = ['Skiff is running.'];
+  if (gateway?.address) lines.push(`  Gateway:  ${httpUrl(gateway.address)}   (try: curl ${httpUrl(gateway.address)}/system/functions)`);
+  else lines.push('  Gateway:  not running (see the log above)');
+  for (const s of started.services) {
+    if (s.name !== 'gateway' && s.address) lines.push(`  ${`${s.name}:`.padEnd(9)} ${httpUrl(s.address)}/healthz`);
+  }
+  lines.push(`  NATS:     ${nats.url}${nats.started ? ' (started here)' : ''}`);
+  if (env.SKIFF_REDIS_URL) lines.push(`  Redis:    ${env.SKIFF_REDIS_URL}`);
+  lines.push(`  Data:     ${dataDir}`);
+  lines.push('Press Ctrl-C to stop.');
+  say(lines.join('\n'));
+}
+
+function onServiceExit(runner, code, signal) {
+  if (stopping || runner.stopping) return;
+  shout(`${runner.name} (pid ${runner.pid}) died: exit code ${code}, signal ${signal}. The other services keep running.`);
+  const last = runner.tail.slice(-10);
+  if (last.length) shout(`last lines of ${runner.name}:\n    ${last.join('\n    ')}`);
+  if (started.services.every((s) => !s.running)) {
+    shout('every service has stopped');
+    shutdown(1);
+  }
+}
+
+async function shutdown(exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  const running = started.services.filter((s) => s.running);
+  if (running.length) say(`stopping ${running.map((s) => s.name).join(', ')} (up to ${STOP_GRACE_MS / 1000} s)`);
+  await Promise.all(started.services.map((s) => s.stop(STOP_GRACE_MS)));
+  for (const server of started.infra.reverse()) {
+    say(`stopping ${server.name} (pid ${server.pid})`);
+    await server.stop();
+  }
+  say('stopped');
+  process.exit(exitCode);
+}
+
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      shout('second interrupt: killing everything now');
+      killEverything();
+      process.exit(130);
+    }
+    shutdown(0);
+  });
+}
+// Last resort if the script dies some other way: never leave orphans behind.
+process.on('exit', killEverything);
+
+function killEverything() {
+  for (const s of started.services) s.killNow();
+  for (const server of started.infra) server.killNow();
+}
+
+main().catch(async (err) => {
+  if (err instanceof BootstrapError) shout(err.message);
+  else shout(err.stack || String(err));
+  await shutdown(1);
+});

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+'use strict';
+// `npm test [-- <jest args>]`: the whole suite (unit, integration, e2e) against real NATS (and Redis
+// when a service needs it). Uses the servers at SKIFF_NATS_URL / SKIFF_REDIS_URL when they answer;
+// otherwise starts throw-away ones on free ports with temporary data dirs and stops them afterwards.
+// Runs jest in band unless the arguments choose the workers; exits with jest's code.
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+const { BootstrapError, ensureNats, ensureRedis } = require('./lib/infra');
+const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
+const { discoverServices, needsRedis } = require('./lib/services');
+const { REPO_ROOT } = require('./lib/paths');
+
+const say = (text) => process.stdout.write(`[skiff-test] ${text}\n`);
+const started = [];
+let jest;
+
+/** Jest arguments that already choose how tests are spread over workers. */
+const WORKER_FLAGS = /^(-i|--runInBand|-w|--maxWorkers|--workers|--max-workers)(=|$)/;
+
+async function main() {
+  process.chdir(REPO_ROOT);
+  const t0 = Date.now();
+  installIfMissing(say);
+
+  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
+  if (nats.started) started.push(nats.started);
+  const env = { ...process.env, SKIFF_NATS_URL: nats.url };
+  if (needsRedis(discoverServices({ built: false }))) {
+    const redis = await ensureRedis({ url: process.env.SKIFF_REDIS_URL || 'redis://127.0.0.1:6379', ephemeral: true, log: say });
+    if (redis.started) started.push(redis.started);
+    env.SKIFF_REDIS_URL = redis.url;
+  }
+
+  buildUnlessSkipped(say);
+  const t1 = Date.now();
+
+  const args = process.argv.slice(2);
+  if (!args.some((a) => WORKER_FLAGS.test(a))) args.unshift('--runInBand');
+  say(`jest ${args.join(' ')}   (NATS ${env.SKIFF_NATS_URL}${env.SKIFF_REDIS_URL ? `, Redis ${env.SKIFF_REDIS_URL}` : ''})`);
+  jest = spawn(process.execPath, [join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...args], { stdio: 'inherit', env });
+  const { code, signal } = await new Promise((r) => jest.once('exit', (c, s) => r({ code: c, signal: s })));
+  const t2 = Date.now();
+  say(`prepare + build ${((t1 - t0) / 1000).toFixed(1)} s, jest ${((t2 - t1) / 1000).toFixed(1)} s, total ${((t2 - t0) / 1000).toFixed(1)} s`);
+  return code ?? (signal ? 1 : 0);
+}
+
+async function cleanup() {
+  for (const server of started.splice(0).reverse()) await server.stop();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    // Jest gets the terminal's SIGINT itself; pass on the others, then let main() finish and clean up.
+    if (jest && jest.exitCode === null) jest.kill(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+    else cleanup().then(() => process.exit(130));
+  });
+}
+process.on('exit', () => {
+  for (const server of started) server.killNow();
+});
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (err) => {
+    process.stderr.write(`[skiff-test] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
+    await cleanup();
+    process.exit(1);
+  });
