@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+import { HttpClient } from './http-client';
+import { ServiceProcess } from './service-process';
+import { TEST_NATS_URL, TEST_REDIS_URL } from './test-env';
+import { waitFor } from './wait-for';
+
+/** How to start a platform for a test. */
+export interface PlatformOptions {
+  /** Services to run, in start order (default provider, gateway). */
+  services?: string[];
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+  /** Extra environment for one service. */
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** How long each service may take to answer /healthz. */
+  readyTimeoutMs?: number;
+}
+
+/** Environment variable holding a service's HTTP port (`SKIFF_<NAME>_PORT`). */
+export function portVariable(service: string): string {
+  return `SKIFF_${service.toUpperCase().replace(/-/g, '_')}_PORT`;
+}
+
+/**
+ * Built platform services running as real processes on free ports, sharing the test file's subject
+ * prefix (so `subjects` in the test matches) and a temporary data dir. Always `stop()` it in afterAll.
+ */
+export class Platform {
+  /** Running services by name. */
+  readonly services = new Map<string, ServiceProcess>();
+  /** Processes that were stopped or restarted, kept for their logs. */
+  private readonly retired: ServiceProcess[] = [];
+
+  private constructor(
+    private readonly env: Record<string, string>,
+    private readonly serviceEnv: Record<string, Record<string, string>>,
+    /** HTTP port of each service. */
+    readonly ports: Record<string, number>,
+    private readonly dataDir: string,
+    private readonly readyTimeoutMs: number,
+  ) {}
+
+  /** Starts the services one after the other, each once its /healthz answers 200. */
+  static async start(options: PlatformOptions = {}): Promise<Platform> {
+    const names = options.services ?? ['provider', 'gateway'];
+    const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+    const ports: Record<string, number> = {};
+    for (const name of names) ports[name] = await freePort();
+    const env: Record<string, string> = {
+      SKIFF_NATS_URL: TEST_NATS_URL,
+      SKIFF_REDIS_URL: TEST_REDIS_URL,
+      SKIFF_SUBJECT_PREFIX: process.env.SKIFF_SUBJECT_PREFIX ?? 'faas',
+      SKIFF_DATA_DIR: dataDir,
+      SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'warn',
+      ...(options.env ?? {}),
+    };
+    const platform = new Platform(env, options.serviceEnv ?? {}, ports, dataDir, options.readyTimeoutMs ?? 60_000);
+    try {
+      for (const name of names) await platform.startService(name);
+    } catch (err) {
+      await platform.stop();
+      throw err;
+    }
+    return platform;
+  }
+
+  /** Base URL of a service's HTTP listener. */
+  url(service = 'gateway'): string {
+    const port = this.ports[service];
+    if (!port) throw new Error(`${service} is not part of this platform`);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** An HTTP client for the gateway (or another service). */
+  client(service = 'gateway'): HttpClient {
+    return new HttpClient(this.url(service));
+  }
+
+  /** The running process of a service. */
+  process(service: string): ServiceProcess {
+    const proc = this.services.get(service);
+    if (!proc) throw new Error(`${service} is not running`);
+    return proc;
+  }
+
+  /** Starts (or starts again) one service and waits for its /healthz. */
+  async startService(name: string): Promise<ServiceProcess> {
+    const proc = ServiceProcess.start(name, {
+      ...this.env,
+      [portVariable(name)]: String(this.ports[name]),
+      ...(this.serviceEnv[name] ?? {}),
+    });
+    this.services.set(name, proc);
+    const health = new HttpClient(this.url(name));
+    await waitFor(
+      `${name} /healthz`,
+      async () => {
+        if (!proc.running) throw new Error(`${name} exited:\n${proc.log.slice(-4000)}`);
+        return (await health.get('/healthz', { timeoutMs: 2000 })).status === 200;
+      },
+      this.readyTimeoutMs,
+      100,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- ${name} output ---\n${proc.log.slice(-4000)}`);
+    });
+    return proc;
+  }
+
+  /** Stops one service (SIGTERM, bounded) and keeps its output for logs(). */
+  async stopService(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const proc = this.services.get(name);
+    if (!proc) return;
+    this.services.delete(name);
+    this.retired.push(proc);
+    await proc.stop(signal);
+  }
+
+  /** Stops a service and starts it again on the same port. */
+  async restart(name: string): Promise<ServiceProcess> {
+    await this.stopService(name);
+    return this.startService(name);
+  }
+
+  /** Names of services that are no longer running although nobody stopped them. */
+  crashed(): string[] {
+    return [...this.services.entries()].filter(([, p]) => !p.running).map(([name]) => name);
+  }
+
+  /** Everything every service printed, for a failing test's message. */
+  logs(): string {
+    return [...this.retired, ...this.services.values()].map((p) => `--- ${p.name} ---\n${p.log}`).join('\n');
+  }
+
+  /** Stops every service in reverse start order and removes the data dir. */
+  async stop(): Promise<void> {
+    for (const name of [...this.services.keys()].reverse()) await this.stopService(name);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
