@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: one run, every case, on this machine, compared with a plain Node HTTP server.
+//   (a) direct      a trivial Node HTTP server ("Hello, World!"), called directly
+//   (e) nats        bare NATS request/reply between two Node processes (the bus alone)
+//   (b) inproc      the same handler as an in-process watchdog function, through the gateway
+//   (c) http        an http-mode function whose process is the server of (a), through the gateway
+//   (d) classic     a classic `cat` function (one fork per call), through the gateway
+// Starts its own provider + gateway (unique subject prefix, free ports), deploys through the gateway
+// API, measures with autocannon (keep-alive, BENCH_CONNECTIONS=50, BENCH_DURATION=10 s per case),
+// prints a table and the idle RSS of the services, and stops everything it started.
+// Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_WARMUP (s), BENCH_CASES (e.g. "a,b"),
+// SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
+const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
+const { ServiceRunner } = require('./lib/service-runner');
+const { REPO_ROOT } = require('./lib/paths');
+
+const DURATION = Number(process.env.BENCH_DURATION || 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
+const CASES = (process.env.BENCH_CASES || 'a,e,b,c,d').split(',').map((c) => c.trim());
+const BODY = 'Hello, World!';
+const HELLO_SERVER = join(__dirname, 'bench', 'hello-server.js');
+const NATS_RESPONDER = join(__dirname, 'bench', 'nats-responder.js');
+const INPROC_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'inproc-hello.js');
+
+const say = (text) => process.stdout.write(`[bench] ${text}\n`);
+const cleanups = [];
+let natsStarted;
+
+async function main() {
+  process.chdir(REPO_ROOT);
+  installIfMissing(say);
+  buildUnlessSkipped(say);
+  const autocannon = require('autocannon');
+  const { connect } = require('nats');
+  const { SubjectRegistry } = require(join(REPO_ROOT, 'dist', 'libs', 'contracts', 'src', 'subjects.js'));
+
+  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
+  natsStarted = nats.started;
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const subjects = new SubjectRegistry(prefix);
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  say(`${CASES.length} cases × ${DURATION} s, ${CONNECTIONS} connections, keep-alive; prefix ${prefix}; NATS ${nats.url}`);
+
+  const nc = await connect({ servers: nats.url.split(','), name: 'bench' });
+  cleanups.push(() => deleteStreams(nc, subjects).finally(() => nc.close()));
+  const replicaPids = new Map();
+  nc.subscribe(subjects.replicaReadyAll, {
+    callback: (_err, msg) => {
+      try {
+        const event = JSON.parse(new TextDecoder().decode(msg.data));
+        replicaPids.set(event.name, event.pid);
+      } catch {
+        // not ours
+      }
+    },
+  });
+
+  // Baselines.
+  const direct = await startChild('hello-server', process.execPath, [HELLO_SERVER], { PORT: String(await freePort()) }, /^listening (\d+)/);
+  const directUrl = `http://127.0.0.1:${direct.match[1]}`;
+  const responderSubject = `${prefix}.bench.hello`;
+  await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/);
+
+  // Platform.
+  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_DATA_DIR: dataDir, SKIFF_LOG_LEVEL: 'warn' };
+  const ports = { provider: await freePort(), gateway: await freePort() };
+  const services = {};
+  const viaGateway = CASES.some((c) => ['b', 'c', 'd'].includes(c));
+  for (const name of viaGateway ? ['provider', 'gateway'] : []) {
+    const runner = new ServiceRunner(name, { env: { ...common, [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]) }, out: null }).start();
+    services[name] = runner;
+    cleanups.push(() => runner.stop(20_000));
+    await waitHealthy(name, `http://127.0.0.1:${ports[name]}/healthz`, runner);
+  }
+  const gateway = `http://127.0.0.1:${ports.gateway}`;
+
+  const functions = {
+    b: { service: 'hello-inproc', image: 'any', envVars: { mode: 'inproc', handler_module: INPROC_FIXTURE } },
+    c: { service: 'hello-http', image: 'any', envProcess: `${process.execPath} ${HELLO_SERVER}`, envVars: { mode: 'http' } },
+    d: { service: 'hello-cat', image: 'any', envProcess: 'cat' },
+  };
+  for (const [key, spec] of Object.entries(functions)) {
+    if (!CASES.includes(key)) continue;
+    await deployAndWait(gateway, spec);
+  }
+  await sleep(2000);
+  const rss = [
+    ['gateway', services.gateway?.pid],
+    ['provider', services.provider?.pid],
+    ...Object.entries(functions)
+      .filter(([key]) => CASES.includes(key))
+      .map(([, spec]) => [`watchdog (${spec.service})`, replicaPids.get(spec.service)]),
+    ['hello-server (a)', direct.child.pid],
+  ].map(([name, pid]) => ({ name, pid, kb: pid ? rssKb(pid) : undefined }));
+
+  const results = [];
+  const label = { a: '(a) direct Node http', e: '(e) bare NATS req/reply', b: '(b) inproc via gateway', c: '(c) http mode via gateway', d: '(d) classic cat via gateway' };
+  for (const key of CASES) {
+    let result;
+    if (key === 'a') result = await httpLoad(autocannon, directUrl);
+    else if (key === 'e') result = await natsLoad(nc, responderSubject);
+    else if (functions[key]) result = await httpLoad(autocannon, `${gateway}/function/${functions[key].service}`);
+    else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,b,c,d,e)`);
+    results.push({ key, name: label[key], ...result });
+    say(`${label[key]}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`);
+  }
+
+  printTable(results, rss);
+}
+
+/** Idle resident memory of a process, in kB (VmRSS). */
+function rssKb(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function httpLoad(autocannon, url) {
+  const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'text/plain' }, connections: CONNECTIONS, pipelining: 1 };
+  if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+  const r = await autocannon({ ...options, duration: DURATION });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+    total: r.requests.total,
+  };
+}
+
+/** CONNECTIONS concurrent request loops over NATS for DURATION seconds. */
+async function natsLoad(nc, subject) {
+  const body = new TextEncoder().encode(BODY);
+  const run = async (seconds, latencies) => {
+    const end = Date.now() + seconds * 1000;
+    let errors = 0;
+    const loop = async () => {
+      while (Date.now() < end) {
+        const t = process.hrtime.bigint();
+        try {
+          await nc.request(subject, body, { timeout: 5000 });
+          latencies?.push(Number(process.hrtime.bigint() - t) / 1e6);
+        } catch {
+          errors += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, loop));
+    return errors;
+  };
+  if (WARMUP > 0) await run(WARMUP);
+  const latencies = [];
+  const started = Date.now();
+  const errors = await run(DURATION, latencies);
+  const seconds = (Date.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  const pct = (p) => (latencies.length ? round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]) : NaN);
+  return { rps: latencies.length / seconds, p50: pct(50), p99: pct(99), errors, total: latencies.length };
+}
+
+function printTable(results, rss) {
+  const base = results.find((r) => r.key === 'a');
+  const rows = [['case', 'req/s', 'p50 ms', 'p99 ms', 'vs (a)', '+p50 ms', 'errors']];
+  for (const r of results) {
+    rows.push([
+      r.name,
+      r.rps.toFixed(0),
+      String(r.p50),
+      String(r.p99),
+      base ? `${((r.rps / base.rps) * 100).toFixed(1)}%` : '-',
+      base ? (r.key === 'a' ? '-' : `${r.p50 - base.p50 >= 0 ? '+' : ''}${round(r.p50 - base.p50)}`) : '-',
+      String(r.errors),
+    ]);
+  }
+  const table = (data) => {
+    const widths = data[0].map((_, i) => Math.max(...data.map((row) => row[i].length)));
+    const line = (row) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
+    return [line(data[0]), `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...data.slice(1).map(line)].join('\n');
+  };
+  const os = require('node:os');
+  process.stdout.write(
+    `\nSkiff benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
+      `POST "${BODY}", ${CONNECTIONS} keep-alive connections, ${DURATION} s per case (after ${WARMUP} s warm-up)\n\n` +
+      `${table(rows)}\n\nIdle RSS (before load):\n\n` +
+      `${table([['process', 'pid', 'RSS MB'], ...rss.map((p) => [p.name, String(p.pid ?? '-'), p.kb ? (p.kb / 1024).toFixed(1) : '-'])])}\n`,
+  );
+}
+
+async function deployAndWait(gateway, spec) {
+  const res = await fetch(`${gateway}/system/functions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  if (res.status >= 300) throw new BootstrapError(`deploy ${spec.service}: ${res.status} ${await res.text()}`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const call = await fetch(`${gateway}/function/${spec.service}`, { method: 'POST', body: BODY }).catch(() => undefined);
+    const text = call ? await call.text() : '';
+    if (call?.status === 200) {
+      if (!text.includes('Hello')) say(`warning: ${spec.service} answers "${text.slice(0, 80)}"`);
+      break;
+    }
+    if (Date.now() > deadline) throw new BootstrapError(`${spec.service} did not answer 200 within 60 s (last: ${call?.status} ${text.slice(0, 200)})`);
+    await sleep(250);
+  }
+  say(`deployed ${spec.service}`);
+}
+
+async function waitHealthy(name, url, runner) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (!runner.running) throw new BootstrapError(`${name} exited during start:\n  ${runner.tail.slice(-20).join('\n  ')}`);
+    const res = await fetch(url).catch(() => undefined);
+    if (res?.status === 200) return;
+    if (Date.now() > deadline) throw new BootstrapError(`${name} not healthy within 60 s:\n  ${runner.tail.slice(-20).join('\n  ')}`);
+    await sleep(200);
+  }
+}
+
+/** Starts a helper process and waits for a line matching `ready`. */
+function startChild(name, command, args, env, ready) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (c) => (out += c));
+    child.stdout.on('data', (c) => {
+      out += c;
+      const match = ready.exec(out);
+      if (match) resolve({ child, match });
+    });
+    child.once('exit', (code) => reject(new BootstrapError(`${name} exited (${code}) before it was ready: ${out}`)));
+  });
+}
+
+/** Removes the streams and KV buckets this run created on a shared NATS. */
+async function deleteStreams(nc, subjects) {
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const info of jsm.streams.list()) {
+      const name = info.config.name;
+      if (name.startsWith(subjects.streamPrefix) || name.startsWith(`KV_${subjects.streamPrefix}`) || name.startsWith(`OBJ_${subjects.streamPrefix}`)) {
+        await jsm.streams.delete(name).catch(() => undefined);
+      }
+    }
+  } catch {
+    // JetStream unavailable: nothing to clean
+  }
+}
+
+function round(n) {
+  return Math.round(n * 100) / 100;
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function cleanup() {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
+  if (natsStarted) await natsStarted.stop();
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    say('interrupted: cleaning up');
+    cleanup().then(() => process.exit(130));
+  });
+}
+
+main()
+  .then(cleanup)
+  .catch(async (err) => {
+    process.stderr.write(`[bench] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
+    await cleanup();
+    process.exit(1);
+  });
