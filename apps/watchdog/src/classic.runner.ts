@@ -1,0 +1,89 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
+import { cgiEnv } from './cgi-env';
+import { WatchdogConfig } from './config';
+import { FunctionLogSink, lineSplitter } from './function-log.sink';
+import { Logger } from './logger';
+import { FunctionRunner, headerValue, textResponse } from './runner.types';
+
+/**
+ * Classic watchdog (reference §3.1): forks `fprocess` per call with the body on stdin and the
+ * `Http_*` CGI variables in its environment; stdout (plus stderr when combined) is the answer.
+ */
+export class ClassicRunner implements FunctionRunner {
+  private readonly command: string;
+  private readonly args: string[];
+  private readonly running = new Set<ChildProcess>();
+
+  constructor(
+    private readonly config: WatchdogConfig,
+    private readonly log: Logger,
+    private readonly sink: FunctionLogSink,
+  ) {
+    // No shell and no quoting, as the classic watchdog does.
+    [this.command, ...this.args] = config.fprocess.split(' ').filter(Boolean);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    for (const child of this.running) child.kill('SIGKILL');
+  }
+
+  invoke(req: InvokeRequest, timeoutMs: number): Promise<InvokeResponse> {
+    return new Promise((resolve) => {
+      const started = performance.now();
+      this.log.info('Forking fprocess.');
+      const child = spawn(this.command, this.args, { env: { ...process.env, ...cgiEnv(req) }, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.running.add(child);
+      const output: Buffer[] = [];
+      const stderr = lineSplitter(this.sink, 'stderr');
+      let timedOut = false;
+      let settled = false;
+      const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeoutMs) : undefined;
+
+      const finish = (res: InvokeResponse) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        this.running.delete(child);
+        stderr.end();
+        resolve(res);
+      };
+
+      child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (this.config.combineOutput) output.push(chunk);
+        stderr.push(chunk);
+      });
+      // A function that never reads stdin closes the pipe early: that is not an error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(req.body);
+
+      child.on('error', (err) => {
+        this.log.error('Could not start fprocess', { fprocess: this.config.fprocess, err: err.message });
+        finish(textResponse(500, `exec: "${this.command}": ${err.message}\n`));
+      });
+      child.on('close', (code, signal) => {
+        const body = Buffer.concat(output);
+        if (timedOut) {
+          this.log.warn(`Killed process after ${timeoutMs} ms: exec_timeout`);
+          return finish(textResponse(408, 'Killed process.'));
+        }
+        if (code !== 0) {
+          const reason = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
+          this.log.warn('Function failed', { reason });
+          return finish({ status: 500, headers: this.contentType(req), body: Buffer.concat([Buffer.from(`${reason}\n`), body]) });
+        }
+        const seconds = (performance.now() - started) / 1000;
+        this.log.info(`Wrote ${body.length} Bytes - Duration: ${seconds.toFixed(6)}s`);
+        finish({ status: 200, headers: this.contentType(req), body });
+      });
+    });
+  }
+
+  private contentType(req: InvokeRequest): Record<string, string> {
+    const type = this.config.contentType ?? headerValue(req.headers, 'content-type');
+    return type ? { 'Content-Type': type } : {};
+  }
+}

@@ -1,0 +1,153 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { Pool } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP_HEADERS } from '@skiff/contracts/invoke-protocol';
+import type { HeaderMap, InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
+import { WatchdogConfig } from './config';
+import { FunctionLogSink, lineSplitter } from './function-log.sink';
+import { Logger } from './logger';
+import { FunctionRunner, textResponse } from './runner.types';
+
+/** How long the upstream may take to accept TCP connections after it was started. */
+export const UPSTREAM_START_TIMEOUT_MS = 30_000;
+/** How long a stopped upstream gets between SIGTERM and SIGKILL. */
+const UPSTREAM_STOP_GRACE_MS = 5_000;
+/** Request headers undici refuses or that describe this hop only. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, 'expect']);
+
+/**
+ * of-watchdog http mode (reference §3.2): starts `fprocess` once as an HTTP server on a port the
+ * watchdog picked (or the pinned `upstream_url`) and forwards every call to it over keep-alive.
+ */
+export class HttpRunner implements FunctionRunner {
+  private child?: ChildProcess;
+  private pool?: Pool;
+  private stopping = false;
+
+  constructor(
+    private readonly config: WatchdogConfig,
+    private readonly log: Logger,
+    private readonly sink: FunctionLogSink,
+    /** Called when the upstream process exits on its own: the replica is dead. */
+    private readonly onFatal: (reason: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    let origin = this.config.upstreamUrl;
+    let env: NodeJS.ProcessEnv = process.env;
+    if (!origin) {
+      const port = await freePort();
+      origin = `http://127.0.0.1:${port}`;
+      env = { ...process.env, PORT: String(port), http_port: String(port) };
+    }
+    let exited: string | undefined;
+    if (this.config.fprocess) {
+      this.child = this.spawnUpstream(env, (reason) => (exited = reason));
+    }
+    const { hostname, port } = new URL(origin);
+    await waitForPort(hostname, Number(port) || 80, UPSTREAM_START_TIMEOUT_MS, () => exited);
+    this.pool = new Pool(origin, {
+      connections: this.config.maxInflight || 128,
+      keepAliveTimeout: 30_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.log.info('Upstream accepting connections', { upstream: origin });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.pool?.close().catch(() => undefined);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), UPSTREAM_STOP_GRACE_MS);
+    await once(child, 'exit');
+    clearTimeout(timer);
+  }
+
+  async invoke(req: InvokeRequest, timeoutMs: number): Promise<InvokeResponse> {
+    const signal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    try {
+      const res = await this.pool!.request({
+        method: req.method as 'GET',
+        path: req.query ? `${req.path}?${req.query}` : req.path,
+        headers: forwardHeaders(req.headers),
+        body: req.body.length ? req.body : undefined,
+        signal,
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: responseHeaders(res.headers), body };
+    } catch (err) {
+      if (signal?.aborted) {
+        this.log.warn(`Upstream did not answer within ${timeoutMs} ms`, { path: req.path });
+        return textResponse(504, `Function timed out after ${timeoutMs} ms\n`, 'of-watchdog');
+      }
+      this.log.warn('Upstream error', { path: req.path, err: (err as Error).message });
+      return textResponse(500, `Can't reach the function's HTTP server: ${(err as Error).message}\n`, 'of-watchdog');
+    }
+  }
+
+  private spawnUpstream(env: NodeJS.ProcessEnv, onExit: (reason: string) => void): ChildProcess {
+    const [command, ...args] = this.config.fprocess.split(' ').filter(Boolean);
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = lineSplitter(this.sink, 'stdout');
+    const err = lineSplitter(this.sink, 'stderr');
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const died = (reason: string) => {
+      out.end();
+      err.end();
+      onExit(reason);
+      if (!this.stopping) this.onFatal(reason);
+    };
+    child.on('error', (e) => died(`could not start fprocess "${this.config.fprocess}": ${e.message}`));
+    child.on('exit', (code, sig) => died(`fprocess "${this.config.fprocess}" exited (${sig ? `signal ${sig}` : `code ${code}`})`));
+    this.log.info('Started upstream', { fprocess: this.config.fprocess, pid: child.pid, port: env.PORT });
+    return child;
+  }
+}
+
+function forwardHeaders(headers: HeaderMap): HeaderMap {
+  const out: HeaderMap = {};
+  for (const name in headers) if (!NOT_FORWARDED.has(name.toLowerCase())) out[name] = headers[name];
+  return out;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): HeaderMap {
+  const out: HeaderMap = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** A TCP port nobody listens on right now, so several replicas on one host never clash. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Resolves once `host:port` accepts a TCP connection; rejects after `timeoutMs` or when `failed()` names a reason. */
+export async function waitForPort(host: string, port: number, timeoutMs: number, failed: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = failed();
+    if (reason) throw new Error(`upstream never accepted connections: ${reason}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, host);
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => (socket.destroy(), resolve(false)));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`upstream ${host}:${port} did not accept connections within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

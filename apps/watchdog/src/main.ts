@@ -1,0 +1,36 @@
+import { WatchdogConfig, loadWatchdogConfig } from './config';
+import { formatDuration } from './duration';
+import { Logger } from './logger';
+
+/** Entry point of one function replica (plain Node: it must start in milliseconds). */
+async function main(): Promise<void> {
+  let config: WatchdogConfig;
+  try {
+    config = loadWatchdogConfig(process.env);
+  } catch (err) {
+    new Logger('info', { service: 'watchdog', pid: process.pid }).error((err as Error).message);
+    process.exit(1);
+  }
+  const log = new Logger(config.logLevel, { service: 'watchdog', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
+  process.stdout.on('error', () => undefined);
+  process.on('uncaughtException', (err) => {
+    log.error(`Uncaught exception: ${err.stack ?? err.message}`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => log.error(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
+  log.info(`Watchdog mode: ${config.mode}`, {
+    fprocess: config.fprocess || undefined,
+    handler_module: config.mode === 'inproc' ? config.handlerModule : undefined,
+    exec_timeout: formatDuration(config.execTimeoutMs),
+    read_timeout: formatDuration(config.readTimeoutMs),
+    write_timeout: formatDuration(config.writeTimeoutMs),
+    max_inflight: config.maxInflight,
+    pid: process.pid,
+  });
+  // Loaded after the config check: the contracts registry reads SKIFF_SUBJECT_PREFIX at import time.
+  const { runReplica } = await import('./replica');
+  await runReplica(config, log);
+}
+
+void main();

@@ -1,0 +1,64 @@
+import { SubjectRegistry } from '@skiff/contracts/subjects';
+import { WatchdogConfig } from './config';
+import { FunctionLogSink, StdoutLogSink } from './function-log.sink';
+import { Logger } from './logger';
+import { FunctionRunner } from './runner.types';
+import { Watchdog } from './watchdog';
+
+/** Loads only the chosen mode's code (undici, for one, costs start-up time the other modes don't need). */
+async function createRunner(config: WatchdogConfig, log: Logger, sink: FunctionLogSink, fatal: (reason: string) => void): Promise<FunctionRunner> {
+  switch (config.mode) {
+    case 'classic':
+      return new (await import('./classic.runner')).ClassicRunner(config, log, sink);
+    case 'http':
+      return new (await import('./http.runner')).HttpRunner(config, log, sink, fatal);
+    case 'inproc':
+      return new (await import('./inproc.runner')).InprocRunner(config, log, sink);
+  }
+}
+
+/** Runs one replica until SIGTERM/SIGINT (or stdin closing, when asked), then exits the process. */
+export async function runReplica(config: WatchdogConfig, log: Logger): Promise<void> {
+  const sink = new StdoutLogSink({ service: 'function', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
+  let started = false;
+  let watchdog: Watchdog | undefined;
+
+  const stop = (reason: string, exitCode: number) => {
+    if (!started || !watchdog) {
+      log.info('Stopped before start-up finished', { reason });
+      process.exit(exitCode);
+    }
+    void watchdog.stop(reason).finally(() => process.exit(exitCode));
+  };
+  // Before start-up finished, a failing upstream makes start() reject by itself.
+  const fatal = (reason: string) => {
+    log.error(reason);
+    if (started) stop(reason, 1);
+  };
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => (++signals > 1 ? process.exit(1) : stop(signal, 0));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  if (config.exitOnStdinClose) {
+    process.stdin.on('end', () => stop('stdin closed', 0));
+    process.stdin.on('error', () => stop('stdin closed', 0));
+    process.stdin.resume();
+  }
+
+  const runner = await createRunner(config, log, sink, fatal);
+  watchdog = new Watchdog(config, new SubjectRegistry(config.subjectPrefix), runner, log, fatal);
+  try {
+    await watchdog.start();
+  } catch (err) {
+    log.error(`Watchdog could not start: ${(err as Error).message}`);
+    await runner.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  started = true;
+  log.info('Watchdog ready', {
+    subject: new SubjectRegistry(config.subjectPrefix).invoke(config.namespace, config.functionName),
+    healthPort: watchdog.healthPort ?? 'off',
+    startupMs: Math.round(performance.now()),
+  });
+}
