@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { NatsModule } from '@skiff/nats';
+import { ObservabilityModule } from '@skiff/observability';
+import { ConfigModule } from './config/config.module';
+import { providerEnv } from './config/provider.env';
+import { RegistryModule } from './registry/registry.module';
+import { BackendModule } from './backend/backend.module';
+import { RpcErrorFilter } from './registry/rpc-error.filter';
+
+/** The provider: function registry over NATS, replicas through the selected backend. */
+@Module({
+  imports: [
+    ConfigModule,
+    NatsModule.forRoot({ service: 'provider', url: providerEnv().SKIFF_NATS_URL }),
+    ObservabilityModule.forRoot('provider'),
+    BackendModule,
+    RegistryModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: RpcErrorFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
+import { FUNCTION_BACKEND, FunctionBackend } from './function-backend';
+import { LocalBackend } from './local/local.backend';
+import { ChildProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
+import { HostRuntimeResolver, RUNTIME_RESOLVER } from './local/replica-runtime';
+
+/** The backend selected by `SKIFF_BACKEND` (only `local` so far), behind FUNCTION_BACKEND. */
+@Module({
+  providers: [
+    { provide: PROCESS_LAUNCHER, useValue: new ChildProcessLauncher() },
+    { provide: RUNTIME_RESOLVER, useFactory: () => new HostRuntimeResolver(process.cwd()) },
+    LocalBackend,
+    {
+      provide: FUNCTION_BACKEND,
+      inject: [PROVIDER_ENV, LocalBackend],
+      useFactory: (env: ProviderEnv, local: LocalBackend): FunctionBackend => {
+        switch (env.SKIFF_BACKEND) {
+          case 'local':
+            return local;
+        }
+      },
+    },
+  ],
+  exports: [FUNCTION_BACKEND],
+})
+export class BackendModule {}

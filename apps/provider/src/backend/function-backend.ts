@@ -1,0 +1,27 @@
+import { FunctionRecord } from '@skiff/contracts';
+
+/** What a backend says about one function's replicas. */
+export interface ReplicaCounts {
+  /** Replicas that exist (starting, ready or draining). */
+  running: number;
+  /** Replicas that announced they can take calls and are still alive. */
+  available: number;
+}
+
+/**
+ * Makes the registry real on some orchestrator. `local` runs watchdog processes on this host;
+ * `swarm` and `kubernetes` implement the same four calls later.
+ */
+export interface FunctionBackend {
+  /** Converges the function to `record` (desired replicas, and a rollout when the spec changed). */
+  apply(record: FunctionRecord): Promise<void>;
+  /** Stops and forgets every replica of the function. */
+  remove(namespace: string, name: string): Promise<void>;
+  /** Current replica counts (zeros for an unknown function). */
+  status(namespace: string, name: string): ReplicaCounts;
+  /** Stops every replica gracefully (provider shutdown). */
+  stopAll(): Promise<void>;
+}
+
+/** Injection token of the active FunctionBackend. */
+export const FUNCTION_BACKEND = 'FUNCTION_BACKEND';

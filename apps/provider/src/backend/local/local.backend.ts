@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { JSONCodec, NatsConnection, Subscription } from 'nats';
+import { FunctionRecord, ReplicaEvent, subjects } from '@skiff/contracts';
+import { NATS_CONNECTION } from '@skiff/nats';
+import { METRICS_REGISTRY } from '@skiff/observability';
+import { Registry } from 'prom-client';
+import { PROVIDER_ENV, ProviderEnv } from '../../config/provider.env';
+import { BackendMetrics } from '../backend.metrics';
+import { FunctionBackend, ReplicaCounts } from '../function-backend';
+import { FunctionSupervisor, SupervisorObserver, SupervisorOptions } from './function-supervisor';
+import { PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
+import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
+import { buildReplicaTemplate } from './replica-template';
+import { relogLine } from './replica-log';
+
+const json = JSONCodec<ReplicaEvent>();
+
+/** A replica that ran this long without crashing resets its function's backoff. */
+const STABLE_AFTER_MS = 30_000;
+
+/**
+ * The `local` backend: every replica is a watchdog process on this host, one supervisor per
+ * function. Readiness comes from the watchdogs' own `replica.ready` / `replica.gone` events.
+ */
+@Injectable()
+export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(LocalBackend.name);
+  private readonly supervisors = new Map<string, FunctionSupervisor>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly metrics: BackendMetrics;
+  private readonly options: SupervisorOptions;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(PROVIDER_ENV) private readonly env: ProviderEnv,
+    @Inject(PROCESS_LAUNCHER) private readonly launcher: ProcessLauncher,
+    @Inject(RUNTIME_RESOLVER) private readonly runtime: RuntimeResolver,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.metrics = new BackendMetrics(registry, () => [...this.supervisors.values()].map((s) => [s.label, s.states()]));
+    this.options = {
+      backoffMinMs: env.SKIFF_RESTART_BACKOFF_MIN_MS,
+      backoffMaxMs: Math.max(env.SKIFF_RESTART_BACKOFF_MIN_MS, env.SKIFF_RESTART_BACKOFF_MAX_MS),
+      stableAfterMs: STABLE_AFTER_MS,
+      rolloutTimeoutMs: env.SKIFF_ROLLOUT_TIMEOUT_MS,
+      // Leave room inside the provider's own shutdown grace for the SIGKILL and the exit.
+      stopGraceMs: Math.max(100, env.SKIFF_SHUTDOWN_GRACE_MS - 1_000),
+    };
+  }
+
+  onModuleInit(): void {
+    if (!existsSync(this.env.SKIFF_WATCHDOG_ENTRY)) {
+      throw new Error(`SKIFF_WATCHDOG_ENTRY ${this.env.SKIFF_WATCHDOG_ENTRY} does not exist: build the watchdog (npm run build) or point the variable at it`);
+    }
+    this.subscriptions.push(
+      this.nc.subscribe(subjects.replicaReadyAll, { callback: (err, msg) => !err && this.onReplicaEvent('ready', msg.data) }),
+      this.nc.subscribe(subjects.replicaGoneAll, { callback: (err, msg) => !err && this.onReplicaEvent('gone', msg.data) }),
+    );
+  }
+
+  async apply(record: FunctionRecord): Promise<void> {
+    const { spec } = record;
+    const key = subjects.functionKey(spec.namespace, spec.service);
+    const runtime = await this.runtime.resolve(spec);
+    const template = buildReplicaTemplate(spec, runtime, {
+      entry: this.env.SKIFF_WATCHDOG_ENTRY,
+      natsUrl: this.env.SKIFF_NATS_URL,
+      subjectPrefix: subjects.prefix,
+      logLevel: this.env.SKIFF_LOG_LEVEL,
+      hostEnv: process.env,
+    });
+    let supervisor = this.supervisors.get(key);
+    if (!supervisor) {
+      supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.launcher, this.options);
+      supervisor.observe(this.observer(supervisor.label));
+      this.supervisors.set(key, supervisor);
+    }
+    supervisor.apply(template, record.replicas);
+  }
+
+  async remove(namespace: string, name: string): Promise<void> {
+    const key = subjects.functionKey(namespace, name);
+    const supervisor = this.supervisors.get(key);
+    if (!supervisor) return;
+    this.supervisors.delete(key);
+    await supervisor.remove();
+  }
+
+  status(namespace: string, name: string): ReplicaCounts {
+    return this.supervisors.get(subjects.functionKey(namespace, name))?.counts() ?? { running: 0, available: 0 };
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.supervisors.values()];
+    this.supervisors.clear();
+    if (all.length) this.logger.log({ functions: all.length }, 'stopping every replica');
+    await Promise.all(all.map((s) => s.remove()));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
+    await this.stopAll();
+  }
+
+  private onReplicaEvent(kind: 'ready' | 'gone', data: Uint8Array): void {
+    let event: ReplicaEvent;
+    try {
+      event = json.decode(data);
+    } catch {
+      return;
+    }
+    if (!event || typeof event.instance !== 'string') return;
+    const supervisor = this.supervisors.get(subjects.functionKey(String(event.namespace), String(event.name)));
+    if (!supervisor?.has(event.instance)) return;
+    this.logger.debug({ replica: event.instance, pid: event.pid, uptimeMs: event.uptimeMs }, `replica ${kind}`);
+    if (kind === 'ready') supervisor.markReady(event.instance);
+    else supervisor.markGone(event.instance);
+  }
+
+  private observer(fn: string): SupervisorObserver {
+    return {
+      started: (instance, pid) => {
+        this.metrics.starts.inc({ function_name: fn });
+        this.logger.log({ function: fn, replica: instance, pid }, 'replica started');
+      },
+      exited: (instance, reason, code, signal) => {
+        this.metrics.exits.inc({ function_name: fn, reason });
+        const fields = { function: fn, replica: instance, reason, code, signal };
+        if (reason === 'crashed' || reason === 'spawn_failed' || reason === 'killed') this.logger.warn(fields, 'replica ended unexpectedly');
+        else this.logger.log(fields, 'replica ended');
+      },
+      line: (instance, stream, text) => relogLine(this.logger, fn, instance, stream, text),
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { FunctionRecord } from '@skiff/contracts';
+import { LaunchSpec } from './process-launcher';
+import { ReplicaRuntime } from './replica-runtime';
+
+/** Host variables a replica inherits from the provider; nothing else leaks (no platform credentials). */
+export const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'SYSTEMROOT'] as const;
+
+/** What every replica of one function generation shares; the supervisor adds `SKIFF_INSTANCE`. */
+export interface ReplicaTemplate extends LaunchSpec {
+  /** Equal fingerprints mean "same replicas": no rollout needed. */
+  fingerprint: string;
+}
+
+/** Platform settings the provider hands to each watchdog. */
+export interface WatchdogSettings {
+  /** Built watchdog entry (run with the provider's own Node). */
+  entry: string;
+  /** NATS URL(s). */
+  natsUrl: string;
+  /** Subject prefix. */
+  subjectPrefix: string;
+  /** Log level. */
+  logLevel: string;
+  /** The provider's environment, for the INHERITED_ENV subset. */
+  hostEnv: NodeJS.ProcessEnv;
+}
+
+/**
+ * The launch spec of a function's replicas: function envVars first, then `fprocess`, then the
+ * platform's `SKIFF_*` variables, which a function cannot override.
+ */
+export function buildReplicaTemplate(spec: FunctionRecord['spec'], runtime: ReplicaRuntime, settings: WatchdogSettings): ReplicaTemplate {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_ENV) {
+    const value = settings.hostEnv[name];
+    if (value !== undefined) env[name] = value;
+  }
+  Object.assign(env, runtime.env, spec.envVars ?? {});
+  const fprocess = runtime.fprocess || spec.envVars?.fprocess;
+  if (fprocess) env.fprocess = fprocess;
+  Object.assign(env, {
+    SKIFF_NATS_URL: settings.natsUrl,
+    SKIFF_SUBJECT_PREFIX: settings.subjectPrefix,
+    SKIFF_LOG_LEVEL: settings.logLevel,
+    SKIFF_FUNCTION_NAME: spec.service,
+    SKIFF_FUNCTION_NAMESPACE: spec.namespace,
+    SKIFF_WATCHDOG_PORT: '0',
+    SKIFF_EXIT_ON_STDIN_CLOSE: '1',
+  });
+  const launch: LaunchSpec = { command: process.execPath, args: [settings.entry], env, cwd: runtime.cwd };
+  return { ...launch, fingerprint: JSON.stringify([launch, runtime.fingerprint]) };
+}

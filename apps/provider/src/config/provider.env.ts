@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { HttpServiceEnv, loadEnv } from '@skiff/config';
+
+/** Backends the provider can drive; swarm and kubernetes come later. */
+export const BACKENDS = ['local'] as const;
+
+/** One of BACKENDS. */
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Environment of the provider. */
+export class ProviderEnv extends HttpServiceEnv {
+  /** Port of the HTTP listener (only `/healthz` and `/metrics`; the API is on NATS). */
+  @IsInt({ message: 'SKIFF_PROVIDER_PORT must be a whole number' })
+  @Min(0)
+  @Max(65_535)
+  SKIFF_PROVIDER_PORT = 8081;
+
+  /** Which backend runs the replicas. */
+  @IsIn(BACKENDS as unknown as string[], { message: `SKIFF_BACKEND must be one of ${BACKENDS.join(', ')}` })
+  SKIFF_BACKEND: BackendName = 'local';
+
+  /** Built watchdog entry the local backend runs per replica (default: beside the provider in dist/). */
+  @IsString()
+  @IsNotEmpty()
+  SKIFF_WATCHDOG_ENTRY = resolve(__dirname, '..', '..', '..', 'watchdog', 'src', 'main.js');
+
+  /** First delay before restarting a crashed replica; doubles per consecutive crash. */
+  @IsInt({ message: 'SKIFF_RESTART_BACKOFF_MIN_MS must be a whole number of milliseconds' })
+  @Min(10)
+  @Max(600_000)
+  SKIFF_RESTART_BACKOFF_MIN_MS = 500;
+
+  /** Longest delay before restarting a crashed replica. */
+  @IsInt({ message: 'SKIFF_RESTART_BACKOFF_MAX_MS must be a whole number of milliseconds' })
+  @Min(10)
+  @Max(3_600_000)
+  SKIFF_RESTART_BACKOFF_MAX_MS = 30_000;
+
+  /** How long a rollout waits for new replicas to be ready before stopping the old ones anyway. */
+  @IsInt({ message: 'SKIFF_ROLLOUT_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(0)
+  @Max(3_600_000)
+  SKIFF_ROLLOUT_TIMEOUT_MS = 60_000;
+
+  /** Commit the build came from (else `git rev-parse HEAD`, else `unknown`). */
+  @IsString()
+  SKIFF_GIT_SHA = '';
+}
+
+let cached: ProviderEnv | undefined;
+
+/** The provider's validated environment, read once per process. */
+export function providerEnv(): ProviderEnv {
+  cached ??= loadEnv(ProviderEnv);
+  return cached;
+}
+
+/** Injection token of the ProviderEnv. */
+export const PROVIDER_ENV = 'PROVIDER_ENV';

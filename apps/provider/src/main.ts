@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { bootstrapService } from '@skiff/observability';
+import { providerEnv } from './config/provider.env';
+
+async function main(): Promise<void> {
+  // Validate the environment before the module graph (which reads it) is loaded.
+  const env = providerEnv();
+  const { AppModule } = await import('./app.module');
+  await bootstrapService({
+    service: 'provider',
+    module: AppModule,
+    port: env.SKIFF_PROVIDER_PORT,
+    host: env.SKIFF_BIND_ADDRESS,
+    natsUrl: env.SKIFF_NATS_URL,
+    rpc: true,
+    gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`provider failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

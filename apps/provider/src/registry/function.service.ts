@@ -1,0 +1,196 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { KV, KvEntry } from 'nats';
+import {
+  DEFAULT_NAMESPACE,
+  DeleteFunctionRequest,
+  ERROR_CODES,
+  EVENTS,
+  FunctionDeployment,
+  FunctionListRequest,
+  FunctionRecord,
+  FunctionRef,
+  FunctionScaleRequest,
+  FunctionStatus,
+  SkiffError,
+  parsePayload,
+  subjects,
+} from '@skiff/contracts';
+import { Bus, FunctionRegistryCache, decodeFunctionRecord, encodeFunctionRecord } from '@skiff/nats';
+import { FUNCTION_BACKEND, FunctionBackend } from '../backend/function-backend';
+import { normalizeSpec, toFunctionStatus } from './function-status.mapper';
+import { RegistrySync } from './registry-sync';
+import { FUNCTIONS_KV, REGISTRY_CACHE } from './registry.tokens';
+import { initialReplicas, parseScaleLabels } from './scale-labels';
+
+/** Compare-and-set attempts before a write gives up on a key other writers keep changing. */
+const CAS_ATTEMPTS = 8;
+
+/** How long a write waits for the registry cache to reflect it. */
+const SYNC_TIMEOUT_MS = 3_000;
+
+/** JetStream's "wrong last sequence" API error: the key changed (or exists) under us. */
+function isConflict(err: unknown): boolean {
+  const e = err as { api_error?: { err_code?: number }; message?: string } | undefined;
+  return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
+}
+
+function notFound(name: string, namespace: string): SkiffError {
+  return new SkiffError(ERROR_CODES.functionNotFound, `function: ${name}.${namespace} not found`);
+}
+
+/**
+ * The function registry: every RPC of `provider.function.*` and `provider.namespace.list`.
+ * Writes go to the KV bucket with compare-and-set; reads come from the watched cache, which
+ * each write waits for, so a read after a write sees it.
+ */
+@Injectable()
+export class FunctionService {
+  private readonly logger = new Logger(FunctionService.name);
+  private readonly sync: RegistrySync;
+
+  constructor(
+    @Inject(FUNCTIONS_KV) private readonly kv: KV,
+    @Inject(REGISTRY_CACHE) private readonly cache: FunctionRegistryCache,
+    @Inject(FUNCTION_BACKEND) private readonly backend: FunctionBackend,
+    private readonly bus: Bus,
+  ) {
+    this.sync = new RegistrySync(cache);
+  }
+
+  async deploy(payload: unknown): Promise<FunctionStatus> {
+    const dep = parsePayload(FunctionDeployment, payload);
+    const namespace = dep.namespace || DEFAULT_NAMESPACE;
+    const scale = parseScaleLabels(dep.labels);
+    const now = new Date().toISOString();
+    const record: FunctionRecord = { spec: normalizeSpec(dep, namespace), replicas: initialReplicas(scale), createdAt: now, updatedAt: now };
+    const key = subjects.functionKey(namespace, dep.service);
+    let revision: number;
+    try {
+      revision = await this.kv.create(key, encodeFunctionRecord(record));
+    } catch (err) {
+      if (isConflict(err)) {
+        throw new SkiffError(ERROR_CODES.functionExists, `function: ${dep.service}.${namespace} already exists (update it with PUT /system/functions)`);
+      }
+      throw err;
+    }
+    await this.written(namespace, dep.service, key, record);
+    this.bus.publish(EVENTS.functionDeployed, { name: dep.service, namespace, replicas: record.replicas, revision });
+    this.logger.log({ function: key, replicas: record.replicas, image: dep.image }, 'function deployed');
+    return this.status(record);
+  }
+
+  async update(payload: unknown): Promise<FunctionStatus> {
+    const dep = parsePayload(FunctionDeployment, payload);
+    const namespace = dep.namespace || DEFAULT_NAMESPACE;
+    const scale = parseScaleLabels(dep.labels);
+    const spec = normalizeSpec(dep, namespace);
+    const { record, revision } = await this.modify(dep.service, namespace, (current) => ({
+      spec,
+      replicas: scale.min !== undefined ? Math.max(current.replicas, scale.min) : current.replicas,
+      createdAt: current.createdAt,
+      updatedAt: new Date().toISOString(),
+    }));
+    this.bus.publish(EVENTS.functionUpdated, { name: dep.service, namespace, replicas: record.replicas, revision });
+    this.logger.log({ function: subjects.functionKey(namespace, dep.service), replicas: record.replicas }, 'function updated');
+    return this.status(record);
+  }
+
+  async scale(payload: unknown): Promise<FunctionStatus> {
+    const req = parsePayload(FunctionScaleRequest, payload);
+    const reason = req.reason ?? 'manual';
+    let changed = false;
+    const { record, revision } = await this.modify(req.name, req.namespace, (current) => {
+      changed = current.replicas !== req.replicas;
+      return changed ? { ...current, replicas: req.replicas, updatedAt: new Date().toISOString() } : undefined;
+    });
+    if (changed) {
+      this.bus.publish(EVENTS.functionScaled, { name: req.name, namespace: req.namespace, replicas: record.replicas, revision, reason });
+      this.logger.log({ function: subjects.functionKey(req.namespace, req.name), replicas: record.replicas, reason }, 'function scaled');
+    }
+    return this.status(record);
+  }
+
+  async remove(payload: unknown): Promise<FunctionRef> {
+    const req = parsePayload(DeleteFunctionRequest, payload);
+    const name = req.functionName;
+    const namespace = req.namespace || DEFAULT_NAMESPACE;
+    const key = subjects.functionKey(namespace, name);
+    for (let attempt = 1; ; attempt++) {
+      const entry = await this.read(key);
+      if (!entry) throw notFound(name, namespace);
+      try {
+        await this.kv.delete(key, { previousSeq: entry.revision });
+        break;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CAS_ATTEMPTS) throw err;
+      }
+    }
+    await this.written(namespace, name, key, undefined);
+    const marker = await this.kv.get(key).catch(() => null);
+    this.bus.publish(EVENTS.functionDeleted, { name, namespace, replicas: 0, revision: marker?.revision ?? 0 });
+    this.logger.log({ function: key }, 'function deleted');
+    return { name, namespace };
+  }
+
+  list(payload: unknown): FunctionStatus[] {
+    const req = parsePayload(FunctionListRequest, payload ?? {});
+    const namespace = req.namespace || DEFAULT_NAMESPACE;
+    return this.cache
+      .list(namespace)
+      .sort((a, b) => a.spec.service.localeCompare(b.spec.service))
+      .map((r) => this.status(r));
+  }
+
+  get(payload: unknown): FunctionStatus {
+    const ref = parsePayload(FunctionRef, payload);
+    const record = this.cache.get(ref.namespace, ref.name);
+    if (!record) throw notFound(ref.name, ref.namespace);
+    return this.status(record);
+  }
+
+  namespaces(): string[] {
+    const set = new Set([DEFAULT_NAMESPACE, ...this.cache.list().map((r) => r.spec.namespace)]);
+    return [...set].sort();
+  }
+
+  private status(record: FunctionRecord): FunctionStatus {
+    return toFunctionStatus(record, this.backend.status(record.spec.namespace, record.spec.service));
+  }
+
+  /** The live entry of `key`, or undefined when absent or deleted. */
+  private async read(key: string): Promise<KvEntry | undefined> {
+    const entry = await this.kv.get(key);
+    return entry && entry.operation === 'PUT' ? entry : undefined;
+  }
+
+  /**
+   * Read-modify-write with compare-and-set, retried when another write won the race.
+   * `change` returns undefined to leave the record as it is.
+   */
+  private async modify(
+    name: string,
+    namespace: string,
+    change: (current: FunctionRecord) => FunctionRecord | undefined,
+  ): Promise<{ record: FunctionRecord; revision: number }> {
+    const key = subjects.functionKey(namespace, name);
+    for (let attempt = 1; ; attempt++) {
+      const entry = await this.read(key);
+      if (!entry) throw notFound(name, namespace);
+      const current = decodeFunctionRecord(entry);
+      const next = change(current);
+      if (!next) return { record: current, revision: entry.revision };
+      try {
+        const revision = await this.kv.update(key, encodeFunctionRecord(next), entry.revision);
+        await this.written(namespace, name, key, next);
+        return { record: next, revision };
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CAS_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private async written(namespace: string, name: string, key: string, record: FunctionRecord | undefined): Promise<void> {
+    const ok = await this.sync.caughtUp(namespace, name, key, record, SYNC_TIMEOUT_MS);
+    if (!ok) this.logger.warn({ function: key }, 'registry cache did not reflect a write in time; reads may lag');
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { subjects } from '@skiff/contracts';
+import { FunctionRegistryCache, NATS_CONNECTION, openFunctionsBucket } from '@skiff/nats';
+import { BackendModule } from '../backend/backend.module';
+import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
+import { BackendReconciler } from './backend-reconciler.service';
+import { FunctionController } from './function.controller';
+import { FunctionService } from './function.service';
+import { readProviderInfo } from './provider-info';
+import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
+
+/** The function registry: the KV bucket (written only here), its RPCs, and the reconciler feeding the backend. */
+@Module({
+  imports: [BackendModule],
+  controllers: [FunctionController],
+  providers: [
+    { provide: FUNCTIONS_KV, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => openFunctionsBucket(nc, subjects) },
+    // Depends on the bucket so that it is created once, before the watch opens it.
+    {
+      provide: REGISTRY_CACHE,
+      inject: [NATS_CONNECTION, FUNCTIONS_KV],
+      useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects),
+    },
+    { provide: PROVIDER_INFO, inject: [PROVIDER_ENV], useFactory: (env: ProviderEnv) => readProviderInfo(env.SKIFF_BACKEND, env.SKIFF_GIT_SHA) },
+    FunctionService,
+    BackendReconciler,
+  ],
+})
+export class RegistryModule {}
