@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { NatsModule } from '@skiff/nats';
+import { ObservabilityModule } from '@skiff/observability';
+import { gatewayConfig } from './config/gateway.config';
+import { GatewayConfigModule } from './config/gateway-config.module';
+import { GatewayHttpModule } from './http/http.module';
+import { RegistryModule } from './registry/registry.module';
+import { InvokeModule } from './invoke/invoke.module';
+import { SystemModule } from './system/system.module';
+
+/** Service name: log field, NATS connection name, metrics label. */
+export const GATEWAY_SERVICE = 'gateway';
+
+/** Shared infrastructure every feature module may inject (config, body limit, registry, bus, health). */
+const infrastructure = [
+  NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl }),
+  ObservabilityModule.forRoot(GATEWAY_SERVICE),
+  GatewayConfigModule,
+  GatewayHttpModule,
+  RegistryModule,
+];
+
+/** Feature modules; add new ones (e.g. async invoke) here. */
+const features = [InvokeModule, SystemModule];
+
+/** The gateway: public HTTP API on Fastify, everything else over NATS. */
+@Module({ imports: [...infrastructure, ...features] })
+export class AppModule {}

@@ -1,0 +1,205 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, StoredMsg } from 'nats';
+import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, NATS_MSG_ID_HEADER, SkiffError, subjects } from '@skiff/contracts';
+import { AsyncResultStore, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
+import { FunctionResolver } from '../registry/function-resolver.service';
+import { ASYNC_CONFIG, AsyncConfig } from './async.env';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'dead-lettered', 'cancelled']);
+const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt];
+
+/** A call ready to be stored. */
+export interface AsyncSubmission {
+  /** The call id. */
+  callId: string;
+  /** Function namespace. */
+  namespace: string;
+  /** Function name. */
+  name: string;
+  /** NATS headers (invoke codec plus async metadata). */
+  headers: MsgHdrs;
+  /** Body. */
+  data: Uint8Array;
+}
+
+/**
+ * The gateway's side of the async store: accepts calls into the async stream (202 only after its
+ * ack), reads call states, cancels queued calls, lists, replays and drops dead letters.
+ */
+@Injectable()
+export class AsyncCalls implements OnModuleInit {
+  private readonly logger = new Logger(AsyncCalls.name);
+  private readonly js: JetStreamClient;
+  private ready?: Promise<{ results: AsyncResultStore; jsm: JetStreamManager }>;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(ASYNC_CONFIG) private readonly config: AsyncConfig,
+    private readonly resolver: FunctionResolver,
+  ) {
+    this.js = nc.jetstream({ timeout: config.publishTimeoutMs });
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Best effort: when JetStream is not there yet the gateway still starts and answers 503 for async calls.
+    await this.store().catch((e: Error) => this.logger.warn(`async store not ready: ${e.message}`));
+  }
+
+  /** Streams and bucket, created on first use; retried on the next call after a failure. */
+  private store(): Promise<{ results: AsyncResultStore; jsm: JetStreamManager }> {
+    this.ready ??= (async () => {
+      await ensureAsyncStreams(this.nc, subjects, this.config.store);
+      const kv = await openAsyncResultsBucket(this.nc, subjects, this.config.store);
+      return { results: new AsyncResultStore(kv), jsm: await this.nc.jetstreamManager() };
+    })().catch((err: Error) => {
+      this.ready = undefined;
+      throw unavailable(err);
+    });
+    return this.ready;
+  }
+
+  /** Records the call as queued and stores it in the async stream; resolves once JetStream acked it. */
+  async submit(call: AsyncSubmission): Promise<void> {
+    const { results } = await this.store();
+    const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() };
+    let previous: { value: AsyncCallResult; revision: number } | undefined;
+    try {
+      try {
+        await results.kv.create(call.callId, new TextEncoder().encode(JSON.stringify(queued)));
+      } catch {
+        // The id is known: a resubmission. Re-open it only when the earlier call is over.
+        previous = await results.get(call.callId);
+        if (previous && TERMINAL.has(previous.value.state)) await results.replace(queued, previous.revision);
+        else previous = undefined;
+      }
+    } catch (err) {
+      throw unavailable(err as Error);
+    }
+    try {
+      const ack = await this.js.publish(subjects.asyncCall(call.namespace, call.name), call.data, {
+        headers: call.headers,
+        msgID: call.callId,
+        expect: { streamName: subjects.asyncStream },
+      });
+      // Still inside JetStream's duplicate window: the earlier message is the call, keep its state.
+      if (ack.duplicate && previous) await results.put(previous.value).catch(() => undefined);
+    } catch (err) {
+      if (!previous) await results.remove(call.callId).catch(() => undefined);
+      throw unavailable(err as Error);
+    }
+  }
+
+  /** A call's state; 404 when unknown or expired. */
+  async status(callId: string): Promise<AsyncCallResult> {
+    const { results } = await this.store();
+    const stored = await results.get(callId);
+    if (!stored) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId} (unknown or expired)`);
+    return stored.value;
+  }
+
+  /** Cancels a call that has not started; 404 when unknown, 409 once it started. */
+  async cancel(callId: string): Promise<void> {
+    const { results } = await this.store();
+    for (let tries = 0; tries < 5; tries++) {
+      const stored = await results.get(callId);
+      if (!stored) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId} (unknown or expired)`);
+      if (stored.value.state === 'cancelled') return;
+      if (stored.value.state !== 'queued' || stored.value.attempts > 0) {
+        throw new SkiffError(ERROR_CODES.callStarted, `async call ${callId} is ${stored.value.state === 'queued' ? 'waiting for a retry' : stored.value.state}: only a call that has not started can be cancelled`);
+      }
+      if (await results.replace({ ...stored.value, state: 'cancelled', finishedAt: Date.now() }, stored.revision)) return;
+    }
+    throw new SkiffError(ERROR_CODES.callStarted, `async call ${callId} changed while cancelling it; try again`);
+  }
+
+  /** Dead letters, oldest first, of one function, one namespace or all. */
+  async deadLetters(namespace: string | undefined, name: string | undefined, limit: number): Promise<DeadLetterSummary[]> {
+    const { jsm } = await this.store();
+    const filter = subjects.asyncDeadLetterFilter(namespace, name);
+    const out: DeadLetterSummary[] = [];
+    let seq = 1;
+    while (out.length < limit) {
+      let msg: StoredMsg;
+      try {
+        msg = await (jsm as JetStreamManager & { direct: { getMessage(stream: string, q: { seq: number; next_by_subj: string }): Promise<StoredMsg> } }).direct.getMessage(subjects.asyncDeadLetterStream, { seq, next_by_subj: filter });
+      } catch (err) {
+        if (/no message found|not found|404/i.test((err as Error).message)) break;
+        throw unavailable(err as Error);
+      }
+      out.push(summarise(msg));
+      seq = msg.seq + 1;
+    }
+    return out;
+  }
+
+  /** Puts a dead letter back in the async stream (fresh attempts, same call id) and drops it. */
+  async replay(id: number): Promise<string> {
+    const { jsm, results } = await this.store();
+    const msg = await this.deadLetter(jsm, id);
+    const fn = subjects.asyncFunctionOf(msg.subject);
+    const callId = msg.header.get(ASYNC_HEADERS.callId);
+    if (!fn || !callId || !msg.header.get(INVOKE_HEADERS.method)) {
+      throw new SkiffError(ERROR_CODES.invalidRequest, `dead letter ${id} is not a readable call and cannot be replayed; delete it`);
+    }
+    if (!this.resolver.resolve(fn.namespace, fn.name)) {
+      throw new SkiffError(ERROR_CODES.functionNotFound, `function ${fn.name}.${fn.namespace} does not exist: deploy it before replaying dead letter ${id}`);
+    }
+    const h = natsHeaders();
+    for (const key of msg.header.keys()) {
+      if (key === NATS_MSG_ID_HEADER || (DEAD_HEADERS as string[]).includes(key)) continue;
+      for (const v of msg.header.values(key)) h.append(key, v);
+    }
+    h.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
+    await results.put({ callId, name: fn.name, namespace: fn.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() });
+    try {
+      await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, { headers: h, msgID: `${callId}.replay.${id}`, expect: { streamName: subjects.asyncStream } });
+    } catch (err) {
+      throw unavailable(err as Error);
+    }
+    await jsm.streams.deleteMessage(subjects.asyncDeadLetterStream, id, false).catch(() => undefined);
+    return callId;
+  }
+
+  /** Drops a dead letter; 404 when there is none with that id. */
+  async dropDeadLetter(id: number): Promise<void> {
+    const { jsm } = await this.store();
+    await this.deadLetter(jsm, id);
+    await jsm.streams.deleteMessage(subjects.asyncDeadLetterStream, id, false);
+  }
+
+  private async deadLetter(jsm: JetStreamManager, id: number): Promise<StoredMsg> {
+    try {
+      return await jsm.streams.getMessage(subjects.asyncDeadLetterStream, { seq: id });
+    } catch (err) {
+      if (/no message found|not found/i.test((err as Error).message)) throw new SkiffError(ERROR_CODES.callNotFound, `no dead letter with id ${id}`);
+      throw unavailable(err as Error);
+    }
+  }
+}
+
+function unavailable(err: Error): SkiffError {
+  if (err instanceof SkiffError) return err;
+  return new SkiffError(ERROR_CODES.unavailable, `async queue unavailable, the call was not stored: ${err.message}`);
+}
+
+function summarise(msg: StoredMsg): DeadLetterSummary {
+  const h = msg.header;
+  const fn = subjects.asyncFunctionOf(msg.subject);
+  const queuedAt = Number(h.get(ASYNC_HEADERS.queuedAt));
+  const deadAt = Number(h.get(ASYNC_HEADERS.deadAt));
+  return {
+    id: msg.seq,
+    callId: h.get(ASYNC_HEADERS.callId),
+    name: fn?.name ?? '',
+    namespace: fn?.namespace ?? '',
+    method: h.get(INVOKE_HEADERS.method),
+    path: h.get(INVOKE_HEADERS.path) || '/',
+    status: Number(h.get(ASYNC_HEADERS.deadStatus)) || 0,
+    reason: h.get(ASYNC_HEADERS.deadReason),
+    attempts: Number(h.get(ASYNC_HEADERS.deadAttempts)) || 0,
+    queuedAt: queuedAt ? new Date(queuedAt).toISOString() : undefined,
+    deadAt: new Date(deadAt || msg.time.getTime()).toISOString(),
+    callbackUrl: h.get(ASYNC_HEADERS.callbackUrl) || undefined,
+    bodySize: msg.data.length,
+  };
+}

@@ -1,0 +1,43 @@
+import { loadEnv } from '@skiff/config';
+import { GatewayEnv } from './gateway.env';
+import { parseDurationMs } from './duration';
+
+/** Injection token of the gateway's validated configuration. */
+export const GATEWAY_CONFIG = 'GATEWAY_CONFIG';
+
+/** The gateway's configuration, typed and with durations in milliseconds. */
+export interface GatewayConfig {
+  /** NATS server URL(s). */
+  natsUrl: string;
+  /** HTTP port. */
+  port: number;
+  /** Address to bind. */
+  host: string;
+  /** Cap of every upstream call, in milliseconds. */
+  upstreamTimeoutMs: number;
+  /** Configured body limit (before the NATS cap). */
+  maxBodyBytes: number;
+  /** Namespace used when a request names none. */
+  defaultNamespace: string;
+  /** Milliseconds to wait for in-flight work on shutdown. */
+  gracePeriodMs: number;
+}
+
+let cached: GatewayConfig | undefined;
+
+/** Validates the environment once (throws EnvError naming every bad variable) and caches the result. */
+export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  if (cached && env === process.env) return cached;
+  const e = loadEnv(GatewayEnv, env);
+  const config: GatewayConfig = {
+    natsUrl: e.SKIFF_NATS_URL,
+    port: e.SKIFF_GATEWAY_PORT,
+    host: e.SKIFF_BIND_ADDRESS,
+    upstreamTimeoutMs: parseDurationMs(e.SKIFF_UPSTREAM_TIMEOUT) as number,
+    maxBodyBytes: e.SKIFF_MAX_BODY_BYTES,
+    defaultNamespace: e.SKIFF_DEFAULT_NAMESPACE,
+    gracePeriodMs: e.SKIFF_SHUTDOWN_GRACE_MS,
+  };
+  if (env === process.env) cached = config;
+  return config;
+}

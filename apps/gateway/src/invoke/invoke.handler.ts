@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, NatsConnection, NatsError } from 'nats';
+import { OPENFAAS_INTERNAL_HEADER, SkiffError, parseFunctionRef, subjects } from '@skiff/contracts';
+import { InvokeClient, InvokeResponse } from '@skiff/invoke';
+import { NATS_CONNECTION } from '@skiff/nats';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
+import { BodyLimit } from '../config/body-limit';
+import { FunctionResolver } from '../registry/function-resolver.service';
+import { describeRefProblem, splitFunctionUrl } from './function-url';
+import { downstreamHeaders, upstreamHeaders } from './invoke-headers';
+
+const EMPTY = new Uint8Array(0);
+const TEXT = 'text/plain; charset=utf-8';
+const INTERNAL = OPENFAAS_INTERNAL_HEADER.toLowerCase();
+
+/** Statuses that never carry a body (no Content-Length either). */
+function bodyless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+/** Error raised by Fastify before the handler ran. */
+type RouteError = Error & { code?: string; statusCode?: number };
+
+/**
+ * The sync invoke hot path: `ANY /function/<name>[.<ns>][/<path>][?query]` → one NATS request to
+ * a replica → relay status, headers and body. No Nest pipeline, no JSON, no per-call regex beyond
+ * the name check.
+ */
+@Injectable()
+export class InvokeHandler {
+  private readonly logger = new Logger(InvokeHandler.name);
+  private readonly client: InvokeClient;
+  private readonly defaultNamespace: string;
+
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly resolver: FunctionResolver,
+    private readonly bodyLimit: BodyLimit,
+  ) {
+    this.client = new InvokeClient(nc, subjects);
+    this.defaultNamespace = config.defaultNamespace;
+  }
+
+  async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    const startTime = `${Date.now()}000000`;
+    const incoming = request.headers;
+    const given = incoming['x-call-id'];
+    const callId = typeof given === 'string' && given ? given : randomUUID();
+
+    const target = splitFunctionUrl(request.url);
+    const ref = parseFunctionRef(target.ref, this.defaultNamespace);
+    if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
+    const fn = this.resolver.resolve(ref.namespace, ref.name);
+    if (!fn) return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
+
+    let res: InvokeResponse;
+    try {
+      res = await this.client.invoke(
+        fn,
+        {
+          method: request.method,
+          path: target.path,
+          query: target.query,
+          headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
+          body: (request.body as Buffer | undefined) ?? EMPTY,
+        },
+        { timeoutMs: fn.timeoutMs },
+      );
+    } catch (err) {
+      const [status, message] = this.describeFailure(err, `${fn.name}.${fn.namespace}`);
+      return this.fail(reply, status, message, callId, startTime);
+    }
+
+    const headers = downstreamHeaders(res.headers);
+    headers['x-call-id'] = callId;
+    headers['x-start-time'] = startTime;
+    headers['x-duration-seconds'] = ((performance.now() - started) / 1000).toFixed(6);
+    if (res.internal && headers[INTERNAL] === undefined) headers[INTERNAL] = res.internal;
+    if (!bodyless(res.status)) {
+      headers['content-length'] = String(res.body.byteLength);
+      if (headers['content-type'] === undefined && res.body.byteLength) headers['content-type'] = incoming['content-type'] ?? 'text/plain';
+    }
+    reply.hijack();
+    const raw = reply.raw;
+    try {
+      raw.writeHead(res.status, headers);
+    } catch (err) {
+      const message = `invalid response from ${fn.name}.${fn.namespace}: ${(err as Error).message}`;
+      raw.writeHead(502, { 'content-type': TEXT, 'x-call-id': callId, [INTERNAL]: 'gateway' });
+      raw.end(message);
+      return;
+    }
+    raw.end(res.body);
+  }
+
+  /** Errors Fastify raised before the handler (body over the limit, unreadable body). */
+  onError(error: RouteError, _request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.sent || reply.raw.headersSent) return;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      void reply.code(413).type(TEXT).send(this.bodyLimit.message);
+      return;
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 502;
+    if (status === 502) this.logger.warn(`invoke failed: ${error.message}`);
+    void reply.code(status).type(TEXT).send(error.message);
+  }
+
+  private describeFailure(err: unknown, fn: string): [number, string] {
+    if (err instanceof SkiffError) return [err.status, err.message];
+    if (err instanceof NatsError && err.code === ErrorCode.BadHeader) return [400, `invalid request header: ${err.message}`];
+    this.logger.warn(`call to ${fn} failed: ${(err as Error).message}`);
+    return [502, `Can't reach service for: ${fn}: ${(err as Error).message}`];
+  }
+
+  private fail(reply: FastifyReply, status: number, message: string, callId: string, startTime: string): void {
+    void reply
+      .code(status)
+      .headers({ 'content-type': TEXT, 'x-call-id': callId, 'x-start-time': startTime, [INTERNAL]: 'gateway' })
+      .send(message);
+  }
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { bootstrapService } from '@skiff/observability';
+import { gatewayConfig } from './config/gateway.config';
+import { BodyLimit } from './config/body-limit';
+
+/** Every Nest route gets the effective body limit (Fastify's per-route limit beats the parser's). */
+function applyBodyLimit(app: NestFastifyApplication): void {
+  const limit = app.get(BodyLimit).bytes;
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      route.bodyLimit ??= limit;
+    });
+}
+
+async function main(): Promise<void> {
+  const config = gatewayConfig();
+  // Loaded after the config check so a bad variable is reported, not thrown at import time.
+  const { AppModule, GATEWAY_SERVICE } = await import('./app.module');
+  await bootstrapService({
+    service: GATEWAY_SERVICE,
+    module: AppModule,
+    port: config.port,
+    host: config.host,
+    natsUrl: config.natsUrl,
+    rpc: false,
+    gracePeriodMs: config.gracePeriodMs,
+    bodyLimit: config.maxBodyBytes,
+    configure: applyBodyLimit,
+  });
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`gateway failed to start: ${err.message}\n`);
+  process.exit(1);
+});
