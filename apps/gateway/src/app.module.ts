@@ -7,6 +7,7 @@ import { GatewayHttpModule } from './http/http.module';
 import { RegistryModule } from './registry/registry.module';
 import { InvokeModule } from './invoke/invoke.module';
 import { SystemModule } from './system/system.module';
+import { AsyncModule } from './async/async.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
@@ -21,7 +22,7 @@ const infrastructure = [
 ];
 
 /** Feature modules; add new ones (e.g. async invoke) here. */
-const features = [InvokeModule, SystemModule];
+const features = [InvokeModule, SystemModule, AsyncModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
 @Module({ imports: [...infrastructure, ...features] })

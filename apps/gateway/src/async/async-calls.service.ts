@@ -5,6 +5,9 @@ import { AsyncResultStore, ensureAsyncStreams, NATS_CONNECTION, openAsyncResults
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
+/** The manager's direct-get API (present at runtime, missing from the public typings of nats 2.29). */
+type WithDirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> } };
+
 const TERMINAL = new Set(['succeeded', 'failed', 'dead-lettered', 'cancelled']);
 const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt];
 
@@ -121,7 +124,7 @@ export class AsyncCalls implements OnModuleInit {
     while (out.length < limit) {
       let msg: StoredMsg;
       try {
-        msg = await (jsm as JetStreamManager & { direct: { getMessage(stream: string, q: { seq: number; next_by_subj: string }): Promise<StoredMsg> } }).direct.getMessage(subjects.asyncDeadLetterStream, { seq, next_by_subj: filter });
+        msg = await (jsm as WithDirectGet).direct.getMessage(subjects.asyncDeadLetterStream, { seq, next_by_subj: filter });
       } catch (err) {
         if (/no message found|not found|404/i.test((err as Error).message)) break;
         throw unavailable(err as Error);

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ASYNC_HEADERS, isCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
+import { encodeInvokeRequest } from '@skiff/invoke';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
+import { BodyLimit } from '../config/body-limit';
+import { FunctionResolver } from '../registry/function-resolver.service';
+import { describeRefProblem, splitFunctionUrl } from '../invoke/function-url';
+import { upstreamHeaders } from '../invoke/invoke-headers';
+import { AsyncCalls } from './async-calls.service';
+
+const EMPTY = new Uint8Array(0);
+const TEXT = 'text/plain; charset=utf-8';
+const PREFIX = '/async-function/';
+
+/** Error raised by Fastify before the handler ran. */
+type RouteError = Error & { code?: string; statusCode?: number };
+
+/** Why a callback URL is unusable, or undefined when it is an absolute http(s) URL. */
+export function callbackUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `X-Callback-Url "${raw}" is not a valid absolute URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `X-Callback-Url "${raw}" must use http or https, not ${url.protocol.replace(':', '')}`;
+  if (!url.hostname) return `X-Callback-Url "${raw}" has no host`;
+  return undefined;
+}
+
+/**
+ * `ANY /async-function/<name>[.<ns>][/<path>][?query]`: stores the call (method, path, query,
+ * headers, body) in the async stream and answers 202 with `X-Call-Id` once JetStream acked it.
+ * `DELETE /async-function/<call-id>` (no path, not a deployed function) cancels a queued call.
+ */
+@Injectable()
+export class AsyncInvokeHandler {
+  private readonly logger = new Logger(AsyncInvokeHandler.name);
+  private readonly defaultNamespace: string;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly resolver: FunctionResolver,
+    private readonly bodyLimit: BodyLimit,
+    private readonly calls: AsyncCalls,
+  ) {
+    this.defaultNamespace = config.defaultNamespace;
+  }
+
+  async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const startTime = `${Date.now()}000000`;
+    const incoming = request.headers;
+    const given = incoming['x-call-id'];
+    if (given !== undefined && !isCallId(given)) {
+      return this.fail(reply, 400, `X-Call-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "=" (starting with a letter, digit, "-" or "_")`, undefined, startTime);
+    }
+    const callId = given ?? randomUUID();
+    const target = splitFunctionUrl(request.url, PREFIX);
+    const cancelable = request.method === 'DELETE' && target.path === '/' && !target.query;
+    const ref = parseFunctionRef(target.ref, this.defaultNamespace);
+    const fn = ref && this.resolver.resolve(ref.namespace, ref.name);
+    if (!fn) {
+      if (cancelable && isCallId(target.ref)) return this.cancel(target.ref, reply);
+      if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
+      return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
+    }
+
+    const callbackUrl = incoming['x-callback-url'];
+    if (Array.isArray(callbackUrl)) return this.fail(reply, 400, 'send at most one X-Callback-Url header', callId, startTime);
+    const problem = callbackUrl === undefined ? undefined : callbackUrlProblem(callbackUrl);
+    if (problem) return this.fail(reply, 400, problem, callId, startTime);
+
+    let encoded: ReturnType<typeof encodeInvokeRequest>;
+    try {
+      encoded = encodeInvokeRequest({
+        method: request.method,
+        path: target.path,
+        query: target.query,
+        headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
+        body: (request.body as Buffer | undefined) ?? EMPTY,
+      });
+    } catch (err) {
+      return this.fail(reply, 400, `invalid request header: ${(err as Error).message}`, callId, startTime);
+    }
+    encoded.headers.set(ASYNC_HEADERS.callId, callId);
+    encoded.headers.set(ASYNC_HEADERS.functionRef, target.ref);
+    encoded.headers.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
+    if (callbackUrl) encoded.headers.set(ASYNC_HEADERS.callbackUrl, callbackUrl);
+
+    try {
+      await this.calls.submit({ callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers, data: encoded.data });
+    } catch (err) {
+      const status = err instanceof SkiffError ? err.status : 503;
+      if (status >= 500) this.logger.warn(`async call ${callId} to ${fn.name}.${fn.namespace} not stored: ${(err as Error).message}`);
+      return this.fail(reply, status, (err as Error).message, callId, startTime);
+    }
+    void reply.code(202).headers({ 'x-call-id': callId, 'x-start-time': startTime }).send();
+  }
+
+  /** Errors Fastify raised before the handler (body over the limit, unreadable body). */
+  onError(error: RouteError, _request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.sent || reply.raw.headersSent) return;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      void reply.code(413).type(TEXT).send(this.bodyLimit.message);
+      return;
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) this.logger.error(`async submission failed: ${error.message}`);
+    void reply.code(status).type(TEXT).send(error.message);
+  }
+
+  private async cancel(callId: string, reply: FastifyReply): Promise<void> {
+    try {
+      await this.calls.cancel(callId);
+      void reply.code(202).header('x-call-id', callId).send();
+    } catch (err) {
+      this.fail(reply, err instanceof SkiffError ? err.status : 503, (err as Error).message, callId, undefined);
+    }
+  }
+
+  private fail(reply: FastifyReply, status: number, message: string, callId: string | undefined, startTime: string | undefined): void {
+    const headers: Record<string, string> = { 'content-type': TEXT };
+    if (callId) headers['x-call-id'] = callId;
+    if (startTime) headers['x-start-time'] = startTime;
+    void reply.code(status).headers(headers).send(message);
+  }
+}

@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { gatewayConfig } from './gateway.config';
+
+describe('gatewayConfig', () => {
+  it('applies the defaults', () => {
+    const sut = gatewayConfig({});
+    expect(sut).toMatchObject({ port: 8080, upstreamTimeoutMs: 60_000, defaultNamespace: 'openfaas-fn', maxBodyBytes: 32 * 1024 * 1024 });
+  });
+
+  it('reads seconds and Go durations for the upstream timeout', () => {
+    expect(gatewayConfig({ SKIFF_UPSTREAM_TIMEOUT: '90' }).upstreamTimeoutMs).toBe(90_000);
+    expect(gatewayConfig({ SKIFF_UPSTREAM_TIMEOUT: '1m5s' }).upstreamTimeoutMs).toBe(65_000);
+  });
+
+  it('reads numbers from strings', () => {
+    expect(gatewayConfig({ SKIFF_GATEWAY_PORT: '18080', SKIFF_MAX_BODY_BYTES: '65536' })).toMatchObject({ port: 18080, maxBodyBytes: 65_536 });
+  });
+
+  it('names every bad variable', () => {
+    expect(() =>
+      gatewayConfig({ SKIFF_GATEWAY_PORT: 'x', SKIFF_UPSTREAM_TIMEOUT: 'soon', SKIFF_DEFAULT_NAMESPACE: 'Bad.NS', SKIFF_MAX_BODY_BYTES: '-1' }),
+    ).toThrow(/SKIFF_GATEWAY_PORT[\s\S]*SKIFF_UPSTREAM_TIMEOUT[\s\S]*SKIFF_MAX_BODY_BYTES[\s\S]*SKIFF_DEFAULT_NAMESPACE/);
+  });
+});
