@@ -37,7 +37,7 @@ export class BackendReconciler implements OnApplicationBootstrap, BeforeApplicat
   onApplicationBootstrap(): void {
     this.cache.onChange((change) => this.changed(change));
     for (const record of this.cache.list()) this.track(record);
-    this.logger.log({ functions: this.known.size }, 'reconciling registered functions');
+    this.logger.log({ msg: 'reconciling registered functions', functions: this.known.size });
     for (const key of this.known.keys()) this.schedule(key);
   }
 
@@ -92,7 +92,7 @@ export class BackendReconciler implements OnApplicationBootstrap, BeforeApplicat
         await this.backend.remove(ref.namespace, ref.name);
       }
     } catch (err) {
-      this.logger.error({ function: key, err }, `backend failed to ${record ? 'apply' : 'remove'} the function; retrying in ${RETRY_DELAY_MS} ms`);
+      this.logger.error({ msg: `backend failed to ${record ? 'apply' : 'remove'} the function; retrying in ${RETRY_DELAY_MS} ms`, function: key, err });
       if (!record) this.known.set(key, ref);
       if (this.stopping) return;
       const timer = setTimeout(() => this.schedule(key), RETRY_DELAY_MS);

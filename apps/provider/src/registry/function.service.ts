@@ -75,7 +75,7 @@ export class FunctionService {
     }
     await this.written(namespace, dep.service, key, record);
     this.bus.publish(EVENTS.functionDeployed, { name: dep.service, namespace, replicas: record.replicas, revision });
-    this.logger.log({ function: key, replicas: record.replicas, image: dep.image }, 'function deployed');
+    this.logger.log({ msg: 'function deployed', function: key, replicas: record.replicas, image: dep.image });
     return this.status(record);
   }
 
@@ -91,7 +91,7 @@ export class FunctionService {
       updatedAt: new Date().toISOString(),
     }));
     this.bus.publish(EVENTS.functionUpdated, { name: dep.service, namespace, replicas: record.replicas, revision });
-    this.logger.log({ function: subjects.functionKey(namespace, dep.service), replicas: record.replicas }, 'function updated');
+    this.logger.log({ msg: 'function updated', function: subjects.functionKey(namespace, dep.service), replicas: record.replicas });
     return this.status(record);
   }
 
@@ -105,7 +105,7 @@ export class FunctionService {
     });
     if (changed) {
       this.bus.publish(EVENTS.functionScaled, { name: req.name, namespace: req.namespace, replicas: record.replicas, revision, reason });
-      this.logger.log({ function: subjects.functionKey(req.namespace, req.name), replicas: record.replicas, reason }, 'function scaled');
+      this.logger.log({ msg: 'function scaled', function: subjects.functionKey(req.namespace, req.name), replicas: record.replicas, reason });
     }
     return this.status(record);
   }
@@ -128,7 +128,7 @@ export class FunctionService {
     await this.written(namespace, name, key, undefined);
     const marker = await this.kv.get(key).catch(() => null);
     this.bus.publish(EVENTS.functionDeleted, { name, namespace, replicas: 0, revision: marker?.revision ?? 0 });
-    this.logger.log({ function: key }, 'function deleted');
+    this.logger.log({ msg: 'function deleted', function: key });
     return { name, namespace };
   }
 
@@ -191,6 +191,6 @@ export class FunctionService {
 
   private async written(namespace: string, name: string, key: string, record: FunctionRecord | undefined): Promise<void> {
     const ok = await this.sync.caughtUp(namespace, name, key, record, SYNC_TIMEOUT_MS);
-    if (!ok) this.logger.warn({ function: key }, 'registry cache did not reflect a write in time; reads may lag');
+    if (!ok) this.logger.warn({ msg: 'registry cache did not reflect a write in time; reads may lag', function: key });
   }
 }

@@ -24,7 +24,7 @@ export class RpcErrorFilter extends BaseExceptionFilter {
     if (host.getType() !== 'rpc') return super.catch(exception, host);
     const wire = toWireError(exception);
     if (!(exception instanceof SkiffError)) {
-      this.logger.error({ err: exception }, `unexpected failure in an RPC handler: ${wire.message}`);
+      this.logger.error({ msg: `unexpected failure in an RPC handler: ${wire.message}`, err: exception });
     }
     return throwError(() => new RpcException(wire).getError());
   }

@@ -94,7 +94,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
   async stopAll(): Promise<void> {
     const all = [...this.supervisors.values()];
     this.supervisors.clear();
-    if (all.length) this.logger.log({ functions: all.length }, 'stopping every replica');
+    if (all.length) this.logger.log({ msg: 'stopping every replica', functions: all.length });
     await Promise.all(all.map((s) => s.remove()));
   }
 
@@ -113,7 +113,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     if (!event || typeof event.instance !== 'string') return;
     const supervisor = this.supervisors.get(subjects.functionKey(String(event.namespace), String(event.name)));
     if (!supervisor?.has(event.instance)) return;
-    this.logger.debug({ replica: event.instance, pid: event.pid, uptimeMs: event.uptimeMs }, `replica ${kind}`);
+    this.logger.debug({ msg: `replica ${kind}`, replica: event.instance, pid: event.pid, uptimeMs: event.uptimeMs });
     if (kind === 'ready') supervisor.markReady(event.instance);
     else supervisor.markGone(event.instance);
   }
@@ -122,13 +122,13 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     return {
       started: (instance, pid) => {
         this.metrics.starts.inc({ function_name: fn });
-        this.logger.log({ function: fn, replica: instance, pid }, 'replica started');
+        this.logger.log({ msg: 'replica started', function: fn, replica: instance, pid });
       },
       exited: (instance, reason, code, signal) => {
         this.metrics.exits.inc({ function_name: fn, reason });
         const fields = { function: fn, replica: instance, reason, code, signal };
-        if (reason === 'crashed' || reason === 'spawn_failed' || reason === 'killed') this.logger.warn(fields, 'replica ended unexpectedly');
-        else this.logger.log(fields, 'replica ended');
+        if (reason === 'crashed' || reason === 'spawn_failed' || reason === 'killed') this.logger.warn({ msg: 'replica ended unexpectedly', ...fields });
+        else this.logger.log({ msg: 'replica ended', ...fields });
       },
       line: (instance, stream, text) => relogLine(this.logger, fn, instance, stream, text),
     };
