@@ -83,6 +83,9 @@ export class FunctionRegistryCache {
     this.running = true;
     try {
       await this.apply(watcher);
+    } catch (err) {
+      // The watch can fail (e.g. the bucket was deleted); report it through `watching`, never crash.
+      this.logger.error(`function registry watch stopped: ${(err as Error).message}`);
     } finally {
       this.running = false;
     }
