@@ -19,7 +19,10 @@ export function loadEnv<T extends object>(cls: ClassConstructor<T>, env: NodeJS.
   const plain: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
     const raw = env[key];
-    plain[key] = raw === undefined || raw === '' ? defaults[key] : raw;
+    if (raw === undefined || raw === '') plain[key] = defaults[key];
+    // A field declared without a type annotation has no `design:type` (implicit conversion cannot
+    // see it is a number), so numbers are converted from the default's type; NaN fails validation.
+    else plain[key] = typeof defaults[key] === 'number' ? Number(raw) : raw;
   }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: true });
   const errors = validateSync(instance, { forbidUnknownValues: false });
