@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { connect, KV, Msg, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, subjects } from '@skiff/contracts';

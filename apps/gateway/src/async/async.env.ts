@@ -7,18 +7,18 @@ export class AsyncEnv {
   /** How long call states and results are kept. */
   @IsInt({ message: 'SKIFF_ASYNC_RESULT_TTL_S must be a whole number of seconds' })
   @Min(1)
-  SKIFF_ASYNC_RESULT_TTL_S = 86_400;
+  SKIFF_ASYNC_RESULT_TTL_S: number = 86_400;
 
   /** How long dead letters are kept. */
   @IsInt({ message: 'SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S must be a whole number of seconds' })
   @Min(1)
-  SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S = 7 * 86_400;
+  SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S: number = 7 * 86_400;
 
   /** How long the gateway waits for the async stream's ack before answering 503. */
   @IsInt({ message: 'SKIFF_ASYNC_PUBLISH_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100)
   @Max(120_000)
-  SKIFF_ASYNC_PUBLISH_TIMEOUT_MS = 5000;
+  SKIFF_ASYNC_PUBLISH_TIMEOUT_MS: number = 5000;
 }
 
 /** Injection token of the async configuration. */
