@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   bodyTooLarge: { code: 'request/too-large', status: 413 },
   /** Any service: a dependency (NATS, JetStream) failed or timed out. */
   unavailable: { code: 'platform/unavailable', status: 503 },
+  /** Async: no call (or dead letter) with that id, or it has expired. */
+  callNotFound: { code: 'async/not-found', status: 404 },
+  /** Async: the call already started, so it cannot be cancelled. */
+  callStarted: { code: 'async/started', status: 409 },
   /** Any service: a bug; the message says what failed. */
   internal: { code: 'platform/internal', status: 500 },
 } as const;

@@ -113,6 +113,79 @@ export class SubjectRegistry {
   functionKey(namespace: string, name: string): string {
     return `${namespace}.${name}`;
   }
+
+  /** Async call of one function, stored in the async stream (`<prefix>.async.<ns>.<fn>`). */
+  asyncCall(namespace: string, name: string): string {
+    return `${this.prefix}.async.${namespace}.${name}`;
+  }
+
+  /** Wildcard over every async call subject (the async stream's subjects). */
+  get asyncCallAll(): string {
+    return `${this.prefix}.async.>`;
+  }
+
+  /** JetStream stream (file storage) holding accepted async calls until a queue-worker finishes them. */
+  get asyncStream(): string {
+    return `${this.streamPrefix}_ASYNC`;
+  }
+
+  /** Durable pull consumer of one function on the async stream (names of two DNS labels joined by `_` never clash). */
+  asyncConsumer(namespace: string, name: string): string {
+    return `fn_${namespace}_${name}`;
+  }
+
+  /** A finished call's callback waiting for delivery. */
+  asyncCallback(namespace: string, name: string): string {
+    return `${this.prefix}.callback.${namespace}.${name}`;
+  }
+
+  /** Wildcard over every callback subject (the callback stream's subjects). */
+  get asyncCallbackAll(): string {
+    return `${this.prefix}.callback.>`;
+  }
+
+  /** JetStream stream of callbacks, so a callback retry never re-runs the function. */
+  get asyncCallbackStream(): string {
+    return `${this.streamPrefix}_CALLBACKS`;
+  }
+
+  /** Durable consumer shared by every queue-worker replica for callback delivery. */
+  get asyncCallbackConsumer(): string {
+    return 'callbacks';
+  }
+
+  /** A call that ran out of attempts (or could not run at all). */
+  asyncDeadLetter(namespace: string, name: string): string {
+    return `${this.prefix}.dead.${namespace}.${name}`;
+  }
+
+  /** Wildcard over every dead letter (the dead-letter stream's subjects). */
+  get asyncDeadLetterAll(): string {
+    return `${this.prefix}.dead.>`;
+  }
+
+  /** Dead letters of one function, of one namespace (`name` omitted), or all (both omitted). */
+  asyncDeadLetterFilter(namespace?: string, name?: string): string {
+    if (!namespace) return this.asyncDeadLetterAll;
+    return name ? this.asyncDeadLetter(namespace, name) : `${this.prefix}.dead.${namespace}.*`;
+  }
+
+  /** JetStream stream of dead letters, kept until replayed or deleted. */
+  get asyncDeadLetterStream(): string {
+    return `${this.streamPrefix}_DEAD_LETTERS`;
+  }
+
+  /** JetStream KV bucket of async call states and results (TTL from configuration). */
+  get asyncResultsBucket(): string {
+    return `${this.streamPrefix}_async_results`;
+  }
+
+  /** Splits an async, callback or dead-letter subject into the function it names. */
+  asyncFunctionOf(subject: string): { namespace: string; name: string } | undefined {
+    const parts = subject.split('.');
+    if (parts.length !== 4 || parts[0] !== this.prefix) return undefined;
+    return { namespace: parts[2], name: parts[3] };
+  }
 }
 
 /** The registry of this process, from `SKIFF_SUBJECT_PREFIX` (default `faas`). */

@@ -3,3 +3,4 @@ export * from './nats-options';
 export * from './bus.service';
 export * from './nats.module';
 export * from './function-registry';
+export * from './async-store';

@@ -1,0 +1,273 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { headers as natsHeaders, JetStreamClient, JsMsg, MsgHdrs, NatsConnection } from 'nats';
+import { Counter, Histogram, Registry } from 'prom-client';
+import {
+  ASYNC_HEADERS,
+  ASYNC_HTTP_HEADERS,
+  AsyncCallResult,
+  FunctionRecord,
+  HOP_BY_HOP_HEADERS,
+  INVOKE_HEADERS,
+  NATS_MSG_ID_HEADER,
+  OPENFAAS_INTERNAL_HEADER,
+  SkiffError,
+  subjects,
+} from '@skiff/contracts';
+import { AsyncResultStore, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import { decodeInvokeRequest, InvokeClient, InvokeResponse } from '@skiff/invoke';
+import { METRICS_REGISTRY } from '@skiff/observability';
+import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
+import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { AttemptOutcome, backoffMs, isRetryable, retryPolicyFor } from './retry.policy';
+import { functionTimeoutMs } from './function-timeout';
+import { resultBody } from './result-body';
+
+const EMPTY = new Uint8Array(0);
+
+/** One attempt's result. */
+interface Attempt extends AttemptOutcome {
+  /** The function's answer (absent when the call never reached it). */
+  response?: InvokeResponse;
+  /** Why the attempt failed at the platform level. */
+  error?: string;
+  /** Seconds the attempt took. */
+  durationSeconds: number;
+}
+
+/**
+ * Runs one async call delivered by a function's consumer: invokes it (renewing the lease meanwhile),
+ * then acks (done), naks with a back-off (retry) or moves it to the dead letters (out of attempts),
+ * queueing the callback and recording the result before the ack.
+ */
+@Injectable()
+export class CallProcessor {
+  private readonly logger = new Logger(CallProcessor.name);
+  private readonly js: JetStreamClient;
+  private readonly outcomes: Counter;
+  private readonly durations: Histogram;
+  private inflight = 0;
+
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
+    @Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache,
+    @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
+    @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+  ) {
+    this.js = nc.jetstream();
+    this.outcomes = new Counter({
+      name: 'skiff_async_attempts_total',
+      help: 'Async call attempts by outcome (succeeded, failed, retried, dead-lettered, cancelled)',
+      labelNames: ['function_name', 'outcome'],
+      registers: [metrics],
+    });
+    this.durations = new Histogram({
+      name: 'skiff_async_attempt_duration_seconds',
+      help: 'Duration of async call attempts',
+      labelNames: ['function_name'],
+      registers: [metrics],
+    });
+  }
+
+  /** Calls running in this process now. */
+  get running(): number {
+    return this.inflight;
+  }
+
+  /** Handles one message; never throws (a failure here naks the message so another attempt happens). */
+  async process(msg: JsMsg): Promise<void> {
+    this.inflight++;
+    try {
+      await this.handle(msg);
+    } catch (err) {
+      await this.onUnexpected(msg, err as Error);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    const fn = subjects.asyncFunctionOf(msg.subject);
+    const callId = msg.headers?.get(ASYNC_HEADERS.callId);
+    const attempt = msg.info.redeliveryCount;
+    if (!fn || !callId || !msg.headers?.get(INVOKE_HEADERS.method)) {
+      await this.deadLetter(msg, callId || `seq-${msg.seq}`, fn, { status: 0, platform: true, durationSeconds: 0, error: 'unreadable message: it lacks the call id, method or function' }, attempt);
+      return;
+    }
+    const record = this.registry.get(fn.namespace, fn.name);
+    const policy = retryPolicyFor(record, this.config.retry);
+    if (!record) {
+      const error = `function ${fn.name}.${fn.namespace} was deleted while the call was queued`;
+      await this.finish(msg, callId, fn, { status: 404, platform: true, durationSeconds: 0, error }, attempt, policy.attempts, true);
+      return;
+    }
+
+    const stored = await this.results.get(callId);
+    if (stored && stored.value.state !== 'queued' && stored.value.state !== 'running') {
+      // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
+      this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done' });
+      msg.ack();
+      return;
+    }
+    const base: AsyncCallResult = {
+      ...(stored?.value ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers.get(ASYNC_HEADERS.queuedAt)) || undefined }),
+      state: 'running',
+      attempts: attempt,
+      maxAttempts: policy.attempts,
+      startedAt: Date.now(),
+    };
+    if (stored ? !(await this.results.replace(base, stored.revision)) : false) {
+      // The state changed between read and write: most likely a cancel. Look again next delivery.
+      msg.nak(0);
+      return;
+    }
+    if (!stored) await this.results.put(base);
+
+    const outcome = await this.attempt(msg, fn, record);
+    const label = `${fn.name}.${fn.namespace}`;
+    this.durations.observe({ function_name: label }, outcome.durationSeconds);
+    if (isRetryable(outcome, policy) && attempt < policy.attempts) {
+      const delay = backoffMs(attempt, policy, outcome);
+      await this.results.put({ ...base, state: 'queued', statusCode: outcome.status, error: outcome.error ?? `attempt ${attempt} answered ${outcome.status}`, durationSeconds: outcome.durationSeconds });
+      this.outcomes.inc({ function_name: label, outcome: 'retried' });
+      msg.nak(delay);
+      return;
+    }
+    await this.finish(msg, callId, fn, outcome, attempt, policy.attempts, isRetryable(outcome, policy), base);
+  }
+
+  /** One invocation with the lease kept alive. */
+  private async attempt(msg: JsMsg, fn: { namespace: string; name: string }, record: FunctionRecord): Promise<Attempt> {
+    const lease = setInterval(() => msg.working(), Math.max(200, Math.floor(this.config.ackWaitMs / 3)));
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const req = decodeInvokeRequest(msg);
+      const response = await this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record, this.config.invokeTimeoutMs) });
+      const platform = Boolean(response.internal) || hasHeader(response.headers, OPENFAAS_INTERNAL_HEADER);
+      return { status: response.status, platform, headers: response.headers, response, durationSeconds: seconds() };
+    } catch (err) {
+      const status = err instanceof SkiffError ? err.status : 503;
+      return { status, platform: true, error: (err as Error).message, durationSeconds: seconds() };
+    } finally {
+      clearInterval(lease);
+    }
+  }
+
+  /** Final outcome: callback queued, dead letter written when given up, result recorded, then ack. */
+  private async finish(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string },
+    outcome: Attempt,
+    attempt: number,
+    maxAttempts: number,
+    givenUp: boolean,
+    base?: AsyncCallResult,
+  ): Promise<void> {
+    await this.queueCallback(msg, callId, fn, outcome, attempt, maxAttempts);
+    let deadLetterId: number | undefined;
+    if (givenUp) deadLetterId = await this.publishDeadLetter(msg, callId, fn, outcome, attempt);
+    const state = givenUp ? 'dead-lettered' : outcome.status < 400 ? 'succeeded' : 'failed';
+    const body = outcome.response ? resultBody(outcome.response.body, this.config.resultBodyMax) : {};
+    await this.results.put({
+      ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),
+      state,
+      attempts: attempt,
+      maxAttempts,
+      finishedAt: Date.now(),
+      statusCode: outcome.status,
+      durationSeconds: outcome.durationSeconds,
+      error: outcome.error,
+      headers: outcome.response?.headers,
+      ...body,
+      deadLetterId,
+    });
+    this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: state });
+    msg.ack();
+  }
+
+  /** Dead-letters a message that cannot be run at all (no function in its subject, no call id). */
+  private async deadLetter(msg: JsMsg, callId: string, fn: { namespace: string; name: string } | undefined, outcome: Attempt, attempt: number): Promise<void> {
+    const target = fn ?? { namespace: '_', name: '_' };
+    this.logger.warn(`dead-lettering message ${msg.seq} on ${msg.subject}: ${outcome.error}`);
+    await this.publishDeadLetter(msg, callId, target, outcome, attempt);
+    msg.ack();
+  }
+
+  private async publishDeadLetter(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, outcome: Attempt, attempt: number): Promise<number> {
+    const h = copyHeaders(msg.headers);
+    h.set(ASYNC_HEADERS.callId, callId);
+    h.set(ASYNC_HEADERS.deadStatus, String(outcome.status));
+    h.set(ASYNC_HEADERS.deadReason, oneLine(outcome.error ?? `the function answered ${outcome.status} on each of ${attempt} attempts`));
+    h.set(ASYNC_HEADERS.deadAttempts, String(attempt));
+    h.set(ASYNC_HEADERS.deadAt, String(Date.now()));
+    const ack = await this.js.publish(subjects.asyncDeadLetter(fn.namespace, fn.name), msg.data ?? EMPTY, {
+      headers: h,
+      msgID: `dl.${callId}.${msg.seq}`,
+    });
+    return ack.seq;
+  }
+
+  /** Stores the callback in its own stream, so delivery retries never re-run the function. */
+  private async queueCallback(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, outcome: Attempt, attempt: number, maxAttempts: number): Promise<void> {
+    const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
+    if (!url) return;
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(outcome.response?.headers ?? {})) {
+      if (HOP_BY_HOP_HEADERS.has(name.toLowerCase())) continue;
+      for (const v of [value].flat()) h.append(name, v);
+    }
+    h.set(ASYNC_HTTP_HEADERS.callId, callId);
+    h.set(ASYNC_HTTP_HEADERS.functionStatus, String(outcome.status));
+    h.set(ASYNC_HTTP_HEADERS.functionName, msg.headers?.get(ASYNC_HEADERS.functionRef) || `${fn.name}.${fn.namespace}`);
+    h.set(ASYNC_HTTP_HEADERS.durationSeconds, outcome.durationSeconds.toFixed(6));
+    h.set(ASYNC_HTTP_HEADERS.retry, String(attempt - 1));
+    h.set(ASYNC_HTTP_HEADERS.retryMax, String(maxAttempts));
+    h.set(ASYNC_HEADERS.callbackUrl, url);
+    h.set(ASYNC_HEADERS.callId, callId);
+    await this.js.publish(subjects.asyncCallback(fn.namespace, fn.name), outcome.response?.body ?? EMPTY, {
+      headers: h,
+      msgID: `cb.${callId}.${msg.seq}`,
+    });
+  }
+
+  /** A bug or a JetStream failure while handling: retry with back-off, dead-letter when out of attempts. */
+  private async onUnexpected(msg: JsMsg, err: Error): Promise<void> {
+    const attempt = msg.info.redeliveryCount;
+    const fn = subjects.asyncFunctionOf(msg.subject);
+    const policy = retryPolicyFor(fn ? this.registry.get(fn.namespace, fn.name) : undefined, this.config.retry);
+    this.logger.error(`processing message ${msg.seq} on ${msg.subject} failed (attempt ${attempt}): ${err.message}`);
+    try {
+      if (attempt >= policy.attempts) {
+        const callId = msg.headers?.get(ASYNC_HEADERS.callId) || `seq-${msg.seq}`;
+        await this.deadLetter(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error: `processing failed: ${err.message}` }, attempt);
+      } else {
+        msg.nak(backoffMs(attempt, policy));
+      }
+    } catch (again) {
+      // JetStream is unreachable: leave the message unacked; it comes back after the ack wait.
+      this.logger.error(`could not settle message ${msg.seq}: ${(again as Error).message}`);
+    }
+  }
+}
+
+function hasHeader(headers: Record<string, unknown>, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.keys(headers).some((k) => k.toLowerCase() === lower);
+}
+
+function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {
+  const h = natsHeaders();
+  if (!source) return h;
+  for (const name of source.keys()) {
+    if (name === NATS_MSG_ID_HEADER) continue;
+    for (const v of source.values(name)) h.append(name, v);
+  }
+  return h;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 1024);
+}

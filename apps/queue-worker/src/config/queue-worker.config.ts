@@ -1,0 +1,59 @@
+import { loadEnv } from '@skiff/config';
+import { AsyncStoreOptions } from '@skiff/nats';
+import { parseCodes, RetryPolicy } from '../retry.policy';
+import { QueueWorkerEnv } from './queue-worker.env';
+
+/** Injection token of the queue-worker's configuration. */
+export const QUEUE_WORKER_CONFIG = 'QUEUE_WORKER_CONFIG';
+
+/** The queue-worker's configuration, typed. */
+export interface QueueWorkerConfig {
+  /** NATS server URL(s). */
+  natsUrl: string;
+  /** HTTP port (health and metrics). */
+  port: number;
+  /** Address to bind. */
+  host: string;
+  /** Milliseconds to wait for in-flight work on shutdown. */
+  gracePeriodMs: number;
+  /** Message lease (ms). */
+  ackWaitMs: number;
+  /** Default per-function concurrency. */
+  maxInflight: number;
+  /** Default and largest call timeout (ms). */
+  invokeTimeoutMs: number;
+  /** Retry defaults. */
+  retry: RetryPolicy;
+  /** Callback delivery attempts. */
+  callbackAttempts: number;
+  /** Callback POST timeout (ms). */
+  callbackTimeoutMs: number;
+  /** Stream and bucket retention. */
+  store: AsyncStoreOptions;
+  /** Largest response body kept with a result. */
+  resultBodyMax: number;
+}
+
+/** Validates the environment (throws EnvError naming every bad variable). */
+export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWorkerConfig {
+  const e = loadEnv(QueueWorkerEnv, env);
+  return {
+    natsUrl: e.SKIFF_NATS_URL,
+    port: e.SKIFF_QUEUE_WORKER_PORT,
+    host: e.SKIFF_BIND_ADDRESS,
+    gracePeriodMs: e.SKIFF_SHUTDOWN_GRACE_MS,
+    ackWaitMs: e.SKIFF_QUEUE_ACK_WAIT_MS,
+    maxInflight: e.SKIFF_QUEUE_MAX_INFLIGHT,
+    invokeTimeoutMs: e.SKIFF_QUEUE_INVOKE_TIMEOUT_MS,
+    retry: {
+      attempts: e.SKIFF_QUEUE_RETRY_ATTEMPTS,
+      codes: parseCodes(e.SKIFF_QUEUE_RETRY_CODES) ?? new Set([408, 429, 500, 502, 503, 504]),
+      minWaitMs: e.SKIFF_QUEUE_RETRY_MIN_WAIT_MS,
+      maxWaitMs: Math.max(e.SKIFF_QUEUE_RETRY_MIN_WAIT_MS, e.SKIFF_QUEUE_RETRY_MAX_WAIT_MS),
+    },
+    callbackAttempts: e.SKIFF_QUEUE_CALLBACK_ATTEMPTS,
+    callbackTimeoutMs: e.SKIFF_QUEUE_CALLBACK_TIMEOUT_MS,
+    store: { resultTtlMs: e.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: e.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 },
+    resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,
+  };
+}

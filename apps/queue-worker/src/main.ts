@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { bootstrapService } from '@skiff/observability';
+import { queueWorkerConfig } from './config/queue-worker.config';
+import { QueueWorkerModule } from './queue-worker.module';
+
+async function main(): Promise<void> {
+  const config = queueWorkerConfig();
+
+  @Module({ imports: [QueueWorkerModule.forRoot(config)] })
+  class AppModule {}
+
+  await bootstrapService({
+    service: 'queue-worker',
+    module: AppModule,
+    port: config.port,
+    host: config.host,
+    natsUrl: config.natsUrl,
+    rpc: false,
+    gracePeriodMs: config.gracePeriodMs,
+  });
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`queue-worker failed to start: ${err.message}\n`);
+  process.exit(1);
+});

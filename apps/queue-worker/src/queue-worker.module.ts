@@ -1,0 +1,47 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { subjects } from '@skiff/contracts';
+import { AsyncResultStore, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
+import { InvokeClient } from '@skiff/invoke';
+import { ObservabilityModule } from '@skiff/observability';
+import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
+import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { CallProcessor } from './call.processor';
+import { FunctionConsumers } from './function-consumers.service';
+import { CallbackDispatcher } from './callback.dispatcher';
+
+/** Stops the registry watch on shutdown. */
+class RegistryLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache) {}
+  onApplicationShutdown(): void {
+    this.registry.stop();
+  }
+}
+
+/** The queue-worker: per-function JetStream consumers, retries, dead letters, callbacks, results. */
+@Module({})
+export class QueueWorkerModule {
+  static forRoot(config: QueueWorkerConfig): DynamicModule {
+    return {
+      module: QueueWorkerModule,
+      imports: [NatsModule.forRoot({ service: 'queue-worker', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs }), ObservabilityModule.forRoot('queue-worker')],
+      providers: [
+        { provide: QUEUE_WORKER_CONFIG, useValue: config },
+        {
+          provide: RESULT_STORE,
+          inject: [NATS_CONNECTION],
+          useFactory: async (nc: NatsConnection) => {
+            await ensureAsyncStreams(nc, subjects, config.store);
+            return new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store));
+          },
+        },
+        { provide: FUNCTION_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
+        { provide: INVOKE_CLIENT, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => new InvokeClient(nc, subjects) },
+        RegistryLifecycle,
+        CallProcessor,
+        FunctionConsumers,
+        CallbackDispatcher,
+      ],
+    };
+  }
+}

@@ -1,0 +1,73 @@
+/** Life cycle of an async call. */
+export const ASYNC_CALL_STATES = ['queued', 'running', 'succeeded', 'failed', 'dead-lettered', 'cancelled'] as const;
+
+/** One state of an async call. */
+export type AsyncCallState = (typeof ASYNC_CALL_STATES)[number];
+
+/** A call's state and result, the value kept under its call id in the async results bucket. */
+export interface AsyncCallResult {
+  /** The call id. */
+  callId: string;
+  /** Function name. */
+  name: string;
+  /** Function namespace. */
+  namespace: string;
+  /** Where the call is in its life cycle. */
+  state: AsyncCallState;
+  /** Attempts started so far. */
+  attempts: number;
+  /** Attempts allowed. */
+  maxAttempts?: number;
+  /** Unix milliseconds the call was accepted. */
+  queuedAt?: number;
+  /** Unix milliseconds the last attempt started. */
+  startedAt?: number;
+  /** Unix milliseconds the call finished. */
+  finishedAt?: number;
+  /** HTTP status of the last attempt (0 when it never reached the function). */
+  statusCode?: number;
+  /** Duration of the last attempt in seconds. */
+  durationSeconds?: number;
+  /** Why the last attempt failed or the call was given up. */
+  error?: string;
+  /** Response headers of the last attempt. */
+  headers?: Record<string, string | string[]>;
+  /** Response body of the last attempt, up to the configured size. */
+  body?: string;
+  /** How `body` is written: `utf8` text or `base64` for binary. */
+  bodyEncoding?: 'utf8' | 'base64';
+  /** True when the body was cut at the configured size. */
+  bodyTruncated?: boolean;
+  /** Dead-letter id when the call was dead-lettered. */
+  deadLetterId?: number;
+}
+
+/** One dead letter as `GET /system/async/dead-letters` lists it. */
+export interface DeadLetterSummary {
+  /** Dead-letter id (sequence in the dead-letter stream), used to replay or delete it. */
+  id: number;
+  /** The call id. */
+  callId: string;
+  /** Function name. */
+  name: string;
+  /** Function namespace. */
+  namespace: string;
+  /** HTTP method of the call. */
+  method: string;
+  /** Path below the function. */
+  path: string;
+  /** HTTP status of the last attempt (0 when none reached the function). */
+  status: number;
+  /** Why the call was given up. */
+  reason: string;
+  /** Attempts made. */
+  attempts: number;
+  /** When the call was accepted (RFC 3339). */
+  queuedAt?: string;
+  /** When the call was given up (RFC 3339). */
+  deadAt: string;
+  /** Callback URL of the call, if any. */
+  callbackUrl?: string;
+  /** Body size in bytes. */
+  bodySize: number;
+}

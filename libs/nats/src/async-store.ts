@@ -1,0 +1,83 @@
+import { JSONCodec, KV, KvEntry, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
+import { AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
+
+const json = JSONCodec<AsyncCallResult>();
+
+/** Retention settings of the async streams and results bucket. */
+export interface AsyncStoreOptions {
+  /** How long call states and results are kept (ms). */
+  resultTtlMs: number;
+  /** How long dead letters are kept (ms). */
+  deadLetterMaxAgeMs: number;
+}
+
+/**
+ * Creates (when missing) the async stream, the callback stream and the dead-letter stream, all with
+ * file storage. The gateway and the queue-worker both call it, so whichever starts first creates them.
+ */
+export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  const streams = [
+    { name: subjects.asyncStream, subjects: [subjects.asyncCallAll], retention: RetentionPolicy.Workqueue, max_age: 0 },
+    { name: subjects.asyncCallbackStream, subjects: [subjects.asyncCallbackAll], retention: RetentionPolicy.Workqueue, max_age: 0 },
+    { name: subjects.asyncDeadLetterStream, subjects: [subjects.asyncDeadLetterAll], retention: RetentionPolicy.Limits, max_age: nanos(options.deadLetterMaxAgeMs), allow_direct: true },
+  ];
+  for (const cfg of streams) {
+    try {
+      await jsm.streams.info(cfg.name);
+    } catch {
+      try {
+        await jsm.streams.add({ ...cfg, storage: StorageType.File, duplicate_window: nanos(120_000) });
+      } catch (err) {
+        // Another process created it between our check and add.
+        await jsm.streams.info(cfg.name).catch(() => Promise.reject(err));
+      }
+    }
+  }
+}
+
+/** Opens (creating when missing) the async results bucket. */
+export async function openAsyncResultsBucket(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<KV> {
+  return nc.jetstream().views.kv(subjects.asyncResultsBucket, { history: 1, storage: StorageType.File, ttl: options.resultTtlMs });
+}
+
+/** A call's state with the KV revision it was read at (for compare-and-set). */
+export interface StoredAsyncResult {
+  /** The state. */
+  value: AsyncCallResult;
+  /** KV revision of the entry. */
+  revision: number;
+}
+
+/** Async call states and results, keyed by call id (call ids are valid KV keys by construction). */
+export class AsyncResultStore {
+  constructor(readonly kv: KV) {}
+
+  /** The call's state, or undefined when unknown or expired. */
+  async get(callId: string): Promise<StoredAsyncResult | undefined> {
+    const entry: KvEntry | null = await this.kv.get(callId);
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+    return { value: json.decode(entry.value), revision: entry.revision };
+  }
+
+  /** Writes the state unconditionally. */
+  async put(result: AsyncCallResult): Promise<number> {
+    return this.kv.put(result.callId, json.encode(result));
+  }
+
+  /** Writes the state only if the entry is still at `revision`; returns false when it changed meanwhile. */
+  async replace(result: AsyncCallResult, revision: number): Promise<boolean> {
+    try {
+      await this.kv.update(result.callId, json.encode(result), revision);
+      return true;
+    } catch (err) {
+      if (/wrong last sequence/i.test((err as Error).message)) return false;
+      throw err;
+    }
+  }
+
+  /** Forgets a call (used when a submission could not be stored). */
+  async remove(callId: string): Promise<void> {
+    await this.kv.delete(callId);
+  }
+}
