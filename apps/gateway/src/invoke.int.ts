@@ -1,11 +1,14 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { connect, KV, Msg, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, subjects } from '@skiff/contracts';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeResponse } from '@skiff/invoke';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
 import { HttpClient, Platform, TEST_NATS_URL, waitFor } from '@skiff/testing';
+
+// Real processes start and stop here; jest 30 applies only the global testTimeout, so set it per file.
+jest.setTimeout(120_000);
 
 const NS = 'openfaas-fn';
 const BODY_LIMIT = 65_536;

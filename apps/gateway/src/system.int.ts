@@ -1,7 +1,10 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { FunctionStatus, GatewayInfo } from '@skiff/contracts';
 import { HttpClient, Platform, distEntry } from '@skiff/testing';
+
+// Real processes start and stop here; jest 30 applies only the global testTimeout, so set it per file.
+jest.setTimeout(120_000);
 
 const BODY_LIMIT = 65_536;
 const fn = (service: string, extra: Record<string, unknown> = {}) => ({ service, image: 'test/none', envProcess: 'cat', ...extra });
