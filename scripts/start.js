@@ -8,7 +8,7 @@ const { BootstrapError, defaultDataDir, ensureNats, ensureRedis } = require('./l
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { discoverServices, needsRedis } = require('./lib/services');
 const { ServiceRunner, httpUrl } = require('./lib/service-runner');
-const { paint, useColour } = require('./lib/log-format');
+const { formatLine, paint, useColour } = require('./lib/log-format');
 const { REPO_ROOT } = require('./lib/paths');
 
 const colour = useColour(process.stdout);
@@ -62,14 +62,14 @@ async function main() {
 
   const gateway = started.services.find((s) => s.name === 'gateway');
   const lines = ['Skiff is running.'];
-  if (gateway?.address) lines.push(`  Gateway:  ${httpUrl(gateway.address)}   (try: curl ${httpUrl(gateway.address)}/system/functions)`);
-  else lines.push('  Gateway:  not running (see the log above)');
+  if (gateway?.address) lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl ${httpUrl(gateway.address)}/system/functions)`);
+  else lines.push('  Gateway:      not running (see the log above)');
   for (const s of started.services) {
-    if (s.name !== 'gateway' && s.address) lines.push(`  ${`${s.name}:`.padEnd(9)} ${httpUrl(s.address)}/healthz`);
+    if (s.name !== 'gateway' && s.address) lines.push(`  ${`${s.name}:`.padEnd(13)} ${httpUrl(s.address)}/healthz`);
   }
-  lines.push(`  NATS:     ${nats.url}${nats.started ? ' (started here)' : ''}`);
-  if (env.SKIFF_REDIS_URL) lines.push(`  Redis:    ${env.SKIFF_REDIS_URL}`);
-  lines.push(`  Data:     ${dataDir}`);
+  lines.push(`  NATS:         ${nats.url}${nats.started ? ' (started here)' : ''}`);
+  if (env.SKIFF_REDIS_URL) lines.push(`  Redis:        ${env.SKIFF_REDIS_URL}`);
+  lines.push(`  Data:         ${dataDir}`);
   lines.push('Press Ctrl-C to stop.');
   say(lines.join('\n'));
 }
@@ -77,7 +77,7 @@ async function main() {
 function onServiceExit(runner, code, signal) {
   if (stopping || runner.stopping) return;
   shout(`${runner.name} (pid ${runner.pid}) died: exit code ${code}, signal ${signal}. The other services keep running.`);
-  const last = runner.tail.slice(-10);
+  const last = runner.tail.slice(-10).map((line) => formatLine(line));
   if (last.length) shout(`last lines of ${runner.name}:\n    ${last.join('\n    ')}`);
   if (started.services.every((s) => !s.running)) {
     shout('every service has stopped');

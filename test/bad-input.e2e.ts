@@ -1,7 +1,10 @@
 // Malformed requests to the gateway's API: each gets a 4xx with a reason, no service crashes, and
 // nothing is left half-registered.
-import { FunctionStatus } from '@skiff/contracts';
+import type { FunctionStatus } from '@skiff/contracts/openfaas/function-status';
 import { HttpClient, Platform, waitFor } from '@skiff/testing';
+
+// Jest 30 takes testTimeout from the global config only (the e2e project's value is ignored).
+jest.setTimeout(180_000);
 
 /** A small body limit so "over the limit" needs only a small request. */
 const BODY_LIMIT = 64 * 1024;

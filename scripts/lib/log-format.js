@@ -43,8 +43,10 @@ function formatLine(line, { colour = false } = {}) {
   const parts = [];
   if (time) parts.push(paint(colour, 'grey', time));
   parts.push(paint(colour, LEVEL_COLOURS[level] ?? 'bold', level.padEnd(5)));
-  if (record.context) parts.push(paint(colour, 'grey', `[${record.context}]`));
-  const msg = record.msg ?? record.message;
+  let msg = record.msg ?? record.message;
+  // An object logged through Nest's logger leaves the text in `context`.
+  if (msg === undefined && typeof record.context === 'string') msg = record.context;
+  else if (record.context) parts.push(paint(colour, 'grey', `[${record.context}]`));
   if (msg !== undefined) parts.push(String(msg));
   for (const [key, value] of Object.entries(record)) {
     if (HIDDEN.has(key) || value === undefined) continue;

@@ -122,7 +122,9 @@ function listeningAddress(line, name) {
   if (!line.startsWith('{') || !line.includes('listening')) return undefined;
   try {
     const record = JSON.parse(line);
-    if (typeof record.msg === 'string' && record.msg.endsWith('listening') && record.port) {
+    // Nest's logger convention puts a string after an object message into `context`.
+    const text = typeof record.msg === 'string' ? record.msg : record.context;
+    if (typeof text === 'string' && text.endsWith('listening') && record.port) {
       return { host: record.host ?? '127.0.0.1', port: Number(record.port), service: record.service ?? name };
     }
   } catch {

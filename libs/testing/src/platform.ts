@@ -95,17 +95,18 @@ export class Platform {
     });
     this.services.set(name, proc);
     const health = new HttpClient(this.url(name));
-    await waitFor(
+    const healthy = await waitFor(
       `${name} /healthz`,
       async () => {
-        if (!proc.running) throw new Error(`${name} exited:\n${proc.log.slice(-4000)}`);
-        return (await health.get('/healthz', { timeoutMs: 2000 })).status === 200;
+        if (!proc.running) return 'exited';
+        return (await health.get('/healthz', { timeoutMs: 2000 })).status === 200 ? 'up' : undefined;
       },
       this.readyTimeoutMs,
       100,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- ${name} output ---\n${proc.log.slice(-4000)}`);
     });
+    if (healthy === 'exited') throw new Error(`${name} exited during start:\n${proc.log.slice(-4000)}`);
     return proc;
   }
 
