@@ -8,7 +8,6 @@ import {
   FunctionRecord,
   HOP_BY_HOP_HEADERS,
   INVOKE_HEADERS,
-  NATS_MSG_ID_HEADER,
   OPENFAAS_INTERNAL_HEADER,
   SkiffError,
   subjects,
@@ -262,7 +261,8 @@ function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {
   const h = natsHeaders();
   if (!source) return h;
   for (const name of source.keys()) {
-    if (name === NATS_MSG_ID_HEADER) continue;
+    // JetStream's own headers (msg id, expected stream…) belong to the original publish.
+    if (name.startsWith('Nats-')) continue;
     for (const v of source.values(name)) h.append(name, v);
   }
   return h;

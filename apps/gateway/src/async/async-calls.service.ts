@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, StoredMsg } from 'nats';
-import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, NATS_MSG_ID_HEADER, SkiffError, subjects } from '@skiff/contracts';
+import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
 import { AsyncResultStore, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
@@ -149,7 +149,7 @@ export class AsyncCalls implements OnModuleInit {
     }
     const h = natsHeaders();
     for (const key of msg.header.keys()) {
-      if (key === NATS_MSG_ID_HEADER || (DEAD_HEADERS as string[]).includes(key)) continue;
+      if (key.startsWith('Nats-') || (DEAD_HEADERS as string[]).includes(key)) continue;
       for (const v of msg.header.values(key)) h.append(key, v);
     }
     h.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
