@@ -1,6 +1,6 @@
 import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
-import type { ReplicaEvent } from '@skiff/contracts';
-import { subjects } from '@skiff/contracts';
+import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
+import { subjects } from '@skiff/contracts/subjects';
 import { TEST_NATS_URL } from './test-env';
 
 const json = JSONCodec<ReplicaEvent>();
