@@ -218,6 +218,14 @@ describe('gateway sync invoke (real gateway process, real NATS)', () => {
     await waitFor('late to be gone', async () => (await http.get('/function/late')).status === 404);
   });
 
+  it('answers /system calls with 503 and a reason when no provider runs, after validating locally', async () => {
+    const list = await http.get('/system/functions');
+    expect(list.status).toBe(503);
+    expect(list.headers.get('content-type')).toContain('text/plain');
+    expect(list.text).toContain('provider.function.list');
+    expect((await http.post('/system/functions', { service: 'Bad.Name', image: 'x' })).status).toBe(400);
+  });
+
   it('reports the registry watch in /healthz and stays up', async () => {
     const res = await http.get('/healthz');
     expect(res.status).toBe(200);
