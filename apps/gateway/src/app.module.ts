@@ -14,7 +14,8 @@ export const GATEWAY_SERVICE = 'gateway';
 
 /** Shared infrastructure every feature module may inject (config, body limit, registry, bus, health). */
 const infrastructure = [
-  NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl }),
+  // No per-request stack capture on the invoke hot path.
+  NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl, asyncTraces: false }),
   ObservabilityModule.forRoot(GATEWAY_SERVICE),
   GatewayConfigModule,
   GatewayHttpModule,

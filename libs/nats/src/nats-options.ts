@@ -10,6 +10,11 @@ export interface NatsServiceOptions {
   url: string;
   /** How long Nest's transport waits for in-flight handlers on close. */
   gracePeriodMs?: number;
+  /**
+   * Capture a stack trace for every request so a timeout shows its caller (default true). Hot paths
+   * (the gateway's invoke) turn it off: it creates two Error objects per request.
+   */
+  asyncTraces?: boolean;
 }
 
 /** Connection name: `<service>-<host>-<pid>`. */
@@ -26,6 +31,7 @@ export function natsConnectionOptions(options: NatsServiceOptions): ConnectionOp
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
     pingInterval: 10_000,
+    noAsyncTraces: options.asyncTraces === false,
   };
 }
 
