@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JetStreamManager, NatsConnection, nanos } from 'nats';
 import { ASYNC_ANNOTATIONS, FunctionRecord, subjects } from '@skiff/contracts';
-import { FunctionRegistryCache, NATS_CONNECTION, RegistryChange } from '@skiff/nats';
+import { ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, RegistryChange } from '@skiff/nats';
 import { HealthService } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { FUNCTION_REGISTRY } from './queue-worker.tokens';
@@ -21,7 +21,6 @@ interface Active {
   retiring: boolean;
 }
 
-const SWEEP_INTERVAL_MS = 15_000;
 const RETIRE_POLL_MS = 500;
 
 /**
@@ -52,7 +51,7 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
     this.registry.onChange((change) => void this.onChange(change).catch((e: Error) => this.logger.error(`consumer update for ${change.key} failed: ${e.message}`)));
     for (const record of this.registry.list()) await this.ensure(record);
     await this.sweep();
-    this.sweeper = setInterval(() => void this.sweep().catch((e: Error) => this.logger.warn(`sweep failed: ${e.message}`)), SWEEP_INTERVAL_MS);
+    this.sweeper = setInterval(() => void this.sweep().catch((e: Error) => this.logger.warn(`sweep failed: ${e.message}`)), this.config.sweepIntervalMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -171,6 +170,16 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
 
   /** Finds calls of functions that no longer exist (deleted while this worker was down) and consumers left behind. */
   private async sweep(): Promise<void> {
+    // Self-healing: streams removed by hand come back, and so do the consumers of deployed functions.
+    await ensureAsyncStreams(this.nc, subjects, this.config.store);
+    for (const record of this.registry.list()) {
+      const durable = subjects.asyncConsumer(record.spec.namespace, record.spec.service);
+      if (await this.jsm.consumers.info(subjects.asyncStream, durable).catch(() => undefined)) continue;
+      // Start a fresh pull too: the old one backs off for a long while once its consumer vanished.
+      await this.active.get(durable)?.messages?.close().catch(() => undefined);
+      this.active.delete(durable);
+      await this.ensure(record);
+    }
     const orphans = new Map<string, { namespace: string; name: string }>();
     const info = await this.jsm.streams.info(subjects.asyncStream, { subjects_filter: subjects.asyncCallAll });
     for (const subject of Object.keys(info.state.subjects ?? {})) {

@@ -88,6 +88,8 @@ export class AsyncCalls implements OnModuleInit {
       if (ack.duplicate && previous) await results.put(previous.value).catch(() => undefined);
     } catch (err) {
       if (!previous) await results.remove(call.callId).catch(() => undefined);
+      // The stream may have been removed: check (and re-create) it on the next call.
+      this.ready = undefined;
       throw unavailable(err as Error);
     }
   }

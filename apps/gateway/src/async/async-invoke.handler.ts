@@ -19,6 +19,8 @@ type RouteError = Error & { code?: string; statusCode?: number };
 
 /** Why a callback URL is unusable, or undefined when it is an absolute http(s) URL. */
 export function callbackUrlProblem(raw: string): string | undefined {
+  // The WHATWG parser tolerates spaces; a URL on the wire has none (and "a, b" means two headers joined).
+  if (/\s/.test(raw)) return `X-Callback-Url "${raw}" contains whitespace: send one absolute http(s) URL`;
   let url: URL;
   try {
     url = new URL(raw);

@@ -32,6 +32,8 @@ export interface QueueWorkerConfig {
   store: AsyncStoreOptions;
   /** Largest response body kept with a result. */
   resultBodyMax: number;
+  /** Interval of the orphan / self-healing sweep (ms). */
+  sweepIntervalMs: number;
 }
 
 /** Validates the environment (throws EnvError naming every bad variable). */
@@ -55,5 +57,6 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
     callbackTimeoutMs: e.SKIFF_QUEUE_CALLBACK_TIMEOUT_MS,
     store: { resultTtlMs: e.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: e.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 },
     resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,
+    sweepIntervalMs: e.SKIFF_QUEUE_SWEEP_INTERVAL_MS,
   };
 }

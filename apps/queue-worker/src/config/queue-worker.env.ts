@@ -73,4 +73,9 @@ export class QueueWorkerEnv extends HttpServiceEnv {
   @Min(0)
   @Max(512 * 1024)
   SKIFF_ASYNC_RESULT_BODY_MAX: number = 64 * 1024;
+
+  /** How often the worker looks for calls of deleted functions and re-creates missing streams and consumers. */
+  @IsInt({ message: 'SKIFF_QUEUE_SWEEP_INTERVAL_MS must be a whole number of milliseconds' })
+  @Min(500)
+  SKIFF_QUEUE_SWEEP_INTERVAL_MS: number = 15_000;
 }
