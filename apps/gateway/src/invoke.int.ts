@@ -226,6 +226,12 @@ describe('gateway sync invoke (real gateway process, real NATS)', () => {
     expect((await http.post('/system/functions', { service: 'Bad.Name', image: 'x' })).status).toBe(400);
   });
 
+  it('redirects / to the portal with a 307', async () => {
+    const res = await http.get('/');
+    expect(res.status).toBe(307);
+    expect(res.headers.get('location')).toBe('/ui/');
+  });
+
   it('reports the registry watch in /healthz and stays up', async () => {
     const res = await http.get('/healthz');
     expect(res.status).toBe(200);

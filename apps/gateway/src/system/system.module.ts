@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { FunctionsController } from './functions.controller';
 import { FunctionsService } from './functions.service';
 import { InfoController } from './info.controller';
+import { RootController } from './root.controller';
 
 /** The `/system/*` API: Nest controllers that validate, then ask the provider over the bus. */
-@Module({ controllers: [FunctionsController, InfoController], providers: [FunctionsService] })
+@Module({ controllers: [FunctionsController, InfoController, RootController], providers: [FunctionsService] })
 export class SystemModule {}
