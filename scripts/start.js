@@ -65,7 +65,8 @@ async function main() {
   if (gateway?.address) lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl ${httpUrl(gateway.address)}/system/functions)`);
   else lines.push('  Gateway:      not running (see the log above)');
   for (const s of started.services) {
-    if (s.name !== 'gateway' && s.address) lines.push(`  ${`${s.name}:`.padEnd(13)} ${httpUrl(s.address)}/healthz`);
+    const where = s.address ? `${httpUrl(s.address)}/healthz` : s.running ? 'did not report its address' : 'not running';
+    lines.push(`  ${`${s.name}:`.padEnd(13)} pid ${String(s.pid).padEnd(8)} ${where}`);
   }
   lines.push(`  NATS:         ${nats.url}${nats.started ? ' (started here)' : ''}`);
   if (env.SKIFF_REDIS_URL) lines.push(`  Redis:        ${env.SKIFF_REDIS_URL}`);
