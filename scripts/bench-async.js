@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+'use strict';
+// Async section of the benchmark (`node scripts/bench-async.js`; meant to be called from `npm run bench`).
+//   (f) accepted    POST /async-function/<fn> at the gateway, BENCH_CONNECTIONS keep-alive connections,
+//                   no queue-worker running: 202s per second (each one stored in the file-backed stream)
+//   (g) completed   BENCH_ASYNC_CALLS calls submitted with a callback while two queue-workers run:
+//                   completed calls per second, first submission to last callback
+//   (h) crash run   BENCH_ASYNC_CRASH_CALLS (10,000) calls with callbacks; one of the two queue-workers is
+//                   killed with SIGKILL halfway; counts callbacks by call id and prints lost / duplicated
+// The function is a trivial replica answering over NATS from this process (what a watchdog does), so
+// the numbers are the gateway + JetStream + queue-worker path. Starts its own gateway and workers with a
+// unique subject prefix and removes its streams at the end.
+// Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_ASYNC_CALLS, BENCH_ASYNC_CRASH_CALLS,
+// BENCH_ASYNC_CASES (e.g. "f,g"), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
+const { createServer } = require('node:http');
+const { randomBytes } = require('node:crypto');
+const { join } = require('node:path');
+const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
+const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
+const { ServiceRunner } = require('./lib/service-runner');
+const { REPO_ROOT } = require('./lib/paths');
+
+const DURATION = Number(process.env.BENCH_DURATION || 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
+const CALLS = Number(process.env.BENCH_ASYNC_CALLS || 5000);
+const CRASH_CALLS = Number(process.env.BENCH_ASYNC_CRASH_CALLS || 10_000);
+const CASES = (process.env.BENCH_ASYNC_CASES || 'f,g,h').split(',').map((c) => c.trim());
+const FN = 'hello-async';
+const NS = 'openfaas-fn';
+
+const say = (text) => process.stdout.write(`[bench-async] ${text}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const cleanups = [];
+let natsStarted;
+
+async function main() {
+  process.chdir(REPO_ROOT);
+  installIfMissing(say);
+  buildUnlessSkipped(say);
+  const autocannon = require('autocannon');
+  const { Pool } = require('undici');
+  const { connect } = require('nats');
+  const dist = (p) => require(join(REPO_ROOT, 'dist', 'libs', p));
+  const { SubjectRegistry } = dist('contracts/src/subjects.js');
+  const { decodeInvokeRequest, encodeInvokeResponse } = dist('invoke/src/invoke-codec.js');
+
+  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
+  natsStarted = nats.started;
+  const prefix = `bencha${randomBytes(4).toString('hex')}`;
+  const subjects = new SubjectRegistry(prefix);
+  const nc = await connect({ servers: nats.url.split(','), name: 'bench-async' });
+  cleanups.push(() => deleteStreams(nc, subjects).finally(() => nc.close()));
+
+  // The function: registry record (as the provider writes it) and a replica answering from here.
+  const now = new Date().toISOString();
+  const kv = await nc.jetstream().views.kv(subjects.functionsBucket, { history: 1 });
+  const record = { spec: { service: FN, image: 'bench', namespace: NS, annotations: { 'com.openfaas.queue.max_inflight': '256' } }, replicas: 1, createdAt: now, updatedAt: now };
+  await kv.put(subjects.functionKey(NS, FN), new TextEncoder().encode(JSON.stringify(record)));
+  const hello = new TextEncoder().encode('Hello, World!');
+  nc.subscribe(subjects.invoke(NS, FN), {
+    queue: subjects.queues.invoke(NS, FN),
+    callback: (_err, msg) => {
+      decodeInvokeRequest(msg);
+      const { headers, data } = encodeInvokeResponse({ status: 200, headers: { 'content-type': 'text/plain' }, body: hello });
+      msg.respond(data, { headers });
+    },
+  });
+
+  // Callback receiver counting by call id.
+  const seen = new Map();
+  let lastCallbackAt = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const id = req.headers['x-call-id'];
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      lastCallbackAt = Date.now();
+      res.end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => receiver.close(r)));
+  const callbackUrl = `http://127.0.0.1:${receiver.address().port}/cb`;
+
+  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_LOG_LEVEL: 'warn' };
+  const gatewayPort = await freePort();
+  await startService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort);
+  const gateway = `http://127.0.0.1:${gatewayPort}`;
+  const workerEnv = (port) => ({ ...common, SKIFF_QUEUE_WORKER_PORT: String(port), SKIFF_QUEUE_ACK_WAIT_MS: '5000', SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200' });
+  const jsm = await nc.jetstreamManager();
+  const purge = async () => {
+    await jsm.streams.purge(subjects.asyncStream).catch(() => undefined);
+    await jsm.streams.purge(`KV_${subjects.asyncResultsBucket}`).catch(() => undefined);
+  };
+
+  const rows = [];
+  if (CASES.includes('f')) {
+    const options = { url: `${gateway}/async-function/${FN}`, method: 'POST', body: 'Hello, World!', connections: CONNECTIONS, pipelining: 1 };
+    await autocannon({ ...options, duration: 1 });
+    const r = await autocannon({ ...options, duration: DURATION });
+    rows.push(['(f) accepted at the gateway (202/s)', r.requests.average.toFixed(0), `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors`]);
+    say(rows.at(-1).join(': '));
+    await purge();
+  }
+
+  const workers = [];
+  if (CASES.includes('g') || CASES.includes('h')) {
+    for (const label of ['worker-1', 'worker-2']) {
+      const port = await freePort();
+      workers.push(await startService('queue-worker', workerEnv(port), port, label));
+    }
+  }
+  const pool = new Pool(gateway, { connections: CONNECTIONS, pipelining: 1 });
+  cleanups.push(() => pool.close());
+  const submitMany = async (count, onAccepted) => {
+    const ids = [];
+    let next = 0;
+    let failures = 0;
+    const loop = async () => {
+      while (next < count) {
+        next += 1;
+        try {
+          const res = await pool.request({ path: `/async-function/${FN}`, method: 'POST', body: 'Hello, World!', headers: { 'x-callback-url': callbackUrl } });
+          await res.body.dump();
+          if (res.statusCode === 202) {
+            ids.push(res.headers['x-call-id']);
+            onAccepted?.(ids.length);
+          } else failures += 1;
+        } catch {
+          failures += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, loop));
+    return { ids, failures };
+  };
+  const waitCallbacks = async (ids, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && ids.some((id) => !seen.has(id))) await sleep(100);
+  };
+
+  if (CASES.includes('g')) {
+    seen.clear();
+    const started = Date.now();
+    const { ids, failures } = await submitMany(CALLS);
+    await waitCallbacks(ids, 120_000);
+    const done = ids.filter((id) => seen.has(id)).length;
+    const seconds = (lastCallbackAt - started) / 1000;
+    rows.push([`(g) completed end to end (${CALLS} calls, 2 workers)`, (done / seconds).toFixed(0), `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed`]);
+    say(rows.at(-1).join(': '));
+    await purge();
+  }
+
+  if (CASES.includes('h')) {
+    seen.clear();
+    let killed = false;
+    const { ids, failures } = await submitMany(CRASH_CALLS, (n) => {
+      if (!killed && n >= CRASH_CALLS / 2) {
+        killed = true;
+        say(`SIGKILL worker-1 after ${n} accepted calls`);
+        workers[0].killNow();
+      }
+    });
+    await waitCallbacks(ids, 180_000);
+    const lost = ids.filter((id) => !seen.has(id)).length;
+    const duplicated = ids.reduce((sum, id) => sum + Math.max(0, (seen.get(id) ?? 0) - 1), 0);
+    rows.push([`(h) ${CRASH_CALLS} calls, one worker SIGKILLed`, `lost ${lost}`, `duplicated ${duplicated} (same call id, redelivered after the crash), ${failures} submissions refused`]);
+    say(rows.at(-1).join(': '));
+  }
+
+  const os = require('node:os');
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(
+    `\nSkiff async benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
+      `${CONNECTIONS} keep-alive connections, trivial body and function\n\n` +
+      rows.map((r) => `${r[0].padEnd(width)} | ${r[1].padStart(10)} | ${r[2]}`).join('\n') +
+      '\n',
+  );
+}
+
+async function startService(name, env, port, label = name) {
+  const runner = new ServiceRunner(name, { env, out: null, label }).start();
+  cleanups.push(() => runner.stop(20_000));
+  const url = `http://127.0.0.1:${port}/healthz`;
+  const deadline = Date.now() + 60_000;
+  while ((await fetch(url).catch(() => undefined))?.status !== 200) {
+    if (!runner.running) throw new BootstrapError(`${label} exited during start:\n  ${runner.tail.slice(-20).join('\n  ')}`);
+    if (Date.now() > deadline) throw new BootstrapError(`${label} not healthy:\n  ${runner.tail.slice(-20).join('\n  ')}`);
+    await sleep(100);
+  }
+  return runner;
+}
+
+async function deleteStreams(nc, subjects) {
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const info of jsm.streams.list()) {
+      const name = info.config.name;
+      if (name.startsWith(subjects.streamPrefix) || name.startsWith(`KV_${subjects.streamPrefix}`)) await jsm.streams.delete(name).catch(() => undefined);
+    }
+  } catch {
+    // JetStream unavailable: nothing to clean
+  }
+}
+
+async function cleanup() {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
+  if (natsStarted) await natsStarted.stop();
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    say('interrupted: cleaning up');
+    cleanup().then(() => process.exit(130));
+  });
+}
+
+main()
+  .then(cleanup)
+  .catch(async (err) => {
+    process.stderr.write(`[bench-async] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
+    await cleanup();
+    process.exit(1);
+  });
