@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP_HEADERS } from '@skiff/contracts/invoke-protocol';
 import type { HeaderMap, InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
@@ -46,6 +46,8 @@ export class HttpRunner implements FunctionRunner {
     if (this.config.fprocess) {
       this.child = this.spawnUpstream(env, (reason) => (exited = reason));
     }
+    // undici takes ~150 ms to load: load it while the upstream boots.
+    const { Pool } = await import('undici');
     const { hostname, port } = new URL(origin);
     await waitForPort(hostname, Number(port) || 80, UPSTREAM_START_TIMEOUT_MS, () => exited);
     this.pool = new Pool(origin, {

@@ -20,6 +20,8 @@ export class FunctionContext {
   ) {}
 
   /** Sets the status (chainable), or returns it when called without a code. */
+  status(): number;
+  status(code: number): this;
   status(code?: number): this | number {
     if (code === undefined) return this.statusCode;
     this.statusCode = code;
@@ -28,6 +30,8 @@ export class FunctionContext {
   }
 
   /** Sets the response headers (chainable), or returns them when called without a value. */
+  headers(): HandlerHeaders;
+  headers(value: HandlerHeaders): this;
   headers(value?: HandlerHeaders): this | HandlerHeaders {
     if (value === undefined) return this.headerValues;
     this.headerValues = value;

@@ -1,6 +1,7 @@
+import type { InvokeRequest } from '@skiff/invoke/invoke.types';
 import { BodyParseError, parseQuery, toFunctionEvent } from './inproc.event';
 
-const req = (contentType: string | undefined, body: string) => ({
+const req = (contentType: string | undefined, body: string): InvokeRequest => ({
   method: 'POST',
   path: '/p',
   query: '',

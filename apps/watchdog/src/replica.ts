@@ -21,12 +21,20 @@ async function createRunner(config: WatchdogConfig, log: Logger, sink: FunctionL
 export async function runReplica(config: WatchdogConfig, log: Logger): Promise<void> {
   const sink = new StdoutLogSink({ service: 'function', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
   let started = false;
+  let runner: FunctionRunner | undefined;
   let watchdog: Watchdog | undefined;
 
+  let stopping = false;
   const stop = (reason: string, exitCode: number) => {
+    // The first reason decides the exit code: an upstream that dies of the same Ctrl-C is no failure.
+    if (stopping) return;
+    stopping = true;
     if (!started || !watchdog) {
       log.info('Stopped before start-up finished', { reason });
-      process.exit(exitCode);
+      void Promise.resolve(runner?.stop())
+        .catch(() => undefined)
+        .finally(() => process.exit(exitCode));
+      return;
     }
     void watchdog.stop(reason).finally(() => process.exit(exitCode));
   };
@@ -46,7 +54,7 @@ export async function runReplica(config: WatchdogConfig, log: Logger): Promise<v
     process.stdin.resume();
   }
 
-  const runner = await createRunner(config, log, sink, fatal);
+  runner = await createRunner(config, log, sink, fatal);
   watchdog = new Watchdog(config, new SubjectRegistry(config.subjectPrefix), runner, log, fatal);
   try {
     await watchdog.start();
@@ -55,6 +63,8 @@ export async function runReplica(config: WatchdogConfig, log: Logger): Promise<v
     await runner.stop().catch(() => undefined);
     process.exit(1);
   }
+  // A signal during start-up already stops the runner and exits.
+  if (stopping) return;
   started = true;
   log.info('Watchdog ready', {
     subject: new SubjectRegistry(config.subjectPrefix).invoke(config.namespace, config.functionName),
