@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { bootstrapService } from '@skiff/observability';
-import { providerEnv } from './config/provider.env';
+import { providerEnv, shutdownBudget } from './config/provider.env';
 
 async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     host: env.SKIFF_BIND_ADDRESS,
     natsUrl: env.SKIFF_NATS_URL,
     rpc: true,
-    gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+    gracePeriodMs: shutdownBudget(env.SKIFF_SHUTDOWN_GRACE_MS).rpcGraceMs,
   });
 }
 

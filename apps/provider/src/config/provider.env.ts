@@ -48,6 +48,20 @@ export class ProviderEnv extends HttpServiceEnv {
   SKIFF_GIT_SHA = '';
 }
 
+/** How the provider splits SKIFF_SHUTDOWN_GRACE_MS between stopping replicas and draining its RPC server. */
+export interface ShutdownBudget {
+  /** Nest's NATS server waits this long (unconditionally) after unsubscribing; RPCs are short. */
+  rpcGraceMs: number;
+  /** SIGTERM → SIGKILL delay of each replica. */
+  replicaStopGraceMs: number;
+}
+
+/** Replicas stop first, then the RPC server drains, and the whole shutdown fits in the grace. */
+export function shutdownBudget(graceMs: number): ShutdownBudget {
+  const rpcGraceMs = Math.min(2_000, Math.floor(graceMs / 4));
+  return { rpcGraceMs, replicaStopGraceMs: Math.max(100, graceMs - rpcGraceMs - 500) };
+}
+
 let cached: ProviderEnv | undefined;
 
 /** The provider's validated environment, read once per process. */

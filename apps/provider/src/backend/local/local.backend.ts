@@ -5,7 +5,7 @@ import { FunctionRecord, ReplicaEvent, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { Registry } from 'prom-client';
-import { PROVIDER_ENV, ProviderEnv } from '../../config/provider.env';
+import { PROVIDER_ENV, ProviderEnv, shutdownBudget } from '../../config/provider.env';
 import { BackendMetrics } from '../backend.metrics';
 import { FunctionBackend, ReplicaCounts } from '../function-backend';
 import { FunctionSupervisor, SupervisorObserver, SupervisorOptions } from './function-supervisor';
@@ -44,8 +44,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
       backoffMaxMs: Math.max(env.SKIFF_RESTART_BACKOFF_MIN_MS, env.SKIFF_RESTART_BACKOFF_MAX_MS),
       stableAfterMs: STABLE_AFTER_MS,
       rolloutTimeoutMs: env.SKIFF_ROLLOUT_TIMEOUT_MS,
-      // Leave room inside the provider's own shutdown grace for the SIGKILL and the exit.
-      stopGraceMs: Math.max(100, env.SKIFF_SHUTDOWN_GRACE_MS - 1_000),
+      stopGraceMs: shutdownBudget(env.SKIFF_SHUTDOWN_GRACE_MS).replicaStopGraceMs,
     };
   }
 
