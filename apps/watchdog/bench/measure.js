@@ -24,6 +24,8 @@ const MODES = {
 };
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+// Private (unshared) memory: what one more replica really costs; RSS also counts the shared node binary.
+const privateMb = (pid) => Number(/Private_Dirty:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))[1]) / 1024;
 const childPids = (pid) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 async function startReplica(nc, name, env) {
@@ -72,11 +74,12 @@ async function loop(nc, name, concurrency, ms) {
     await new Promise((r) => setTimeout(r, 1000));
     const kids = childPids(last.child.pid);
     const rss = rssMb(last.child.pid);
+    const own = privateMb(last.child.pid);
     const childRss = kids.reduce((sum, pid) => sum + rssMb(pid), 0);
     const calls = await loop(nc, `m-${mode}`, mode === 'classic' ? 8 : 32, seconds * 1000);
     console.log(
       `${mode.padEnd(8)} spawn→ready median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}), ` +
-        `idle RSS ${rss.toFixed(1)} MB` + (kids.length ? ` (+ upstream ${childRss.toFixed(1)} MB)` : '') +
+        `idle RSS ${rss.toFixed(1)} MB (private ${own.toFixed(1)} MB)` + (kids.length ? ` (+ upstream ${childRss.toFixed(1)} MB)` : '') +
         `, ${calls.rps} calls/s${calls.failed ? ` (${calls.failed} non-200)` : ''}`,
     );
     await stop(last.child);

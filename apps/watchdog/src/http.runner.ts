@@ -61,7 +61,8 @@ export class HttpRunner implements FunctionRunner {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.pool?.close().catch(() => undefined);
+    // The watchdog already waited for in-flight calls (up to write_timeout): cut whatever is left.
+    await this.pool?.destroy().catch(() => undefined);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
