@@ -2,6 +2,7 @@
 // Runs one built platform service (dist/apps/<name>/src/main.js) as a child process: prefixed,
 // readable logs, "ready" when it logs `<name> listening`, bounded stop.
 const { spawn } = require('node:child_process');
+const { readFileSync, readdirSync, readlinkSync } = require('node:fs');
 const { PassThrough } = require('node:stream');
 const { distEntry } = require('./services');
 const { pipePrefixed } = require('./log-format');
@@ -82,16 +83,37 @@ class ServiceRunner {
     return Boolean(this.child) && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves with `{ host, port }` once the service logged that it listens; undefined if it exited first. */
+  /**
+   * Resolves with `{ host, port }` once the service is up: it logged `<name> listening`, or (when its
+   * log level hides that line) it listens on a TCP port whose /healthz answers 200. Undefined if it exited.
+   */
   async ready(timeoutMs = 60_000) {
+    if (this.address) return this.address;
     let timer;
+    let poller;
     const timeout = new Promise((_, fail) => {
-      timer = setTimeout(() => fail(new Error(`${this.name} did not report "listening" within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => fail(new Error(`${this.name} did not start listening within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const probed = new Promise((resolve) => {
+      const probe = async () => {
+        if (this.address) return resolve(this.address);
+        if (!this.running) return resolve(undefined);
+        for (const port of listeningPorts(this.pid)) {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+          if (res?.status === 200 && !this.address) {
+            this.address = { host: '127.0.0.1', port, service: this.name };
+            return resolve(this.address);
+          }
+        }
+        poller = setTimeout(probe, 250);
+      };
+      poller = setTimeout(probe, 250);
     });
     try {
-      return await Promise.race([this.readyPromise, timeout]);
+      return await Promise.race([this.readyPromise, probed, timeout]);
     } finally {
       clearTimeout(timer);
+      clearTimeout(poller);
     }
   }
 
@@ -133,10 +155,44 @@ function listeningAddress(line, name) {
   return undefined;
 }
 
+/** TCP ports process `pid` listens on (Linux /proc; empty elsewhere). */
+function listeningPorts(pid) {
+  try {
+    const inodes = new Set();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' });
+      } catch {
+        continue; // closed meanwhile
+      }
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match) inodes.add(match[1]);
+    }
+    const ports = new Set();
+    for (const table of ['tcp', 'tcp6']) {
+      let text = '';
+      try {
+        text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        // local_address is HEX_IP:HEX_PORT, st 0A = LISTEN, inode is column 10.
+        if (cols.length > 9 && cols[3] === '0A' && inodes.has(cols[9])) ports.add(parseInt(cols[1].split(':')[1], 16));
+      }
+    }
+    return [...ports];
+  } catch {
+    return [];
+  }
+}
+
 /** Base URL for a listening address (a wildcard bind is reached on loopback). */
 function httpUrl(address) {
   const host = ['0.0.0.0', '::', ''].includes(address.host) ? '127.0.0.1' : address.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
-module.exports = { ServiceRunner, listeningAddress, httpUrl };
+module.exports = { ServiceRunner, listeningAddress, listeningPorts, httpUrl };
