@@ -21,6 +21,12 @@ export const RPC = {
   namespaceList: 'provider.namespace.list',
   /** Provider name, orchestration and version (empty → ProviderInfo). */
   providerInfo: 'provider.info',
+  /** CPU use per function, measured by the backend (empty → FunctionUsage[]). */
+  functionUsage: 'provider.function.usage',
+  /** Scale a function from zero to its minimum (FunctionRef → WakeResult). */
+  scalerWake: 'scaler.wake',
+  /** Set desired replicas through the scaler (FunctionScaleRequest → FunctionStatus). */
+  scalerScale: 'scaler.scale',
 } as const;
 
 /** Names of the request/reply subjects. */
@@ -36,6 +42,12 @@ export const EVENTS = {
   functionDeleted: 'evt.function.deleted',
   /** A function's desired replica count changed (FunctionChangedEvent). */
   functionScaled: 'evt.function.scaled',
+  /** One process's per-function call aggregate of the last second (InvocationStatsEvent). */
+  invocations: 'evt.invocations',
+  /** An AlertManager webhook received by a gateway (AlertManagerPayload). */
+  alert: 'evt.alert',
+  /** The scaler changed a function's desired replicas (ScaleDecisionEvent). */
+  scaleDecision: 'evt.scale.decision',
 } as const;
 
 /** Names of the fixed-subject events. */
@@ -45,6 +57,8 @@ export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 export interface QueueGroups {
   /** Every provider replica joins this group for its RPC subjects. */
   provider: string;
+  /** Every scaler replica joins this group for its RPC subjects and the invocation counters. */
+  scaler: string;
   /** The queue group of one function's watchdogs. */
   invoke(namespace: string, name: string): string;
 }
@@ -100,6 +114,7 @@ export class SubjectRegistry {
   get queues(): QueueGroups {
     return {
       provider: `${this.prefix}-provider`,
+      scaler: `${this.prefix}-scaler`,
       invoke: (namespace, name) => `${this.prefix}.invoke.${namespace}.${name}`,
     };
   }
@@ -107,6 +122,11 @@ export class SubjectRegistry {
   /** JetStream KV bucket holding the function registry (the provider is its only writer). */
   get functionsBucket(): string {
     return `${this.streamPrefix}_functions`;
+  }
+
+  /** JetStream KV bucket of cumulative invocation counts per function (key as the registry's). */
+  get invocationsBucket(): string {
+    return `${this.streamPrefix}_invocations`;
   }
 
   /** Registry key of one function. */
@@ -178,6 +198,11 @@ export class SubjectRegistry {
   /** JetStream KV bucket of async call states and results (TTL from configuration). */
   get asyncResultsBucket(): string {
     return `${this.streamPrefix}_async_results`;
+  }
+
+  /** JetStream object store holding function bundles (`skiff push`), one object per image name. */
+  get bundlesStore(): string {
+    return `${this.streamPrefix}_bundles`;
   }
 
   /** Splits an async, callback or dead-letter subject into the function it names. */

@@ -1,0 +1,3 @@
+export * from './bundle-error';
+export * from './bundle-limits';
+export * from './bundle-archive';
