@@ -67,7 +67,8 @@ async function main() {
   // Baselines.
   const direct = await startChild('hello-server', process.execPath, [HELLO_SERVER], { PORT: String(await freePort()) }, /^listening (\d+)/);
   const directUrl = `http://127.0.0.1:${direct.match[1]}`;
-  const responderSubject = `${prefix}.bench.hello`;
+  // The invoke subject of a function nobody deployed: the same subject shape the gateway uses.
+  const responderSubject = subjects.invoke('bench', 'nats-baseline');
   await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/);
 
   // Platform.

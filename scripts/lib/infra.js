@@ -214,12 +214,18 @@ async function ensureNats({ url, dataDir = defaultDataDir(), ephemeral = false, 
   const server = parseServerUrl(url, 4222);
   const found = await probeNats(server.host, server.port);
   if (found) {
-    if (!found.nats) throw new BootstrapError(`something answers at ${server.url}, but it is not a NATS server`);
-    if (!found.jetstream) {
-      throw new BootstrapError(`the NATS server at ${server.url} runs without JetStream; Skiff needs it (nats-server -js)`);
+    const problem = !found.nats
+      ? `something answers at ${server.url}, but it is not a NATS server`
+      : !found.jetstream
+        ? `the NATS server at ${server.url} runs without JetStream; Skiff needs it (nats-server -js)`
+        : undefined;
+    if (!problem) {
+      log(`NATS ${found.version ?? ''} with JetStream found at ${server.url}`);
+      return { url, started: null };
     }
-    log(`NATS ${found.version ?? ''} with JetStream found at ${server.url}`);
-    return { url, started: null };
+    // A throw-away server on another port serves tests just as well.
+    if (!(ephemeral && server.local)) throw new BootstrapError(problem);
+    log(`${problem}: starting a private one instead`);
   }
   if (!server.local) {
     throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_NATS_URL); start NATS there, or use a local URL so it is started for you`);
