@@ -65,6 +65,7 @@ describe('platform end to end (gateway HTTP API)', () => {
     const reply = await invokeWhenReady('POST', 'echo', 'hi');
     expect(reply.text).toBe('hi');
     expect(reply.headers.get('x-call-id')).toBeTruthy();
+    expect((await gw.post('/function/echo.openfaas-fn', 'with namespace')).text).toBe('with namespace');
 
     const listed = (await gw.get('/system/functions')).json<FunctionStatus[]>();
     expect(listed.map((f) => f.name)).toContain('echo');
