@@ -93,8 +93,26 @@ describe('provider (local backend)', () => {
 
   it('lists namespaces and says who it is', async () => {
     expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn']);
+    await bus.call(RPC.functionDeploy, { service: 'other', image: 'any', envProcess: 'cat', namespace: 'team-a' });
+    expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn', 'team-a']);
+    expect((await bus.call(RPC.functionList, { namespace: 'team-a' })).map((f: FunctionStatus) => f.name)).toEqual(['other']);
+    expect((await bus.call(RPC.functionList, {})).map((f: FunctionStatus) => f.name)).not.toContain('other');
+    await bus.call(RPC.functionDelete, { functionName: 'other', namespace: 'team-a' });
+    expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn']);
     const info = await bus.call(RPC.providerInfo, {});
     expect(info).toMatchObject({ provider: 'skiff', orchestration: 'local', version: { release: expect.any(String), sha: expect.any(String) } });
+  });
+
+  it('lets exactly one of several concurrent deploys of a name win, and serialises concurrent scales', async () => {
+    const deploys = await Promise.allSettled(
+      Array.from({ length: 5 }, () => bus.call(RPC.functionDeploy, { service: 'race', image: 'any', envProcess: 'cat' })),
+    );
+    expect(deploys.filter((d) => d.status === 'fulfilled')).toHaveLength(1);
+    for (const d of deploys) if (d.status === 'rejected') expect(d.reason).toMatchObject({ status: 409 });
+
+    const scales = await Promise.all([1, 2, 3, 2, 1].map((replicas) => bus.call(RPC.functionScale, { name: 'race', namespace: 'openfaas-fn', replicas })));
+    expect(scales.map((s) => s.replicas)).toEqual([1, 2, 3, 2, 1]);
+    await expect(bus.call(RPC.functionDelete, { functionName: 'race' })).resolves.toEqual({ name: 'race', namespace: 'openfaas-fn' });
   });
 
   it('scales up, and replaces a replica that was killed', async () => {
