@@ -8,6 +8,7 @@ import { RegistryModule } from './registry/registry.module';
 import { InvokeModule } from './invoke/invoke.module';
 import { SystemModule } from './system/system.module';
 import { AsyncModule } from './async/async.module';
+import { BundlesModule } from './bundles/bundles.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
@@ -23,7 +24,7 @@ const infrastructure = [
 ];
 
 /** Feature modules; add new ones (e.g. async invoke) here. */
-const features = [InvokeModule, SystemModule, AsyncModule];
+const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
 @Module({ imports: [...infrastructure, ...features] })

@@ -1,3 +1,4 @@
 export * from './bundle-error';
 export * from './bundle-limits';
 export * from './bundle-archive';
+export * from './bundle-store';

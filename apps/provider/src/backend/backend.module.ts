@@ -4,12 +4,17 @@ import { FUNCTION_BACKEND, FunctionBackend } from './function-backend';
 import { LocalBackend } from './local/local.backend';
 import { ChildProcessLauncher, PROCESS_LAUNCHER } from './local/process-launcher';
 import { HostRuntimeResolver, RUNTIME_RESOLVER } from './local/replica-runtime';
+import { BundlesModule } from '../bundles/bundles.module';
+import { BundleCache } from '../bundles/bundle-cache.service';
+import { BundleRuntimeResolver } from '../bundles/bundle-runtime.resolver';
 
 /** The backend selected by `SKIFF_BACKEND` (only `local` so far), behind FUNCTION_BACKEND. */
 @Module({
+  imports: [BundlesModule],
   providers: [
     { provide: PROCESS_LAUNCHER, useValue: new ChildProcessLauncher() },
-    { provide: RUNTIME_RESOLVER, useFactory: () => new HostRuntimeResolver(process.cwd()) },
+    // Images naming a stored bundle run from the unpacked bundle; anything else on the host.
+    { provide: RUNTIME_RESOLVER, inject: [BundleCache], useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver(process.cwd())) },
     LocalBackend,
     {
       provide: FUNCTION_BACKEND,
