@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { describe, expect, it, jest, beforeAll, afterAll } from '@jest/globals';
 import { ERROR_CODES, FunctionStatus, RPC } from '@skiff/contracts';
 import { ServiceProcess, waitFor } from '@skiff/testing';
 import { ProviderTestBus, alive, freePort, startProvider, statusOf } from './provider.int-helper';
