@@ -7,6 +7,9 @@ import { FunctionRef } from './messages/function-ref';
 import { FunctionListRequest } from './messages/function-list.request';
 import { FunctionScaleRequest } from './messages/function-scale.request';
 import { FunctionChangedEvent } from './messages/function-changed.event';
+import { InvocationStatsEvent } from './messages/invocation-stats.event';
+import { AlertManagerPayload } from './messages/alert.event';
+import { FunctionUsage, ScaleDecisionEvent, WakeResult } from './messages/scale-decision.event';
 
 /** Request and response type of every RPC subject; the typed bus and handlers use it. */
 export interface RpcMap {
@@ -18,6 +21,9 @@ export interface RpcMap {
   [RPC.functionScale]: { request: FunctionScaleRequest; response: FunctionStatus };
   [RPC.namespaceList]: { request: Record<string, never>; response: string[] };
   [RPC.providerInfo]: { request: Record<string, never>; response: ProviderInfo };
+  [RPC.functionUsage]: { request: Record<string, never>; response: FunctionUsage[] };
+  [RPC.scalerWake]: { request: FunctionRef; response: WakeResult };
+  [RPC.scalerScale]: { request: FunctionScaleRequest; response: FunctionStatus };
 }
 
 /** Payload type of every fixed-subject event. */
@@ -26,6 +32,9 @@ export interface EventMap {
   [EVENTS.functionUpdated]: FunctionChangedEvent;
   [EVENTS.functionDeleted]: FunctionChangedEvent;
   [EVENTS.functionScaled]: FunctionChangedEvent;
+  [EVENTS.invocations]: InvocationStatsEvent;
+  [EVENTS.alert]: AlertManagerPayload;
+  [EVENTS.scaleDecision]: ScaleDecisionEvent;
 }
 
 /** Payload class of every fixed-subject event, for validation on receipt. */
@@ -34,4 +43,7 @@ export const EVENT_PAYLOADS = {
   [EVENTS.functionUpdated]: FunctionChangedEvent,
   [EVENTS.functionDeleted]: FunctionChangedEvent,
   [EVENTS.functionScaled]: FunctionChangedEvent,
+  [EVENTS.invocations]: InvocationStatsEvent,
+  [EVENTS.alert]: AlertManagerPayload,
+  [EVENTS.scaleDecision]: ScaleDecisionEvent,
 } as const;

@@ -27,6 +27,12 @@ export const RPC = {
   scalerWake: 'scaler.wake',
   /** Set desired replicas through the scaler (FunctionScaleRequest → FunctionStatus). */
   scalerScale: 'scaler.scale',
+  /** CPU use per function, measured by the backend (empty → FunctionUsage[]). */
+  functionUsage: 'provider.function.usage',
+  /** Scale a function from zero to its minimum (FunctionRef → WakeResult). */
+  scalerWake: 'scaler.wake',
+  /** Set desired replicas through the scaler (FunctionScaleRequest → FunctionStatus). */
+  scalerScale: 'scaler.scale',
 } as const;
 
 /** Names of the request/reply subjects. */
@@ -48,6 +54,12 @@ export const EVENTS = {
   alert: 'evt.alert',
   /** The scaler changed a function's desired replicas (ScaleDecisionEvent). */
   scaleDecision: 'evt.scale.decision',
+  /** One process's per-function call aggregate of the last second (InvocationStatsEvent). */
+  invocations: 'evt.invocations',
+  /** An AlertManager webhook received by a gateway (AlertManagerPayload). */
+  alert: 'evt.alert',
+  /** The scaler changed a function's desired replicas (ScaleDecisionEvent). */
+  scaleDecision: 'evt.scale.decision',
 } as const;
 
 /** Names of the fixed-subject events. */
@@ -57,6 +69,8 @@ export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 export interface QueueGroups {
   /** Every provider replica joins this group for its RPC subjects. */
   provider: string;
+  /** Every scaler replica joins this group for its RPC subjects and the invocation counters. */
+  scaler: string;
   /** Every scaler replica joins this group for its RPC subjects and the invocation counters. */
   scaler: string;
   /** The queue group of one function's watchdogs. */
@@ -115,6 +129,7 @@ export class SubjectRegistry {
     return {
       provider: `${this.prefix}-provider`,
       scaler: `${this.prefix}-scaler`,
+      scaler: `${this.prefix}-scaler`,
       invoke: (namespace, name) => `${this.prefix}.invoke.${namespace}.${name}`,
     };
   }
@@ -122,6 +137,11 @@ export class SubjectRegistry {
   /** JetStream KV bucket holding the function registry (the provider is its only writer). */
   get functionsBucket(): string {
     return `${this.streamPrefix}_functions`;
+  }
+
+  /** JetStream KV bucket of cumulative invocation counts per function (key as the registry's). */
+  get invocationsBucket(): string {
+    return `${this.streamPrefix}_invocations`;
   }
 
   /** JetStream KV bucket of cumulative invocation counts per function (key as the registry's). */

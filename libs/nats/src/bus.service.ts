@@ -3,6 +3,7 @@ import { ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
 import { NatsConnection, Msg, Subscription, headers as natsHeaders, JSONCodec } from 'nats';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+import type { ClassConstructor } from 'class-transformer';
 import {
   ERROR_CODES,
   EVENT_PAYLOADS,
@@ -64,13 +65,13 @@ export class Bus {
    * Handler failures are logged: events have no error channel.
    */
   subscribe<E extends EventName>(name: E, handler: (payload: EventMap[E]) => unknown): Subscription {
-    const cls = EVENT_PAYLOADS[name];
+    const cls = EVENT_PAYLOADS[name] as ClassConstructor<EventMap[E]>;
     return this.nc.subscribe(subjects.event(name), {
       callback: (err: Error | null, msg: Msg) => {
         if (err) return this.logger.warn(`subscription ${name} failed: ${err.message}`);
         let payload: EventMap[E];
         try {
-          payload = parsePayload(cls, json.decode(msg.data)) as EventMap[E];
+          payload = parsePayload(cls, json.decode(msg.data));
         } catch (e) {
           return this.logger.warn(`dropped invalid ${name} event: ${(e as Error).message}`);
         }

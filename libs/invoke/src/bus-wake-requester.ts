@@ -1,0 +1,34 @@
+import { ERROR_CODES, FunctionRefLike, RPC, SkiffError, WakeResult, awakeMinimum, effectiveScaleSettings } from '@skiff/contracts';
+import type { Bus, FunctionRegistryCache } from '@skiff/nats';
+import type { WakeRequester } from './function-waker';
+
+/** True when the bus says nobody serves the subject (as opposed to a refusal or a slow answer). */
+function nobodyAnswers(err: unknown): boolean {
+  return err instanceof SkiffError && err.code === ERROR_CODES.unavailable.code && /no service is answering/.test(err.message);
+}
+
+/**
+ * The WakeRequester of services on the typed bus: asks the scaler (`scaler.wake`). When no scaler
+ * runs at all, scaling from zero still works: the function is scaled to its minimum directly
+ * through the provider, with reason `wake`.
+ */
+export function busWakeRequester(bus: Bus, registry: FunctionRegistryCache): WakeRequester {
+  return async (fn: FunctionRefLike, timeoutMs: number): Promise<WakeResult> => {
+    const ref = { name: fn.name, namespace: fn.namespace };
+    try {
+      return await bus.request(RPC.scalerWake, ref, { timeoutMs });
+    } catch (err) {
+      if (!nobodyAnswers(err)) throw err;
+    }
+    const record = registry.get(fn.namespace, fn.name);
+    if (!record) throw new SkiffError(ERROR_CODES.functionNotFound, `function: ${fn.name}.${fn.namespace} not found`);
+    if (record.replicas > 0) {
+      // Replicas are wanted already (starting, or crashing): the provider says whether any is ready.
+      const status = await bus.request(RPC.functionGet, ref, { timeoutMs });
+      return { replicas: status.replicas ?? 0, availableReplicas: status.availableReplicas ?? 0 };
+    }
+    const replicas = awakeMinimum(effectiveScaleSettings(record.spec.labels));
+    const status = await bus.request(RPC.functionScale, { ...ref, replicas, reason: 'wake' }, { timeoutMs });
+    return { replicas: status.replicas ?? 0, availableReplicas: status.availableReplicas ?? 0 };
+  };
+}
