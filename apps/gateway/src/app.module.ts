@@ -8,6 +8,7 @@ import { RegistryModule } from './registry/registry.module';
 import { InvokeModule } from './invoke/invoke.module';
 import { SystemModule } from './system/system.module';
 import { AsyncModule } from './async/async.module';
+import { GatewayScalingModule } from './scaling/scaling.module';
 import { BundlesModule } from './bundles/bundles.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
@@ -21,6 +22,7 @@ const infrastructure = [
   GatewayConfigModule,
   GatewayHttpModule,
   RegistryModule,
+  GatewayScalingModule,
 ];
 
 /** Feature modules; add new ones (e.g. async invoke) here. */

@@ -1,8 +1,8 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { AsyncResultStore, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
-import { InvokeClient } from '@skiff/invoke';
+import { AsyncResultStore, Bus, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
+import { MeteredInvokeClient } from './metered-invoke.client';
 import { ObservabilityModule } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
@@ -36,7 +36,11 @@ export class QueueWorkerModule {
           },
         },
         { provide: FUNCTION_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
-        { provide: INVOKE_CLIENT, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => new InvokeClient(nc, subjects) },
+        {
+          provide: INVOKE_CLIENT,
+          inject: [NATS_CONNECTION, Bus, FUNCTION_REGISTRY],
+          useFactory: (nc: NatsConnection, bus: Bus, registry: FunctionRegistryCache) => new MeteredInvokeClient(nc, bus, registry),
+        },
         RegistryLifecycle,
         CallProcessor,
         FunctionConsumers,

@@ -3,13 +3,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, NatsConnection, NatsError } from 'nats';
 import { OPENFAAS_INTERNAL_HEADER, SkiffError, parseFunctionRef, subjects } from '@skiff/contracts';
-import { InvokeClient, InvokeResponse } from '@skiff/invoke';
+import { FunctionWaker, InvokeClient, InvokeResponse } from '@skiff/invoke';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { describeRefProblem, splitFunctionUrl } from './function-url';
 import { downstreamHeaders, upstreamHeaders } from './invoke-headers';
+import { GatewayMetrics } from '../scaling/gateway.metrics';
+import { GATEWAY_WAKER } from '../scaling/scaling.module';
 
 const EMPTY = new Uint8Array(0);
 const TEXT = 'text/plain; charset=utf-8';
@@ -39,8 +41,10 @@ export class InvokeHandler {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly resolver: FunctionResolver,
     private readonly bodyLimit: BodyLimit,
+    private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_WAKER) waker: FunctionWaker,
   ) {
-    this.client = new InvokeClient(nc, subjects);
+    this.client = new InvokeClient(nc, subjects, waker);
     this.defaultNamespace = config.defaultNamespace;
   }
 
@@ -57,6 +61,8 @@ export class InvokeHandler {
     const fn = this.resolver.resolve(ref.namespace, ref.name);
     if (!fn) return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
 
+    const meter = this.metrics.of(fn);
+    meter.began();
     let res: InvokeResponse;
     try {
       res = await this.client.invoke(
@@ -72,13 +78,16 @@ export class InvokeHandler {
       );
     } catch (err) {
       const [status, message] = this.describeFailure(err, `${fn.name}.${fn.namespace}`);
+      meter.ended(status, (performance.now() - started) / 1000);
       return this.fail(reply, status, message, callId, startTime);
     }
+    const seconds = (performance.now() - started) / 1000;
+    meter.ended(res.status, seconds);
 
     const headers = downstreamHeaders(res.headers);
     headers['x-call-id'] = callId;
     headers['x-start-time'] = startTime;
-    headers['x-duration-seconds'] = ((performance.now() - started) / 1000).toFixed(6);
+    headers['x-duration-seconds'] = seconds.toFixed(6);
     if (res.internal && headers[INTERNAL] === undefined) headers[INTERNAL] = res.internal;
     if (!bodyless(res.status)) {
       headers['content-length'] = String(res.body.byteLength);

@@ -6,12 +6,16 @@ import {
   FunctionStatus,
   RPC,
   ScaleServiceRequest,
+  SkiffError,
+  ERROR_CODES,
   parsePayload,
+  parseScaleLabels,
 } from '@skiff/contracts';
 import { Bus } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { RegistrySync } from '../registry/registry-sync.service';
 import { bodyObject, pickNamespace, withoutEmptyNamespace } from './namespace-param';
+import { InvocationCounts } from '../scaling/invocation-counts.service';
 
 /** Longest wait for the local registry copy to show a change the provider confirmed. */
 const SYNC_WAIT_MS = 5_000;
@@ -29,19 +33,22 @@ export class FunctionsService {
     private readonly bus: Bus,
     private readonly sync: RegistrySync,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly counts: InvocationCounts,
   ) {}
 
-  list(namespace: unknown): Promise<FunctionStatus[]> {
-    return this.bus.request(RPC.functionList, { namespace: this.namespace(namespace) }, this.options());
+  async list(namespace: unknown): Promise<FunctionStatus[]> {
+    const all = await this.bus.request(RPC.functionList, { namespace: this.namespace(namespace) }, this.options());
+    return all.map((status) => this.withCount(status));
   }
 
-  get(name: string, namespace: unknown): Promise<FunctionStatus> {
-    return this.bus.request(RPC.functionGet, { name, namespace: this.namespace(namespace) }, this.options());
+  async get(name: string, namespace: unknown): Promise<FunctionStatus> {
+    return this.withCount(await this.bus.request(RPC.functionGet, { name, namespace: this.namespace(namespace) }, this.options()));
   }
 
   async deploy(body: unknown, update: boolean): Promise<FunctionStatus> {
     const spec = parsePayload(FunctionDeployment, withoutEmptyNamespace(body));
     spec.namespace = this.namespace(spec.namespace);
+    parseScaleLabels(spec.labels);
     const before = this.sync.current(spec.namespace, spec.service);
     const status = await this.bus.request(update ? RPC.functionUpdate : RPC.functionDeploy, spec, this.options());
     await this.settle(spec.namespace, spec.service, (record) => record !== undefined && record !== before);
@@ -58,7 +65,21 @@ export class FunctionsService {
   async scale(name: string, body: unknown, queryNamespace: unknown): Promise<void> {
     const request = parsePayload(ScaleServiceRequest, { ...withoutEmptyNamespace(bodyObject(body)), serviceName: name });
     const namespace = this.namespace(request.namespace, queryNamespace);
-    await this.bus.request(RPC.functionScale, { name, namespace, replicas: request.replicas, reason: 'manual' }, this.options());
+    const change = { name, namespace, replicas: request.replicas, reason: 'manual' as const };
+    try {
+      // The scaler owns every change of desired replicas (and records it as a decision).
+      await this.bus.request(RPC.scalerScale, change, this.options());
+    } catch (err) {
+      if (!(err instanceof SkiffError && err.code === ERROR_CODES.unavailable.code && /no service is answering/.test(err.message))) throw err;
+      // No scaler runs: manual scaling still works, straight through the provider.
+      await this.bus.request(RPC.functionScale, change, this.options());
+    }
+  }
+
+  /** Adds the cumulative invocation count (omitted when 0, as upstream). */
+  private withCount(status: FunctionStatus): FunctionStatus {
+    const total = this.counts.total(status.namespace, status.name);
+    return total > 0 ? { ...status, invocationCount: total } : status;
   }
 
   private namespace(...candidates: unknown[]): string {

@@ -1,4 +1,4 @@
-import { FunctionRecord } from '@skiff/contracts';
+import { FunctionRecord, FunctionUsage } from '@skiff/contracts';
 
 /** What a backend says about one function's replicas. */
 export interface ReplicaCounts {
@@ -19,6 +19,8 @@ export interface FunctionBackend {
   remove(namespace: string, name: string): Promise<void>;
   /** Current replica counts (zeros for an unknown function). */
   status(namespace: string, name: string): ReplicaCounts;
+  /** CPU use per function since the previous call (backends that cannot measure omit it). */
+  usage?(): FunctionUsage[];
   /** Stops every replica gracefully (provider shutdown). */
   stopAll(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { FunctionRef, FunctionStatus, ProviderInfo, RPC, subjects } from '@skiff/contracts';
+import { FunctionRef, FunctionStatus, FunctionUsage, ProviderInfo, RPC, subjects } from '@skiff/contracts';
 import { FunctionService } from './function.service';
 import { PROVIDER_INFO } from './registry.tokens';
 
@@ -40,6 +40,11 @@ export class FunctionController {
   @MessagePattern(subjects.rpc(RPC.functionGet), { queue: subjects.queues.provider })
   get(@Payload() payload: unknown): FunctionStatus {
     return this.functions.get(payload);
+  }
+
+  @MessagePattern(subjects.rpc(RPC.functionUsage), { queue: subjects.queues.provider })
+  usage(): FunctionUsage[] {
+    return this.functions.usage();
   }
 
   @MessagePattern(subjects.rpc(RPC.namespaceList), { queue: subjects.queues.provider })

@@ -11,6 +11,7 @@ import {
   FunctionRef,
   FunctionScaleRequest,
   FunctionStatus,
+  FunctionUsage,
   SkiffError,
   parsePayload,
   subjects,
@@ -146,6 +147,11 @@ export class FunctionService {
     const record = this.cache.get(ref.namespace, ref.name);
     if (!record) throw notFound(ref.name, ref.namespace);
     return this.status(record);
+  }
+
+  /** CPU use per function (empty when the backend cannot measure it). */
+  usage(): FunctionUsage[] {
+    return this.backend.usage?.() ?? [];
   }
 
   namespaces(): string[] {

@@ -123,6 +123,13 @@ export class FunctionSupervisor {
     return { running: this.replicas.size, available };
   }
 
+  /** OS process ids of the replicas that are not being stopped (for CPU sampling). */
+  pids(): number[] {
+    const out: number[] = [];
+    for (const r of this.replicas.values()) if (r.state !== 'stopping' && r.proc.pid !== undefined) out.push(r.proc.pid);
+    return out;
+  }
+
   /** Replicas per state (for the gauge). */
   states(): Record<ReplicaState, number> {
     const out: Record<ReplicaState, number> = { starting: 0, ready: 0, draining: 0, stopping: 0 };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, NatsConnection, Subscription } from 'nats';
-import { FunctionRecord, ReplicaEvent, subjects } from '@skiff/contracts';
+import { FunctionRecord, FunctionUsage, ReplicaEvent, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { Registry } from 'prom-client';
@@ -13,6 +13,7 @@ import { PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
 import { buildReplicaTemplate } from './replica-template';
 import { relogLine } from './replica-log';
+import { CpuSampler } from './replica-cpu';
 
 const json = JSONCodec<ReplicaEvent>();
 
@@ -30,6 +31,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
   private readonly subscriptions: Subscription[] = [];
   private readonly metrics: BackendMetrics;
   private readonly options: SupervisorOptions;
+  private readonly cpu = new CpuSampler();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -88,6 +90,16 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
 
   status(namespace: string, name: string): ReplicaCounts {
     return this.supervisors.get(subjects.functionKey(namespace, name))?.counts() ?? { running: 0, available: 0 };
+  }
+
+  usage(): FunctionUsage[] {
+    const out: FunctionUsage[] = [];
+    for (const [key, s] of this.supervisors) {
+      const pids = s.pids();
+      out.push({ name: s.name, namespace: s.namespace, replicas: pids.length, cpuMillicores: this.cpu.sample(key, pids) });
+    }
+    this.cpu.retain(new Set(this.supervisors.keys()));
+    return out;
   }
 
   async stopAll(): Promise<void> {

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { NatsConnection } from 'nats';
+import { Registry } from 'prom-client';
+import { subjects } from '@skiff/contracts';
+import { FunctionRegistryCache, NATS_CONNECTION, NatsModule } from '@skiff/nats';
+import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
+import { SCALER_ENV, scalerEnv } from './config/scaler.env';
+import { InvocationCounters, openInvocationsBucket } from './counters/invocation-counters';
+import { ScalerRpcErrorFilter } from './scaling/rpc-error.filter';
+import { ScalerController } from './scaling/scaler.controller';
+import { ScalerMetrics } from './scaling/scaler.metrics';
+import { ScalerService } from './scaling/scaler.service';
+import { INVOCATION_COUNTERS, SCALER_METRICS, SCALER_REGISTRY } from './scaling/scaler.tokens';
+
+/** Service name: log field, NATS connection name, metrics label. */
+export const SCALER_SERVICE = 'scaler';
+
+/** The scaler: every change of desired replicas (manual, alerts, autoscaler, idle, wake). */
+@Module({
+  imports: [NatsModule.forRoot({ service: SCALER_SERVICE, url: scalerEnv().SKIFF_NATS_URL }), ObservabilityModule.forRoot(SCALER_SERVICE)],
+  controllers: [ScalerController],
+  providers: [
+    { provide: SCALER_ENV, useFactory: () => scalerEnv() },
+    { provide: SCALER_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
+    {
+      provide: INVOCATION_COUNTERS,
+      inject: [NATS_CONNECTION],
+      useFactory: async (nc: NatsConnection) => new InvocationCounters(await openInvocationsBucket(nc, subjects)),
+    },
+    { provide: SCALER_METRICS, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => new ScalerMetrics(registry) },
+    { provide: APP_FILTER, useClass: ScalerRpcErrorFilter },
+    ScalerService,
+  ],
+})
+export class AppModule {}

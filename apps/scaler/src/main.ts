@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { bootstrapService } from '@skiff/observability';
+import { scalerEnv } from './config/scaler.env';
+
+async function main(): Promise<void> {
+  // Validate the environment before the module graph (which reads it) is loaded.
+  const env = scalerEnv();
+  const { AppModule, SCALER_SERVICE } = await import('./app.module');
+  await bootstrapService({
+    service: SCALER_SERVICE,
+    module: AppModule,
+    port: env.SKIFF_SCALER_PORT,
+    host: env.SKIFF_BIND_ADDRESS,
+    natsUrl: env.SKIFF_NATS_URL,
+    rpc: true,
+    gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`scaler failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
