@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { SkiffError } from '../errors';
+import { parseDurationMs } from './duration';
+import { alertReplicas, effectiveScaleSettings, parseScaleLabels } from './scale-labels';
+
+describe('parseScaleLabels', () => {
+  it('reads every scaling label', () => {
+    expect(
+      parseScaleLabels({
+        'com.openfaas.scale.min': '0',
+        'com.openfaas.scale.max': '8',
+        'com.openfaas.scale.factor': '50',
+        'com.openfaas.scale.zero': 'true',
+        'com.openfaas.scale.zero-duration': '2m',
+        'com.openfaas.scale.target': '40',
+        'com.openfaas.scale.type': 'capacity',
+        'com.openfaas.scale.target-proportion': '0.7',
+        'com.openfaas.scale.down.window': '45s',
+      }),
+    ).toEqual({ min: 0, max: 8, factor: 50, zero: true, zeroDurationMs: 120_000, target: 40, type: 'capacity', targetProportion: 0.7, downWindowMs: 45_000 });
+  });
+
+  it.each([
+    ['com.openfaas.scale.max', '0'],
+    ['com.openfaas.scale.zero', 'yes'],
+    ['com.openfaas.scale.zero-duration', 'soon'],
+    ['com.openfaas.scale.target', '0'],
+    ['com.openfaas.scale.type', 'queue'],
+    ['com.openfaas.scale.target-proportion', '1.5'],
+    ['com.openfaas.scale.down.window', '-1s'],
+  ])('rejects %s=%s with a 400 naming the label', (label, value) => {
+    try {
+      parseScaleLabels({ [label]: value });
+      throw new Error('accepted');
+    } catch (err) {
+      expect(err).toBeInstanceOf(SkiffError);
+      expect((err as SkiffError).status).toBe(400);
+      expect((err as SkiffError).message).toContain(label);
+    }
+  });
+});
+
+describe('effectiveScaleSettings', () => {
+  it('fills the defaults: min 1, max 20, factor 20, zero off after 15m, rps, proportion 0.9', () => {
+    expect(effectiveScaleSettings(undefined)).toEqual({ min: 1, max: 20, factor: 20, zero: false, zeroDurationMs: 900_000, type: 'rps', targetProportion: 0.9 });
+  });
+
+  it('falls back to defaults for a record whose labels are invalid', () => {
+    expect(effectiveScaleSettings({ 'com.openfaas.scale.max': 'x' }).max).toBe(20);
+  });
+});
+
+describe('alertReplicas (reference §5.2)', () => {
+  it('firing adds ceil(max/100 × factor), capped at max; resolved or a zero step go to min', () => {
+    const s = { min: 1, max: 20, factor: 20 };
+    expect([1, 5, 9, 13, 17].map((c) => alertReplicas(c, true, s))).toEqual([5, 9, 13, 17, 20]);
+    expect(alertReplicas(20, false, s)).toBe(1);
+    expect(alertReplicas(3, true, { min: 1, max: 5, factor: 0 })).toBe(1);
+    expect(alertReplicas(1, true, { min: 1, max: 5, factor: 100 })).toBe(5);
+  });
+});
+
+describe('parseDurationMs', () => {
+  it('reads Go durations and bare seconds', () => {
+    expect(parseDurationMs('15m')).toBe(900_000);
+    expect(parseDurationMs('1h30m')).toBe(5_400_000);
+    expect(parseDurationMs('500ms')).toBe(500);
+    expect(parseDurationMs('2')).toBe(2_000);
+    expect(parseDurationMs('1d')).toBeUndefined();
+  });
+});
