@@ -1,0 +1,157 @@
+import { BUNDLE_CONTENT_TYPE, BUNDLE_DIGEST_HEADER } from '@skiff/contracts/bundles';
+import { readFileSync } from 'node:fs';
+import { CliError, EXIT } from '../cli-error';
+import { BuiltBundle, buildBundle, existingBundle, imageOf } from '../build/bundle.builder';
+import { buildDockerContext } from '../build/docker.builder';
+import { findTemplate, listTemplates, Template } from '../build/templates';
+import { GatewayClient } from '../gateway/gateway.client';
+import { fieldError, functionEnvironment } from '../stack/stack.loader';
+import { Stack, StackFunction } from '../stack/stack.types';
+import { Output } from '../ui/output';
+import { DeploymentSpec } from './deployer';
+import { keyValues } from './key-values';
+
+/** The template of a function, or a file:line error listing the available ones. */
+export function templateOf(stack: Stack, fn: StackFunction): Template {
+  const template = findTemplate(fn.lang ?? '', stack.dir);
+  if (!template) {
+    const known = listTemplates(stack.dir).map((t) => t.lang).join(', ');
+    throw fieldError(stack, fn, 'lang', `unknown lang "${fn.lang}" for function ${fn.name} (available: ${known}; list them with skiff template list)`);
+  }
+  return template;
+}
+
+/** Checks every selected function before anything is built or deployed (one bad one stops all). */
+export function checkBuildable(stack: Stack, functions: StackFunction[], docker: boolean): void {
+  for (const fn of functions) {
+    if (fn.skip_build || !fn.lang) continue;
+    const template = templateOf(stack, fn);
+    if (template.dockerOnly && !docker) {
+      throw fieldError(stack, fn, 'lang', `function ${fn.name} uses lang ${fn.lang}, which builds only as a container image: skiff build --docker (for a container backend)`);
+    }
+  }
+}
+
+/** Builds the selected functions (bundles, or Docker contexts with `docker`). */
+export async function buildFunctions(stack: Stack, functions: StackFunction[], out: Output, options: { noCache?: boolean; docker?: boolean; buildArgs?: string[] }): Promise<BuiltBundle[]> {
+  checkBuildable(stack, functions, Boolean(options.docker));
+  const built: BuiltBundle[] = [];
+  for (const fn of functions) {
+    if (fn.skip_build || !fn.lang) {
+      out.note(`Skipping build of ${fn.name} (${fn.skip_build ? 'skip_build' : 'no lang'})`);
+      continue;
+    }
+    const template = templateOf(stack, fn);
+    if (options.docker) {
+      const step = out.step(`Building ${fn.name} image ${imageOf(fn)} with Docker`);
+      const result = buildDockerContext(stack, fn, template, keyValues(options.buildArgs, '--build-arg'), options.noCache);
+      if (result.built) step.succeed(`Built image ${result.image}`);
+      else step.succeed(`Docker build context ready in ${result.context} (no docker CLI here: run docker build -t ${result.image} ${result.context})`);
+      continue;
+    }
+    const step = out.step(`Building ${fn.name} (${template.lang}) into bundle ${imageOf(fn)}`);
+    try {
+      const bundle = await buildBundle(stack, { ...fn, build_args: { ...fn.build_args, ...keyValues(options.buildArgs, '--build-arg') } }, template, { noCache: options.noCache, step });
+      step.succeed(`${bundle.reused ? 'Unchanged' : 'Built'} ${fn.name}: ${bundle.image} ${bundle.digest.slice(0, 19)} (${formatBytes(bundle.size)})`);
+      built.push(bundle);
+    } catch (err) {
+      step.fail(`Build of ${fn.name} failed`);
+      throw err;
+    }
+  }
+  return built;
+}
+
+/** Uploads one bundle unless the gateway already holds that digest under that image. */
+export async function pushBundle(client: GatewayClient, bundle: BuiltBundle, out: Output): Promise<'pushed' | 'unchanged'> {
+  const path = `/system/bundles/${encodeURI(bundle.image)}`;
+  const step = out.step(`Pushing ${bundle.image} (${formatBytes(bundle.size)})`);
+  try {
+    const current = await client.call('GET', path, { accept: [404] });
+    if (current.status === 200 && (JSON.parse(current.text) as { digest?: string }).digest === bundle.digest) {
+      step.succeed(`${bundle.image} is up to date on ${client.url}`);
+      return 'unchanged';
+    }
+    await client.call('PUT', path, {
+      body: readFileSync(bundle.file),
+      headers: { 'content-type': BUNDLE_CONTENT_TYPE, [BUNDLE_DIGEST_HEADER]: bundle.digest },
+      timeoutMs: 300_000,
+    });
+    step.succeed(`Pushed ${bundle.image} ${bundle.digest.slice(0, 19)}`);
+    return 'pushed';
+  } catch (err) {
+    step.fail(`Push of ${bundle.image} failed`);
+    throw err;
+  }
+}
+
+/** Pushes the built bundles of the selected functions. */
+export async function pushFunctions(client: GatewayClient, stack: Stack, functions: StackFunction[], out: Output): Promise<void> {
+  for (const fn of functions) {
+    if (fn.skip_build || !fn.lang) continue;
+    const template = templateOf(stack, fn);
+    if (template.dockerOnly) throw fieldError(stack, fn, 'lang', `function ${fn.name} is a Docker image: push it with docker push ${imageOf(fn)}`);
+    const bundle = existingBundle(stack, fn);
+    if (!bundle) throw new CliError(`${fn.name} has not been built`, EXIT.usage, 'run skiff build first (or skiff up)');
+    await pushBundle(client, bundle, out);
+  }
+}
+
+/** Deploy-time flags shared by deploy, up and store deploy. */
+export interface DeployFlags {
+  /** `-e K=V`. */
+  env?: string[];
+  /** `-l K=V`. */
+  label?: string[];
+  /** `--annotation K=V`. */
+  annotation?: string[];
+  /** `--secret NAME`. */
+  secret?: string[];
+  /** `--constraint`. */
+  constraint?: string[];
+  /** `-n`. */
+  namespace?: string;
+  /** `--readonly`. */
+  readonly?: boolean;
+  /** `--fprocess`. */
+  fprocess?: string;
+  /** Limits and requests. */
+  cpuLimit?: string;
+  memoryLimit?: string;
+  cpuRequest?: string;
+  memoryRequest?: string;
+}
+
+/** Limits/requests from flags over the stack's. */
+function resources(base: { memory?: string; cpu?: string } | undefined, memory?: string, cpu?: string) {
+  const r = { ...(base ?? {}) };
+  if (memory) r.memory = memory;
+  if (cpu) r.cpu = cpu;
+  return Object.keys(r).length ? r : undefined;
+}
+
+/** A function's deployment: stack values, then flags (env: inline < environment_file < -e). */
+export function specFromStack(stack: Stack, fn: StackFunction, flags: DeployFlags): DeploymentSpec {
+  const template = fn.lang ? findTemplate(fn.lang, stack.dir) : undefined;
+  return {
+    service: fn.name,
+    image: imageOf(fn),
+    namespace: flags.namespace || fn.namespace,
+    envProcess: flags.fprocess || fn.fprocess || template?.fprocess || undefined,
+    envVars: { ...functionEnvironment(stack, fn), ...keyValues(flags.env, '--env') },
+    labels: { ...fn.labels, ...keyValues(flags.label, '--label') },
+    annotations: { ...fn.annotations, ...keyValues(flags.annotation, '--annotation') },
+    secrets: [...new Set([...fn.secrets, ...(flags.secret ?? [])])],
+    constraints: [...fn.constraints, ...(flags.constraint ?? [])],
+    limits: resources(fn.limits, flags.memoryLimit, flags.cpuLimit),
+    requests: resources(fn.requests, flags.memoryRequest, flags.cpuRequest),
+    readOnlyRootFilesystem: flags.readonly || fn.readonly_root_filesystem || undefined,
+  };
+}
+
+/** Human size. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
