@@ -17,25 +17,22 @@ export function defaultStoreFile(from = __dirname): string | undefined {
 /** `GET /system/store`: the function store (OpenFaaS store v2 format) for the UI and `skiff store`. */
 @Controller('system')
 export class StoreController {
-  private readonly file?: string;
-
-  constructor(@Inject(BUNDLES_ENV) env: BundlesEnv) {
-    this.file = env.SKIFF_STORE_FILE ? resolve(env.SKIFF_STORE_FILE) : defaultStoreFile();
-  }
+  constructor(@Inject(BUNDLES_ENV) private readonly env: BundlesEnv) {}
 
   @Get('store')
   async store(): Promise<unknown> {
-    if (!this.file) throw new SkiffError(ERROR_CODES.functionNotFound, 'no function store configured (SKIFF_STORE_FILE)');
+    const file = this.env.SKIFF_STORE_FILE ? resolve(this.env.SKIFF_STORE_FILE) : defaultStoreFile();
+    if (!file) throw new SkiffError(ERROR_CODES.functionNotFound, 'no function store configured (SKIFF_STORE_FILE)');
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new SkiffError(ERROR_CODES.unavailable, `function store ${this.file} cannot be read: ${(err as Error).message}`);
+      throw new SkiffError(ERROR_CODES.unavailable, `function store ${file} cannot be read: ${(err as Error).message}`);
     }
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw new SkiffError(ERROR_CODES.internal, `function store ${this.file} is not JSON: ${(err as Error).message}`);
+      throw new SkiffError(ERROR_CODES.internal, `function store ${file} is not JSON: ${(err as Error).message}`);
     }
   }
 }
