@@ -73,6 +73,10 @@ async function main() {
   lines.push(`  Data:         ${dataDir}`);
   lines.push('Press Ctrl-C to stop.');
   say(lines.join('\n'));
+  if (gateway?.address && !stopping) {
+    const outcome = await require('../store/seed').seedStore({ gatewayUrl: httpUrl(gateway.address), dataDir, repoRoot: REPO_ROOT });
+    if (outcome) say(outcome);
+  }
 }
 
 function onServiceExit(runner, code, signal) {

@@ -1,7 +1,7 @@
 import { BUNDLE_CONTENT_TYPE, BUNDLE_DIGEST_HEADER } from '@skiff/contracts/bundles';
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
-import { BuiltBundle, buildBundle, existingBundle, imageOf } from '../build/bundle.builder';
+import { BuiltBundle, buildBundle, existingBundle, handlerDir, imageOf } from '../build/bundle.builder';
 import { buildDockerContext } from '../build/docker.builder';
 import { findTemplate, listTemplates, Template } from '../build/templates';
 import { GatewayClient } from '../gateway/gateway.client';
@@ -26,6 +26,7 @@ export function checkBuildable(stack: Stack, functions: StackFunction[], docker:
   for (const fn of functions) {
     if (fn.skip_build || !fn.lang) continue;
     const template = templateOf(stack, fn);
+    handlerDir(stack, fn);
     if (template.dockerOnly && !docker) {
       throw fieldError(stack, fn, 'lang', `function ${fn.name} uses lang ${fn.lang}, which builds only as a container image: skiff build --docker (for a container backend)`);
     }

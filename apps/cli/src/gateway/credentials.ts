@@ -82,12 +82,15 @@ function candidateDataDirs(): string[] {
   return [...new Set(dirs.filter((d): d is string => Boolean(d)).map((d) => resolve(d)))];
 }
 
-/** Files (user, password) where a local platform may keep its generated admin credentials. */
-const CREDENTIAL_FILES: Array<[string, string]> = [
-  ['secrets/basic-auth-user', 'secrets/basic-auth-password'],
+/**
+ * Files (user, password) where a local platform keeps its admin credentials: the gateway's
+ * generated `admin-password` (libs/config admin-credentials; the user is `admin`), and
+ * OpenFaaS-style secret files.
+ */
+const CREDENTIAL_FILES: Array<[string | undefined, string]> = [
+  [undefined, 'admin-password'],
   ['basic-auth-user', 'basic-auth-password'],
-  ['auth/basic-auth-user', 'auth/basic-auth-password'],
-  ['credentials/basic-auth-user', 'credentials/basic-auth-password'],
+  ['secrets/basic-auth-user', 'secrets/basic-auth-password'],
 ];
 
 /** The generated admin credentials of a platform started on this machine, read from its data dir. */
@@ -96,8 +99,8 @@ export function localPlatformCredentials(): Credentials | undefined {
     for (const [userFile, passwordFile] of CREDENTIAL_FILES) {
       const p = join(dir, passwordFile);
       if (!existsSync(p)) continue;
-      const u = join(dir, userFile);
-      const username = existsSync(u) ? readFileSync(u, 'utf8').trim() : 'admin';
+      const u = userFile && join(dir, userFile);
+      const username = u && existsSync(u) ? readFileSync(u, 'utf8').trim() : 'admin';
       const password = readFileSync(p, 'utf8').trim();
       if (password) return { username, password, source: p };
     }
@@ -105,10 +108,17 @@ export function localPlatformCredentials(): Credentials | undefined {
   return undefined;
 }
 
-/** Credentials for a gateway: SKIFF_USERNAME/SKIFF_PASSWORD, then saved ones, then a local platform's generated ones. */
+/**
+ * Credentials for a gateway: SKIFF_USERNAME/SKIFF_PASSWORD, then the saved login, then for a
+ * gateway on this machine SKIFF_ADMIN_PASSWORD or the password the platform generated in its data dir.
+ */
 export function resolveCredentials(gateway: string): Credentials | undefined {
   if (process.env.SKIFF_PASSWORD) {
     return { username: process.env.SKIFF_USERNAME || 'admin', password: process.env.SKIFF_PASSWORD, source: 'SKIFF_PASSWORD' };
   }
-  return savedCredentials(gateway) ?? (isLocalGateway(gateway) ? localPlatformCredentials() : undefined);
+  const saved = savedCredentials(gateway);
+  if (saved || !isLocalGateway(gateway)) return saved;
+  const adminPassword = process.env.SKIFF_ADMIN_PASSWORD?.trim();
+  if (adminPassword) return { username: 'admin', password: adminPassword, source: 'SKIFF_ADMIN_PASSWORD' };
+  return localPlatformCredentials();
 }

@@ -44,7 +44,7 @@ export async function loadStack(file: string, options: { envsubst?: boolean } = 
   const raw = await readStackText(file);
   const text = options.envsubst === false ? raw : envsubst(raw);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const lineOf = (node: unknown): number | undefined => {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? lineCounter.linePos(range[0]).line : undefined;
@@ -52,7 +52,8 @@ export async function loadStack(file: string, options: { envsubst?: boolean } = 
   for (const err of doc.errors) {
     const line = err.linePos?.[0]?.line;
     const dup = /Map keys must be unique/.test(err.message);
-    throw problem(file, line, dup ? `duplicate key (a function or field is defined twice)` : `YAML syntax error: ${err.message.split('\n')[0]}`);
+    const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw problem(file, line, dup ? `duplicate key: a function (or a field) is defined twice` : `YAML syntax error: ${message}`);
   }
   const root = doc.contents;
   if (!isMap(root)) throw problem(file, lineOf(root), 'a stack file is a YAML map with provider: and functions:');
