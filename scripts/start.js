@@ -62,12 +62,13 @@ async function main() {
 
   const gateway = started.services.find((s) => s.name === 'gateway');
   const lines = ['Skiff is running.'];
-  if (gateway?.address) lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl ${httpUrl(gateway.address)}/system/functions)`);
+  if (gateway?.address) lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl -u admin:<password> ${httpUrl(gateway.address)}/system/functions)`);
   else lines.push('  Gateway:      not running (see the log above)');
   for (const s of started.services) {
     const where = s.address ? `${httpUrl(s.address)}/healthz` : s.running ? 'did not report its address' : 'not running';
     lines.push(`  ${`${s.name}:`.padEnd(13)} pid ${String(s.pid).padEnd(8)} ${where}`);
   }
+  lines.push(...adminLines(gateway, dataDir));
   lines.push(`  NATS:         ${nats.url}${nats.started ? ' (started here)' : ''}`);
   if (env.SKIFF_REDIS_URL) lines.push(`  Redis:        ${env.SKIFF_REDIS_URL}`);
   lines.push(`  Data:         ${dataDir}`);
@@ -77,6 +78,25 @@ async function main() {
     const outcome = await require('../store/seed').seedStore({ gatewayUrl: httpUrl(gateway.address), dataDir, repoRoot: REPO_ROOT });
     if (outcome) say(outcome);
   }
+}
+
+/** The admin login of /system/* and /ui/, from the one module that decides where it lives. */
+function adminLines(gateway, dataDir) {
+  let credentials;
+  try {
+    const { readAdminPassword, adminPasswordPath, ADMIN_USER } = require('../dist/libs/config/src/admin-credentials');
+    const fromEnv = process.env.SKIFF_ADMIN_PASSWORD && process.env.SKIFF_ADMIN_PASSWORD.trim();
+    const password = fromEnv || readAdminPassword(dataDir);
+    if (!password) return ['  Admin:        no password yet (the gateway writes one when it starts)'];
+    credentials = { user: ADMIN_USER, password, where: fromEnv ? 'from SKIFF_ADMIN_PASSWORD' : `stored in ${adminPasswordPath(dataDir)}` };
+  } catch (err) {
+    return [`  Admin:        could not read the admin password: ${err.message}`];
+  }
+  const url = gateway && gateway.address ? httpUrl(gateway.address) : 'http://127.0.0.1:8080';
+  return [
+    `  Admin:        user ${credentials.user}, password ${credentials.password}   (${credentials.where})`,
+    `  Login:        faas-cli login -g ${url} -u ${credentials.user} --password-stdin <<< '${credentials.password}'`,
+  ];
 }
 
 function onServiceExit(runner, code, signal) {

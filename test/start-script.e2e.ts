@@ -1,11 +1,12 @@
 // `npm start` (scripts/start.js) as a user runs it: its own nats-server when nothing answers, every
 // built service with readable prefixed logs, a loud message when a service dies, and a clean stop.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpClient, REPO_ROOT, freePort, portVariable, processAlive, waitFor } from '@skiff/testing';
+import { HttpClient, REPO_ROOT, basicAuthHeader, freePort, portVariable, processAlive, waitFor } from '@skiff/testing';
+import { adminPasswordPath } from '@skiff/config/admin-credentials';
 
 // Jest 30 takes testTimeout from the global config only (the e2e project's value is ignored).
 jest.setTimeout(180_000);
@@ -88,9 +89,15 @@ describe('npm start (scripts/start.js)', () => {
 
     const url = /Gateway:\s+(http:\/\/\S+)/.exec(script.output)?.[1];
     expect(url).toBe(`http://127.0.0.1:${env.SKIFF_GATEWAY_PORT}`);
-    const gateway = new HttpClient(url!);
+    // The generated admin password is printed, stored with mode 0600, and guards /system/*.
+    const password = /Admin:\s+user admin, password (\S+)/.exec(script.output)?.[1];
+    expect(password).toBeTruthy();
+    expect(readFileSync(adminPasswordPath(dataDir), 'utf8').trim()).toBe(password);
+    expect(statSync(adminPasswordPath(dataDir)).mode & 0o777).toBe(0o600);
+    const gateway = new HttpClient(url!, basicAuthHeader('admin', password));
     expect((await gateway.get('/healthz')).status).toBe(200);
     expect((await gateway.get('/system/functions')).json()).toEqual([]);
+    expect((await new HttpClient(url!).get('/system/functions')).status).toBe(401);
 
     // A service that dies is reported loudly; the others keep running.
     process.kill(pids.gateway, 'SIGKILL');

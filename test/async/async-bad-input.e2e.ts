@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { headers as natsHeaders } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { waitFor } from '@skiff/testing';
+import { basicAuthHeader, waitFor } from '@skiff/testing';
 import { AsyncHarness } from './harness';
 
 jest.setTimeout(180_000);
@@ -16,7 +16,7 @@ describe('async invocation: bad input', () => {
   const gate = new Promise<void>((r) => (release = r));
   const workerEnv = { SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '100', SKIFF_QUEUE_RETRY_MAX_WAIT_MS: '300', SKIFF_QUEUE_SWEEP_INTERVAL_MS: '1000' };
 
-  const deadLetters = async (query: string) => (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?${query}`)).json()) as Array<Record<string, unknown>>;
+  const deadLetters = async (query: string) => (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?${query}`, { headers: basicAuthHeader() })).json()) as Array<Record<string, unknown>>;
 
   beforeAll(async () => {
     await h.connect();
@@ -68,8 +68,8 @@ describe('async invocation: bad input', () => {
     const twice = await h.submit('/async-function/ok', { headers: hdrs });
     // fetch joins repeated headers with ", ", which is not a URL: 400 either way.
     expect(twice.status).toBe(400);
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters?limit=0`)).status).toBe(400);
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=Bad_Name`)).status).toBe(400);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters?limit=0`, { headers: basicAuthHeader() })).status).toBe(400);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=Bad_Name`, { headers: basicAuthHeader() })).status).toBe(400);
   });
 
   it('dead-letters the queued calls of a function deleted meanwhile, with the reason, and removes its consumer', async () => {
@@ -108,7 +108,7 @@ describe('async invocation: bad input', () => {
     const res = await h.submit('/async-function/ok', { body: 'still fine' });
     await h.waitState(res.headers.get('x-call-id')!, 'succeeded');
     const poison = (await deadLetters('name=ok')).find((d) => d.callId === 'poison-2')!;
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${poison.id}/replay`, { method: 'POST' })).status).toBe(400);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${poison.id}/replay`, { method: 'POST', headers: basicAuthHeader() })).status).toBe(400);
   });
 
   it('answers 503 (never 202) when the async stream cannot store the call, and recovers once it is back', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { waitFor } from '@skiff/testing';
+import { basicAuthHeader, waitFor } from '@skiff/testing';
 import { AsyncHarness, CallbackReceiver, text } from './harness';
 
 jest.setTimeout(120_000);
@@ -91,25 +91,25 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
     const [cb] = await waitFor('callback of the dead letter', () => (callbacks.of(ids[0]).length ? callbacks.of(ids[0]) : undefined));
     expect(cb.headers).toMatchObject({ 'x-function-status': '503', 'x-retry': '2', 'x-retry-max': '3' });
 
-    const list = (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=always-fails`)).json()) as Array<Record<string, unknown>>;
+    const list = (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=always-fails`, { headers: basicAuthHeader() })).json()) as Array<Record<string, unknown>>;
     expect(list.map((d) => d.callId).sort()).toEqual([...ids].sort());
     const first = list.find((d) => d.callId === ids[0])!;
     expect(first).toMatchObject({ name: 'always-fails', namespace: 'openfaas-fn', method: 'POST', status: 503, attempts: 3, bodySize: 5, callbackUrl: callbacks.url });
     expect(String(first.reason)).toContain('503');
-    expect(await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?namespace=other-ns`)).json()).toEqual([]);
+    expect(await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?namespace=other-ns`, { headers: basicAuthHeader() })).json()).toEqual([]);
 
     healed = true;
-    const replay = await fetch(`${h.gatewayUrl}/system/async/dead-letters/${first.id}/replay`, { method: 'POST' });
+    const replay = await fetch(`${h.gatewayUrl}/system/async/dead-letters/${first.id}/replay`, { method: 'POST', headers: basicAuthHeader() });
     expect(replay.status).toBe(202);
     expect(replay.headers.get('x-call-id')).toBe(ids[0]);
     expect(await h.waitState(ids[0], 'succeeded')).toMatchObject({ attempts: 1, statusCode: 200, body: 'healed:first' });
 
     const second = list.find((d) => d.callId === ids[1])!;
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${second.id}`, { method: 'DELETE' })).status).toBe(204);
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${second.id}`, { method: 'DELETE' })).status).toBe(404);
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${second.id}/replay`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/abc`, { method: 'DELETE' })).status).toBe(400);
-    expect(await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=always-fails`)).json()).toEqual([]);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${second.id}`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(204);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${second.id}`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(404);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${second.id}/replay`, { method: 'POST', headers: basicAuthHeader() })).status).toBe(404);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/abc`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(400);
+    expect(await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=always-fails`, { headers: basicAuthHeader() })).json()).toEqual([]);
   });
 
   it('retries a failed callback without running the function again', async () => {

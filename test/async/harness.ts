@@ -5,7 +5,7 @@ import { connect, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, subjects } from '@skiff/contracts';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse } from '@skiff/invoke';
-import { ServiceProcess, TEST_NATS_URL, waitFor } from '@skiff/testing';
+import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, waitFor } from '@skiff/testing';
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -128,7 +128,7 @@ export class AsyncHarness {
 
   /** A call's status document (undefined on 404). */
   async status(callId: string): Promise<Record<string, unknown> | undefined> {
-    const res = await fetch(`${this.gatewayUrl}/async-function/status/${callId}`);
+    const res = await fetch(`${this.gatewayUrl}/async-function/status/${callId}`, { headers: basicAuthHeader() });
     if (res.status === 404) return undefined;
     return (await res.json()) as Record<string, unknown>;
   }

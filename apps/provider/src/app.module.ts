@@ -7,6 +7,7 @@ import { providerEnv } from './config/provider.env';
 import { RegistryModule } from './registry/registry.module';
 import { BackendModule } from './backend/backend.module';
 import { RpcErrorFilter } from './registry/rpc-error.filter';
+import { NamespacesModule } from './namespaces/namespaces.module';
 
 /** The provider: function registry over NATS, replicas through the selected backend. */
 @Module({
@@ -16,6 +17,7 @@ import { RpcErrorFilter } from './registry/rpc-error.filter';
     ObservabilityModule.forRoot('provider'),
     BackendModule,
     RegistryModule,
+    NamespacesModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: RpcErrorFilter }],
 })

@@ -9,6 +9,8 @@ import { FunctionScaleRequest } from './messages/function-scale.request';
 import { FunctionChangedEvent } from './messages/function-changed.event';
 import { InvocationStatsEvent } from './messages/invocation-stats.event';
 import { AlertManagerPayload } from './messages/alert.event';
+import { Secret, SecretListRequest, SecretSummary } from './openfaas/secret';
+import { FunctionNamespace, NamespaceRef } from './openfaas/function-namespace';
 import { FunctionUsage, ScaleDecisionEvent, WakeResult } from './messages/scale-decision.event';
 
 /** Request and response type of every RPC subject; the typed bus and handlers use it. */
@@ -24,6 +26,14 @@ export interface RpcMap {
   [RPC.functionUsage]: { request: Record<string, never>; response: FunctionUsage[] };
   [RPC.scalerWake]: { request: FunctionRef; response: WakeResult };
   [RPC.scalerScale]: { request: FunctionScaleRequest; response: FunctionStatus };
+  [RPC.secretList]: { request: SecretListRequest; response: SecretSummary[] };
+  [RPC.secretCreate]: { request: Secret; response: SecretSummary };
+  [RPC.secretUpdate]: { request: Secret; response: SecretSummary };
+  [RPC.secretDelete]: { request: Secret; response: SecretSummary };
+  [RPC.namespaceGet]: { request: NamespaceRef; response: FunctionNamespace };
+  [RPC.namespaceCreate]: { request: FunctionNamespace; response: FunctionNamespace };
+  [RPC.namespaceUpdate]: { request: FunctionNamespace; response: FunctionNamespace };
+  [RPC.namespaceDelete]: { request: NamespaceRef; response: NamespaceRef };
 }
 
 /** Payload type of every fixed-subject event. */

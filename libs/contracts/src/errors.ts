@@ -21,6 +21,18 @@ export const ERROR_CODES = {
   callNotFound: { code: 'async/not-found', status: 404 },
   /** Async: the call already started, so it cannot be cancelled. */
   callStarted: { code: 'async/started', status: 409 },
+  /** Provider: no secret with that name in that namespace. */
+  secretNotFound: { code: 'secret/not-found', status: 404 },
+  /** Provider: create of a secret that already exists (use PUT to update). */
+  secretExists: { code: 'secret/exists', status: 409 },
+  /** Provider: no such namespace. */
+  namespaceNotFound: { code: 'namespace/not-found', status: 404 },
+  /** Provider: create of a namespace that already exists. */
+  namespaceExists: { code: 'namespace/exists', status: 409 },
+  /** Provider: delete of a namespace that still holds functions or secrets (or is the default). */
+  namespaceInUse: { code: 'namespace/in-use', status: 409 },
+  /** Gateway: a `/system/logs` parameter could not be parsed. */
+  logRequestInvalid: { code: 'logs/invalid-request', status: 422 },
   /** Any service: a bug; the message says what failed. */
   internal: { code: 'platform/internal', status: 500 },
 } as const;

@@ -12,6 +12,8 @@ export * from './openfaas/function-status';
 export * from './openfaas/scale-service-request';
 export * from './openfaas/delete-function-request';
 export * from './openfaas/provider-info';
+export * from './openfaas/secret';
+export * from './openfaas/function-namespace';
 export * from './messages/function-ref';
 export * from './messages/function-list.request';
 export * from './messages/function-scale.request';

@@ -33,6 +33,22 @@ export const RPC = {
   scalerWake: 'scaler.wake',
   /** Set desired replicas through the scaler (FunctionScaleRequest → FunctionStatus). */
   scalerScale: 'scaler.scale',
+  /** Secret names of one namespace, never values (SecretListRequest → SecretSummary[]). */
+  secretList: 'provider.secret.list',
+  /** Create a secret; 409 when it exists (Secret → SecretSummary). */
+  secretCreate: 'provider.secret.create',
+  /** Replace a secret's value; 404 when missing (Secret → SecretSummary). */
+  secretUpdate: 'provider.secret.update',
+  /** Delete a secret; 404 when missing (Secret → SecretSummary). */
+  secretDelete: 'provider.secret.delete',
+  /** One namespace; 404 when unknown (NamespaceRef → FunctionNamespace). */
+  namespaceGet: 'provider.namespace.get',
+  /** Create a namespace; 409 when it exists (FunctionNamespace → FunctionNamespace). */
+  namespaceCreate: 'provider.namespace.create',
+  /** Replace a namespace's labels and annotations (FunctionNamespace → FunctionNamespace). */
+  namespaceUpdate: 'provider.namespace.update',
+  /** Delete an empty namespace; 409 while it holds functions or secrets (NamespaceRef → NamespaceRef). */
+  namespaceDelete: 'provider.namespace.delete',
 } as const;
 
 /** Names of the request/reply subjects. */
@@ -147,6 +163,21 @@ export class SubjectRegistry {
   /** JetStream KV bucket of cumulative invocation counts per function (key as the registry's). */
   get invocationsBucket(): string {
     return `${this.streamPrefix}_invocations`;
+  }
+
+  /** JetStream KV bucket of secrets, key `<ns>.<name>`, values encrypted by the provider (its only reader and writer). */
+  get secretsBucket(): string {
+    return `${this.streamPrefix}_secrets`;
+  }
+
+  /** JetStream KV bucket of namespaces created through `/system/namespace`, key = namespace. */
+  get namespacesBucket(): string {
+    return `${this.streamPrefix}_namespaces`;
+  }
+
+  /** Secrets bucket key of one secret. */
+  secretKey(namespace: string, name: string): string {
+    return `${namespace}.${name}`;
   }
 
   /** Registry key of one function. */

@@ -22,11 +22,15 @@ export interface HttpRequestOptions {
 
 /** A tiny client for one base URL (the gateway), on the global fetch (undici). */
 export class HttpClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** Headers sent with every request (e.g. basic auth); per-request headers win. */
+    readonly defaultHeaders: Record<string, string> = {},
+  ) {}
 
   /** Sends one request; never throws on an HTTP status, only when no answer arrives. */
   async request(method: string, path: string, options: HttpRequestOptions = {}): Promise<HttpReply> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    const headers: Record<string, string> = { ...this.defaultHeaders, ...(options.headers ?? {}) };
     let body: string | Buffer | undefined;
     if (options.body !== undefined) {
       if (typeof options.body === 'string' || Buffer.isBuffer(options.body)) body = options.body;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from './free-port';
 import { HttpClient } from './http-client';
 import { ServiceProcess } from './service-process';
-import { TEST_NATS_URL, TEST_REDIS_URL } from './test-env';
+import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader } from './test-env';
 import { waitFor } from './wait-for';
 
 /** How to start a platform for a test. */
@@ -74,9 +74,14 @@ export class Platform {
     return `http://127.0.0.1:${port}`;
   }
 
-  /** An HTTP client for the gateway (or another service). */
+  /** An HTTP client for the gateway (sending the test admin's basic auth) or another service. */
   client(service = 'gateway'): HttpClient {
-    return new HttpClient(this.url(service));
+    return new HttpClient(this.url(service), service === 'gateway' ? basicAuthHeader() : {});
+  }
+
+  /** An HTTP client for the gateway without credentials. */
+  anonymousClient(): HttpClient {
+    return new HttpClient(this.url('gateway'));
   }
 
   /** The running process of a service. */

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { TEST_ADMIN_PASSWORD } from './test-env';
 
 /** Repository root. */
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -32,10 +33,13 @@ export class ServiceProcess {
     this.exited = once(child, 'exit');
   }
 
-  /** Starts `dist/apps/<app>/src/main.js` with `env` added to this process's environment. */
+  /**
+   * Starts `dist/apps/<app>/src/main.js` with `env` added to this process's environment (and the
+   * test admin password, unless `env` sets SKIFF_ADMIN_PASSWORD).
+   */
   static start(app: string, env: Record<string, string>, name = app): ServiceProcess {
     const child = spawn(process.execPath, [distEntry(app)], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, SKIFF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new ServiceProcess(name, child);

@@ -7,12 +7,20 @@ import { HostRuntimeResolver, RUNTIME_RESOLVER } from './local/replica-runtime';
 import { BundlesModule } from '../bundles/bundles.module';
 import { BundleCache } from '../bundles/bundle-cache.service';
 import { BundleRuntimeResolver } from '../bundles/bundle-runtime.resolver';
+import { SecretsModule } from '../secrets/secrets.module';
+import { SandboxLauncher } from './local/sandbox.launcher';
 
 /** The backend selected by `SKIFF_BACKEND` (only `local` so far), behind FUNCTION_BACKEND. */
 @Module({
-  imports: [BundlesModule],
+  imports: [BundlesModule, SecretsModule],
   providers: [
-    { provide: PROCESS_LAUNCHER, useValue: new ChildProcessLauncher() },
+    // Secrets, limits and isolation (bubblewrap, cgroups) wrap the plain child-process launcher.
+    {
+      provide: PROCESS_LAUNCHER,
+      inject: [PROVIDER_ENV],
+      useFactory: (env: ProviderEnv) =>
+        new SandboxLauncher(new ChildProcessLauncher(), { dataDir: env.SKIFF_DATA_DIR, sandbox: env.SKIFF_SANDBOX, limits: env.SKIFF_LIMITS }),
+    },
     // Images naming a stored bundle run from the unpacked bundle; anything else on the host.
     { provide: RUNTIME_RESOLVER, inject: [BundleCache], useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver(process.cwd())) },
     LocalBackend,

@@ -2,6 +2,12 @@ import { resolve } from 'node:path';
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 import { HttpServiceEnv, loadEnv } from '@skiff/config';
 
+/** How local replicas are isolated: `auto` uses bubblewrap when installed, `bwrap` requires it, `none` never. */
+export const SANDBOX_MODES = ['auto', 'bwrap', 'none'] as const;
+
+/** How local replicas' limits are enforced: `auto` tries cgroups, then rlimits. */
+export const LIMIT_MODES = ['auto', 'cgroup', 'rlimit', 'none'] as const;
+
 /** Backends the provider can drive; swarm and kubernetes come later. */
 export const BACKENDS = ['local'] as const;
 
@@ -42,6 +48,22 @@ export class ProviderEnv extends HttpServiceEnv {
   @Min(0)
   @Max(3_600_000)
   SKIFF_ROLLOUT_TIMEOUT_MS = 60_000;
+
+  /** Key sealing secret values at rest: base64 of 32 bytes; default a key file generated under SKIFF_DATA_DIR. */
+  @IsString()
+  SKIFF_SECRETS_KEY = '';
+
+  /** Replica isolation on the local backend (see SANDBOX_MODES). */
+  @IsIn(SANDBOX_MODES as unknown as string[], { message: `SKIFF_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}` })
+  SKIFF_SANDBOX: (typeof SANDBOX_MODES)[number] = 'auto';
+
+  /** Enforcement of limits.memory / limits.cpu on the local backend (see LIMIT_MODES). */
+  @IsIn(LIMIT_MODES as unknown as string[], { message: `SKIFF_LIMITS must be one of ${LIMIT_MODES.join(', ')}` })
+  SKIFF_LIMITS: (typeof LIMIT_MODES)[number] = 'auto';
+
+  /** NATS URL handed to replicas (e.g. a user restricted to function subjects); default SKIFF_NATS_URL. */
+  @IsString()
+  SKIFF_REPLICA_NATS_URL = '';
 
   /** Commit the build came from (else `git rev-parse HEAD`, else `unknown`). */
   @IsString()

@@ -47,11 +47,6 @@ export class FunctionController {
     return this.functions.usage();
   }
 
-  @MessagePattern(subjects.rpc(RPC.namespaceList), { queue: subjects.queues.provider })
-  namespaces(): string[] {
-    return this.functions.namespaces();
-  }
-
   @MessagePattern(subjects.rpc(RPC.providerInfo), { queue: subjects.queues.provider })
   providerInfo(): ProviderInfo {
     return this.info;

@@ -13,6 +13,7 @@ import {
   FunctionStatus,
   FunctionUsage,
   SkiffError,
+  isSecretName,
   parsePayload,
   subjects,
 } from '@skiff/contracts';
@@ -22,6 +23,7 @@ import { normalizeSpec, toFunctionStatus } from './function-status.mapper';
 import { RegistrySync } from './registry-sync';
 import { FUNCTIONS_KV, REGISTRY_CACHE } from './registry.tokens';
 import { initialReplicas, parseScaleLabels } from './scale-labels';
+import { SecretStore } from '../secrets/secret.store';
 
 /** Compare-and-set attempts before a write gives up on a key other writers keep changing. */
 const CAS_ATTEMPTS = 8;
@@ -54,6 +56,7 @@ export class FunctionService {
     @Inject(REGISTRY_CACHE) private readonly cache: FunctionRegistryCache,
     @Inject(FUNCTION_BACKEND) private readonly backend: FunctionBackend,
     private readonly bus: Bus,
+    private readonly secrets: SecretStore,
   ) {
     this.sync = new RegistrySync(cache);
   }
@@ -62,6 +65,7 @@ export class FunctionService {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
     const scale = parseScaleLabels(dep.labels);
+    await this.checkSecrets(dep, namespace);
     const now = new Date().toISOString();
     const record: FunctionRecord = { spec: normalizeSpec(dep, namespace), replicas: initialReplicas(scale), createdAt: now, updatedAt: now };
     const key = subjects.functionKey(namespace, dep.service);
@@ -84,6 +88,7 @@ export class FunctionService {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
     const scale = parseScaleLabels(dep.labels);
+    await this.checkSecrets(dep, namespace);
     const spec = normalizeSpec(dep, namespace);
     const { record, revision } = await this.modify(dep.service, namespace, (current) => ({
       spec,
@@ -154,9 +159,14 @@ export class FunctionService {
     return this.backend.usage?.() ?? [];
   }
 
-  namespaces(): string[] {
-    const set = new Set([DEFAULT_NAMESPACE, ...this.cache.list().map((r) => r.spec.namespace)]);
-    return [...set].sort();
+  /** A deploy or update naming a secret that does not exist in the function's namespace is a 400. */
+  private async checkSecrets(dep: FunctionDeployment, namespace: string): Promise<void> {
+    const bad = (dep.secrets ?? []).filter((name) => !isSecretName(name));
+    if (bad.length) throw new SkiffError(ERROR_CODES.invalidRequest, `secrets: invalid secret name(s): ${bad.map((n) => JSON.stringify(String(n).slice(0, 80))).join(', ')}`);
+    const missing = await this.secrets.missing(namespace, dep.secrets ?? []);
+    if (missing.length) {
+      throw new SkiffError(ERROR_CODES.invalidRequest, `secrets: ${missing.join(', ')} not found in namespace ${namespace} (create with POST /system/secrets first)`);
+    }
   }
 
   private status(record: FunctionRecord): FunctionStatus {

@@ -3,6 +3,7 @@ import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
 import { FunctionRegistryCache, NATS_CONNECTION, openFunctionsBucket } from '@skiff/nats';
 import { BackendModule } from '../backend/backend.module';
+import { SecretsModule } from '../secrets/secrets.module';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { BackendReconciler } from './backend-reconciler.service';
 import { FunctionController } from './function.controller';
@@ -12,7 +13,7 @@ import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
 
 /** The function registry: the KV bucket (written only here), its RPCs, and the reconciler feeding the backend. */
 @Module({
-  imports: [BackendModule],
+  imports: [BackendModule, SecretsModule],
   controllers: [FunctionController],
   providers: [
     { provide: FUNCTIONS_KV, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => openFunctionsBucket(nc, subjects) },
@@ -26,5 +27,6 @@ import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
     FunctionService,
     BackendReconciler,
   ],
+  exports: [REGISTRY_CACHE],
 })
 export class RegistryModule {}

@@ -12,6 +12,10 @@ import { FunctionSupervisor, SupervisorObserver, SupervisorOptions } from './fun
 import { PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
 import { buildReplicaTemplate } from './replica-template';
+import { SecretStore } from '../../secrets/secret.store';
+import { sandboxOf } from './replica-sandbox';
+import { cpuMillis, memoryBytes } from './resource-quantity';
+import { SandboxLauncher } from './sandbox.launcher';
 import { relogLine } from './replica-log';
 import { CpuSampler } from './replica-cpu';
 
@@ -39,6 +43,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     @Inject(PROCESS_LAUNCHER) private readonly launcher: ProcessLauncher,
     @Inject(RUNTIME_RESOLVER) private readonly runtime: RuntimeResolver,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    private readonly secrets: SecretStore,
   ) {
     this.metrics = new BackendMetrics(registry, () => [...this.supervisors.values()].map((s) => [s.label, s.states()]));
     this.options = {
@@ -64,13 +69,20 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     const { spec } = record;
     const key = subjects.functionKey(spec.namespace, spec.service);
     const runtime = await this.runtime.resolve(spec);
+    // Secrets are read at every apply: a changed secret changes the fingerprint (by revision), so
+    // the next update or scale of the function rolls its replicas onto the new value.
+    const secrets = await this.secrets.read(spec.namespace, spec.secrets ?? []);
     const template = buildReplicaTemplate(spec, runtime, {
       entry: this.env.SKIFF_WATCHDOG_ENTRY,
-      natsUrl: this.env.SKIFF_NATS_URL,
+      natsUrl: this.env.SKIFF_REPLICA_NATS_URL || this.env.SKIFF_NATS_URL,
       subjectPrefix: subjects.prefix,
       logLevel: this.env.SKIFF_LOG_LEVEL,
       hostEnv: process.env,
     });
+    const limits = { memoryBytes: memoryBytes(spec.limits?.memory), cpuMillis: cpuMillis(spec.limits?.cpu) };
+    const sandbox = sandboxOf(spec, secrets, limits);
+    template.sandbox = sandbox.sandbox;
+    template.fingerprint = JSON.stringify([template.fingerprint, sandbox.fingerprint]);
     let supervisor = this.supervisors.get(key);
     if (!supervisor) {
       supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.launcher, this.options);
@@ -112,6 +124,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     await this.stopAll();
+    if (this.launcher instanceof SandboxLauncher) this.launcher.release();
   }
 
   private onReplicaEvent(kind: 'ready' | 'gone', data: Uint8Array): void {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ReplicaSandboxSpec } from './replica-sandbox';
 
 /** Everything needed to start one replica process. */
 export interface LaunchSpec {
@@ -10,6 +11,10 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Working directory. */
   cwd: string;
+  /** Secrets, limits and isolation of the replica (applied by the SandboxLauncher). */
+  sandbox?: ReplicaSandboxSpec;
+  /** An open file descriptor handed to the process as fd 3 (bubblewrap's --info-fd). */
+  fd3?: number;
 }
 
 /** Which output stream a line came from. */
@@ -68,7 +73,8 @@ export function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer
  */
 export class ChildProcessLauncher implements ProcessLauncher {
   launch(spec: LaunchSpec): ReplicaProcess {
-    const child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdio: Array<'pipe' | number> = spec.fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', spec.fd3];
+    const child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio });
     const exitListeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
     const lineListeners: Array<(stream: OutputStream, line: string) => void> = [];
     let exited = false;
@@ -79,11 +85,11 @@ export class ChildProcessLauncher implements ProcessLauncher {
     };
     for (const stream of ['stdout', 'stderr'] as const) {
       const split = lineSplitter((line) => lineListeners.forEach((l) => l(stream, line)));
-      child[stream].on('data', (chunk: Buffer) => split.push(chunk));
-      child[stream].on('end', () => split.end());
+      child[stream]!.on('data', (chunk: Buffer) => split.push(chunk));
+      child[stream]!.on('end', () => split.end());
     }
     // EPIPE on stdin when the replica exits first is expected, not a provider error.
-    child.stdin.on('error', () => undefined);
+    child.stdin!.on('error', () => undefined);
     child.on('error', () => finish(null, null));
     child.on('exit', (code, signal) => finish(code, signal));
     return {

@@ -1,0 +1,37 @@
+import { checkBasicAuth, isProtectedUrl } from './basic-auth';
+
+const basic = (userPass: string) => `Basic ${Buffer.from(userPass).toString('base64')}`;
+
+describe('isProtectedUrl', () => {
+  it.each([
+    '/system/functions',
+    '/system/functions?namespace=x',
+    '/system',
+    '/system/',
+    '/ui/',
+    '/ui',
+    '/ui/index.html',
+    '/async-function/status/abc',
+    '//system/functions',
+    '/%73ystem/functions',
+    '/SYSTEM/functions',
+    '/system%2Ffunctions',
+    '/%E0%A4%A',
+  ])('%s needs auth', (url) => expect(isProtectedUrl(url)).toBe(true));
+
+  it.each(['/function/echo', '/function/system', '/async-function/echo', '/healthz', '/metrics', '/', '/function/echo/system/x', '/systemd'])(
+    '%s is public',
+    (url) => expect(isProtectedUrl(url)).toBe(false),
+  );
+});
+
+describe('checkBasicAuth', () => {
+  it('accepts the exact user and password only', () => {
+    expect(checkBasicAuth(basic('admin:s3cret'), 'admin', 's3cret')).toBe(true);
+    expect(checkBasicAuth(basic('admin:s3cret:x'), 'admin', 's3cret:x')).toBe(true);
+    expect(checkBasicAuth('basic ' + Buffer.from('admin:s3cret').toString('base64'), 'admin', 's3cret')).toBe(true);
+    for (const bad of [undefined, '', 'Bearer x', basic('admin:wrong'), basic('root:s3cret'), basic('admin'), basic('admin:s3cre'), 'Basic !!!']) {
+      expect(checkBasicAuth(bad, 'admin', 's3cret')).toBe(false);
+    }
+  });
+});

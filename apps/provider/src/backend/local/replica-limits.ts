@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Limits of one replica, already converted from OpenFaaS quantities. */
+export interface ReplicaLimits {
+  /** limits.memory in bytes. */
+  memoryBytes?: number;
+  /** limits.cpu in millicores. */
+  cpuMillis?: number;
+}
+
+/** How limits are enforced on this host, decided once at start. */
+export type LimitEnforcement =
+  | { kind: 'cgroup-v2'; base: string }
+  | { kind: 'cgroup-v1'; memory?: string; cpu?: string }
+  | { kind: 'rlimit' }
+  | { kind: 'none' };
+
+/** One replica's cgroup directories (empty for rlimit/none) and the shell lines that apply its limits. */
+export interface ReplicaLimitSetup {
+  /** `cgroup.procs` files the wrapper writes its own pid into before exec. */
+  procsFiles: string[];
+  /** `ulimit` options (`-d <KiB>`) applied by the wrapper. */
+  ulimits: string[];
+  /** Removes the replica's cgroups once it has exited (best effort). */
+  release(): void;
+}
+
+const CPU_PERIOD_US = 100_000;
+
+function write(file: string, value: string): void {
+  writeFileSync(file, value);
+}
+
+/** Mount point of the cgroup v1 hierarchy carrying `controller`, from /proc/self/mountinfo. */
+function v1Mount(controller: string): string | undefined {
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!right) continue;
+    const [fstype, , superOptions] = right.split(' ');
+    if (fstype === 'cgroup' && (superOptions ?? '').split(',').includes(controller)) return left.split(' ')[4];
+  }
+  return undefined;
+}
+
+/** This process's cgroup path for `controller` (v1) or the unified one (`''`), from /proc/self/cgroup. */
+function ownCgroup(controller: string): string | undefined {
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const [, controllers, path] = line.split(':');
+    if (path === undefined) continue;
+    if (controller === '' ? controllers === '' : controllers.split(',').includes(controller)) return path;
+  }
+  return undefined;
+}
+
+function tryV1(tag: string): LimitEnforcement | undefined {
+  const out: { memory?: string; cpu?: string } = {};
+  for (const controller of ['memory', 'cpu'] as const) {
+    const mount = v1Mount(controller);
+    const own = ownCgroup(controller);
+    if (!mount || own === undefined) continue;
+    const base = join(mount, own, tag);
+    try {
+      mkdirSync(base, { recursive: true });
+      out[controller] = base;
+    } catch {
+      // not writable: this controller is not enforced
+    }
+  }
+  return out.memory || out.cpu ? { kind: 'cgroup-v1', ...out } : undefined;
+}
+
+function tryV2(tag: string): LimitEnforcement | undefined {
+  const mount = '/sys/fs/cgroup';
+  if (!existsSync(join(mount, 'cgroup.controllers'))) return undefined;
+  const own = ownCgroup('');
+  if (own === undefined) return undefined;
+  const parent = join(mount, own);
+  const controllers = readFileSync(join(parent, 'cgroup.controllers'), 'utf8');
+  if (!/\bmemory\b/.test(controllers)) return undefined;
+  const base = join(parent, tag);
+  try {
+    mkdirSync(base, { recursive: true });
+    // Controllers can only be enabled for children of a cgroup without processes of its own.
+    const enable = () => write(join(parent, 'cgroup.subtree_control'), /\bcpu\b/.test(controllers) ? '+memory +cpu' : '+memory');
+    try {
+      enable();
+    } catch {
+      const self = join(parent, `${tag}-self`);
+      mkdirSync(self, { recursive: true });
+      write(join(self, 'cgroup.procs'), String(process.pid));
+      enable();
+    }
+    write(join(base, 'cgroup.subtree_control'), /\bcpu\b/.test(controllers) ? '+memory +cpu' : '+memory');
+    return { kind: 'cgroup-v2', base };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Picks the enforcement: `auto` tries cgroup v2, then v1 (each under this process's own cgroup), then rlimits. */
+export function detectLimitEnforcement(mode: 'auto' | 'cgroup' | 'rlimit' | 'none', tag = `skiff-provider-${process.pid}`): LimitEnforcement {
+  if (mode === 'none') return { kind: 'none' };
+  if (mode !== 'rlimit') {
+    try {
+      const found = tryV2(tag) ?? tryV1(tag);
+      if (found) return found;
+    } catch {
+      // fall through to rlimits
+    }
+  }
+  return { kind: 'rlimit' };
+}
+
+/** Human-readable line for the start-up log. */
+export function describeEnforcement(e: LimitEnforcement): string {
+  switch (e.kind) {
+    case 'cgroup-v2':
+      return `limits.memory and limits.cpu enforced with cgroup v2 under ${e.base}`;
+    case 'cgroup-v1':
+      return `limits enforced with cgroup v1: memory ${e.memory ? `under ${e.memory}` : 'not available'}, cpu ${e.cpu ? `under ${e.cpu}` : 'not available'}`;
+    case 'rlimit':
+      return 'cgroups not writable: limits.memory enforced as RLIMIT_DATA per replica process; limits.cpu is not enforced';
+    case 'none':
+      return 'SKIFF_LIMITS=none: limits are stored and reported but not enforced';
+  }
+}
+
+function makeGroup(base: string, instance: string, files: Record<string, string>): string {
+  const dir = join(base, instance);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, value] of Object.entries(files)) {
+    if (existsSync(join(dir, file))) write(join(dir, file), value);
+  }
+  return dir;
+}
+
+function removeGroup(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still has a process (it is exiting) or already gone; retried at the next release
+  }
+}
+
+/** Creates one replica's cgroups (or rlimit options); throws when a cgroup cannot be set up. */
+export function setUpReplicaLimits(e: LimitEnforcement, instance: string, limits: ReplicaLimits): ReplicaLimitSetup {
+  const dirs: string[] = [];
+  const release = () => dirs.forEach((d) => setTimeout(() => removeGroup(d), 200).unref());
+  const none: ReplicaLimitSetup = { procsFiles: [], ulimits: [], release };
+  if (!limits.memoryBytes && !limits.cpuMillis) return none;
+  switch (e.kind) {
+    case 'none':
+      return none;
+    case 'rlimit':
+      return limits.memoryBytes ? { ...none, ulimits: ['-d', String(Math.max(1, Math.floor(limits.memoryBytes / 1024)))] } : none;
+    case 'cgroup-v2': {
+      const files: Record<string, string> = {};
+      if (limits.memoryBytes) Object.assign(files, { 'memory.max': String(limits.memoryBytes), 'memory.swap.max': '0' });
+      if (limits.cpuMillis) files['cpu.max'] = `${Math.max(1000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000))} ${CPU_PERIOD_US}`;
+      const dir = makeGroup(e.base, instance, files);
+      dirs.push(dir);
+      return { ...none, procsFiles: [join(dir, 'cgroup.procs')] };
+    }
+    case 'cgroup-v1': {
+      if (limits.memoryBytes && e.memory) {
+        const bytes = String(limits.memoryBytes);
+        dirs.push(makeGroup(e.memory, instance, { 'memory.limit_in_bytes': bytes, 'memory.memsw.limit_in_bytes': bytes }));
+      }
+      if (limits.cpuMillis && e.cpu) {
+        const quota = String(Math.max(1000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000)));
+        dirs.push(makeGroup(e.cpu, instance, { 'cpu.cfs_period_us': String(CPU_PERIOD_US), 'cpu.cfs_quota_us': quota }));
+      }
+      return { ...none, procsFiles: dirs.map((d) => join(d, 'cgroup.procs')) };
+    }
+  }
+}
+
+/** Removes this provider's (empty) cgroup directories at shutdown. */
+export function releaseEnforcement(e: LimitEnforcement): void {
+  const bases = e.kind === 'cgroup-v2' ? [e.base] : e.kind === 'cgroup-v1' ? [e.memory, e.cpu].filter((b): b is string => !!b) : [];
+  for (const base of bases) {
+    try {
+      for (const child of readdirSync(base, { withFileTypes: true })) if (child.isDirectory()) removeGroup(join(base, child.name));
+      rmdirSync(base);
+    } catch {
+      // a replica is still exiting; the directory is empty and harmless
+    }
+  }
+}

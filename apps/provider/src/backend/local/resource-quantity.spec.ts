@@ -1,0 +1,27 @@
+import { cpuMillis, memoryBytes } from './resource-quantity';
+
+describe('memoryBytes', () => {
+  it.each([
+    ['128Mi', 128 * 2 ** 20],
+    ['1G', 1e9],
+    ['1Gi', 2 ** 30],
+    ['500M', 5e8],
+    ['64k', 64e3],
+    ['1e9', 1e9],
+    ['1048576', 1048576],
+    ['1.5Gi', 1.5 * 2 ** 30],
+  ])('%s → %d bytes', (q, bytes) => expect(memoryBytes(q)).toBe(bytes));
+
+  it.each([undefined, '', 'lots', '-1Mi', '0', '12XB', '100m'])('%p is not a memory limit', (q) => expect(memoryBytes(q)).toBeUndefined());
+});
+
+describe('cpuMillis', () => {
+  it.each([
+    ['100m', 100],
+    ['0.5', 500],
+    ['2', 2000],
+    ['1.25', 1250],
+  ])('%s → %d millicores', (q, m) => expect(cpuMillis(q)).toBe(m));
+
+  it.each([undefined, '', '0', '0m', 'fast', '1Gi'])('%p is not a CPU limit', (q) => expect(cpuMillis(q)).toBeUndefined());
+});

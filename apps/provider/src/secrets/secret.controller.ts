@@ -1,0 +1,37 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { DEFAULT_NAMESPACE, RPC, Secret, SecretListRequest, SecretSummary, parsePayload, subjects } from '@skiff/contracts';
+import { SecretStore } from './secret.store';
+
+/** `provider.secret.*`: the gateway's `/system/secrets`, validated again here. */
+@Controller()
+export class SecretController {
+  constructor(private readonly store: SecretStore) {}
+
+  @MessagePattern(subjects.rpc(RPC.secretList), { queue: subjects.queues.provider })
+  list(@Payload() payload: unknown): Promise<SecretSummary[]> {
+    const req = parsePayload(SecretListRequest, payload ?? {});
+    return this.store.list(req.namespace || DEFAULT_NAMESPACE);
+  }
+
+  @MessagePattern(subjects.rpc(RPC.secretCreate), { queue: subjects.queues.provider })
+  create(@Payload() payload: unknown): Promise<SecretSummary> {
+    return this.store.create(secret(payload));
+  }
+
+  @MessagePattern(subjects.rpc(RPC.secretUpdate), { queue: subjects.queues.provider })
+  update(@Payload() payload: unknown): Promise<SecretSummary> {
+    return this.store.update(secret(payload));
+  }
+
+  @MessagePattern(subjects.rpc(RPC.secretDelete), { queue: subjects.queues.provider })
+  remove(@Payload() payload: unknown): Promise<SecretSummary> {
+    const s = secret(payload);
+    return this.store.remove(s.name, s.namespace);
+  }
+}
+
+function secret(payload: unknown): Secret & { namespace: string } {
+  const s = parsePayload(Secret, payload);
+  return { ...s, namespace: s.namespace || DEFAULT_NAMESPACE };
+}

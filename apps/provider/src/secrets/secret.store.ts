@@ -1,0 +1,159 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { JSONCodec, KV, KvEntry, NatsConnection, StorageType } from 'nats';
+import { ERROR_CODES, Secret, SecretSummary, SkiffError, subjects } from '@skiff/contracts';
+import { NATS_CONNECTION } from '@skiff/nats';
+import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
+import { SealedValue, SecretCipher, loadSecretsKey } from './secret-cipher';
+
+/** Value of one key in the secrets bucket. */
+interface StoredSecret {
+  /** The sealed value. */
+  sealed: SealedValue;
+  /** Last write, RFC 3339. */
+  updatedAt: string;
+}
+
+/** One secret as a replica receives it (only inside the provider, never over the bus). */
+export interface SecretFile {
+  /** Secret name: the file name under /var/openfaas/secrets. */
+  name: string;
+  /** The value. */
+  value: Buffer;
+  /** KV revision: changes with every write, so replicas know when to restart. */
+  revision: number;
+}
+
+const codec = JSONCodec<StoredSecret>();
+
+/** JetStream's "wrong last sequence": the key exists (create) or changed (update). */
+function isConflict(err: unknown): boolean {
+  const e = err as { api_error?: { err_code?: number }; message?: string } | undefined;
+  return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
+}
+
+/** The bytes of a Secret body: `rawValue` (base64) when non-empty, else `value`. */
+export function secretBytes(secret: Pick<Secret, 'value' | 'rawValue'>): Buffer {
+  return secret.rawValue ? Buffer.from(secret.rawValue, 'base64') : Buffer.from(secret.value ?? '', 'utf8');
+}
+
+/**
+ * Secrets in a JetStream KV bucket (`<P>_secrets`, key `<ns>.<name>`), the provider its only
+ * reader and writer. Values are sealed with AES-256-GCM under a key kept in SKIFF_DATA_DIR (or
+ * SKIFF_SECRETS_KEY), so the bucket, its backups and anyone reading the stream see no value.
+ * No method returns a value over the bus; logs name secrets, never values.
+ */
+@Injectable()
+export class SecretStore implements OnModuleInit {
+  private readonly logger = new Logger(SecretStore.name);
+  private kv!: KV;
+  private cipher!: SecretCipher;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(PROVIDER_ENV) private readonly env: ProviderEnv,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const { key, source } = loadSecretsKey(this.env.SKIFF_DATA_DIR, this.env.SKIFF_SECRETS_KEY);
+    this.cipher = new SecretCipher(key);
+    this.kv = await this.nc.jetstream().views.kv(subjects.secretsBucket, { history: 1, storage: StorageType.File });
+    this.logger.log({ msg: 'secrets encrypted at rest', key: source, bucket: subjects.secretsBucket });
+  }
+
+  /** Names of the secrets of one namespace, sorted. */
+  async list(namespace: string): Promise<SecretSummary[]> {
+    const names: string[] = [];
+    for (const key of await this.keys(`${namespace}.>`)) names.push(key.slice(namespace.length + 1));
+    return names.sort().map((name) => ({ name, namespace }));
+  }
+
+  /** Namespaces that hold at least one secret. */
+  async namespaces(): Promise<Set<string>> {
+    return new Set((await this.keys()).map((k) => k.slice(0, k.indexOf('.'))));
+  }
+
+  /** Creates a secret; 409 when it exists. */
+  async create(secret: Secret & { namespace: string }): Promise<SecretSummary> {
+    const key = subjects.secretKey(secret.namespace, secret.name);
+    try {
+      await this.kv.create(key, this.encode(key, secretBytes(secret)));
+    } catch (err) {
+      if (isConflict(err)) throw new SkiffError(ERROR_CODES.secretExists, `secret: ${secret.name} already exists in namespace ${secret.namespace} (update it with PUT /system/secrets)`);
+      throw err;
+    }
+    this.logger.log({ msg: 'secret created', secret: key });
+    return { name: secret.name, namespace: secret.namespace };
+  }
+
+  /** Replaces a secret's value; 404 when missing. */
+  async update(secret: Secret & { namespace: string }): Promise<SecretSummary> {
+    const key = subjects.secretKey(secret.namespace, secret.name);
+    const entry = await this.entry(key);
+    if (!entry) throw this.notFound(secret.name, secret.namespace);
+    try {
+      await this.kv.update(key, this.encode(key, secretBytes(secret)), entry.revision);
+    } catch (err) {
+      if (isConflict(err)) throw new SkiffError(ERROR_CODES.unavailable, `secret: ${secret.name} changed during the update; try again`);
+      throw err;
+    }
+    this.logger.log({ msg: 'secret updated', secret: key });
+    return { name: secret.name, namespace: secret.namespace };
+  }
+
+  /** Deletes a secret; 404 when missing. */
+  async remove(name: string, namespace: string): Promise<SecretSummary> {
+    const key = subjects.secretKey(namespace, name);
+    const entry = await this.entry(key);
+    if (!entry) throw this.notFound(name, namespace);
+    await this.kv.purge(key, { previousSeq: entry.revision }).catch((err: unknown) => {
+      if (isConflict(err)) throw new SkiffError(ERROR_CODES.unavailable, `secret: ${name} changed during the delete; try again`);
+      throw err;
+    });
+    this.logger.log({ msg: 'secret deleted', secret: key });
+    return { name, namespace };
+  }
+
+  /** Names among `names` that do not exist in `namespace`. */
+  async missing(namespace: string, names: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of names) if (!(await this.entry(subjects.secretKey(namespace, name)))) out.push(name);
+    return out;
+  }
+
+  /** The values of `names` for a replica; a missing or unreadable secret is an error naming it. */
+  async read(namespace: string, names: string[]): Promise<SecretFile[]> {
+    const files: SecretFile[] = [];
+    for (const name of names) {
+      const key = subjects.secretKey(namespace, name);
+      const entry = await this.entry(key);
+      if (!entry) throw this.notFound(name, namespace);
+      let value: Buffer;
+      try {
+        value = this.cipher.open(codec.decode(entry.value).sealed, key);
+      } catch {
+        throw new SkiffError(ERROR_CODES.internal, `secret: ${name} in namespace ${namespace} cannot be decrypted with this provider's key (was SKIFF_DATA_DIR or SKIFF_SECRETS_KEY changed?)`);
+      }
+      files.push({ name, value, revision: entry.revision });
+    }
+    return files;
+  }
+
+  private encode(key: string, value: Buffer): Uint8Array {
+    return codec.encode({ sealed: this.cipher.seal(value, key), updatedAt: new Date().toISOString() });
+  }
+
+  private async entry(key: string): Promise<KvEntry | undefined> {
+    const entry = await this.kv.get(key);
+    return entry && entry.operation === 'PUT' ? entry : undefined;
+  }
+
+  private async keys(filter?: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const key of await this.kv.keys(filter)) out.push(key);
+    return out;
+  }
+
+  private notFound(name: string, namespace: string): SkiffError {
+    return new SkiffError(ERROR_CODES.secretNotFound, `secret: ${name} not found in namespace ${namespace}`);
+  }
+}
