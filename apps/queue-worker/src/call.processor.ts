@@ -165,24 +165,27 @@ export class CallProcessor {
     givenUp: boolean,
     base?: AsyncCallResult,
   ): Promise<void> {
-    await this.queueCallback(msg, callId, fn, outcome, attempt, maxAttempts);
     let deadLetterId: number | undefined;
     if (givenUp) deadLetterId = await this.publishDeadLetter(msg, callId, fn, outcome, attempt);
     const state = givenUp ? 'dead-lettered' : outcome.status < 400 ? 'succeeded' : 'failed';
     const body = outcome.response ? resultBody(outcome.response.body, this.config.resultBodyMax) : {};
-    await this.results.put({
-      ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),
-      state,
-      attempts: attempt,
-      maxAttempts,
-      finishedAt: Date.now(),
-      statusCode: outcome.status,
-      durationSeconds: outcome.durationSeconds,
-      error: outcome.error,
-      headers: outcome.response?.headers,
-      ...body,
-      deadLetterId,
-    });
+    // Callback and result are independent writes: send both, ack once both are stored.
+    await Promise.all([
+      this.queueCallback(msg, callId, fn, outcome, attempt, maxAttempts),
+      this.results.put({
+        ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),
+        state,
+        attempts: attempt,
+        maxAttempts,
+        finishedAt: Date.now(),
+        statusCode: outcome.status,
+        durationSeconds: outcome.durationSeconds,
+        error: outcome.error,
+        headers: outcome.response?.headers,
+        ...body,
+        deadLetterId,
+      }),
+    ]);
     this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: state });
     msg.ack();
   }

@@ -41,6 +41,11 @@ export async function openAsyncResultsBucket(nc: NatsConnection, subjects: Subje
   return nc.jetstream().views.kv(subjects.asyncResultsBucket, { history: 1, storage: StorageType.File, ttl: options.resultTtlMs });
 }
 
+/** True for the error of a compare-and-set whose expected revision no longer holds. */
+export function isWrongRevision(err: unknown): boolean {
+  return /wrong last sequence/i.test((err as Error)?.message ?? '');
+}
+
 /** A call's state with the KV revision it was read at (for compare-and-set). */
 export interface StoredAsyncResult {
   /** The state. */
@@ -60,6 +65,11 @@ export class AsyncResultStore {
     return { value: json.decode(entry.value), revision: entry.revision };
   }
 
+  /** Writes the state only if the call id is new; rejects with a wrong-revision error otherwise. */
+  async create(result: AsyncCallResult): Promise<number> {
+    return this.kv.create(result.callId, json.encode(result));
+  }
+
   /** Writes the state unconditionally. */
   async put(result: AsyncCallResult): Promise<number> {
     return this.kv.put(result.callId, json.encode(result));
@@ -71,7 +81,7 @@ export class AsyncResultStore {
       await this.kv.update(result.callId, json.encode(result), revision);
       return true;
     } catch (err) {
-      if (/wrong last sequence/i.test((err as Error).message)) return false;
+      if (isWrongRevision(err)) return false;
       throw err;
     }
   }

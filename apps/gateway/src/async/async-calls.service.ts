@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, StoredMsg } from 'nats';
+import { headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, PubAck, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncResultStore, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
+import { AsyncResultStore, ensureAsyncStreams, isWrongRevision, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
@@ -61,37 +61,52 @@ export class AsyncCalls implements OnModuleInit {
     return this.ready;
   }
 
-  /** Records the call as queued and stores it in the async stream; resolves once JetStream acked it. */
+  /**
+   * Records the call as queued and stores it in the async stream; resolves once JetStream acked both.
+   * The state write and the publish leave on one connection back to back (the server applies them in
+   * that order, so a worker never sees the call before its `queued` state) and are awaited together.
+   */
   async submit(call: AsyncSubmission): Promise<void> {
     const { results } = await this.store();
     const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() };
-    let previous: { value: AsyncCallResult; revision: number } | undefined;
-    try {
-      try {
-        await results.kv.create(call.callId, new TextEncoder().encode(JSON.stringify(queued)));
-      } catch {
-        // The id is known: a resubmission. Re-open it only when the earlier call is over.
-        previous = await results.get(call.callId);
-        if (previous && TERMINAL.has(previous.value.state)) await results.replace(queued, previous.revision);
-        else previous = undefined;
-      }
-    } catch (err) {
-      throw unavailable(err as Error);
-    }
-    try {
-      const ack = await this.js.publish(subjects.asyncCall(call.namespace, call.name), call.data, {
-        headers: call.headers,
-        msgID: call.callId,
-        expect: { streamName: subjects.asyncStream },
-      });
-      // Still inside JetStream's duplicate window: the earlier message is the call, keep its state.
-      if (ack.duplicate && previous) await results.put(previous.value).catch(() => undefined);
-    } catch (err) {
-      if (!previous) await results.remove(call.callId).catch(() => undefined);
+    const created = results.create(queued).then(
+      () => true,
+      (err: Error) => (isWrongRevision(err) ? false : Promise.reject(err)),
+    );
+    const published = this.publish(call, call.callId);
+    const [fresh, ack] = await Promise.allSettled([created, published]);
+    if (ack.status === 'rejected') {
+      if (fresh.status === 'fulfilled' && fresh.value) await results.remove(call.callId).catch(() => undefined);
       // The stream may have been removed: check (and re-create) it on the next call.
       this.ready = undefined;
+      throw unavailable(ack.reason as Error);
+    }
+    if (fresh.status === 'rejected') {
+      // Stored but its state is not: a worker still runs it (it records the state itself).
+      this.logger.warn(`async call ${call.callId} stored without its queued state: ${(fresh.reason as Error).message}`);
+      return;
+    }
+    if (fresh.value || ack.value.duplicate) return;
+    // A call id seen before, outside JetStream's duplicate window: when that call is over, run this
+    // one as a new call (a worker skips messages whose call is finished, so re-open it and re-send).
+    const previous = await results.get(call.callId).catch(() => undefined);
+    if (!previous || !TERMINAL.has(previous.value.state)) return;
+    const { jsm } = await this.store();
+    await jsm.streams.deleteMessage(subjects.asyncStream, ack.value.seq, false).catch(() => undefined);
+    try {
+      await results.put(queued);
+      await this.publish(call, `${call.callId}.${Date.now()}`);
+    } catch (err) {
       throw unavailable(err as Error);
     }
+  }
+
+  private publish(call: AsyncSubmission, msgID: string): Promise<PubAck> {
+    return this.js.publish(subjects.asyncCall(call.namespace, call.name), call.data, {
+      headers: call.headers,
+      msgID,
+      expect: { streamName: subjects.asyncStream },
+    });
   }
 
   /** A call's state; 404 when unknown or expired. */
