@@ -1,4 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Injectable, OnModuleInit, Param, Post, Put } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { BodyLimit } from '../config/body-limit';
+import { describeHttpError } from '../http/describe-error';
 import { ERROR_CODES, FunctionNamespace, RPC, SkiffError, parsePayload } from '@skiff/contracts';
 import { Bus } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
@@ -63,4 +67,29 @@ function namespaceBody(body: unknown, pathNameRaw: string | undefined, mustMatch
   const name = fromPath ?? ns.name;
   if (!name) throw new SkiffError(ERROR_CODES.invalidRequest, 'name: is required (in the path or the body)');
   return { ...ns, name };
+}
+
+/**
+ * `POST /system/namespace/` (empty name, as faasd's router allows): Nest folds the trailing slash
+ * into `/system/namespace`, so this one path is a plain Fastify route answering the same way.
+ */
+@Injectable()
+export class NamespaceTrailingSlashRoute implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly controller: NamespacesController,
+    private readonly bodyLimit: BodyLimit,
+  ) {}
+
+  onModuleInit(): void {
+    this.adapterHost.httpAdapter.getInstance<FastifyInstance>().post('/system/namespace/', async (request, reply) => {
+      try {
+        const created = await this.controller.create(request.body);
+        await reply.code(201).send(created);
+      } catch (err) {
+        const { status, message } = describeHttpError(err, this.bodyLimit.message);
+        await reply.code(status).type('text/plain; charset=utf-8').send(message);
+      }
+    });
+  }
 }
