@@ -1,0 +1,125 @@
+// Property-based fuzzing of the /system/* routes (fast-check) against a real gateway and provider:
+// random JSON, wrong types, huge strings, unicode, path traversal in function, namespace and secret
+// names, duplicate keys, missing or wrong credentials. Every answer must be < 500, both services
+// must stay up, and a rejected request must change nothing.
+import fc from 'fast-check';
+import { HttpClient, Platform, basicAuthHeader } from '@skiff/testing';
+
+jest.setTimeout(240_000);
+
+/** Cases per run: bounded so the suite takes seconds. */
+const RUNS = 300;
+
+const evilName = fc.oneof(
+  fc.constantFrom('../etc', '..', 'a/b', '%2e%2e', '%2F', 'UPPER', 'a.b', '-x', 'x-', '', ' ', 'ok', 'ok-name', 'api-key', '\u0000', 'é', '🙂', 'a'.repeat(64), 'a'.repeat(5000)),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+);
+
+const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }), fc.string({ maxLength: 30 }));
+
+const huge = fc.constantFrom('x'.repeat(70_000), '\u00e9'.repeat(40_000), '🙂'.repeat(20_000));
+
+/** A body that is usually wrong in one or more places. */
+const body = fc.oneof(
+  fc.json({ maxDepth: 3 }),
+  fc.record(
+    {
+      service: fc.oneof(evilName, wrongType),
+      functionName: fc.oneof(evilName, wrongType),
+      serviceName: fc.oneof(evilName, wrongType),
+      name: fc.oneof(evilName, wrongType),
+      image: fc.oneof(fc.constant('any'), wrongType, huge),
+      namespace: fc.oneof(evilName, wrongType),
+      envProcess: fc.oneof(fc.constant('cat'), wrongType),
+      envVars: fc.oneof(wrongType, fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string(), fc.integer()), { maxKeys: 4 })),
+      labels: fc.oneof(wrongType, fc.constant({ openfaas: '1' })),
+      secrets: fc.oneof(wrongType, fc.array(evilName, { maxLength: 3 })),
+      limits: fc.oneof(wrongType, fc.record({ memory: fc.oneof(fc.constant('128Mi'), wrongType), cpu: fc.oneof(fc.constant('100m'), wrongType) })),
+      readOnlyRootFilesystem: wrongType,
+      replicas: fc.oneof(fc.integer({ min: -5, max: 2_000_000 }), wrongType),
+      value: fc.oneof(fc.string(), wrongType, huge),
+      rawValue: fc.oneof(fc.base64String({ maxLength: 40 }), wrongType),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.constantFrom('{"service":"dup","service":"dup2","image":"any"}', '{"name":"a","name":"../b","value":"v"}', '{bad json', '[]', 'null', '"text"', '\u0000', '{"__proto__":{"polluted":1},"service":"p"}'),
+);
+
+const route = fc.oneof(
+  fc.record({ method: fc.constantFrom('POST', 'PUT', 'DELETE', 'GET'), path: fc.constant('/system/functions') }),
+  fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), path: fc.constant('/system/secrets') }),
+  evilName.map((n) => ({ method: 'GET', path: `/system/function/${encodeURIComponent(n)}` })),
+  evilName.map((n) => ({ method: 'POST', path: `/system/scale-function/${encodeURIComponent(n)}` })),
+  fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), evilName).map(([method, n]) => ({ method, path: `/system/namespace/${encodeURIComponent(n)}` })),
+  evilName.map((n) => ({ method: 'GET', path: `/system/functions?namespace=${encodeURIComponent(n)}` })),
+  evilName.map((n) => ({ method: 'GET', path: `/system/secrets?namespace=${encodeURIComponent(n)}` })),
+);
+
+const credentials = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<Record<string, string>>(basicAuthHeader()) },
+  { weight: 1, arbitrary: fc.constant<Record<string, string>>({}) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((p) => basicAuthHeader('admin', `${p}!wrong`)) },
+);
+
+describe('/system/* fuzz (fast-check)', () => {
+  let platform: Platform;
+  let gw: HttpClient;
+  let anon: HttpClient;
+  let ran = 0;
+  const statuses = new Map<number, number>();
+
+  beforeAll(async () => {
+    platform = await Platform.start();
+    gw = platform.client();
+    anon = platform.anonymousClient();
+  });
+
+  afterAll(async () => {
+    process.stdout.write(`system fuzz: ${ran} cases, statuses ${JSON.stringify(Object.fromEntries(statuses))}\n`);
+    await platform?.stop();
+  });
+
+  /** Everything a request could change that the admin can see. */
+  async function state(): Promise<string> {
+    const namespaces = (await gw.get('/system/namespaces')).json<string[]>();
+    const parts: unknown[] = [namespaces];
+    for (const ns of namespaces) {
+      parts.push((await gw.get(`/system/functions?namespace=${ns}`)).json<Array<{ name: string; image: string; replicas?: number }>>().map((f) => [f.name, f.image, f.replicas]));
+      parts.push((await gw.get(`/system/secrets?namespace=${ns}`)).json());
+    }
+    return JSON.stringify(parts);
+  }
+
+  it(`answers ${RUNS} random requests with < 500, stays up, and a rejected request changes nothing`, async () => {
+    let before = await state();
+    await fc.assert(
+      fc.asyncProperty(route, body, credentials, async (r, b, auth) => {
+        ran++;
+        const raw = typeof b === 'string' ? b : JSON.stringify(b);
+        const reply = await anon.request(r.method, r.path, {
+          body: r.method === 'GET' ? undefined : raw,
+          headers: { ...auth, 'content-type': 'application/json' },
+          timeoutMs: 30_000,
+        });
+        statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+        expect(reply.status).toBeLessThan(500);
+        expect(platform.crashed()).toEqual([]);
+        if (!auth.authorization || auth.authorization !== basicAuthHeader().authorization) expect(reply.status).toBe(401);
+        const after = await state();
+        if (reply.status >= 400) expect(after).toBe(before);
+        before = after;
+        // A function the fuzzer managed to deploy is removed again, so no replica piles up.
+        if (reply.status < 300 && r.path === '/system/functions' && (r.method === 'POST' || r.method === 'PUT')) {
+          const svc = (b as { service?: unknown; namespace?: unknown }).service;
+          const ns = (b as { namespace?: unknown }).namespace;
+          await gw.delete('/system/functions', { functionName: svc, namespace: typeof ns === 'string' && ns ? ns : undefined });
+          before = await state();
+        }
+      }),
+      { numRuns: RUNS, seed: Number(process.env.SKIFF_FUZZ_SEED) || undefined, endOnFailure: true },
+    );
+    expect(ran).toBeGreaterThanOrEqual(RUNS);
+    for (const service of ['gateway', 'provider']) expect((await platform.client(service).get('/healthz')).status).toBe(200);
+  });
+});
