@@ -51,12 +51,13 @@ export class Watchdog {
   /** Starts the runner and NATS together, subscribes, then publishes replica.ready. */
   async start(): Promise<void> {
     const { config } = this;
+    const startup = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
     if (config.port !== undefined) this.health = await startHealthServer(config.port, config.readTimeoutMs, () => this.state());
     const [nc] = await Promise.all([
       connect({ servers: config.natsUrl.split(','), name: `watchdog ${config.namespace}/${config.instance}`, maxReconnectAttempts: -1 }).catch((err: Error) => {
         throw new Error(`cannot connect to NATS at ${config.natsUrl}: ${err.message}`);
-      }),
-      this.runner.start(),
+      }).finally(() => (startup.connectedMs = performance.now())),
+      this.runner.start().finally(() => (startup.runnerMs = performance.now())),
     ]);
     this.nc = nc;
     void this.watchConnection(nc);
@@ -66,8 +67,9 @@ export class Watchdog {
       callback: (err, msg) => (err ? this.log.warn('Subscription error', { err: err.message }) : this.onCall(msg)),
     });
     await nc.flush();
+    startup.subscribedMs = performance.now();
     this.accepting = true;
-    nc.publish(this.subjects.replicaReady(config.namespace, config.functionName), this.replicaEvent());
+    nc.publish(this.subjects.replicaReady(config.namespace, config.functionName), this.replicaEvent(startup));
     await nc.flush();
   }
 
@@ -161,7 +163,7 @@ export class Watchdog {
     }
   }
 
-  private replicaEvent(): Uint8Array {
+  private replicaEvent(startup?: ReplicaEvent['startup']): Uint8Array {
     const event: ReplicaEvent = {
       name: this.config.functionName,
       namespace: this.config.namespace,
@@ -170,6 +172,7 @@ export class Watchdog {
       host: hostname(),
       uptimeMs: Math.round(performance.now()),
     };
+    if (startup) event.startup = startup;
     return Buffer.from(JSON.stringify(event));
   }
 }

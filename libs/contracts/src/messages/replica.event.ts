@@ -15,4 +15,15 @@ export interface ReplicaEvent {
   host: string;
   /** Milliseconds since the watchdog process started (ready) or ran (gone). */
   uptimeMs: number;
+  /** On ready: when each start-up step finished, in ms since the process started (cold-start breakdown). */
+  startup?: {
+    /** Code loaded, start() entered. */
+    loadedMs: number;
+    /** NATS connection open. */
+    connectedMs: number;
+    /** Runner ready (http mode: upstream answering). */
+    runnerMs: number;
+    /** Subscribed and flushed: the replica can take calls. */
+    subscribedMs: number;
+  };
 }
