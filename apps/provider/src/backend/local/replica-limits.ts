@@ -53,6 +53,30 @@ function ownCgroup(controller: string): string | undefined {
   return undefined;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the empty cgroups a provider that died without cleaning up left under `parent`. */
+function sweepStale(parent: string): void {
+  try {
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      const pid = /^skiff-provider-(\d+)$/.exec(entry.name)?.[1];
+      if (!entry.isDirectory() || !pid || alive(Number(pid))) continue;
+      const dir = join(parent, entry.name);
+      for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeGroup(join(dir, child.name));
+      removeGroup(dir);
+    }
+  } catch {
+    // best effort
+  }
+}
+
 function tryV1(tag: string): LimitEnforcement | undefined {
   const out: { memory?: string; cpu?: string } = {};
   for (const controller of ['memory', 'cpu'] as const) {
@@ -60,6 +84,7 @@ function tryV1(tag: string): LimitEnforcement | undefined {
     const own = ownCgroup(controller);
     if (!mount || own === undefined) continue;
     const base = join(mount, own, tag);
+    sweepStale(join(mount, own));
     try {
       mkdirSync(base, { recursive: true });
       out[controller] = base;
@@ -79,6 +104,7 @@ function tryV2(tag: string): LimitEnforcement | undefined {
   const controllers = readFileSync(join(parent, 'cgroup.controllers'), 'utf8');
   if (!/\bmemory\b/.test(controllers)) return undefined;
   const base = join(parent, tag);
+  sweepStale(parent);
   try {
     mkdirSync(base, { recursive: true });
     // Controllers can only be enabled for children of a cgroup without processes of its own.
