@@ -72,7 +72,15 @@ async function main() {
   await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/);
 
   // Platform.
-  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_DATA_DIR: dataDir, SKIFF_LOG_LEVEL: 'warn' };
+  const password = randomBytes(12).toString('hex');
+  const common = {
+    SKIFF_NATS_URL: nats.url,
+    SKIFF_SUBJECT_PREFIX: prefix,
+    SKIFF_DATA_DIR: dataDir,
+    SKIFF_LOG_LEVEL: 'warn',
+    SKIFF_ADMIN_PASSWORD: password,
+  };
+  const auth = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` };
   const ports = { provider: await freePort(), gateway: await freePort() };
   const services = {};
   const viaGateway = CASES.some((c) => ['b', 'c', 'd'].includes(c));
@@ -91,7 +99,7 @@ async function main() {
   };
   for (const [key, spec] of Object.entries(functions)) {
     if (!CASES.includes(key)) continue;
-    await deployAndWait(gateway, spec);
+    await deployAndWait(gateway, spec, auth);
   }
   await sleep(2000);
   const rss = [
@@ -199,10 +207,10 @@ function printTable(results, rss) {
   );
 }
 
-async function deployAndWait(gateway, spec) {
+async function deployAndWait(gateway, spec, auth) {
   const res = await fetch(`${gateway}/system/functions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify(spec),
   });
   if (res.status >= 300) throw new BootstrapError(`deploy ${spec.service}: ${res.status} ${await res.text()}`);

@@ -26,7 +26,8 @@ describe('platform end to end (gateway HTTP API)', () => {
   let replicas: ReplicaWatcher;
 
   beforeAll(async () => {
-    platform = await Platform.start();
+    // The scaler owns manual scaling when it runs; the platform as `npm start` runs it.
+    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler'] });
     gw = platform.client();
     replicas = await ReplicaWatcher.start();
   });

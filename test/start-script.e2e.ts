@@ -73,6 +73,8 @@ describe('npm start (scripts/start.js)', () => {
       SKIFF_DATA_DIR: dataDir,
       SKIFF_SUBJECT_PREFIX: process.env.SKIFF_SUBJECT_PREFIX ?? 'faas',
       SKIFF_LOG_LEVEL: 'info',
+      // The store seed deploys functions in the background; this test checks an empty platform.
+      SKIFF_SEED: 'false',
     };
     for (const s of services) env[portVariable(s.name)] = String(await freePort());
     script = StartScript.run(env);
@@ -88,6 +90,7 @@ describe('npm start (scripts/start.js)', () => {
     expect(script.output).not.toMatch(/^\[gateway\] \{"level"/m);
 
     const url = /Gateway:\s+(http:\/\/\S+)/.exec(script.output)?.[1];
+    if (!url) throw new Error(`no gateway URL in the output of start.js:\n${script.output}`);
     expect(url).toBe(`http://127.0.0.1:${env.SKIFF_GATEWAY_PORT}`);
     // The generated admin password is printed, stored with mode 0600, and guards /system/*.
     const password = /Admin:\s+user admin, password (\S+)/.exec(script.output)?.[1];
