@@ -30,6 +30,8 @@ const HELLO_SERVER = join(__dirname, 'bench', 'hello-server.js');
 const NATS_RESPONDER = join(__dirname, 'bench', 'nats-responder.js');
 const INPROC_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'inproc-hello.js');
 
+/** Load average when the run started: a busy machine makes every number meaningless. */
+const LOAD_BEFORE = require('node:os').loadavg();
 const say = (text) => process.stdout.write(`[bench] ${text}\n`);
 const cleanups = [];
 let natsStarted;
@@ -183,6 +185,10 @@ function printTable(results, rss) {
   const base = results.find((r) => r.key === 'a');
   const rows = [['case', 'req/s', 'p50 ms', 'p99 ms', 'vs (a)', '+p50 ms', 'errors']];
   for (const r of results) {
+    if (!r.total) {
+      rows.push([r.name, '0', '-', '-', '-', '-', `${r.errors} (no request completed)`]);
+      continue;
+    }
     rows.push([
       r.name,
       r.rps.toFixed(0),
@@ -199,8 +205,11 @@ function printTable(results, rss) {
     return [line(data[0]), `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...data.slice(1).map(line)].join('\n');
   };
   const os = require('node:os');
+  const load = LOAD_BEFORE.map((l) => l.toFixed(2)).join(' ');
+  const busy = LOAD_BEFORE[0] > os.cpus().length * 0.5 ? '  ← the machine was busy: numbers are not comparable' : '';
   process.stdout.write(
     `\nSkiff benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
+      `load average before the run: ${load}${busy}\n` +
       `POST "${BODY}", ${CONNECTIONS} keep-alive connections, ${DURATION} s per case (after ${WARMUP} s warm-up)\n\n` +
       `${table(rows)}\n\nIdle RSS (before load):\n\n` +
       `${table([['process', 'pid', 'RSS MB'], ...rss.map((p) => [p.name, String(p.pid ?? '-'), p.kb ? (p.kb / 1024).toFixed(1) : '-'])])}\n`,
