@@ -39,7 +39,15 @@ async function main() {
   if (!args.some((a) => WORKER_FLAGS.test(a))) args.unshift('--runInBand');
   say(`jest ${args.join(' ')}   (NATS ${env.SKIFF_NATS_URL}${env.SKIFF_REDIS_URL ? `, Redis ${env.SKIFF_REDIS_URL}` : ''})`);
   jest = spawn(process.execPath, [join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...args], { stdio: 'inherit', env });
+  // A leaked handle can keep jest alive after the last test; CI must still end.
+  const limitMin = Number(process.env.SKIFF_TEST_TIMEOUT_MIN || 45);
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`[skiff-test] jest still running after ${limitMin} min (SKIFF_TEST_TIMEOUT_MIN): stopping it\n`);
+    jest.kill('SIGTERM');
+    setTimeout(() => jest.kill('SIGKILL'), 10_000).unref();
+  }, limitMin * 60_000);
   const { code, signal } = await new Promise((r) => jest.once('exit', (c, s) => r({ code: c, signal: s })));
+  clearTimeout(watchdog);
   const t2 = Date.now();
   say(`prepare + build ${((t1 - t0) / 1000).toFixed(1)} s, jest ${((t2 - t1) / 1000).toFixed(1)} s, total ${((t2 - t0) / 1000).toFixed(1)} s`);
   return code ?? (signal ? 1 : 0);
