@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { usageError } from '../cli-error';
 import { CommandContext } from '../context';
 import { deployFunction } from '../deploy/deployer';
-import { DeployFlags, specFromStack } from '../deploy/pipeline';
+import { checkBundlesPushed, DeployFlags, specFromStack } from '../deploy/pipeline';
 import { keyValues } from '../deploy/key-values';
 import { addDeployOptions, deployOptions } from './deploy-options';
 
@@ -49,6 +49,7 @@ export function registerDeploy(program: Command): void {
     }
     const { stack, functions } = await ctx.functions();
     const specs = functions.map((fn) => specFromStack(stack, fn, o));
+    await checkBundlesPushed(client, stack, functions);
     for (const spec of specs) ctx.out.line(await deployFunction(client, spec, options, ctx.out));
   });
 }

@@ -131,9 +131,13 @@ function resources(base: { memory?: string; cpu?: string } | undefined, memory?:
   return Object.keys(r).length ? r : undefined;
 }
 
-/** A function's deployment: stack values, then flags (env: inline < environment_file < -e). */
+/**
+ * A function's deployment: stack values, then flags (env: inline < environment_file < -e).
+ * A function with a lang must name a known template and an existing handler folder.
+ */
 export function specFromStack(stack: Stack, fn: StackFunction, flags: DeployFlags): DeploymentSpec {
-  const template = fn.lang ? findTemplate(fn.lang, stack.dir) : undefined;
+  const template = fn.lang ? templateOf(stack, fn) : undefined;
+  if (template && !fn.skip_build) handlerDir(stack, fn);
   return {
     service: fn.name,
     image: imageOf(fn),
@@ -148,6 +152,24 @@ export function specFromStack(stack: Stack, fn: StackFunction, flags: DeployFlag
     requests: resources(fn.requests, flags.memoryRequest, flags.cpuRequest),
     readOnlyRootFilesystem: flags.readonly || fn.readonly_root_filesystem || undefined,
   };
+}
+
+/**
+ * Before deploying bundle-built functions to a gateway that stores bundles, checks each bundle is
+ * there (otherwise the replicas would have nothing to run). Gateways without /system/bundles
+ * (plain OpenFaaS) are not checked.
+ */
+export async function checkBundlesPushed(client: GatewayClient, stack: Stack, functions: StackFunction[]): Promise<void> {
+  const bundled = functions.filter((fn) => fn.lang && !fn.skip_build && !templateOf(stack, fn).dockerOnly);
+  if (!bundled.length) return;
+  const reply = await client.call('GET', '/system/bundles', { accept: [404, 405, 501] });
+  if (reply.status !== 200) return;
+  const stored = new Set((JSON.parse(reply.text) as Array<{ image: string }>).map((b) => b.image));
+  const missing = bundled.filter((fn) => !stored.has(imageOf(fn)));
+  if (missing.length) {
+    const fn = missing[0];
+    throw new CliError(`bundle ${imageOf(fn)} of function ${fn.name} is not on ${client.url}`, EXIT.usage, 'build and push it first: skiff up (or skiff build && skiff push)');
+  }
 }
 
 /** Human size. */

@@ -27,12 +27,11 @@ export class BundleBodyParser {
       if (!isBundleUpload(request)) {
         return done(new SkiffError(ERROR_CODES.invalidRequest, `${request.headers['content-type']} bodies are accepted only by PUT /system/bundles/<image>; send JSON`), undefined);
       }
-      if (Number(request.headers['content-length'] ?? 0) > limit) {
-        payload.resume();
-        return done(tooLarge(), undefined);
-      }
+      // Over the limit the rest of the body is read and dropped before the 413, so clients that
+      // send it anyway still get the answer (an early close shows them only EPIPE); a body far
+      // beyond the limit ends the connection.
       const chunks: Buffer[] = [];
-      let size = 0;
+      let size = Number(request.headers['content-length'] ?? 0) > limit ? limit + 1 : 0;
       let finished = false;
       const finish = (err: Error | null, body?: Buffer) => {
         if (finished) return;
@@ -41,14 +40,13 @@ export class BundleBodyParser {
       };
       payload.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > limit) {
-          payload.removeAllListeners('data');
-          payload.resume();
-          return finish(tooLarge());
-        }
-        chunks.push(chunk);
+        if (size > limit * 4 + 1) {
+          finish(tooLarge());
+          payload.destroy();
+        } else if (size <= limit) chunks.push(chunk);
+        else chunks.length = 0;
       });
-      payload.on('end', () => finish(null, Buffer.concat(chunks)));
+      payload.on('end', () => finish(size > limit ? tooLarge() : null, size > limit ? undefined : Buffer.concat(chunks)));
       payload.on('error', (err: Error) => finish(err));
     });
   }
