@@ -149,6 +149,10 @@ describe('async guarantees across a NATS server restart (own nats-server, file s
     await waitFor('the gateway to take calls again', async () => (await h.submit('/async-function/after-restart', { body: 'late', headers: { 'X-Call-Id': 'late-call' } }).catch(() => undefined))?.status === 202, 60_000, 500);
     ids.push('late-call');
     await waitFor('every call to run', () => ids.every((id) => served.has(id)), 90_000, 200);
-    for (const id of ids) await h.waitState(id, 'succeeded', 30_000);
+    let states: unknown[] = [];
+    await waitFor('every call to be succeeded', async () => {
+      states = await Promise.all(ids.map((id) => h.status(id).catch((e: Error) => e.message)));
+      return states.every((s) => (s as { state?: string })?.state === 'succeeded');
+    }, 60_000, 500).catch((err: Error) => Promise.reject(new Error(`${err.message}: ${JSON.stringify(states)}`)));
   });
 });

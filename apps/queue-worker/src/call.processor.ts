@@ -5,6 +5,7 @@ import {
   ASYNC_HEADERS,
   ASYNC_HTTP_HEADERS,
   AsyncCallResult,
+  ERROR_CODES,
   FunctionRecord,
   HOP_BY_HOP_HEADERS,
   INVOKE_HEADERS,
@@ -45,6 +46,8 @@ export class CallProcessor {
   private readonly outcomes: Counter;
   private readonly durations: Histogram;
   private inflight = 0;
+  /** Attempts waiting for a reply; told when the NATS connection drops (their request or reply may be lost). */
+  private readonly waiting = new Set<(reason: string) => void>();
 
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
@@ -55,6 +58,11 @@ export class CallProcessor {
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
     this.js = nc.jetstream();
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') for (const lost of [...this.waiting]) lost(`the NATS connection dropped during the call (${String(status.data)})`);
+      }
+    })().catch(() => undefined);
     this.outcomes = new Counter({
       name: 'skiff_async_attempts_total',
       help: 'Async call attempts by outcome (succeeded, failed, retried, dead-lettered, cancelled)',
@@ -143,7 +151,13 @@ export class CallProcessor {
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const req = decodeInvokeRequest(msg);
-      const response = await this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record, this.config.invokeTimeoutMs) });
+      let lost!: (reason: string) => void;
+      const dropped = new Promise<never>((_, reject) => (lost = (reason) => reject(new SkiffError(ERROR_CODES.unavailable, reason))));
+      this.waiting.add(lost);
+      // A request or reply in flight when the server went away may never arrive: retry instead of waiting out the timeout.
+      const response = await Promise.race([this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record, this.config.invokeTimeoutMs) }), dropped]).finally(() =>
+        this.waiting.delete(lost),
+      );
       const platform = Boolean(response.internal) || hasHeader(response.headers, OPENFAAS_INTERNAL_HEADER);
       return { status: response.status, platform, headers: response.headers, response, durationSeconds: seconds() };
     } catch (err) {
