@@ -138,7 +138,10 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
       expect(platform.logs()).toContain('secret created');
     });
 
-    it('deletes a secret (202) and then it is gone', async () => {
+    it('deletes a secret (202, namespace in the body or, as faasd, the query) and then it is gone', async () => {
+      expect((await gw.post('/system/secrets', { name: 'elsewhere', value: 'x', namespace: 'team-z' })).status).toBe(202);
+      expect((await gw.delete('/system/secrets?namespace=team-z', { name: 'elsewhere' })).status).toBe(202);
+      expect((await gw.get('/system/secrets?namespace=team-z')).json()).toEqual([]);
       expect((await gw.delete('/system/secrets', { name: 'bin' })).status).toBe(202);
       expect((await gw.get('/system/secrets')).json<Array<{ name: string }>>().map((s) => s.name)).toEqual(['api-key']);
     });
@@ -171,6 +174,11 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
       expect((await gw.get('/system/namespace/staging')).json()).toEqual({ name: 'staging', labels, annotations: { owner: 'me' } });
       expect((await gw.get('/system/namespaces')).json()).toContain('staging');
       expect((await gw.delete('/system/namespace/staging')).status).toBe(202);
+      // curl -d sends form encoding; the body is still read as JSON.
+      const form = await gw.post('/system/namespace/', JSON.stringify({ name: 'curl-made', labels }), { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(form.status).toBe(201);
+      expect((await gw.post('/system/namespace/', '{oops', { headers: { 'content-type': 'application/json' } })).status).toBe(400);
+      expect((await gw.delete('/system/namespace/curl-made')).status).toBe(202);
       expect((await gw.delete('/system/namespace/staging')).status).toBe(404);
       expect((await gw.get('/system/namespace/Bad_Name')).status).toBe(400);
     });

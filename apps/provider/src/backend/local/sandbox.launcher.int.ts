@@ -2,6 +2,7 @@
 // private /tmp, hidden data dir, signals reaching the sandboxed process), the unsandboxed
 // fallback (SKIFF_SECRETS_DIR), and memory limits by cgroup or RLIMIT_DATA.
 import 'reflect-metadata';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
