@@ -3,7 +3,7 @@
 // fallback (SKIFF_SECRETS_DIR), and memory limits by cgroup or RLIMIT_DATA.
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildProcessLauncher, LaunchSpec, ProcessLauncher } from './process-launcher';
@@ -57,7 +57,7 @@ describe('SandboxLauncher', () => {
       ),
     );
     expect(out.lines).toEqual(['t0ken', 'dir=/var/openfaas/secrets', '0', 'key=hidden', 'root=rw']);
-    expect(existsSync(join(dataDir, 'replicas', 'fn-aaaaaa'))).toBe(false);
+    expect(existsSync(join(dataDir, 'replicas', String(process.pid), 'fn-aaaaaa'))).toBe(false);
 
     const ro = await run(launcher, shell('(echo w > /var/tmp/skiff-ro-$$) 2>/dev/null && echo root=rw || echo root=ro; echo t > /tmp/x && echo tmp=rw', 'fn-bbbbbb', { ...noLimits, readOnlyRoot: true }));
     expect(ro.lines).toEqual(['root=ro', 'tmp=rw']);
@@ -81,8 +81,25 @@ describe('SandboxLauncher', () => {
     const launcher = new SandboxLauncher(new ChildProcessLauncher(), { dataDir, sandbox: 'none', limits: 'none' });
     const out = await run(launcher, shell('cat "$SKIFF_SECRETS_DIR/token"; echo; stat -c %a "$SKIFF_SECRETS_DIR/token"; echo "$SKIFF_SECRETS_DIR"', 'fn-dddddd', noLimits));
     expect(out.lines.slice(0, 2)).toEqual(['t0ken', '400']);
-    expect(out.lines[2]).toBe(join(dataDir, 'replicas', 'fn-dddddd', 'secrets'));
+    expect(out.lines[2]).toBe(join(dataDir, 'replicas', String(process.pid), 'fn-dddddd', 'secrets'));
     expect(existsSync(out.lines[2])).toBe(false);
+  });
+
+  it('removes the replica directories a dead provider left behind', () => {
+    const stale = join(dataDir, 'replicas', '999999999', 'fn-old', 'secrets');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'token'), 'left over');
+    new SandboxLauncher(new ChildProcessLauncher(), { dataDir, sandbox: 'none', limits: 'none' });
+    expect(existsSync(join(dataDir, 'replicas', '999999999'))).toBe(false);
+  });
+
+  it('writes limits.cpu as a CFS quota (cgroup v1)', async () => {
+    const enforcement = detectLimitEnforcement('cgroup');
+    if (enforcement.kind !== 'cgroup-v1' || !enforcement.cpu) return; // another kind of host
+    const launcher = new SandboxLauncher(new ChildProcessLauncher(), { dataDir, sandbox: 'none', limits: 'cgroup' }, { bwrapMissing: 'test', limits: enforcement });
+    const out = await run(launcher, shell(`cat ${enforcement.cpu}/fn-gggggg/cpu.cfs_quota_us; grep -c "$$" ${enforcement.cpu}/fn-gggggg/cgroup.procs`, 'fn-gggggg', { ...noLimits, limits: { cpuMillis: 250 } }));
+    expect(out.lines).toEqual(['25000', '1']);
+    launcher.release();
   });
 
   const alloc = (mb: number) => `exec ${process.execPath} -e "const k=[];for(let i=0;i<${mb};i+=8)k.push(Buffer.alloc(8<<20,1));console.log('ok')"`;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
@@ -18,7 +18,7 @@ export interface SandboxCapabilities {
 
 /** Options of the SandboxLauncher. */
 export interface SandboxOptions {
-  /** SKIFF_DATA_DIR: per-replica secret files live under `<dataDir>/replicas/<instance>`; hidden from replicas. */
+  /** SKIFF_DATA_DIR: per-replica secret files live under `<dataDir>/replicas/<provider pid>/<instance>`; hidden from replicas. */
   dataDir: string;
   /** SKIFF_SANDBOX. */
   sandbox: 'auto' | 'bwrap' | 'none';
@@ -59,6 +59,25 @@ export function detectBwrap(mode: SandboxOptions['sandbox']): Pick<SandboxCapabi
   return { bwrap };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the per-replica directories (secret files!) of providers that died without cleaning up. */
+function sweepReplicaDirs(root: string): void {
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (entry.isDirectory() && /^\d+$/.test(entry.name) && Number(entry.name) !== process.pid && !alive(Number(entry.name))) {
+      rmSync(join(root, entry.name), { recursive: true, force: true });
+    }
+  }
+}
+
 function inside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -94,13 +113,14 @@ export class SandboxLauncher implements ProcessLauncher {
       );
     }
     this.logger.log(describeEnforcement(this.capabilities.limits));
+    sweepReplicaDirs(join(this.dataDir, 'replicas'));
   }
 
   launch(spec: LaunchSpec): ReplicaProcess {
     const sandbox = spec.sandbox;
     if (!sandbox) return this.inner.launch(spec);
     const instance = spec.env.SKIFF_INSTANCE ?? `replica-${Date.now()}`;
-    const dir = join(this.dataDir, 'replicas', instance);
+    const dir = join(this.dataDir, 'replicas', String(process.pid), instance);
     const secretsDir = join(dir, 'secrets');
     mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
     for (const secret of sandbox.secrets) writeFileSync(join(secretsDir, secret.name), secret.value, { mode: 0o400 });
