@@ -297,11 +297,13 @@ async function cleanup() {
   if (natsStarted) await natsStarted.stop();
 }
 
-let interrupted = false;
+// npm forwards the terminal's SIGINT this process already got: a repeat within a second is the same one.
+let interrupted = 0;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    if (interrupted && Date.now() - interrupted < 1000) return;
     if (interrupted) process.exit(130);
-    interrupted = true;
+    interrupted = Date.now();
     say('interrupted: cleaning up');
     cleanup().then(() => process.exit(130));
   });

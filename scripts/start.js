@@ -124,15 +124,19 @@ async function shutdown(exitCode = 0) {
   process.exit(exitCode);
 }
 
-let interrupts = 0;
+// `npm start` forwards the terminal's SIGINT that this process already got: a repeat within a
+// second is the same Ctrl-C, a later one means "stop now".
+let firstInterrupt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    interrupts += 1;
-    if (interrupts > 1) {
+    const now = Date.now();
+    if (firstInterrupt && now - firstInterrupt < 1000) return;
+    if (firstInterrupt) {
       shout('second interrupt: killing everything now');
       killEverything();
       process.exit(130);
     }
+    firstInterrupt = now;
     shutdown(0);
   });
 }
