@@ -1,4 +1,4 @@
-import { IsBase64, IsNotEmpty, IsOptional, IsString, MaxLength, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
 import { IsDnsLabel } from '../validation';
 
 /** Longest secret name (a Kubernetes secret name is a DNS subdomain of at most 253 characters). */
@@ -58,7 +58,7 @@ export class Secret {
   /** The value as base64 bytes (Go `[]byte`); wins over `value` when non-empty. */
   @IsOptional()
   @IsString({ message: 'rawValue: must be a base64 string' })
-  @IsBase64(undefined, { message: 'rawValue: must be a base64 string' })
+  @Matches(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { message: 'rawValue: must be a base64 string' })
   @MaxLength(Math.ceil(SECRET_VALUE_MAX / 3) * 4, { message: `rawValue: must decode to at most ${SECRET_VALUE_MAX} bytes` })
   rawValue?: string;
 }
