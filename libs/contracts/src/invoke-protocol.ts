@@ -19,7 +19,50 @@ export const INVOKE_HEADERS = {
   status: 'Skiff-Status',
   /** Set on replies the platform produced rather than the function (value: component name). */
   internal: 'Skiff-Internal',
+  /** Request: a token naming this call, so the caller can cancel it on `invokeCancel`. */
+  call: 'Skiff-Call',
+  /** Request: `1` when the caller can read a streamed reply (see STREAMED BODIES below). */
+  acceptStream: 'Skiff-Accept-Stream',
+  /** Request: the body is not in the message; the replica pulls it from this subject. */
+  bodyPull: 'Skiff-Body-Pull',
+  /** Request: total size of a pulled body in bytes. */
+  bodySize: 'Skiff-Body-Size',
+  /** Reply: more of the body follows; the caller pulls it from this subject. */
+  stream: 'Skiff-Stream',
+  /** Pull request: the chunk wanted; chunk reply: the chunk it carries (the first pulled chunk is 1). */
+  seq: 'Skiff-Seq',
+  /** Chunk reply: `1` on the last chunk. */
+  end: 'Skiff-End',
+  /** Last chunk of a stream that ended early: the reason (the body is truncated). */
+  error: 'Skiff-Error',
 } as const;
+
+/*
+ * STREAMED BODIES. Small bodies travel in the request and reply messages themselves (the fast path).
+ * A request body above one chunk is served by the caller on a private inbox named in
+ * `Skiff-Body-Pull`; the replica requests chunk 1, 2, … (`Skiff-Seq`) until a reply carries
+ * `Skiff-End: 1`. A reply body that is large, or produced over time (SSE, NDJSON, a streaming fork),
+ * is sent as a first reply with status, headers, the first bytes and `Skiff-Stream: <subject>`; the
+ * caller pulls the following chunks from that subject the same way. Each pull is a NATS request, so
+ * the reader sets the pace (flow control) and a pull waits until data is there (SSE events arrive
+ * one by one). A caller that goes away publishes the call's `Skiff-Call` token on the function's
+ * cancel subject, or simply stops pulling; the replica then kills the work.
+ */
+
+/** Room kept in a NATS message for headers when sizing chunks. */
+export const CHUNK_HEADER_ROOM = 64 * 1024;
+
+/** NATS's default max_payload, assumed when the server did not say. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** Largest body chunk that fits in one message of a server with `maxPayload`. */
+export function chunkBytes(maxPayload: number | undefined): number {
+  const max = maxPayload || DEFAULT_MAX_PAYLOAD;
+  return max - Math.min(CHUNK_HEADER_ROOM, Math.floor(max / 2));
+}
+
+/** Longest a replica keeps a streamed reply waiting for the caller's next pull before cancelling. */
+export const STREAM_IDLE_MS = 30_000;
 
 /** Prefix reserved for platform metadata in invocation headers. */
 export const INTERNAL_HEADER_PREFIX = 'skiff-';
@@ -41,3 +84,11 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'host',
   'content-length',
 ]);
+
+/** Headers of one function output line in the log stream (the data is the line's text, no newline). */
+export const LOG_HEADERS = {
+  /** When the replica saw the line (RFC 3339). */
+  time: 'Skiff-Log-Time',
+  /** `stdout` or `stderr`. */
+  stream: 'Skiff-Log-Stream',
+} as const;

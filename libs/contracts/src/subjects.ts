@@ -27,12 +27,6 @@ export const RPC = {
   scalerWake: 'scaler.wake',
   /** Set desired replicas through the scaler (FunctionScaleRequest → FunctionStatus). */
   scalerScale: 'scaler.scale',
-  /** CPU use per function, measured by the backend (empty → FunctionUsage[]). */
-  functionUsage: 'provider.function.usage',
-  /** Scale a function from zero to its minimum (FunctionRef → WakeResult). */
-  scalerWake: 'scaler.wake',
-  /** Set desired replicas through the scaler (FunctionScaleRequest → FunctionStatus). */
-  scalerScale: 'scaler.scale',
   /** Secret names of one namespace, never values (SecretListRequest → SecretSummary[]). */
   secretList: 'provider.secret.list',
   /** Create a secret; 409 when it exists (Secret → SecretSummary). */
@@ -70,12 +64,6 @@ export const EVENTS = {
   alert: 'evt.alert',
   /** The scaler changed a function's desired replicas (ScaleDecisionEvent). */
   scaleDecision: 'evt.scale.decision',
-  /** One process's per-function call aggregate of the last second (InvocationStatsEvent). */
-  invocations: 'evt.invocations',
-  /** An AlertManager webhook received by a gateway (AlertManagerPayload). */
-  alert: 'evt.alert',
-  /** The scaler changed a function's desired replicas (ScaleDecisionEvent). */
-  scaleDecision: 'evt.scale.decision',
 } as const;
 
 /** Names of the fixed-subject events. */
@@ -85,8 +73,6 @@ export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 export interface QueueGroups {
   /** Every provider replica joins this group for its RPC subjects. */
   provider: string;
-  /** Every scaler replica joins this group for its RPC subjects and the invocation counters. */
-  scaler: string;
   /** Every scaler replica joins this group for its RPC subjects and the invocation counters. */
   scaler: string;
   /** The queue group of one function's watchdogs. */
@@ -120,6 +106,38 @@ export class SubjectRegistry {
     return `${this.prefix}.invoke.${namespace}.${name}`;
   }
 
+  /** Cancels calls of one function; every replica listens (data: the call's `Skiff-Call` token). */
+  invokeCancel(namespace: string, name: string): string {
+    return `${this.prefix}.invoke-cancel.${namespace}.${name}`;
+  }
+
+  /** One line of function output: `<prefix>.logs.<ns>.<fn>.<instance>` (instance made a safe token). */
+  functionLog(namespace: string, name: string, instance: string): string {
+    return `${this.prefix}.logs.${namespace}.${name}.${logToken(instance)}`;
+  }
+
+  /** Log lines of one function, of one of its replicas when `instance` is given. */
+  functionLogFilter(namespace: string, name: string, instance?: string): string {
+    return `${this.prefix}.logs.${namespace}.${name}.${instance ? logToken(instance) : '*'}`;
+  }
+
+  /** Wildcard over every log line (the log stream's subjects). */
+  get functionLogAll(): string {
+    return `${this.prefix}.logs.>`;
+  }
+
+  /** JetStream stream of function output lines, bounded by age and bytes. */
+  get logStream(): string {
+    return `${this.streamPrefix}_LOGS`;
+  }
+
+  /** Splits a log subject into the function and replica it names. */
+  functionLogOf(subject: string): { namespace: string; name: string; instance: string } | undefined {
+    const parts = subject.split('.');
+    if (parts.length !== 5 || parts[0] !== this.prefix || parts[1] !== 'logs') return undefined;
+    return { namespace: parts[2], name: parts[3], instance: parts[4] };
+  }
+
   /** A watchdog announces it is subscribed and can take calls. */
   replicaReady(namespace: string, name: string): string {
     return `${this.prefix}.evt.replica.ready.${namespace}.${name}`;
@@ -145,7 +163,6 @@ export class SubjectRegistry {
     return {
       provider: `${this.prefix}-provider`,
       scaler: `${this.prefix}-scaler`,
-      scaler: `${this.prefix}-scaler`,
       invoke: (namespace, name) => `${this.prefix}.invoke.${namespace}.${name}`,
     };
   }
@@ -153,11 +170,6 @@ export class SubjectRegistry {
   /** JetStream KV bucket holding the function registry (the provider is its only writer). */
   get functionsBucket(): string {
     return `${this.streamPrefix}_functions`;
-  }
-
-  /** JetStream KV bucket of cumulative invocation counts per function (key as the registry's). */
-  get invocationsBucket(): string {
-    return `${this.streamPrefix}_invocations`;
   }
 
   /** JetStream KV bucket of cumulative invocation counts per function (key as the registry's). */
@@ -262,6 +274,11 @@ export class SubjectRegistry {
     if (parts.length !== 4 || parts[0] !== this.prefix) return undefined;
     return { namespace: parts[2], name: parts[3] };
   }
+}
+
+/** A replica id as one subject token (NATS wildcards, dots and spaces become `_`). */
+export function logToken(instance: string): string {
+  return instance.replace(/[.*>\s]/g, '_') || '_';
 }
 
 /** The registry of this process, from `SKIFF_SUBJECT_PREFIX` (default `faas`). */

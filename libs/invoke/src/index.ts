@@ -4,3 +4,4 @@ export * from './invoke-client';
 export * from './function-waker';
 export * from './invocation-stats';
 export * from './bus-wake-requester';
+export * from './body-stream';

@@ -1,7 +1,9 @@
-import { ErrorCode, NatsConnection, NatsError } from 'nats';
+import { ErrorCode, NatsConnection, NatsError, nuid } from 'nats';
+import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
 import { ERROR_CODES, SkiffError, SubjectRegistry, FunctionRefLike } from '@skiff/contracts';
 import { decodeInvokeResponse, encodeInvokeRequest } from './invoke-codec';
-import { InvokeRequest, InvokeResponse } from './invoke.types';
+import { InvokeRequest, InvokeResponse, InvokeStreamResponse } from './invoke.types';
+import { BodyStreamError, collectBody, pullChunks, serveBody } from './body-stream';
 import { FunctionWaker } from './function-waker';
 
 /** Pause before asking again when a wake said "ready" but the call still found no replica. */
@@ -13,7 +15,15 @@ export interface InvokeOptions {
   timeoutMs: number;
   /** How many more times to try when a replica answers 429 because it is at max_inflight. */
   overloadRetries?: number;
+  /** Aborting it cancels the call in the replica (the client went away). */
+  signal?: AbortSignal;
+  /** invoke(): largest reply body collected from a streamed reply (default 32 MiB). */
+  maxResponseBytes?: number;
 }
+
+/** Default of InvokeOptions.maxResponseBytes. */
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Sends one call to one replica of a function over NATS (the queue group is the load balancer)
@@ -33,19 +43,79 @@ export class InvokeClient {
    * ready within `timeoutMs`.
    */
   async invoke(fn: FunctionRefLike, req: InvokeRequest, options: InvokeOptions): Promise<InvokeResponse> {
+    const res = await this.invokeStream(fn, req, options);
+    if (!res.more) return res;
+    try {
+      return { status: res.status, headers: res.headers, internal: res.internal, body: await collectBody(res.body, res.more, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES) };
+    } catch (err) {
+      const timedOut = err instanceof BodyStreamError && err.timedOut;
+      if (timedOut) throw new SkiffError(ERROR_CODES.invokeTimeout, `Function ${fn.name}.${fn.namespace} did not finish its answer within ${options.timeoutMs} ms.`);
+      throw new SkiffError(ERROR_CODES.unavailable, `The answer of ${fn.name}.${fn.namespace} broke off: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Like invoke(), but a reply the replica streams (large, or produced over time such as SSE) comes
+   * back as soon as its status and headers are known: `body` holds the first bytes and `more` the
+   * rest, pulled chunk by chunk as it is read. A request body larger than one NATS message is
+   * pulled by the replica from a private inbox. Every hop shares one deadline, `timeoutMs` from now.
+   */
+  async invokeStream(fn: FunctionRefLike, req: InvokeRequest, options: InvokeOptions): Promise<InvokeStreamResponse> {
+    const deadline = Date.now() + options.timeoutMs;
     const subject = this.subjects.invoke(fn.namespace, fn.name);
-    const { headers, data } = encodeInvokeRequest(req, options.timeoutMs);
+    const encoded = encodeInvokeRequest(req, options.timeoutMs);
+    const headers = encoded.headers;
+    let data = encoded.data;
+    headers.set(INVOKE_HEADERS.acceptStream, '1');
+    const chunk = chunkBytes(this.nc.info?.max_payload);
+    const upload = data.length > chunk ? serveBody(this.nc, data, chunk) : undefined;
+    if (upload) {
+      headers.set(INVOKE_HEADERS.bodyPull, upload.subject);
+      headers.set(INVOKE_HEADERS.bodySize, String(data.length));
+      data = EMPTY;
+    }
+    let onAbort: (() => void) | undefined;
+    if (options.signal) {
+      const token = nuid.next();
+      headers.set(INVOKE_HEADERS.call, token);
+      onAbort = () => {
+        try {
+          this.nc.publish(this.subjects.invokeCancel(fn.namespace, fn.name), token);
+        } catch {
+          // A closed connection cancels nothing; the replica's own deadline still applies.
+        }
+      };
+      options.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      const res = await this.send(fn, subject, data, headers, deadline, options);
+      if (onAbort && !res.more) options.signal?.removeEventListener('abort', onAbort);
+      return res;
+    } catch (err) {
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+      throw err;
+    } finally {
+      upload?.close();
+    }
+  }
+
+  private async send(fn: FunctionRefLike, subject: string, data: Uint8Array, headers: ReturnType<typeof encodeInvokeRequest>['headers'], deadline: number, options: InvokeOptions): Promise<InvokeStreamResponse> {
     let retries = options.overloadRetries ?? 2;
     let wakeDeadline = 0;
     for (;;) {
-      let res: InvokeResponse;
+      let res: InvokeStreamResponse;
       try {
-        const msg = await this.nc.request(subject, data, { timeout: options.timeoutMs, headers });
+        const left = Math.max(1, deadline - Date.now());
+        // The replica gets what is left of the one deadline (a wake from zero may have used some).
+        headers.set(INVOKE_HEADERS.timeoutMs, String(left));
+        const msg = await this.nc.request(subject, data, { timeout: left, headers });
         res = decodeInvokeResponse(msg);
+        const stream = msg.headers?.get(INVOKE_HEADERS.stream);
+        if (stream) res.more = pullChunks(this.nc, stream, deadline);
       } catch (err) {
         if (this.waker && err instanceof NatsError && err.code === ErrorCode.NoResponders) {
           const first = wakeDeadline === 0;
-          if (first) wakeDeadline = Date.now() + options.timeoutMs;
+          if (first) wakeDeadline = deadline;
           else await new Promise((r) => setTimeout(r, REWAKE_PAUSE_MS));
           await this.waker.waitReady(fn, wakeDeadline);
           continue;

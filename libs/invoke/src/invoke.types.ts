@@ -26,3 +26,9 @@ export interface InvokeResponse {
   /** Set when the platform (not the function) produced this answer: the component's name. */
   internal?: string;
 }
+
+/** A reply whose body may still be arriving. */
+export interface InvokeStreamResponse extends InvokeResponse {
+  /** The rest of the body when the replica streams it (`body` holds the first bytes); absent when `body` is all. */
+  more?: AsyncIterable<Uint8Array>;
+}
