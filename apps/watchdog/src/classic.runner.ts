@@ -30,7 +30,7 @@ export class ClassicRunner implements FunctionRunner {
     for (const child of this.running) child.kill('SIGKILL');
   }
 
-  invoke(req: InvokeRequest, timeoutMs: number): Promise<InvokeResponse> {
+  invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<InvokeResponse> {
     return new Promise((resolve) => {
       const started = performance.now();
       this.log.info('Forking fprocess.');
@@ -41,11 +41,18 @@ export class ClassicRunner implements FunctionRunner {
       let timedOut = false;
       let settled = false;
       const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeoutMs) : undefined;
+      const cancel = () => {
+        this.log.warn('Caller went away: killing fprocess');
+        child.kill('SIGKILL');
+      };
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
 
       const finish = (res: InvokeResponse) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', cancel);
         this.running.delete(child);
         stderr.end();
         resolve(res);

@@ -5,7 +5,7 @@ import { resolveSubjectPrefix } from '@skiff/contracts/prefix';
 import { parseDurationMs } from './duration';
 
 /** How the watchdog runs the function (reference §3). */
-export type WatchdogMode = 'classic' | 'http' | 'inproc';
+export type WatchdogMode = 'classic' | 'http' | 'inproc' | 'streaming';
 
 /** Log levels, lowest first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -53,6 +53,12 @@ export interface WatchdogConfig {
   exitOnStdinClose: boolean;
   /** Lowest level logged. */
   logLevel: LogLevel;
+  /** Ship function output lines to the platform's log stream (`SKIFF_FUNCTION_LOGS`, default on). */
+  shipLogs: boolean;
+  /** Most function output lines held while NATS is slow or away; more are dropped and counted. */
+  logBufferLines: number;
+  /** Largest request body pulled from a caller (`SKIFF_MAX_BODY_BYTES`, default 32 MiB). */
+  maxBodyBytes: number;
 }
 
 /** Every problem of a watchdog environment, in one error. */
@@ -67,7 +73,7 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** The other services use pino's level names; the watchdog logger has fewer levels. */
 const PINO_LEVELS: Record<string, LogLevel> = { trace: 'debug', fatal: 'error' };
-const MODES: Record<string, WatchdogMode> = { classic: 'classic', serializing: 'classic', http: 'http', inproc: 'inproc' };
+const MODES: Record<string, WatchdogMode> = { classic: 'classic', serializing: 'classic', http: 'http', inproc: 'inproc', streaming: 'streaming' };
 
 /** Reads the watchdog configuration from `env` (OpenFaaS names plus `SKIFF_*`); throws WatchdogConfigError. */
 export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = () => randomBytes(3).toString('hex')): WatchdogConfig {
@@ -96,11 +102,11 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
 
   const rawMode = (get('mode') ?? 'classic').toLowerCase();
   const mode = MODES[rawMode];
-  if (!mode) problems.push(`mode "${rawMode}" is not supported: use classic (alias serializing), http or inproc`);
+  if (!mode) problems.push(`mode "${rawMode}" is not supported: use classic (alias serializing), streaming, http or inproc`);
 
   const fprocess = get('function_process') ?? get('fprocess') ?? '';
   const upstreamUrl = get('http_upstream_url') ?? get('upstream_url');
-  if (mode === 'classic' && !fprocess) problems.push('fprocess (or function_process) is required in classic mode');
+  if ((mode === 'classic' || mode === 'streaming') && !fprocess) problems.push(`fprocess (or function_process) is required in ${mode} mode`);
   if (mode === 'http' && !fprocess && !upstreamUrl) problems.push('fprocess (or function_process) or upstream_url is required in http mode');
   if (upstreamUrl && !/^https?:\/\/[^/\s]+\/?$/.test(upstreamUrl)) {
     problems.push(`upstream_url "${upstreamUrl}" must be an http:// origin such as http://127.0.0.1:5000`);
@@ -137,6 +143,13 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
   const logLevel = PINO_LEVELS[rawLevel] ?? (LOG_LEVELS as readonly string[]).find((l) => l === rawLevel);
   if (!logLevel) problems.push(`SKIFF_LOG_LEVEL "${rawLevel}" must be one of trace, ${LOG_LEVELS.join(', ')}, fatal`);
 
+  const whole = (name: string, fallback: number, min: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min) problems.push(`${name} "${raw}" must be a whole number of at least ${min}`);
+    return /^\d+$/.test(raw) ? Math.max(min, Number(raw)) : fallback;
+  };
+
   const config: WatchdogConfig = {
     mode: mode ?? 'classic',
     fprocess,
@@ -157,6 +170,9 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     port,
     exitOnStdinClose: bool('SKIFF_EXIT_ON_STDIN_CLOSE', false),
     logLevel: (logLevel as LogLevel) ?? 'info',
+    shipLogs: bool('SKIFF_FUNCTION_LOGS', true),
+    logBufferLines: whole('SKIFF_LOG_BUFFER_LINES', 10_000, 1),
+    maxBodyBytes: whole('SKIFF_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024),
   };
   if (problems.length) throw new WatchdogConfigError(problems);
   return config;

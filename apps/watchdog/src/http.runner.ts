@@ -8,7 +8,7 @@ import type { HeaderMap, InvokeRequest, InvokeResponse } from '@skiff/invoke/inv
 import { WatchdogConfig } from './config';
 import { FunctionLogSink, lineSplitter } from './function-log.sink';
 import { Logger } from './logger';
-import { FunctionRunner, textResponse } from './runner.types';
+import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
 
 /** How long the upstream may take to accept TCP connections after it was started. */
 export const UPSTREAM_START_TIMEOUT_MS = 30_000;
@@ -71,8 +71,10 @@ export class HttpRunner implements FunctionRunner {
     clearTimeout(timer);
   }
 
-  async invoke(req: InvokeRequest, timeoutMs: number): Promise<InvokeResponse> {
-    const signal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  async invoke(req: InvokeRequest, timeoutMs: number, cancel?: AbortSignal): Promise<RunnerResponse | InvokeResponse> {
+    const deadline = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    // The caller going away aborts the upstream request as the deadline does.
+    const signal = deadline && cancel ? AbortSignal.any([deadline, cancel]) : (deadline ?? cancel);
     try {
       const res = await this.pool!.request({
         method: req.method as 'GET',
@@ -81,9 +83,11 @@ export class HttpRunner implements FunctionRunner {
         body: req.body.length ? req.body : undefined,
         signal,
       });
+      if (streamsBody(res.headers)) return { status: res.statusCode, headers: responseHeaders(res.headers), body: EMPTY, stream: res.body };
       const body = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, headers: responseHeaders(res.headers), body };
     } catch (err) {
+      if (cancel?.aborted) return textResponse(499, 'The caller went away\n', 'of-watchdog');
       if (signal?.aborted) {
         this.log.warn(`Upstream did not answer within ${timeoutMs} ms`, { path: req.path });
         return textResponse(504, `Function timed out after ${timeoutMs} ms\n`, 'of-watchdog');
@@ -111,6 +115,18 @@ export class HttpRunner implements FunctionRunner {
     this.log.info('Started upstream', { fprocess: this.config.fprocess, pid: child.pid, port: env.PORT });
     return child;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+/** Upstream answers at least this large are streamed rather than read whole first. */
+const STREAM_ABOVE_BYTES = 256 * 1024;
+
+/** SSE, NDJSON, chunked output without a length, or a large body: relay it as it comes. */
+function streamsBody(headers: IncomingHttpHeaders): boolean {
+  const type = String(headers['content-type'] ?? '').toLowerCase();
+  if (type.startsWith('text/event-stream') || type.startsWith('application/x-ndjson')) return true;
+  const length = headers['content-length'];
+  return length === undefined || Number(length) > STREAM_ABOVE_BYTES;
 }
 
 function forwardHeaders(headers: HeaderMap): HeaderMap {

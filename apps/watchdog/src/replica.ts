@@ -1,6 +1,7 @@
 import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { WatchdogConfig } from './config';
 import { FunctionLogSink, StdoutLogSink } from './function-log.sink';
+import { NatsLogSink, TeeLogSink } from './nats-log.sink';
 import { Logger } from './logger';
 import { FunctionRunner } from './runner.types';
 import { Watchdog } from './watchdog';
@@ -14,12 +15,21 @@ async function createRunner(config: WatchdogConfig, log: Logger, sink: FunctionL
       return new (await import('./http.runner')).HttpRunner(config, log, sink, fatal);
     case 'inproc':
       return new (await import('./inproc.runner')).InprocRunner(config, log, sink);
+    case 'streaming':
+      return new (await import('./streaming.runner')).StreamingRunner(config, log, sink);
   }
 }
 
 /** Runs one replica until SIGTERM/SIGINT (or stdin closing, when asked), then exits the process. */
 export async function runReplica(config: WatchdogConfig, log: Logger): Promise<void> {
-  const sink = new StdoutLogSink({ service: 'function', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
+  const stdoutSink = new StdoutLogSink({ service: 'function', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
+  const subjects = new SubjectRegistry(config.subjectPrefix);
+  const natsSink = config.shipLogs
+    ? new NatsLogSink(subjects.functionLog(config.namespace, config.functionName, config.instance), config.logBufferLines, (dropped, reason) =>
+        log.warn(`Dropped ${dropped} function log line(s): ${reason}`),
+      )
+    : undefined;
+  const sink: FunctionLogSink = natsSink ? new TeeLogSink([stdoutSink, natsSink]) : stdoutSink;
   let started = false;
   let runner: FunctionRunner | undefined;
   let watchdog: Watchdog | undefined;
@@ -55,7 +65,7 @@ export async function runReplica(config: WatchdogConfig, log: Logger): Promise<v
   }
 
   runner = await createRunner(config, log, sink, fatal);
-  watchdog = new Watchdog(config, new SubjectRegistry(config.subjectPrefix), runner, log, fatal);
+  watchdog = new Watchdog(config, subjects, runner, log, fatal, natsSink);
   try {
     await watchdog.start();
   } catch (err) {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
 import { OPENFAAS_INTERNAL_HEADER } from '@skiff/contracts/invoke-protocol';
 
@@ -5,10 +6,19 @@ import { OPENFAAS_INTERNAL_HEADER } from '@skiff/contracts/invoke-protocol';
 export interface FunctionRunner {
   /** Prepares the mode (starts the upstream, loads the handler); rejects with a clear reason. */
   start(): Promise<void>;
-  /** Runs one call; `timeoutMs` 0 = no deadline. Never rejects: failures are answers. */
-  invoke(req: InvokeRequest, timeoutMs: number): Promise<InvokeResponse>;
+  /**
+   * Runs one call; `timeoutMs` 0 = no deadline; `signal` aborts when the caller went away (kill the
+   * work). Never rejects: failures are answers.
+   */
+  invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<RunnerResponse>;
   /** Stops whatever `start` started. */
   stop(): Promise<void>;
+}
+
+/** A runner's answer; with `stream`, the body is produced over time (`body` is then empty). */
+export interface RunnerResponse extends InvokeResponse {
+  /** The body as it is produced (SSE, NDJSON, a streaming fork, a large upstream answer). */
+  stream?: Readable;
 }
 
 /** Platform component names carried in `X-OpenFaaS-Internal` (reference §12.2). */

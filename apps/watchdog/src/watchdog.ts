@@ -1,14 +1,19 @@
 import { Server } from 'node:http';
 import { hostname } from 'node:os';
+import { Readable } from 'node:stream';
 import { Msg, NatsConnection, NatsError, Subscription, connect } from 'nats';
+import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
 import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
 import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { decodeInvokeRequest, encodeInvokeResponse } from '@skiff/invoke/invoke-codec';
 import type { InvokeResponse } from '@skiff/invoke/invoke.types';
+import { pullBody } from '@skiff/invoke/body-stream';
+import { ReplyStreamer } from './reply.streamer';
+import type { NatsLogSink } from './nats-log.sink';
 import { WatchdogConfig } from './config';
 import { ReplicaState, startHealthServer } from './health.server';
 import { Logger } from './logger';
-import { FunctionRunner, textResponse } from './runner.types';
+import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
 
 /**
  * One replica of one function: joins the function's queue group on NATS, runs each call through
@@ -17,6 +22,10 @@ import { FunctionRunner, textResponse } from './runner.types';
 export class Watchdog {
   private nc?: NatsConnection;
   private sub?: Subscription;
+  private cancelSub?: Subscription;
+  /** Calls that can be cancelled, by their `Skiff-Call` token. */
+  private readonly cancellable = new Map<string, AbortController>();
+  private chunk = chunkBytes(undefined);
   private health?: Server;
   private inflight = 0;
   private accepting = false;
@@ -32,6 +41,8 @@ export class Watchdog {
     private readonly log: Logger,
     /** Called when the replica can no longer work (NATS gone for good). */
     private readonly fatal: (reason: string) => void,
+    /** Ships function output to the log stream once NATS is connected. */
+    private readonly logSink?: NatsLogSink,
   ) {
     this.limitText = `Concurrent request limit exceeded. Max concurrent requests: ${config.maxInflight}\n`;
   }
@@ -60,7 +71,14 @@ export class Watchdog {
       this.runner.start().finally(() => (startup.runnerMs = performance.now())),
     ]);
     this.nc = nc;
+    this.chunk = chunkBytes(nc.info?.max_payload);
+    this.logSink?.attach(nc);
     void this.watchConnection(nc);
+    this.cancelSub = nc.subscribe(this.subjects.invokeCancel(config.namespace, config.functionName), {
+      callback: (err, msg) => {
+        if (!err) this.cancellable.get(msg.string())?.abort();
+      },
+    });
     const subject = this.subjects.invoke(config.namespace, config.functionName);
     this.sub = nc.subscribe(subject, {
       queue: this.subjects.queues.invoke(config.namespace, config.functionName),
@@ -91,12 +109,14 @@ export class Watchdog {
       try {
         nc.publish(this.subjects.replicaGone(config.namespace, config.functionName), this.replicaEvent());
         await this.sub?.drain();
+        this.cancelSub?.unsubscribe();
       } catch (err) {
         this.log.warn('Could not drain the subscription', { err: (err as Error).message });
       }
       await this.waitIdle(config.writeTimeoutMs);
     }
     await this.runner.stop().catch((err: Error) => this.log.warn('Could not stop the function', { err: err.message }));
+    await this.logSink?.close();
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     this.health?.close();
     this.health?.closeAllConnections();
@@ -113,19 +133,61 @@ export class Watchdog {
     this.inflight++;
     const asked = req.timeoutMs ?? 0;
     const timeoutMs = execTimeoutMs && asked ? Math.min(execTimeoutMs, asked) : execTimeoutMs || asked;
-    this.runner
-      .invoke(req, timeoutMs)
+    const token = msg.headers?.get(INVOKE_HEADERS.call);
+    const abort = new AbortController();
+    if (token) this.cancellable.set(token, abort);
+    const done = () => {
+      if (token) this.cancellable.delete(token);
+      if (--this.inflight === 0 && this.idle) this.idle();
+    };
+    this.run(msg, req, timeoutMs, asked, abort)
       .catch((err: Error) => {
         this.log.error('Call failed inside the watchdog', { err: err.stack ?? err.message });
-        return textResponse(500, `Watchdog error: ${err.message}\n`, 'of-watchdog');
+        return textResponse(500, `Watchdog error: ${err.message}\n`, 'of-watchdog') as RunnerResponse;
       })
       .then((res) => {
-        this.reply(msg, res, started);
-        if (--this.inflight === 0 && this.idle) this.idle();
+        if (!res.stream) {
+          this.reply(msg, res, started);
+          return done();
+        }
+        if (msg.headers?.get(INVOKE_HEADERS.acceptStream) !== '1') return this.replyCollected(msg, res, started).finally(done);
+        const deadline = Date.now() + (asked || timeoutMs || 0);
+        return new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log)
+          .send(msg, res, res.stream, started, asked || timeoutMs ? deadline : 0, () => abort.abort())
+          .finally(done);
       });
   }
 
+  /** Pulls a large request body when the caller left it out of the message, then runs the call. */
+  private async run(msg: Msg, req: ReturnType<typeof decodeInvokeRequest>, timeoutMs: number, asked: number, abort: AbortController): Promise<RunnerResponse> {
+    const pull = msg.headers?.get(INVOKE_HEADERS.bodyPull);
+    if (pull) {
+      const size = Number(msg.headers?.get(INVOKE_HEADERS.bodySize));
+      if (Number.isFinite(size) && size > this.config.maxBodyBytes) {
+        return textResponse(413, `request body is larger than the replica's limit of ${this.config.maxBodyBytes} bytes\n`, 'of-watchdog');
+      }
+      try {
+        req.body = await pullBody(this.nc as NatsConnection, pull, this.config.maxBodyBytes, Date.now() + (asked || timeoutMs || 60_000));
+      } catch (err) {
+        return textResponse(400, `could not read the request body: ${(err as Error).message}\n`, 'of-watchdog');
+      }
+    }
+    return this.runner.invoke(req, timeoutMs, abort.signal);
+  }
+
+  /** A caller that cannot read a streamed reply gets the whole body in one message. */
+  private async replyCollected(msg: Msg, res: RunnerResponse, started: number): Promise<void> {
+    const parts: Buffer[] = [];
+    for await (const part of res.stream as Readable) parts.push(Buffer.from(part as Uint8Array));
+    this.reply(msg, { status: res.status, headers: res.headers, internal: res.internal, body: Buffer.concat(parts) }, started);
+  }
+
   private reply(msg: Msg, res: InvokeResponse, started: number): void {
+    if (res.body.length > this.chunk && msg.headers?.get(INVOKE_HEADERS.acceptStream) === '1') {
+      // Too large for one message: the same streamed reply as produced output, from memory.
+      void new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log).send(msg, { ...res, body: new Uint8Array(0) }, Readable.from([res.body]), started, 0, () => undefined);
+      return;
+    }
     res.headers['X-Duration-Seconds'] = ((performance.now() - started) / 1000).toFixed(6);
     const { headers, data } = encodeInvokeResponse(res);
     try {

@@ -1,0 +1,72 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import type { InvokeRequest } from '@skiff/invoke/invoke.types';
+import { cgiEnv } from './cgi-env';
+import { WatchdogConfig } from './config';
+import { FunctionLogSink, lineSplitter } from './function-log.sink';
+import { Logger } from './logger';
+import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * of-watchdog streaming mode (reference §3.2): forks `fprocess` per call with the body on stdin and
+ * the CGI variables in its environment; stdout is streamed to the caller as it is produced, stderr
+ * goes to the function log. The status is always 200 (headers leave before the process ends), so a
+ * failure or an exec_timeout kill only truncates the body (and is logged).
+ */
+export class StreamingRunner implements FunctionRunner {
+  private readonly command: string;
+  private readonly args: string[];
+  private readonly running = new Set<ChildProcess>();
+
+  constructor(
+    private readonly config: WatchdogConfig,
+    private readonly log: Logger,
+    private readonly sink: FunctionLogSink,
+  ) {
+    [this.command, ...this.args] = config.fprocess.split(' ').filter(Boolean);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    for (const child of this.running) child.kill('SIGKILL');
+  }
+
+  invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<RunnerResponse> {
+    return new Promise((resolve) => {
+      const child = spawn(this.command, this.args, { env: { ...process.env, ...cgiEnv(req) }, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.running.add(child);
+      const stderr = lineSplitter(this.sink, 'stderr');
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.stdin.on('error', () => undefined);
+      let reason: string | undefined;
+      const kill = (why: string) => {
+        reason ??= why;
+        child.kill('SIGKILL');
+      };
+      const timer = timeoutMs > 0 ? setTimeout(() => kill(`exec_timeout of ${timeoutMs} ms`), timeoutMs) : undefined;
+      const cancel = () => kill('the caller went away');
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
+
+      child.once('spawn', () => {
+        child.stdin.end(req.body);
+        const type = this.config.contentType ?? 'application/octet-stream';
+        resolve({ status: 200, headers: { 'Content-Type': type }, body: EMPTY, stream: child.stdout });
+      });
+      child.on('error', (err) => {
+        this.log.error('Could not start fprocess', { fprocess: this.config.fprocess, err: err.message });
+        resolve(textResponse(500, `exec: "${this.command}": ${err.message}\n`));
+      });
+      child.on('close', (code, sig) => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', cancel);
+        this.running.delete(child);
+        stderr.end();
+        if (reason) this.log.warn(`Killed fprocess: ${reason}; the streamed body is truncated`);
+        else if (code !== 0) this.log.warn('Function failed; the streamed body may be incomplete', { reason: sig ? `signal: ${sig}` : `exit status ${code}` });
+      });
+    });
+  }
+}
