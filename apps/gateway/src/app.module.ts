@@ -10,6 +10,7 @@ import { SystemModule } from './system/system.module';
 import { AsyncModule } from './async/async.module';
 import { GatewayScalingModule } from './scaling/scaling.module';
 import { BundlesModule } from './bundles/bundles.module';
+import { LogsModule } from './logs/logs.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
@@ -26,7 +27,7 @@ const infrastructure = [
 ];
 
 /** Feature modules; add new ones (e.g. async invoke) here. */
-const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule];
+const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
 @Module({ imports: [...infrastructure, ...features] })

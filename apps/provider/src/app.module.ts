@@ -8,6 +8,7 @@ import { RegistryModule } from './registry/registry.module';
 import { BackendModule } from './backend/backend.module';
 import { RpcErrorFilter } from './registry/rpc-error.filter';
 import { NamespacesModule } from './namespaces/namespaces.module';
+import { LogStreamModule } from './logs/log-stream.module';
 
 /** The provider: function registry over NATS, replicas through the selected backend. */
 @Module({
@@ -15,6 +16,8 @@ import { NamespacesModule } from './namespaces/namespaces.module';
     ConfigModule,
     NatsModule.forRoot({ service: 'provider', url: providerEnv().SKIFF_NATS_URL }),
     ObservabilityModule.forRoot('provider'),
+    // Before the backend, so the first replicas already find the stream.
+    LogStreamModule,
     BackendModule,
     RegistryModule,
     NamespacesModule,

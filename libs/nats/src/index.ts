@@ -4,3 +4,4 @@ export * from './bus.service';
 export * from './nats.module';
 export * from './function-registry';
 export * from './async-store';
+export * from './log-stream';

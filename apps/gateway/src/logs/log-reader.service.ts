@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
+import { LOG_HEADERS, subjects } from '@skiff/contracts';
+import { NATS_CONNECTION, ensureLogStream, logStreamOptions } from '@skiff/nats';
+import { LogQuery } from './log-query';
+
+/** One line of `/system/logs` output (reference §11). */
+export interface LogLine {
+  /** Function name. */
+  name: string;
+  /** Namespace. */
+  namespace: string;
+  /** Replica id. */
+  instance: string;
+  /** When the replica saw the line (RFC 3339). */
+  timestamp: string;
+  /** The line, with its newline. */
+  text: string;
+}
+
+/** History window when the request gives neither `since` nor a positive `tail` (as faas-netes and faasd). */
+const DEFAULT_WINDOW_MS = 5 * 60 * 1000;
+/** A consumer left behind by a crashed gateway disappears after this long without pulls. */
+const CONSUMER_INACTIVE_MS = 30_000;
+
+/**
+ * Reads function output from the log stream: an ephemeral, ordered (ack-none, in-memory) consumer
+ * filtered to the function's (or one replica's) subject and started at `since`. Its pending count
+ * at creation is the history; `tail` keeps the last N of it; with `follow` the lines written after
+ * keep coming until the caller stops. The consumer is deleted when the read ends.
+ */
+@Injectable()
+export class LogReader implements OnModuleInit {
+  private readonly logger = new Logger('Logs');
+
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  async onModuleInit(): Promise<void> {
+    // The provider owns the stream; creating it here too means /system/logs works whichever starts first.
+    await ensureLogStream(this.nc, subjects, logStreamOptions()).catch((err: Error) => this.logger.warn(`log stream not ready yet: ${err.message}`));
+  }
+
+  /** The matching lines, in order; stops when history is done (without follow) or `signal` aborts. */
+  async *read(query: LogQuery, signal: AbortSignal): AsyncGenerator<LogLine> {
+    const jsm = await this.nc.jetstreamManager();
+    const start = query.since ?? (query.tail ? undefined : new Date(Date.now() - DEFAULT_WINDOW_MS));
+    // A start time after the last stored line makes some servers deliver from the first one: a
+    // `since` in the future has no history, only (with follow) the lines written from then on.
+    const future = start !== undefined && start.getTime() > Date.now();
+    const config: Partial<ConsumerConfig> = {
+      filter_subject: subjects.functionLogFilter(query.namespace, query.name, query.instance),
+      ack_policy: AckPolicy.None,
+      deliver_policy: future ? DeliverPolicy.New : start ? DeliverPolicy.StartTime : DeliverPolicy.All,
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: nanos(CONSUMER_INACTIVE_MS),
+    };
+    if (start && !future) config.opt_start_time = start.toISOString();
+    let info;
+    try {
+      info = await jsm.consumers.add(subjects.logStream, config);
+    } catch (err) {
+      if (!/stream not found/i.test((err as Error).message)) throw err;
+      await ensureLogStream(this.nc, subjects, logStreamOptions());
+      info = await jsm.consumers.add(subjects.logStream, config);
+    }
+    const name = info.name;
+    let messages: ConsumerMessages | undefined;
+    const stop = () => messages?.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const history = info.num_pending;
+      const skip = query.tail && history > query.tail ? history - query.tail : 0;
+      if (history === 0 && !query.follow) return;
+      const consumer = await this.nc.jetstream().consumers.get(subjects.logStream, name);
+      if (signal.aborted) return;
+      messages = await consumer.consume({ max_messages: 256 });
+      let seen = 0;
+      for await (const msg of messages) {
+        seen++;
+        if (seen <= skip) continue;
+        if (future && msg.info.timestampNanos / 1e6 < (start as Date).getTime()) continue;
+        yield toLine(msg);
+        if (!query.follow && seen >= history) break;
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+      messages?.stop();
+      await jsm.consumers.delete(subjects.logStream, name).catch(() => undefined);
+    }
+  }
+}
+
+function toLine(msg: JsMsg): LogLine {
+  const where = subjects.functionLogOf(msg.subject);
+  const time = msg.headers?.get(LOG_HEADERS.time) || new Date(Math.floor(msg.info.timestampNanos / 1e6)).toISOString();
+  return {
+    name: where?.name ?? '',
+    namespace: where?.namespace ?? '',
+    instance: where?.instance ?? '',
+    timestamp: time,
+    text: `${msg.string()}\n`,
+  };
+}

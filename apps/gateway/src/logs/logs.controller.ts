@@ -1,0 +1,60 @@
+import { Controller, Get, Inject, Logger, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ERROR_CODES, SkiffError } from '@skiff/contracts';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
+import { FunctionResolver } from '../registry/function-resolver.service';
+import { parseLogQuery } from './log-query';
+import { LogReader } from './log-reader.service';
+
+/** `GET /system/logs`: function output as NDJSON, history and (with follow) live lines. */
+@Controller('system')
+export class LogsController {
+  private readonly logger = new Logger('Logs');
+
+  constructor(
+    private readonly reader: LogReader,
+    private readonly resolver: FunctionResolver,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Get('logs')
+  async logs(@Query() params: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
+    const query = parseLogQuery(params, this.config.defaultNamespace);
+    if (!this.resolver.resolve(query.namespace, query.name)) {
+      throw new SkiffError(ERROR_CODES.functionNotFound, `function: ${query.name}.${query.namespace} not found`);
+    }
+    const abort = new AbortController();
+    const raw = reply.raw;
+    raw.on('close', () => abort.abort());
+    const lines = this.reader.read(query, abort.signal);
+    // Open the consumer before answering 200, so a broken stream is still a clean 500.
+    const first = await lines.next();
+    reply.hijack();
+    raw.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Transfer-Encoding': 'chunked', Connection: 'Keep-Alive', 'Cache-Control': 'no-cache' });
+    raw.flushHeaders();
+    try {
+      if (!first.done) await write(raw, first.value);
+      for await (const line of lines) {
+        if (abort.signal.aborted) break;
+        await write(raw, line);
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) this.logger.warn(`log stream of ${query.name}.${query.namespace} broke: ${(err as Error).message}`);
+    } finally {
+      await lines.return(undefined);
+      if (!raw.destroyed) raw.end();
+    }
+  }
+}
+
+/** Writes one NDJSON line (flushed at once), waiting while the client is slow. */
+async function write(raw: FastifyReply['raw'], line: object): Promise<void> {
+  if (raw.destroyed) return;
+  if (!raw.write(`${JSON.stringify(line)}\n`)) {
+    await new Promise<void>((resolve) => {
+      const done = () => (raw.off('drain', done), raw.off('close', done), resolve());
+      raw.once('drain', done);
+      raw.once('close', done);
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { subjects } from '@skiff/contracts';
+import { NATS_CONNECTION, ensureLogStream, logStreamOptions } from '@skiff/nats';
+
+/** Creates the function log stream at start (the provider owns it), with the configured bounds. */
+@Injectable()
+export class LogStreamSetup implements OnModuleInit {
+  private readonly logger = new Logger('Logs');
+
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  async onModuleInit(): Promise<void> {
+    const options = logStreamOptions();
+    await ensureLogStream(this.nc, subjects, options);
+    this.logger.log(`function log stream ${subjects.logStream} ready (max age ${options.maxAgeMs / 1000}s, max ${options.maxBytes} bytes)`);
+  }
+}
+
+/** The function log stream (`<P>_LOGS`): watchdogs write it, the gateway's `/system/logs` reads it. */
+@Module({ providers: [LogStreamSetup] })
+export class LogStreamModule {}
