@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, NatsConnection, NatsError } from 'nats';
 import { OPENFAAS_INTERNAL_HEADER, SkiffError, parseFunctionRef, subjects } from '@skiff/contracts';
-import { FunctionWaker, InvokeClient, InvokeResponse } from '@skiff/invoke';
+import { FunctionWaker, InvokeClient, InvokeStreamResponse } from '@skiff/invoke';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
@@ -22,6 +22,16 @@ function bodyless(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
 }
 
+/** Writes one chunk, waiting while the client is slow. */
+async function writeChunk(raw: FastifyReply['raw'], chunk: Uint8Array): Promise<void> {
+  if (raw.destroyed || raw.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => (raw.off('drain', done), raw.off('close', done), resolve());
+    raw.once('drain', done);
+    raw.once('close', done);
+  });
+}
+
 /** Error raised by Fastify before the handler ran. */
 type RouteError = Error & { code?: string; statusCode?: number };
 
@@ -34,18 +44,22 @@ type RouteError = Error & { code?: string; statusCode?: number };
 export class InvokeHandler {
   private readonly logger = new Logger(InvokeHandler.name);
   private readonly client: InvokeClient;
+  /** Largest request body of a sync call (SKIFF_MAX_BODY_BYTES). */
+  readonly bodyLimit: BodyLimit;
   private readonly defaultNamespace: string;
 
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly resolver: FunctionResolver,
-    private readonly bodyLimit: BodyLimit,
+    bodyLimit: BodyLimit,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_WAKER) waker: FunctionWaker,
   ) {
     this.client = new InvokeClient(nc, subjects, waker);
     this.defaultNamespace = config.defaultNamespace;
+    // Bodies above one NATS message are chunked, so only the configured limit applies here.
+    this.bodyLimit = new BodyLimit(Math.max(bodyLimit.bytes, config.maxBodyBytes));
   }
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -63,9 +77,16 @@ export class InvokeHandler {
 
     const meter = this.metrics.of(fn);
     meter.began();
-    let res: InvokeResponse;
+    let res: InvokeStreamResponse;
+    // A client that goes away cancels the call in the replica (kills the fork, aborts the upstream).
+    const abort = new AbortController();
+    const raw = reply.raw;
+    const onClose = () => {
+      if (!raw.writableFinished) abort.abort();
+    };
+    raw.once('close', onClose);
     try {
-      res = await this.client.invoke(
+      res = await this.client.invokeStream(
         fn,
         {
           method: request.method,
@@ -74,9 +95,10 @@ export class InvokeHandler {
           headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
           body: (request.body as Buffer | undefined) ?? EMPTY,
         },
-        { timeoutMs: fn.timeoutMs },
+        { timeoutMs: fn.timeoutMs, signal: abort.signal },
       );
     } catch (err) {
+      raw.off('close', onClose);
       const [status, message] = this.describeFailure(err, `${fn.name}.${fn.namespace}`);
       meter.ended(status, (performance.now() - started) / 1000);
       return this.fail(reply, status, message, callId, startTime);
@@ -90,20 +112,44 @@ export class InvokeHandler {
     headers['x-duration-seconds'] = seconds.toFixed(6);
     if (res.internal && headers[INTERNAL] === undefined) headers[INTERNAL] = res.internal;
     if (!bodyless(res.status)) {
-      headers['content-length'] = String(res.body.byteLength);
-      if (headers['content-type'] === undefined && res.body.byteLength) headers['content-type'] = incoming['content-type'] ?? 'text/plain';
+      // A streamed body goes out chunked as it arrives; its length is not known yet.
+      if (!res.more) headers['content-length'] = String(res.body.byteLength);
+      if (headers['content-type'] === undefined && (res.body.byteLength || res.more)) headers['content-type'] = incoming['content-type'] ?? 'text/plain';
     }
     reply.hijack();
-    const raw = reply.raw;
     try {
       raw.writeHead(res.status, headers);
     } catch (err) {
       const message = `invalid response from ${fn.name}.${fn.namespace}: ${(err as Error).message}`;
       raw.writeHead(502, { 'content-type': TEXT, 'x-call-id': callId, [INTERNAL]: 'gateway' });
       raw.end(message);
+      abort.abort();
       return;
     }
-    raw.end(res.body);
+    if (!res.more) {
+      raw.off('close', onClose);
+      raw.end(res.body);
+      return;
+    }
+    await this.relay(raw, res, abort, `${fn.name}.${fn.namespace}`);
+  }
+
+  /** Writes a streamed body as its chunks arrive (each flushed at once), at the client's pace. */
+  private async relay(raw: FastifyReply['raw'], res: InvokeStreamResponse, abort: AbortController, fn: string): Promise<void> {
+    try {
+      if (res.body.byteLength) await writeChunk(raw, res.body);
+      for await (const chunk of res.more as AsyncIterable<Uint8Array>) {
+        if (raw.destroyed) break;
+        await writeChunk(raw, chunk);
+      }
+      raw.end();
+    } catch (err) {
+      // Headers are out: the only way to say "incomplete" is to cut the connection.
+      if (!abort.signal.aborted) this.logger.warn(`streamed answer of ${fn} broke off: ${(err as Error).message}`);
+      raw.destroy();
+    } finally {
+      if (raw.destroyed && !raw.writableFinished) abort.abort();
+    }
   }
 
   /** Errors Fastify raised before the handler (body over the limit, unreadable body). */

@@ -18,7 +18,7 @@ class InvokeRoutes implements OnModuleInit {
     registerRawRoutes(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), [
       {
         url: '/function/*',
-        bodyLimit: this.bodyLimit.bytes,
+        bodyLimit: this.handler.bodyLimit.bytes,
         handler: (request, reply) => this.handler.handle(request, reply),
         onError: (error, request, reply) => this.handler.onError(error, request, reply),
       },

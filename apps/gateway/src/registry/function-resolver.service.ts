@@ -36,7 +36,7 @@ export class FunctionResolver {
     if (!record) return undefined;
     let fn = this.derived.get(record);
     if (!fn) {
-      fn = { name, namespace, timeoutMs: functionTimeoutMs(record.spec.envVars, this.config.upstreamTimeoutMs), record };
+      fn = { name, namespace, timeoutMs: functionTimeoutMs(record.spec.envVars, this.config.upstreamTimeoutMs, record.spec.annotations ?? undefined), record };
       this.derived.set(record, fn);
     }
     return fn;

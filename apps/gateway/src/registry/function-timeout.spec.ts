@@ -28,4 +28,10 @@ describe('functionTimeoutMs', () => {
     expect(functionTimeoutMs({ exec_timeout: '0', write_timeout: 'forever' }, cap)).toBe(cap);
     expect(functionTimeoutMs({ exec_timeout: '0', write_timeout: '3s' }, cap)).toBe(3_000);
   });
+
+  it('prefers the com.skiff.timeout annotation, capped too', () => {
+    expect(functionTimeoutMs({ exec_timeout: '10s' }, cap, { 'com.skiff.timeout': '3s' })).toBe(3_000);
+    expect(functionTimeoutMs(undefined, cap, { 'com.skiff.timeout': '10m' })).toBe(cap);
+    expect(functionTimeoutMs({ exec_timeout: '10s' }, cap, { 'com.skiff.timeout': 'soon' })).toBe(10_000);
+  });
 });
