@@ -13,7 +13,7 @@
 // SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
@@ -34,6 +34,8 @@ const INPROC_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'inproc-hello.js');
 const LOAD_BEFORE = require('node:os').loadavg();
 const say = (text) => process.stdout.write(`[bench] ${text}\n`);
 const cleanups = [];
+/** True when the nats-server was already running (its CPU then includes other clients). */
+let NATS_SHARED = false;
 let natsStarted;
 
 async function main() {
@@ -46,6 +48,7 @@ async function main() {
 
   const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
   natsStarted = nats.started;
+  NATS_SHARED = !nats.started;
   const prefix = `bench${randomBytes(4).toString('hex')}`;
   const subjects = new SubjectRegistry(prefix);
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
@@ -71,7 +74,8 @@ async function main() {
   const directUrl = `http://127.0.0.1:${direct.match[1]}`;
   // The invoke subject of a function nobody deployed: the same subject shape the gateway uses.
   const responderSubject = subjects.invoke('bench', 'nats-baseline');
-  await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/);
+  const responder = await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/);
+  const natsPid = pidListeningOn(Number(new URL(nats.url.split(',')[0]).port) || 4222);
 
   // Platform.
   const password = randomBytes(12).toString('hex');
@@ -116,16 +120,97 @@ async function main() {
   const results = [];
   const label = { a: '(a) direct Node http', e: '(e) bare NATS req/reply', b: '(b) inproc via gateway', c: '(c) http mode via gateway', d: '(d) classic cat via gateway' };
   for (const key of CASES) {
+    const fn = functions[key];
+    const watched = {
+      gateway: fn ? services.gateway?.pid : undefined,
+      function: key === 'a' ? direct.child.pid : key === 'e' ? responder.child.pid : fn ? replicaPids.get(fn.service) : undefined,
+      'nats-server': key === 'a' ? undefined : natsPid,
+    };
+    const cpu = new CpuMeter(watched);
     let result;
-    if (key === 'a') result = await httpLoad(autocannon, directUrl);
-    else if (key === 'e') result = await natsLoad(nc, responderSubject);
-    else if (functions[key]) result = await httpLoad(autocannon, `${gateway}/function/${functions[key].service}`);
+    if (key === 'a') result = await httpLoad(autocannon, directUrl, cpu);
+    else if (key === 'e') result = await natsLoad(nc, responderSubject, cpu);
+    else if (fn) result = await httpLoad(autocannon, `${gateway}/function/${fn.service}`, cpu);
     else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,b,c,d,e)`);
-    results.push({ key, name: label[key], ...result });
+    results.push({ key, name: label[key], ...result, cpu: cpu.perRequestUs(result.total) });
     say(`${label[key]}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`);
   }
 
   printTable(results, rss);
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU ms used so far by a process and its children (reaped ones included), from /proc. */
+function treeCpuMs(pid, seen = new Set()) {
+  if (!pid || seen.has(pid)) return 0;
+  seen.add(pid);
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime are fields 14-17 (1-based), i.e. 11-14 after the comm.
+    total += ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLK_TCK;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
+        total += treeCpuMs(Number(child), seen);
+      }
+    }
+  } catch {
+    // gone or not readable
+  }
+  return total;
+}
+
+/** CPU time of a few process trees (and of this load generator) over the measured part of a case. */
+class CpuMeter {
+  constructor(pids) {
+    this.pids = Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid));
+  }
+  start() {
+    this.before = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, treeCpuMs(pid)]));
+    this.self = process.cpuUsage();
+  }
+  stop() {
+    this.used = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, treeCpuMs(pid) - this.before[k]]));
+    const self = process.cpuUsage(this.self);
+    this.used['load generator'] = (self.user + self.system) / 1000;
+  }
+  /** Microseconds of CPU per completed request, by process. */
+  perRequestUs(requests) {
+    if (!this.used || !requests) return {};
+    return Object.fromEntries(Object.entries(this.used).map(([k, ms]) => [k, (ms * 1000) / requests]));
+  }
+}
+
+/** pid of the process listening on a local TCP port (Linux /proc), or undefined. */
+function pidListeningOn(port) {
+  const inodes = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length > 9 && cols[3] === '0A' && parseInt(cols[1].split(':').pop(), 16) === port) inodes.add(cols[9]);
+      }
+    } catch {
+      // no such table
+    }
+  }
+  if (!inodes.size) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      for (const fd of readdirSync(`/proc/${entry}/fd`)) {
+        const target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1])) return Number(entry);
+      }
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+  return undefined;
 }
 
 /** Idle resident memory of a process, in kB (VmRSS). */
@@ -138,10 +223,12 @@ function rssKb(pid) {
   }
 }
 
-async function httpLoad(autocannon, url) {
+async function httpLoad(autocannon, url, cpu) {
   const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'text/plain' }, connections: CONNECTIONS, pipelining: 1 };
   if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+  cpu.start();
   const r = await autocannon({ ...options, duration: DURATION });
+  cpu.stop();
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -152,7 +239,7 @@ async function httpLoad(autocannon, url) {
 }
 
 /** CONNECTIONS concurrent request loops over NATS for DURATION seconds. */
-async function natsLoad(nc, subject) {
+async function natsLoad(nc, subject, cpu) {
   const body = new TextEncoder().encode(BODY);
   const run = async (seconds, latencies) => {
     const end = Date.now() + seconds * 1000;
@@ -174,7 +261,9 @@ async function natsLoad(nc, subject) {
   if (WARMUP > 0) await run(WARMUP);
   const latencies = [];
   const started = Date.now();
+  cpu.start();
   const errors = await run(DURATION, latencies);
+  cpu.stop();
   const seconds = (Date.now() - started) / 1000;
   latencies.sort((x, y) => x - y);
   const pct = (p) => (latencies.length ? round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]) : NaN);
@@ -211,9 +300,21 @@ function printTable(results, rss) {
     `\nSkiff benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
       `load average before the run: ${load}${busy}\n` +
       `POST "${BODY}", ${CONNECTIONS} keep-alive connections, ${DURATION} s per case (after ${WARMUP} s warm-up)\n\n` +
-      `${table(rows)}\n\nIdle RSS (before load):\n\n` +
+      `${table(rows)}\n\nCPU per request (µs, measured part only; a process tree includes its children${NATS_SHARED ? '; nats-server is shared with other clients' : ''}):\n\n` +
+      `${table(cpuRows(results))}\n\nIdle RSS (before load):\n\n` +
       `${table([['process', 'pid', 'RSS MB'], ...rss.map((p) => [p.name, String(p.pid ?? '-'), p.kb ? (p.kb / 1024).toFixed(1) : '-'])])}\n`,
   );
+}
+
+function cpuRows(results) {
+  const columns = ['gateway', 'function', 'nats-server', 'load generator'];
+  const rows = [['case', ...columns, 'total']];
+  for (const r of results) {
+    const cells = columns.map((c) => (r.cpu[c] === undefined ? '-' : r.cpu[c].toFixed(0)));
+    const total = Object.values(r.cpu).reduce((a, b) => a + b, 0);
+    rows.push([r.name, ...cells, r.total ? total.toFixed(0) : '-']);
+  }
+  return rows;
 }
 
 async function deployAndWait(gateway, spec, auth) {
