@@ -200,14 +200,21 @@ function pidListeningOn(port) {
   if (!inodes.size) return undefined;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
+    let fds = [];
     try {
-      for (const fd of readdirSync(`/proc/${entry}/fd`)) {
-        const target = readlinkSync(`/proc/${entry}/fd/${fd}`);
-        const m = /^socket:\[(\d+)\]$/.exec(target);
-        if (m && inodes.has(m[1])) return Number(entry);
-      }
+      fds = readdirSync(`/proc/${entry}/fd`);
     } catch {
-      // not ours to read, or gone
+      continue; // not ours to read, or gone
+    }
+    for (const fd of fds) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+      } catch {
+        continue; // closed meanwhile
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m && inodes.has(m[1])) return Number(entry);
     }
   }
   return undefined;
