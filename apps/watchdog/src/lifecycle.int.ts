@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { StartedWatchdog, WatchdogTestBus, fixture, text } from './watchdog.int-helper';
 import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
 import { subjects } from '@skiff/contracts/subjects';
 import { ServiceProcess, waitFor } from '@skiff/testing';
+
+// testTimeout is a global jest option (ignored per project): real processes on a busy host need more than 5 s.
+jest.setTimeout(60_000);
 
 const exitOf = (proc: ServiceProcess) =>
   proc.running ? new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code))) : Promise.resolve(proc.child.exitCode);
@@ -12,12 +15,7 @@ const healthPort = (wd: StartedWatchdog) => waitFor('the health port in the log'
 
 describe('watchdog lifecycle', () => {
   let bus: WatchdogTestBus;
-  const started: StartedWatchdog[] = [];
-  const start = async (name: string, env: Record<string, string>) => {
-    const wd = await bus.start(name, env);
-    started.push(wd);
-    return wd;
-  };
+  const start = (name: string, env: Record<string, string>) => bus.start(name, env);
   const hello = { mode: 'inproc', handler_module: fixture('inproc-hello.js') };
 
   beforeAll(async () => {
@@ -25,7 +23,6 @@ describe('watchdog lifecycle', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(started.map((wd) => wd.proc.stop()));
     await bus?.close();
   });
 
@@ -86,8 +83,12 @@ describe('watchdog lifecycle', () => {
   });
 
   it('exits 1 naming the problem when the configuration is invalid', async () => {
-    const proc = ServiceProcess.start('watchdog', { SKIFF_FUNCTION_NAME: 'bad', mode: 'streaming', fprocess: 'cat' });
-    expect(await exitOf(proc)).toBe(1);
-    expect(proc.log).toContain('mode \\"streaming\\" is not supported');
+    const proc = ServiceProcess.start('watchdog', { SKIFF_FUNCTION_NAME: 'bad', mode: 'afterburn', fprocess: 'cat', SKIFF_WATCHDOG_PORT: 'off' });
+    try {
+      expect(await exitOf(proc)).toBe(1);
+      expect(proc.log).toContain('mode \\"afterburn\\" is not supported');
+    } finally {
+      await proc.stop();
+    }
   });
 });

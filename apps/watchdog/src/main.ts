@@ -33,4 +33,7 @@ async function main(): Promise<void> {
   await runReplica(config, log);
 }
 
-void main();
+main().catch((err: Error) => {
+  process.stdout.write(JSON.stringify({ level: 'error', time: new Date().toISOString(), service: 'watchdog', msg: `Watchdog failed: ${err.stack ?? err.message}` }) + '\n');
+  process.exit(1);
+});

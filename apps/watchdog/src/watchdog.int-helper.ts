@@ -23,8 +23,10 @@ export interface StartedWatchdog {
   spawnToReadyMs: number;
 }
 
-/** NATS connection and invoke client shared by one test file. */
+/** NATS connection and invoke client shared by one test file; `close` also stops every watchdog it started. */
 export class WatchdogTestBus {
+  private readonly spawned: ServiceProcess[] = [];
+
   private constructor(
     readonly nc: NatsConnection,
     readonly client: InvokeClient,
@@ -55,6 +57,7 @@ export class WatchdogTestBus {
       },
       instance,
     );
+    this.spawned.push(proc);
     const timer = setTimeout(() => sub.unsubscribe(), 20_000);
     const exited = new Promise<never>((_, reject) =>
       proc.child.once('exit', (code) => reject(new Error(`watchdog ${instance} exited (${code}) before it was ready:\n${proc.log}`))),
@@ -86,7 +89,9 @@ export class WatchdogTestBus {
     );
   }
 
+  /** Stops every watchdog this bus started (even those that never became ready), then closes NATS. */
   async close(): Promise<void> {
+    await Promise.all(this.spawned.map((proc) => proc.stop()));
     await this.nc.drain();
   }
 }
