@@ -63,6 +63,24 @@ describe('SandboxLauncher', () => {
     expect(ro.lines).toEqual(['root=ro', 'tmp=rw']);
   });
 
+  (bwrap.bwrap ? it : it.skip)('runs an installation that lives under /tmp, still hiding a data dir inside it', async () => {
+    const install = mkdtempSync(join(tmpdir(), 'skiff-install-'));
+    try {
+      mkdirSync(join(install, 'node_modules'));
+      mkdirSync(join(install, 'bin'));
+      writeFileSync(join(install, 'package.json'), '{}');
+      const innerData = join(install, '.skiff');
+      mkdirSync(innerData);
+      writeFileSync(join(innerData, 'secrets.key'), 'do not read');
+      writeFileSync(join(install, 'bin', 'run.sh'), `echo ran; test -e ${innerData}/secrets.key && echo key=visible || echo key=hidden; cat /var/openfaas/secrets/token; echo`);
+      const launcher = new SandboxLauncher(new ChildProcessLauncher(), { dataDir: innerData, sandbox: 'bwrap', limits: 'none' });
+      const out = await run(launcher, { command: '/bin/sh', args: [join(install, 'bin', 'run.sh')], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SKIFF_INSTANCE: 'fn-hhhhhh' }, cwd: '/', sandbox: noLimits });
+      expect(out.lines).toEqual(['ran', 'key=hidden', 't0ken']);
+    } finally {
+      rmSync(install, { recursive: true, force: true });
+    }
+  });
+
   (bwrap.bwrap ? it : it.skip)('delivers SIGTERM to the sandboxed process (bubblewrap does not forward it)', async () => {
     const launcher = new SandboxLauncher(new ChildProcessLauncher(), { dataDir, sandbox: 'bwrap', limits: 'none' });
     const out = await run(launcher, shell('trap "echo got-term; exit 0" TERM; echo up; while :; do sleep 0.1; done', 'fn-cccccc', noLimits), (kill, lines) => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
 import { LimitEnforcement, describeEnforcement, detectLimitEnforcement, releaseEnforcement, setUpReplicaLimits } from './replica-limits';
@@ -139,7 +139,8 @@ export class SandboxLauncher implements ProcessLauncher {
       env.SKIFF_SECRETS_DIR = SECRETS_MOUNT;
       env.TMPDIR = '/tmp';
       infoFd = openSync(infoFile, 'w', 0o600);
-      command = [this.capabilities.bwrap, ...this.bwrapArgs(spec.cwd, secretsDir, sandbox.readOnlyRoot), '--', ...command];
+      const programs = [spec.command, ...spec.args].filter((a) => isAbsolute(a) && existsSync(a));
+      command = [this.capabilities.bwrap, ...this.bwrapArgs(spec.cwd, programs, secretsDir, sandbox.readOnlyRoot), '--', ...command];
     } else {
       env.SKIFF_SECRETS_DIR = secretsDir;
     }
@@ -203,14 +204,27 @@ export class SandboxLauncher implements ProcessLauncher {
     releaseEnforcement(this.capabilities.limits);
   }
 
-  private bwrapArgs(cwd: string, secretsDir: string, readOnlyRoot: boolean): string[] {
+  private bwrapArgs(cwd: string, programs: string[], secretsDir: string, readOnlyRoot: boolean): string[] {
     const args = ['--die-with-parent', '--info-fd', '3', readOnlyRoot ? '--ro-bind' : '--bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-    // Hide the data dir (other replicas' secrets, the secrets key, the admin password, NATS's store)…
+    const hidden = (path: string) => inside(path, this.dataDir) || inside(path, '/tmp');
+    // Keep what the replica runs from when it lives under /tmp: the installation (watchdog entry and
+    // its node_modules), read-only…
+    for (const dir of new Set(programs.map((p) => resolve(p)).filter(hidden).map(installRoot))) args.push('--ro-bind', dir, dir);
+    // …then hide the data dir (other replicas' secrets, the secrets key, the admin password, NATS's
+    // store), even where an installation bind above re-exposed it…
     if (existsSync(this.dataDir)) args.push('--tmpfs', this.dataDir);
-    // …but keep the replica's own working directory (a bundle may be unpacked under it, or under /tmp).
+    // …and keep the working directory (an unpacked bundle may sit in the data dir or /tmp).
     const cwdAbs = resolve(cwd);
-    if (inside(cwdAbs, this.dataDir) || inside(cwdAbs, '/tmp')) args.push(readOnlyRoot ? '--ro-bind' : '--bind', cwdAbs, cwdAbs);
+    if (hidden(cwdAbs)) args.push(readOnlyRoot ? '--ro-bind' : '--bind', cwdAbs, cwdAbs);
     args.push('--ro-bind', secretsDir, SECRETS_MOUNT, '--chdir', cwdAbs);
     return args;
   }
+}
+
+/** The directory holding a program's whole installation: the nearest ancestor with a package.json, else its directory. */
+function installRoot(file: string): string {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'node_modules'))) return dir;
+  }
+  return dirname(file);
 }
