@@ -46,6 +46,8 @@ export class CallProcessor {
   private readonly outcomes: Counter;
   private readonly durations: Histogram;
   private inflight = 0;
+  /** Stream sequences being handled in this process. */
+  private readonly handling = new Set<number>();
   /** Attempts waiting for a reply; told when the NATS connection drops (their request or reply may be lost). */
   private readonly waiting = new Set<(reason: string) => void>();
 
@@ -84,12 +86,20 @@ export class CallProcessor {
 
   /** Handles one message; never throws (a failure here naks the message so another attempt happens). */
   async process(msg: JsMsg): Promise<void> {
+    // A redelivery of a message this process is still handling (its lease lapsed while the event loop
+    // was busy): the running handler settles it; running it twice here would be a needless duplicate.
+    if (this.handling.has(msg.seq)) return;
+    this.handling.add(msg.seq);
     this.inflight++;
+    // The lease is renewed from the first moment, not only during the call: bookkeeping can be slow too.
+    const lease = setInterval(() => msg.working(), Math.max(200, Math.floor(this.config.ackWaitMs / 3)));
     try {
       await this.handle(msg);
     } catch (err) {
       await this.onUnexpected(msg, err as Error);
     } finally {
+      clearInterval(lease);
+      this.handling.delete(msg.seq);
       this.inflight--;
     }
   }
@@ -125,8 +135,9 @@ export class CallProcessor {
       startedAt: Date.now(),
     };
     if (stored ? !(await this.results.replace(base, stored.revision)) : false) {
-      // The state changed between read and write: most likely a cancel. Look again next delivery.
-      msg.nak(0);
+      // The state changed between read and write: a cancel, or another worker took this delivery.
+      // Look again after an ack wait; if the other worker finishes first, its ack removes the message.
+      msg.nak(this.config.ackWaitMs);
       return;
     }
     if (!stored) await this.results.put(base);
@@ -144,9 +155,8 @@ export class CallProcessor {
     await this.finish(msg, callId, fn, outcome, attempt, policy.attempts, isRetryable(outcome, policy), base);
   }
 
-  /** One invocation with the lease kept alive. */
+  /** One invocation (the caller keeps the lease alive). */
   private async attempt(msg: JsMsg, fn: { namespace: string; name: string }, record: FunctionRecord): Promise<Attempt> {
-    const lease = setInterval(() => msg.working(), Math.max(200, Math.floor(this.config.ackWaitMs / 3)));
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
@@ -163,8 +173,6 @@ export class CallProcessor {
     } catch (err) {
       const status = err instanceof SkiffError ? err.status : 503;
       return { status, platform: true, error: (err as Error).message, durationSeconds: seconds() };
-    } finally {
-      clearInterval(lease);
     }
   }
 
