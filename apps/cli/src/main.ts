@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
-import { BundleError } from '@skiff/bundles';
 import { CliError, EXIT } from './cli-error';
 import { registerAuth } from './commands/auth.command';
 import { registerBuild } from './commands/build.command';
@@ -66,7 +65,8 @@ export function report(err: unknown): number {
     if (err.hint) process.stderr.write(`${c.dim('Hint:')} ${err.hint}\n`);
     return err.exitCode;
   }
-  if (err instanceof BundleError) {
+  // A refused bundle (libs/bundles BundleError), matched by name so startup does not load tar.
+  if (err instanceof Error && err.name === 'BundleError') {
     process.stderr.write(`${c.red('Error:')} ${err.message}\n`);
     return EXIT.failed;
   }
