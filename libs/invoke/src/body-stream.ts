@@ -126,7 +126,9 @@ export class ChunkReader {
         if (data.length) return data;
         continue;
       }
-      if (this.failure) throw this.failure;
+      // A destroyed source reports its error on the next tick: ask the stream, not only the event.
+      const failure = this.failure ?? this.source.errored;
+      if (failure) throw failure;
       if (this.ended || this.source.destroyed) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
