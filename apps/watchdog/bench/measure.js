@@ -37,9 +37,14 @@ async function startReplica(nc, name, env) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for await (const _ of sub) break;
-  return { child, readyMs: performance.now() - t0 };
+  return { child, readyMs: performance.now() - t0, cpuMs: cpuMs(child.pid) + childPids(child.pid).reduce((sum, pid) => sum + cpuMs(pid), 0) };
 }
 
+// CPU time used so far (user + system): unlike wall time, it does not grow when the host is busy.
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 const stop = (child) => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM')));
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -65,11 +70,13 @@ async function loop(nc, name, concurrency, ms) {
   const nc = await connect({ servers: natsUrl });
   for (const [mode, env] of Object.entries(MODES)) {
     const times = [];
+    const cpu = [];
     let last;
     for (let i = 0; i < 5; i++) {
       if (last) await stop(last.child);
       last = await startReplica(nc, `m-${mode}`, env);
       times.push(last.readyMs);
+      cpu.push(last.cpuMs);
     }
     await new Promise((r) => setTimeout(r, 1000));
     const kids = childPids(last.child.pid);
@@ -78,7 +85,7 @@ async function loop(nc, name, concurrency, ms) {
     const childRss = kids.reduce((sum, pid) => sum + rssMb(pid), 0);
     const calls = await loop(nc, `m-${mode}`, mode === 'classic' ? 8 : 32, seconds * 1000);
     console.log(
-      `${mode.padEnd(8)} spawn→ready median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}), ` +
+      `${mode.padEnd(8)} spawn→ready median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, CPU ${median(cpu)} ms), ` +
         `idle RSS ${rss.toFixed(1)} MB (private ${own.toFixed(1)} MB)` + (kids.length ? ` (+ upstream ${childRss.toFixed(1)} MB)` : '') +
         `, ${calls.rps} calls/s${calls.failed ? ` (${calls.failed} non-200)` : ''}`,
     );
