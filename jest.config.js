@@ -16,6 +16,8 @@ const base = {
 };
 
 module.exports = {
+  // Jest reads testTimeout globally, not per project: tests that start real processes need minutes under load.
+  testTimeout: 120_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/apps/**/*.int.ts', '<rootDir>/libs/**/*.int.ts'] },
