@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ASYNC_HTTP_HEADERS } from '@skiff/contracts';
-import { waitFor } from '@skiff/testing';
+import { basicAuthHeader, waitFor } from '@skiff/testing';
 import { InvokeRequest } from '@skiff/invoke';
 import { AsyncHarness, CallbackReceiver, text } from './harness';
 
@@ -63,6 +63,12 @@ describe('async invocation: happy path (gateway + queue-worker processes, real N
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('nope');
     expect(await h.status('never-existed')).toBeUndefined();
+  });
+
+  it('asks for the admin credentials on call status and dead letters, not on submission', async () => {
+    expect((await fetch(`${h.gatewayUrl}/async-function/status/never-existed`)).status).toBe(401);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters`)).status).toBe(401);
+    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters`, { headers: basicAuthHeader() })).status).toBe(200);
   });
 
   it('rejects a callback URL that is not http(s) with 400 and stores nothing', async () => {
