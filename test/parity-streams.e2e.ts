@@ -98,8 +98,9 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
 
   afterAll(async () => {
     for (const fn of ['logger', 'cat', 'streamer', 'events', 'hang', 'deadline']) await gw?.delete('/system/functions', { functionName: fn }).catch(() => undefined);
-    await nc?.close();
     await platform?.stop();
+    await (await nc?.jetstreamManager())?.streams.delete(subjects.logStream).catch(() => undefined);
+    await nc?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -142,6 +143,14 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
       expect(await logLines(`name=logger&instance=${lines[0].instance}-other`)).toEqual([]);
       expect(await logLines('name=logger&since=2999-01-01T00:00:00Z')).toEqual([]);
       expect(ours(await logLines('name=logger&since=2000-01-01T00:00:00Z')).length).toBe(3);
+    });
+
+    it('answers the request faas-cli 0.16 sends for `logs --tail=false --since=10m`', async () => {
+      // faas-cli: name, namespace (empty when not given), follow, since (RFC 3339, whole seconds), tail (--lines, -1).
+      const since = new Date(Date.now() - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const lines = await logLines(`name=logger&namespace=&follow=false&since=${encodeURIComponent(since)}&tail=-1`);
+      expect(lines.map((l) => l.text)).toEqual(expect.arrayContaining(['log: alpha\n', 'log: beta\n', 'log: gamma\n']));
+      expect((await logLines('name=logger&namespace=openfaas-fn&follow=false&tail=1')).length).toBe(1);
     });
 
     it('follows new lines until the client goes, then removes its consumer', async () => {
