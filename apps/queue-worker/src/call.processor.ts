@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JsMsg, MsgHdrs, NatsConnection } from 'nats';
 import { Counter, Histogram, Registry } from 'prom-client';
 import {
   ASYNC_HEADERS,
   ASYNC_HTTP_HEADERS,
+  EVENTS,
   AsyncCallResult,
   ERROR_CODES,
   FunctionRecord,
@@ -13,8 +15,8 @@ import {
   SkiffError,
   subjects,
 } from '@skiff/contracts';
-import { AsyncResultStore, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
-import { decodeInvokeRequest, InvokeClient, InvokeResponse } from '@skiff/invoke';
+import { AsyncResultStore, Bus, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import { decodeInvokeRequest, InvocationStats, InvokeClient, InvokeResponse } from '@skiff/invoke';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
@@ -40,11 +42,12 @@ interface Attempt extends AttemptOutcome {
  * queueing the callback and recording the result before the ack.
  */
 @Injectable()
-export class CallProcessor {
+export class CallProcessor implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CallProcessor.name);
   private readonly js: JetStreamClient;
   private readonly outcomes: Counter;
   private readonly durations: Histogram;
+  private readonly stats: InvocationStats;
   private inflight = 0;
   /** Stream sequences being handled in this process. */
   private readonly handling = new Set<number>();
@@ -58,8 +61,15 @@ export class CallProcessor {
     @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
     @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
     @Inject(METRICS_REGISTRY) metrics: Registry,
+    bus: Bus,
   ) {
     this.js = nc.jetstream();
+    // The scaler sees async load too: one `evt.invocations` aggregate per second, as the gateway sends.
+    this.stats = new InvocationStats({
+      source: `queue-worker:${hostname()}:${process.pid}`,
+      kind: 'async',
+      publish: (event) => bus.publish(EVENTS.invocations, event),
+    });
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect') for (const lost of [...this.waiting]) lost(`the NATS connection dropped during the call (${String(status.data)})`);
@@ -77,6 +87,14 @@ export class CallProcessor {
       labelNames: ['function_name'],
       registers: [metrics],
     });
+  }
+
+  onModuleInit(): void {
+    this.stats.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.stats.stop();
   }
 
   /** Calls running in this process now. */
@@ -159,6 +177,9 @@ export class CallProcessor {
   private async attempt(msg: JsMsg, fn: { namespace: string; name: string }, record: FunctionRecord): Promise<Attempt> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const stats = this.stats.of(fn.namespace, fn.name);
+    stats.began();
+    let status = 503;
     try {
       const req = decodeInvokeRequest(msg);
       let lost!: (reason: string) => void;
@@ -169,10 +190,13 @@ export class CallProcessor {
         this.waiting.delete(lost),
       );
       const platform = Boolean(response.internal) || hasHeader(response.headers, OPENFAAS_INTERNAL_HEADER);
-      return { status: response.status, platform, headers: response.headers, response, durationSeconds: seconds() };
+      status = response.status;
+      return { status, platform, headers: response.headers, response, durationSeconds: seconds() };
     } catch (err) {
-      const status = err instanceof SkiffError ? err.status : 503;
+      status = err instanceof SkiffError ? err.status : 503;
       return { status, platform: true, error: (err as Error).message, durationSeconds: seconds() };
+    } finally {
+      stats.ended(status, seconds());
     }
   }
 
