@@ -169,6 +169,14 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
       await eventually('the follow consumer to be deleted', async () => ((await jsm.consumers.list(subjects.logStream).next()).length === 0 ? true : undefined));
     });
 
+    it('answers a follow at once, before any line exists', async () => {
+      const abort = new AbortController();
+      const res = await fetch(`${gw.baseUrl}/system/logs?name=logger&instance=no-such-replica&follow=true`, { signal: abort.signal, headers: basicAuthHeader() });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+      abort.abort();
+    });
+
     it('answers 422 for unparseable parameters and 404 for an unknown function', async () => {
       for (const query of ['name=logger&since=yesterday', 'name=logger&tail=many', 'name=logger&follow=maybe', '']) {
         const reply = await gw.get(`/system/logs?${query}`);

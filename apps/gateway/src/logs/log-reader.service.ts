@@ -40,8 +40,12 @@ export class LogReader implements OnModuleInit {
     await ensureLogStream(this.nc, subjects, logStreamOptions()).catch((err: Error) => this.logger.warn(`log stream not ready yet: ${err.message}`));
   }
 
-  /** The matching lines, in order; stops when history is done (without follow) or `signal` aborts. */
-  async *read(query: LogQuery, signal: AbortSignal): AsyncGenerator<LogLine> {
+  /**
+   * Opens a read (creates the consumer, so a failure surfaces before any answer is sent). `lines`
+   * yields the matching lines in order and stops when history is done (without follow) or `signal`
+   * aborts; `close()` deletes the consumer and must always be called.
+   */
+  async open(query: LogQuery, signal: AbortSignal): Promise<{ lines: AsyncGenerator<LogLine>; close(): Promise<void> }> {
     const jsm = await this.nc.jetstreamManager();
     const start = query.since ?? (query.tail ? undefined : new Date(Date.now() - DEFAULT_WINDOW_MS));
     // A start time after the last stored line makes some servers deliver from the first one: a
@@ -65,16 +69,26 @@ export class LogReader implements OnModuleInit {
       info = await jsm.consumers.add(subjects.logStream, config);
     }
     const name = info.name;
+    const history = info.num_pending;
     let messages: ConsumerMessages | undefined;
     const stop = () => messages?.stop();
     signal.addEventListener('abort', stop, { once: true });
-    try {
-      const history = info.num_pending;
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      signal.removeEventListener('abort', stop);
+      messages?.stop();
+      await jsm.consumers.delete(subjects.logStream, name).catch(() => undefined);
+    };
+    const nc = this.nc;
+    async function* lines(): AsyncGenerator<LogLine> {
       const skip = query.tail && history > query.tail ? history - query.tail : 0;
       if (history === 0 && !query.follow) return;
-      const consumer = await this.nc.jetstream().consumers.get(subjects.logStream, name);
-      if (signal.aborted) return;
+      const consumer = await nc.jetstream().consumers.get(subjects.logStream, name);
+      if (signal.aborted || closed) return;
       messages = await consumer.consume({ max_messages: 256 });
+      if (signal.aborted) return void messages.stop();
       let seen = 0;
       for await (const msg of messages) {
         seen++;
@@ -83,11 +97,8 @@ export class LogReader implements OnModuleInit {
         yield toLine(msg);
         if (!query.follow && seen >= history) break;
       }
-    } finally {
-      signal.removeEventListener('abort', stop);
-      messages?.stop();
-      await jsm.consumers.delete(subjects.logStream, name).catch(() => undefined);
     }
+    return { lines: lines(), close };
   }
 }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Logger, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, OnModuleDestroy, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ERROR_CODES, SkiffError } from '@skiff/contracts';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
@@ -8,8 +8,10 @@ import { LogReader } from './log-reader.service';
 
 /** `GET /system/logs`: function output as NDJSON, history and (with follow) live lines. */
 @Controller('system')
-export class LogsController {
+export class LogsController implements OnModuleDestroy {
   private readonly logger = new Logger('Logs');
+  /** Open reads, ended at shutdown so a follower never holds the server open. */
+  private readonly open = new Set<AbortController>();
 
   constructor(
     private readonly reader: LogReader,
@@ -26,24 +28,37 @@ export class LogsController {
     const abort = new AbortController();
     const raw = reply.raw;
     raw.on('close', () => abort.abort());
-    const lines = this.reader.read(query, abort.signal);
+    this.open.add(abort);
+    abort.signal.addEventListener('abort', () => this.open.delete(abort), { once: true });
     // Open the consumer before answering 200, so a broken stream is still a clean 500.
-    const first = await lines.next();
+    let read: Awaited<ReturnType<LogReader['open']>>;
+    try {
+      read = await this.reader.open(query, abort.signal);
+    } catch (err) {
+      this.open.delete(abort);
+      this.logger.warn(`log request for ${query.name}.${query.namespace} failed: ${(err as Error).message}`);
+      throw new SkiffError(ERROR_CODES.internal, 'function log request failed');
+    }
     reply.hijack();
     raw.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Transfer-Encoding': 'chunked', Connection: 'Keep-Alive', 'Cache-Control': 'no-cache' });
     raw.flushHeaders();
     try {
-      if (!first.done) await write(raw, first.value);
-      for await (const line of lines) {
+      for await (const line of read.lines) {
         if (abort.signal.aborted) break;
         await write(raw, line);
       }
     } catch (err) {
       if (!abort.signal.aborted) this.logger.warn(`log stream of ${query.name}.${query.namespace} broke: ${(err as Error).message}`);
     } finally {
-      await lines.return(undefined);
+      await read.close();
+      this.open.delete(abort);
       if (!raw.destroyed) raw.end();
     }
+  }
+
+  /** Nest runs this before it closes the HTTP server: end every follow. */
+  onModuleDestroy(): void {
+    for (const abort of this.open) abort.abort();
   }
 }
 
