@@ -19,6 +19,7 @@ describe('loadWatchdogConfig', () => {
     it('accepts serializing as classic', () => expect(load({ mode: 'serializing' }).mode).toBe('classic'));
     it('accepts http', () => expect(load({ mode: 'http' }).mode).toBe('http'));
     it('accepts inproc', () => expect(load({ mode: 'inproc' }).mode).toBe('inproc'));
+    it('accepts streaming', () => expect(load({ mode: 'streaming' }).mode).toBe('streaming'));
     it('rejects an unknown mode by name', () => expect(problemsOf({ ...BASE, mode: 'afterburn' })[0]).toMatch(/mode "afterburn" is not supported/));
   });
 
@@ -139,4 +140,13 @@ describe('parseDurationMs', () => {
     ['250us', 0],
   ])('%s → %d ms', (raw, ms) => expect(parseDurationMs(raw)).toBe(ms));
   it.each(['', '-1', '5 s', '1d', 's'])('rejects %p', (raw) => expect(parseDurationMs(raw)).toBeUndefined());
+
+  describe('log shipping and body limit', () => {
+    it('defaults to shipping logs with a 10000-line buffer and a 32 MiB body limit', () =>
+      expect(load()).toMatchObject({ shipLogs: true, logBufferLines: 10_000, maxBodyBytes: 32 * 1024 * 1024 }));
+    it('reads them', () =>
+      expect(load({ SKIFF_FUNCTION_LOGS: 'false', SKIFF_LOG_BUFFER_LINES: '50', SKIFF_MAX_BODY_BYTES: '2048' })).toMatchObject({ shipLogs: false, logBufferLines: 50, maxBodyBytes: 2048 }));
+    it('names bad values', () => expect(problemsOf({ ...BASE, SKIFF_LOG_BUFFER_LINES: 'lots', SKIFF_MAX_BODY_BYTES: '10' }).join('; ')).toMatch(/SKIFF_LOG_BUFFER_LINES[\s\S]*SKIFF_MAX_BODY_BYTES/));
+    it('requires fprocess in streaming mode', () => expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'streaming' })).toContain('fprocess (or function_process) is required in streaming mode'));
+  });
 });
