@@ -1,14 +1,16 @@
 import { spawnSync } from 'node:child_process';
+import type { NatsConnection } from 'nats';
+import { subjects } from '@skiff/contracts/subjects';
 import type { FunctionStatus } from '@skiff/contracts/openfaas/function-status';
 import { HttpClient, Platform, waitFor } from '@skiff/testing';
 
 /** Scaler timings shortened so each behaviour shows in seconds (same rules, smaller windows). */
 export const FAST_SCALER_ENV: Record<string, string> = {
   SKIFF_SCALER_INTERVAL_MS: '500',
-  SKIFF_SCALER_RATE_WINDOW_MS: '4000',
+  SKIFF_SCALER_RATE_WINDOW_MS: '5000',
   SKIFF_SCALER_SUSTAIN_MS: '2000',
   SKIFF_SCALER_STEP_INTERVAL_MS: '3000',
-  SKIFF_SCALER_COOLDOWN_MS: '3000',
+  SKIFF_SCALER_COOLDOWN_MS: '6000',
   SKIFF_SCALER_DOWN_WINDOW_MS: '3000',
 };
 
@@ -27,22 +29,37 @@ export async function eventually<T>(platform: Platform, what: string, probe: () 
   }
 }
 
-/** Sends about `rps` calls per second (one at a time, paced) until stop() is called. */
+/**
+ * Sends about `rps` calls per second until stop() is called: open loop (a call starts every 1/rps s
+ * whether or not the previous one finished, at most 20 in flight), so a slow machine does not
+ * quietly lower the rate.
+ */
 export function steadyLoad(gw: HttpClient, path: string, rps: number): { stop(): Promise<number>; failures: () => number } {
   let running = true;
   let sent = 0;
   let failed = 0;
+  const inflight = new Set<Promise<void>>();
   const gap = 1000 / rps;
   const loop = (async () => {
     const start = Date.now();
     while (running) {
-      const reply = await gw.post(path, 'x').catch(() => undefined);
+      if (inflight.size < 20) {
+        const call: Promise<void> = gw
+          .post(path, 'x')
+          .then((reply) => {
+            if (reply.status !== 200) failed++;
+          })
+          .catch(() => {
+            failed++;
+          })
+          .finally(() => inflight.delete(call));
+        inflight.add(call);
+      }
       sent++;
-      if (reply?.status !== 200) failed++;
-      const next = start + sent * gap;
-      const wait = next - Date.now();
+      const wait = start + sent * gap - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
+    await Promise.all(inflight);
   })();
   return {
     async stop() {
@@ -69,4 +86,13 @@ export function promtoolProblems(text: string): string {
   const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   if (run.error) throw new Error(`promtool is not installed (apt-get install prometheus): ${run.error.message}`);
   return run.status === 0 ? '' : `${run.stdout}${run.stderr}`.trim() || `exit ${run.status}`;
+}
+
+/** Deletes every stream, KV bucket and object store of this test file's prefix. */
+export async function deletePrefixStreams(nc: NatsConnection): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
+  for await (const info of jsm.streams.list()) {
+    if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
+  }
 }

@@ -12,7 +12,7 @@ import { connect, JSONCodec, NatsConnection } from 'nats';
 import { EVENTS, subjects } from '@skiff/contracts';
 import type { ScaleDecisionEvent } from '@skiff/contracts/messages/scale-decision.event';
 import { HttpClient, Platform, TEST_ADMIN_PASSWORD, TEST_NATS_URL, freePort } from '@skiff/testing';
-import { eventually, status, steadyLoad } from './helpers';
+import { deletePrefixStreams, eventually, status, steadyLoad } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -82,8 +82,8 @@ describe('Prometheus + AlertManager with the shipped config', () => {
   afterAll(async () => {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    await nc?.drain();
     await platform?.stop();
+    if (nc) await deletePrefixStreams(nc).finally(() => nc.drain());
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

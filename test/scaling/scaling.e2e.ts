@@ -3,11 +3,12 @@
 // back, idle scale to zero and wake (sync and async), a shared wake-up, a function that never
 // becomes ready, AlertManager alerts, cumulative invocation counts and lint-clean metrics.
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import { connect, NatsConnection, JSONCodec } from 'nats';
 import { EVENTS, subjects } from '@skiff/contracts';
 import type { ScaleDecisionEvent } from '@skiff/contracts/messages/scale-decision.event';
 import { HttpClient, Platform, TEST_NATS_URL } from '@skiff/testing';
-import { FAST_SCALER_ENV, eventually, promtoolProblems, sample, status, steadyLoad } from './helpers';
+import { FAST_SCALER_ENV, deletePrefixStreams, eventually, promtoolProblems, sample, status, steadyLoad } from './helpers';
 
 jest.setTimeout(240_000);
 
@@ -27,8 +28,8 @@ describe('scaling end to end', () => {
   });
 
   afterAll(async () => {
-    await nc?.drain();
     await platform?.stop();
+    if (nc) await deletePrefixStreams(nc).finally(() => nc.drain());
   });
 
   async function deploy(service: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): Promise<void> {
@@ -58,8 +59,10 @@ describe('scaling end to end', () => {
   });
 
   it('follows about 10 req/s up to max 2 and back to 1 after the load stops; min == max stays put', async () => {
-    await deploy('elastic', { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '2' });
-    await deploy('pinned', { 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': '2' });
+    // http mode (one long-lived Node server per replica): 10 req/s stays 10 req/s on a busy machine.
+    const httpEcho = { envProcess: `${process.execPath} ${resolve(__dirname, '..', 'fixtures', 'http-echo-server.js')}`, envVars: { mode: 'http' } };
+    await deploy('elastic', { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '2' }, httpEcho);
+    await deploy('pinned', { 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': '2' }, httpEcho);
     await eventually(platform, 'both functions to answer', async () => (await gw.post('/function/elastic', 'x')).status === 200 && (await gw.post('/function/pinned', 'x')).status === 200);
 
     const elastic = steadyLoad(gw, '/function/elastic', 10);
@@ -81,6 +84,24 @@ describe('scaling end to end', () => {
       [1, 2, 'autoscaler'],
       [2, 1, 'autoscaler'],
     ]);
+  });
+
+  it('scales on CPU per replica measured from the replicas\' processes (type cpu)', async () => {
+    await deploy(
+      'burner',
+      { 'com.openfaas.scale.target': '200', 'com.openfaas.scale.type': 'cpu', 'com.openfaas.scale.target-proportion': '1', 'com.openfaas.scale.max': '3' },
+      { envProcess: `${process.execPath} ${resolve(__dirname, 'fixtures', 'burn.js')}` },
+    );
+    await eventually(platform, 'burner to answer', async () => (await gw.post('/function/burner', 'x')).status === 200);
+    const load = steadyLoad(gw, '/function/burner', 4);
+    try {
+      await eventually(platform, 'burner to scale up on CPU', async () => (await replicasOf('burner')) > 1, 45_000);
+    } finally {
+      await load.stop();
+    }
+    const up = decisionsOf('burner').find((d) => d.to > d.from);
+    expect(up).toMatchObject({ reason: 'autoscaler' });
+    expect(up?.detail).toMatch(/^scale up: cpu \d+/);
   });
 
   it('scales to 0 by hand, then the next call succeeds without the caller retrying', async () => {

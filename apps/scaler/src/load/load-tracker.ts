@@ -46,12 +46,19 @@ export class FunctionLoad {
     if (all > 0 || inflight > 0) this.lastActiveAt = now;
   }
 
-  /** Completed calls per second over the last `windowMs` (2xx only when `okOnly`). */
+  /**
+   * Completed calls per second over the last `windowMs` (2xx only when `okOnly`). Only whole
+   * seconds count: the current one is still filling, and counting it would read low.
+   */
   rate(windowMs: number, now: number, okOnly = false): number {
-    const from = Math.floor((now - windowMs) / 1000);
+    const seconds = Math.max(1, Math.round(windowMs / 1000));
+    const current = Math.floor(now / 1000);
+    const from = current - seconds;
     let sum = 0;
-    for (let i = this.buckets.length - 1; i >= 0 && this.buckets[i].second > from; i--) sum += okOnly ? this.buckets[i].ok : this.buckets[i].all;
-    return sum / (windowMs / 1000);
+    for (let i = this.buckets.length - 1; i >= 0 && this.buckets[i].second >= from; i--) {
+      if (this.buckets[i].second < current) sum += okOnly ? this.buckets[i].ok : this.buckets[i].all;
+    }
+    return sum / seconds;
   }
 
   /** Calls in flight now, summed over every source that reported recently. */

@@ -205,7 +205,10 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     }
     await this.settled(namespace, name, to);
     const now = Date.now();
-    if (resetRules || to > from) this.state(subjects.functionKey(namespace, name), now).reset(now);
+    const state = this.state(subjects.functionKey(namespace, name), now);
+    // Another source (manual, alert, wake) resets the autoscaler's memory; its own steps keep it.
+    if (resetRules) state.reset(now);
+    else if (to > from) state.awakeSince = now;
     if (to !== from) {
       this.metrics.decisions.inc({ function_name: fn, reason, direction: to > from ? 'up' : 'down' });
       this.logger.log({ msg: 'scale decision', function: fn, from, to, reason, detail });
