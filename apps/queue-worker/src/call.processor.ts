@@ -1,11 +1,9 @@
-import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JsMsg, MsgHdrs, NatsConnection } from 'nats';
 import { Counter, Histogram, Registry } from 'prom-client';
 import {
   ASYNC_HEADERS,
   ASYNC_HTTP_HEADERS,
-  EVENTS,
   AsyncCallResult,
   ERROR_CODES,
   FunctionRecord,
@@ -15,8 +13,8 @@ import {
   SkiffError,
   subjects,
 } from '@skiff/contracts';
-import { AsyncResultStore, Bus, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
-import { decodeInvokeRequest, InvocationStats, InvokeClient, InvokeResponse } from '@skiff/invoke';
+import { AsyncResultStore, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import { decodeInvokeRequest, InvokeClient, InvokeResponse } from '@skiff/invoke';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
@@ -42,12 +40,11 @@ interface Attempt extends AttemptOutcome {
  * queueing the callback and recording the result before the ack.
  */
 @Injectable()
-export class CallProcessor implements OnModuleInit, OnApplicationShutdown {
+export class CallProcessor {
   private readonly logger = new Logger(CallProcessor.name);
   private readonly js: JetStreamClient;
   private readonly outcomes: Counter;
   private readonly durations: Histogram;
-  private readonly stats: InvocationStats;
   private inflight = 0;
   /** Stream sequences being handled in this process. */
   private readonly handling = new Set<number>();
@@ -61,15 +58,8 @@ export class CallProcessor implements OnModuleInit, OnApplicationShutdown {
     @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
     @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
     @Inject(METRICS_REGISTRY) metrics: Registry,
-    bus: Bus,
   ) {
     this.js = nc.jetstream();
-    // The scaler sees async load too: one `evt.invocations` aggregate per second, as the gateway sends.
-    this.stats = new InvocationStats({
-      source: `queue-worker:${hostname()}:${process.pid}`,
-      kind: 'async',
-      publish: (event) => bus.publish(EVENTS.invocations, event),
-    });
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect') for (const lost of [...this.waiting]) lost(`the NATS connection dropped during the call (${String(status.data)})`);
@@ -87,14 +77,6 @@ export class CallProcessor implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['function_name'],
       registers: [metrics],
     });
-  }
-
-  onModuleInit(): void {
-    this.stats.start();
-  }
-
-  onApplicationShutdown(): void {
-    this.stats.stop();
   }
 
   /** Calls running in this process now. */
@@ -177,9 +159,6 @@ export class CallProcessor implements OnModuleInit, OnApplicationShutdown {
   private async attempt(msg: JsMsg, fn: { namespace: string; name: string }, record: FunctionRecord): Promise<Attempt> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const stats = this.stats.of(fn.namespace, fn.name);
-    stats.began();
-    let status = 503;
     try {
       const req = decodeInvokeRequest(msg);
       let lost!: (reason: string) => void;
@@ -190,13 +169,10 @@ export class CallProcessor implements OnModuleInit, OnApplicationShutdown {
         this.waiting.delete(lost),
       );
       const platform = Boolean(response.internal) || hasHeader(response.headers, OPENFAAS_INTERNAL_HEADER);
-      status = response.status;
-      return { status, platform, headers: response.headers, response, durationSeconds: seconds() };
+      return { status: response.status, platform, headers: response.headers, response, durationSeconds: seconds() };
     } catch (err) {
-      status = err instanceof SkiffError ? err.status : 503;
+      const status = err instanceof SkiffError ? err.status : 503;
       return { status, platform: true, error: (err as Error).message, durationSeconds: seconds() };
-    } finally {
-      stats.ended(status, seconds());
     }
   }
 
