@@ -211,6 +211,10 @@ describe('scaling end to end', () => {
     expect(sample(text, 'gateway_functions_seconds_count', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'gateway_function_invocation_started', { function_name: 'counted.openfaas-fn' })).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'gateway_service_count', { function_name: 'two.openfaas-fn' })).toBe(2);
+    const worker = (await platform.client('queue-worker').get('/metrics')).text;
+    expect(sample(worker, 'skiff_async_queue_depth', { function_name: 'late-riser.openfaas-fn', state: 'waiting' })).toBe(0);
+    const scaler = (await platform.client('scaler').get('/metrics')).text;
+    expect(sample(scaler, 'skiff_scaler_desired_replicas', { function_name: 'two.openfaas-fn' })).toBe(2);
     for (const service of ['gateway', 'provider', 'scaler', 'queue-worker']) {
       const exposition = (await platform.client(service).get('/metrics')).text;
       expect({ service, problems: promtoolProblems(exposition) }).toEqual({ service, problems: '' });

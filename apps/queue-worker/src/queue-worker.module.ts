@@ -3,6 +3,7 @@ import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
 import { AsyncResultStore, Bus, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
 import { MeteredInvokeClient } from './metered-invoke.client';
+import { QueueDepthMetrics } from './queue-depth.metrics';
 import { ObservabilityModule } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
@@ -45,6 +46,7 @@ export class QueueWorkerModule {
         CallProcessor,
         FunctionConsumers,
         CallbackDispatcher,
+        QueueDepthMetrics,
       ],
     };
   }
