@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { Msg, NatsConnection, NatsError, Subscription, connect } from 'nats';
 import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
+import { natsServers } from '@skiff/contracts/nats-url';
 import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
 import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { decodeInvokeRequest, encodeInvokeResponse } from '@skiff/invoke/invoke-codec';
@@ -65,7 +66,7 @@ export class Watchdog {
     const startup = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
     if (config.port !== undefined) this.health = await startHealthServer(config.port, config.readTimeoutMs, () => this.state());
     const [nc] = await Promise.all([
-      connect({ servers: config.natsUrl.split(','), name: `watchdog ${config.namespace}/${config.instance}`, maxReconnectAttempts: -1 }).catch((err: Error) => {
+      connect({ ...natsServers(config.natsUrl), name: `watchdog ${config.namespace}/${config.instance}`, maxReconnectAttempts: -1 }).catch((err: Error) => {
         throw new Error(`cannot connect to NATS at ${config.natsUrl}: ${err.message}`);
       }).finally(() => (startup.connectedMs = performance.now())),
       this.runner.start().finally(() => (startup.runnerMs = performance.now())),
@@ -133,6 +134,8 @@ export class Watchdog {
     this.inflight++;
     const asked = req.timeoutMs ?? 0;
     const timeoutMs = execTimeoutMs && asked ? Math.min(execTimeoutMs, asked) : execTimeoutMs || asked;
+    // One deadline from the moment the call arrived, for the work and for a streamed reply.
+    const deadline = asked || timeoutMs ? Date.now() + (asked || timeoutMs) : 0;
     const token = msg.headers?.get(INVOKE_HEADERS.call);
     const abort = new AbortController();
     if (token) this.cancellable.set(token, abort);
@@ -140,7 +143,7 @@ export class Watchdog {
       if (token) this.cancellable.delete(token);
       if (--this.inflight === 0 && this.idle) this.idle();
     };
-    this.run(msg, req, timeoutMs, asked, abort)
+    this.run(msg, req, timeoutMs, deadline, abort)
       .catch((err: Error) => {
         this.log.error('Call failed inside the watchdog', { err: err.stack ?? err.message });
         return textResponse(500, `Watchdog error: ${err.message}\n`, 'of-watchdog') as RunnerResponse;
@@ -151,15 +154,14 @@ export class Watchdog {
           return done();
         }
         if (msg.headers?.get(INVOKE_HEADERS.acceptStream) !== '1') return this.replyCollected(msg, res, started).finally(done);
-        const deadline = Date.now() + (asked || timeoutMs || 0);
         return new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log)
-          .send(msg, res, res.stream, started, asked || timeoutMs ? deadline : 0, () => abort.abort())
+          .send(msg, res, res.stream, started, deadline, () => abort.abort())
           .finally(done);
       });
   }
 
   /** Pulls a large request body when the caller left it out of the message, then runs the call. */
-  private async run(msg: Msg, req: ReturnType<typeof decodeInvokeRequest>, timeoutMs: number, asked: number, abort: AbortController): Promise<RunnerResponse> {
+  private async run(msg: Msg, req: ReturnType<typeof decodeInvokeRequest>, timeoutMs: number, deadline: number, abort: AbortController): Promise<RunnerResponse> {
     const pull = msg.headers?.get(INVOKE_HEADERS.bodyPull);
     if (pull) {
       const size = Number(msg.headers?.get(INVOKE_HEADERS.bodySize));
@@ -167,12 +169,14 @@ export class Watchdog {
         return textResponse(413, `request body is larger than the replica's limit of ${this.config.maxBodyBytes} bytes\n`, 'of-watchdog');
       }
       try {
-        req.body = await pullBody(this.nc as NatsConnection, pull, this.config.maxBodyBytes, Date.now() + (asked || timeoutMs || 60_000));
+        req.body = await pullBody(this.nc as NatsConnection, pull, this.config.maxBodyBytes, deadline || Date.now() + 60_000);
       } catch (err) {
         return textResponse(400, `could not read the request body: ${(err as Error).message}\n`, 'of-watchdog');
       }
     }
-    return this.runner.invoke(req, timeoutMs, abort.signal);
+    // Reading a large body used part of the time.
+    const left = deadline ? Math.max(1, deadline - Date.now()) : 0;
+    return this.runner.invoke(req, left ? Math.min(timeoutMs || left, left) : timeoutMs, abort.signal);
   }
 
   /** A caller that cannot read a streamed reply gets the whole body in one message. */
