@@ -6,6 +6,7 @@ export * from './invoke-protocol';
 export * from './async-protocol';
 export * from './bundles';
 export * from './validation';
+export * from './nats-url';
 export * from './openfaas/function-resources';
 export * from './openfaas/function-deployment';
 export * from './openfaas/function-status';

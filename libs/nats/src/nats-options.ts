@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ConnectionOptions } from 'nats';
 import { NatsOptions, Transport } from '@nestjs/microservices';
+import { natsServers } from '@skiff/contracts/nats-url';
 
 /** What a service tells the NATS layer about itself. */
 export interface NatsServiceOptions {
@@ -25,7 +26,8 @@ export function connectionName(service: string): string {
 /** Options for the raw `nats` client: reconnect forever, quickly. */
 export function natsConnectionOptions(options: NatsServiceOptions): ConnectionOptions {
   return {
-    servers: options.url.split(','),
+    // Credentials in SKIFF_NATS_URL (`nats://user:pass@host`) become options: the client ignores them in URLs.
+    ...natsServers(options.url),
     name: connectionName(options.service),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
