@@ -4,7 +4,6 @@ import { Readable } from 'node:stream';
 import { Msg, NatsConnection, NatsError, Subscription, connect } from 'nats';
 import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
 import { natsServers } from '@skiff/contracts/nats-url';
-import { natsServers } from '@skiff/contracts/nats-url';
 import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
 import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { decodeInvokeRequest, encodeInvokeResponse } from '@skiff/invoke/invoke-codec';
