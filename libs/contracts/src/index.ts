@@ -28,3 +28,4 @@ export * from './messages/scale-decision.event';
 export * from './scaling/duration';
 export * from './scaling/scale-labels';
 export * from './bus-map';
+export * from './triggers/trigger-annotations';

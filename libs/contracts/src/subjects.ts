@@ -268,6 +268,32 @@ export class SubjectRegistry {
     return `${this.streamPrefix}_bundles`;
   }
 
+  /** A message on a topic (`<prefix>.topic.<topic>`; the topic may hold dots). */
+  topic(topic: string): string {
+    return `${this.prefix}.topic.${topic}`;
+  }
+
+  /** Wildcard over every topic (the topic stream's subjects). */
+  get topicAll(): string {
+    return `${this.prefix}.topic.>`;
+  }
+
+  /** JetStream stream (file storage, work queue) capturing every topic message until it is fanned out. */
+  get topicStream(): string {
+    return `${this.streamPrefix}_TOPICS`;
+  }
+
+  /** Durable consumer of the topic stream shared by every queue-worker replica (the topic router). */
+  get topicRouterConsumer(): string {
+    return 'topic-router';
+  }
+
+  /** The topic a topic subject names, or undefined for another subject. */
+  topicOf(subject: string): string | undefined {
+    const head = `${this.prefix}.topic.`;
+    return subject.startsWith(head) && subject.length > head.length ? subject.slice(head.length) : undefined;
+  }
+
   /** Splits an async, callback or dead-letter subject into the function it names. */
   asyncFunctionOf(subject: string): { namespace: string; name: string } | undefined {
     const parts = subject.split('.');

@@ -5,3 +5,5 @@ export * from './nats.module';
 export * from './function-registry';
 export * from './async-store';
 export * from './log-stream';
+export * from './async-submitter';
+export * from './topic-stream';

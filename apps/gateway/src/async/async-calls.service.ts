@@ -1,29 +1,16 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, PubAck, StoredMsg } from 'nats';
+import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncResultStore, ensureAsyncStreams, isWrongRevision, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
+import { AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
 /** The manager's direct-get API (present at runtime, missing from the public typings of nats 2.29). */
 type WithDirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> } };
 
-const TERMINAL = new Set(['succeeded', 'failed', 'dead-lettered', 'cancelled']);
 const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt];
 
-/** A call ready to be stored. */
-export interface AsyncSubmission {
-  /** The call id. */
-  callId: string;
-  /** Function namespace. */
-  namespace: string;
-  /** Function name. */
-  name: string;
-  /** NATS headers (invoke codec plus async metadata). */
-  headers: MsgHdrs;
-  /** Body. */
-  data: Uint8Array;
-}
+export type { AsyncSubmission };
 
 /**
  * The gateway's side of the async store: accepts calls into the async stream (202 only after its
@@ -33,7 +20,7 @@ export interface AsyncSubmission {
 export class AsyncCalls implements OnModuleInit {
   private readonly logger = new Logger(AsyncCalls.name);
   private readonly js: JetStreamClient;
-  private ready?: Promise<{ results: AsyncResultStore; jsm: JetStreamManager }>;
+  private ready?: Promise<{ results: AsyncResultStore; jsm: JetStreamManager; submitter: AsyncSubmitter }>;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -49,11 +36,13 @@ export class AsyncCalls implements OnModuleInit {
   }
 
   /** Streams and bucket, created on first use; retried on the next call after a failure. */
-  private store(): Promise<{ results: AsyncResultStore; jsm: JetStreamManager }> {
+  private store(): Promise<{ results: AsyncResultStore; jsm: JetStreamManager; submitter: AsyncSubmitter }> {
     this.ready ??= (async () => {
       await ensureAsyncStreams(this.nc, subjects, this.config.store);
       const kv = await openAsyncResultsBucket(this.nc, subjects, this.config.store);
-      return { results: new AsyncResultStore(kv), jsm: await this.nc.jetstreamManager() };
+      const results = new AsyncResultStore(kv);
+      const jsm = await this.nc.jetstreamManager();
+      return { results, jsm, submitter: new AsyncSubmitter(this.js, jsm, results, subjects) };
     })().catch((err: Error) => {
       this.ready = undefined;
       throw unavailable(err);
@@ -61,52 +50,19 @@ export class AsyncCalls implements OnModuleInit {
     return this.ready;
   }
 
-  /**
-   * Records the call as queued and stores it in the async stream; resolves once JetStream acked both.
-   * The state write and the publish leave on one connection back to back (the server applies them in
-   * that order, so a worker never sees the call before its `queued` state) and are awaited together.
-   */
+  /** Records the call as queued and stores it in the async stream; resolves once JetStream acked both. */
   async submit(call: AsyncSubmission): Promise<void> {
-    const { results } = await this.store();
-    const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() };
-    const created = results.create(queued).then(
-      () => true,
-      (err: Error) => (isWrongRevision(err) ? false : Promise.reject(err)),
-    );
-    const published = this.publish(call, call.callId);
-    const [fresh, ack] = await Promise.allSettled([created, published]);
-    if (ack.status === 'rejected') {
-      if (fresh.status === 'fulfilled' && fresh.value) await results.remove(call.callId).catch(() => undefined);
+    const { submitter } = await this.store();
+    try {
+      await submitter.submit(call, {
+        reopenFinished: true,
+        onStateError: (err) => this.logger.warn(`async call ${call.callId} stored without its queued state: ${err.message}`),
+      });
+    } catch (err) {
       // The stream may have been removed: check (and re-create) it on the next call.
       this.ready = undefined;
-      throw unavailable(ack.reason as Error);
-    }
-    if (fresh.status === 'rejected') {
-      // Stored but its state is not: a worker still runs it (it records the state itself).
-      this.logger.warn(`async call ${call.callId} stored without its queued state: ${(fresh.reason as Error).message}`);
-      return;
-    }
-    if (fresh.value || ack.value.duplicate) return;
-    // A call id seen before, outside JetStream's duplicate window: when that call is over, run this
-    // one as a new call (a worker skips messages whose call is finished, so re-open it and re-send).
-    const previous = await results.get(call.callId).catch(() => undefined);
-    if (!previous || !TERMINAL.has(previous.value.state)) return;
-    const { jsm } = await this.store();
-    await jsm.streams.deleteMessage(subjects.asyncStream, ack.value.seq, false).catch(() => undefined);
-    try {
-      await results.put(queued);
-      await this.publish(call, `${call.callId}.${Date.now()}`);
-    } catch (err) {
       throw unavailable(err as Error);
     }
-  }
-
-  private publish(call: AsyncSubmission, msgID: string): Promise<PubAck> {
-    return this.js.publish(subjects.asyncCall(call.namespace, call.name), call.data, {
-      headers: call.headers,
-      msgID,
-      expect: { streamName: subjects.asyncStream },
-    });
   }
 
   /** A call's state; 404 when unknown or expired. */

@@ -10,6 +10,7 @@ import {
   ERROR_CODES,
   parsePayload,
   parseScaleLabels,
+  parseTriggerAnnotations,
 } from '@skiff/contracts';
 import { Bus } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
@@ -49,6 +50,7 @@ export class FunctionsService {
     const spec = parsePayload(FunctionDeployment, withoutEmptyNamespace(body));
     spec.namespace = this.namespace(spec.namespace);
     parseScaleLabels(spec.labels);
+    parseTriggerAnnotations(spec.annotations);
     const before = this.sync.current(spec.namespace, spec.service);
     const status = await this.bus.request(update ? RPC.functionUpdate : RPC.functionDeploy, spec, this.options());
     await this.settle(spec.namespace, spec.service, (record) => record !== undefined && record !== before);

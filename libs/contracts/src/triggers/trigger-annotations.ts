@@ -1,0 +1,114 @@
+import { CronExpressionParser } from 'cron-parser';
+import { ERROR_CODES, SkiffError } from '../errors';
+
+/** Function annotations that subscribe a function to triggers (reference §7). */
+export const TRIGGER_ANNOTATIONS = {
+  /** Topics the function subscribes to: one, or several separated by commas. */
+  topic: 'topic',
+  /** Cron expression of a `cron-function` (5 fields, or 6 with seconds first). */
+  schedule: 'schedule',
+  /** IANA time zone the schedule is read in (default UTC). */
+  timezone: 'com.skiff.schedule.timezone',
+} as const;
+
+/** The topic that marks a function as scheduled by connector-cron (OpenFaaS convention). */
+export const CRON_TOPIC = 'cron-function';
+
+/** HTTP headers a triggered invocation carries. */
+export const TRIGGER_HEADERS = {
+  /** The topic the message was published on (`cron-function` for cron). */
+  topic: 'X-Topic',
+  /** What produced the message: `cron`, `webhook`, `gateway`, or `nats` for a plain NATS publish. */
+  connector: 'X-Connector',
+  /** Cron: the tick's scheduled time (ISO 8601, UTC). */
+  scheduledTime: 'X-Scheduled-Time',
+  /** Topic messages: the id of the topic message (its `Nats-Msg-Id`, or stream sequence). */
+  messageId: 'X-Message-Id',
+} as const;
+
+/** Topic names: subject tokens of letters, digits, `-` and `_`, joined by dots. */
+export const TOPIC_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** Longest topic accepted. */
+export const MAX_TOPIC_LENGTH = 200;
+
+/** Why `topic` cannot be a topic name, or undefined when it can. */
+export function topicProblem(topic: string): string | undefined {
+  if (!topic) return 'topic is empty';
+  if (topic.length > MAX_TOPIC_LENGTH) return `topic "${topic.slice(0, 40)}…" is longer than ${MAX_TOPIC_LENGTH} characters`;
+  if (!TOPIC_PATTERN.test(topic)) return `topic "${topic}" must be letters, digits, "-" and "_", optionally in dot-separated parts`;
+  return undefined;
+}
+
+/** Topics of a `topic` annotation value: comma-separated, trimmed, empty entries ignored, unique. */
+export function splitTopics(value: string | undefined): string[] {
+  if (!value) return [];
+  return [...new Set(value.split(',').map((t) => t.trim()).filter((t) => t.length > 0))];
+}
+
+/** A function's cron schedule. */
+export interface CronSchedule {
+  /** The cron expression as annotated. */
+  pattern: string;
+  /** IANA time zone (undefined = UTC). */
+  timezone?: string;
+}
+
+/** Why `pattern` is not a usable cron expression (5 or 6 fields), or undefined. */
+export function cronProblem(pattern: string, timezone?: string): string | undefined {
+  const fields = pattern.trim().split(/\s+/).filter(Boolean);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `schedule "${pattern}" must have 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), not ${fields.length}`;
+  }
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      return `${TRIGGER_ANNOTATIONS.timezone} "${timezone}" is not an IANA time zone`;
+    }
+  }
+  try {
+    CronExpressionParser.parse(fields.join(' '), { tz: timezone, strict: false }).next();
+  } catch (err) {
+    return `schedule "${pattern}" is not a valid cron expression: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks a deployment's trigger annotations (the one place they are validated; the gateway calls it at
+ * deploy and update). Returns the cron schedule of a `cron-function`, undefined otherwise.
+ * Throws a 400 SkiffError naming every problem.
+ */
+export function parseTriggerAnnotations(annotations: Record<string, string> | null | undefined): CronSchedule | undefined {
+  const a = annotations ?? {};
+  const problems: string[] = [];
+  const topics = splitTopics(a[TRIGGER_ANNOTATIONS.topic]);
+  for (const t of topics) {
+    const p = topicProblem(t);
+    if (p) problems.push(`annotation ${TRIGGER_ANNOTATIONS.topic}: ${p}`);
+  }
+  let schedule: CronSchedule | undefined;
+  if (topics.includes(CRON_TOPIC)) {
+    const pattern = a[TRIGGER_ANNOTATIONS.schedule];
+    const timezone = a[TRIGGER_ANNOTATIONS.timezone] || undefined;
+    if (!pattern || !pattern.trim()) {
+      problems.push(`annotation ${TRIGGER_ANNOTATIONS.schedule} is required with ${TRIGGER_ANNOTATIONS.topic}: ${CRON_TOPIC}`);
+    } else {
+      const p = cronProblem(pattern, timezone);
+      if (p) problems.push(`annotation ${TRIGGER_ANNOTATIONS.schedule}: ${p}`);
+      else schedule = { pattern: pattern.trim().split(/\s+/).join(' '), timezone };
+    }
+  }
+  if (problems.length) throw new SkiffError(ERROR_CODES.invalidRequest, problems.join('; '));
+  return schedule;
+}
+
+/** The cron schedule of a registered function, or undefined when it has none or it is unusable. */
+export function cronScheduleOf(annotations: Record<string, string> | null | undefined): CronSchedule | undefined {
+  try {
+    return parseTriggerAnnotations(annotations);
+  } catch {
+    return undefined;
+  }
+}
