@@ -11,6 +11,7 @@ import { AsyncModule } from './async/async.module';
 import { GatewayScalingModule } from './scaling/scaling.module';
 import { BundlesModule } from './bundles/bundles.module';
 import { LogsModule } from './logs/logs.module';
+import { TopicsModule } from './topics/topics.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
@@ -27,7 +28,7 @@ const infrastructure = [
 ];
 
 /** Feature modules; add new ones (e.g. async invoke) here. */
-const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule];
+const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule, TopicsModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
 @Module({ imports: [...infrastructure, ...features] })

@@ -5,3 +5,4 @@ export * from './function-waker';
 export * from './invocation-stats';
 export * from './bus-wake-requester';
 export * from './body-stream';
+export * from './trigger-submission';

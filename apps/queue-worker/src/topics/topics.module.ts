@@ -1,0 +1,41 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { subjects } from '@skiff/contracts';
+import { AsyncResultStore, AsyncSubmitter, ensureAsyncStreams, ensureTopicStream, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
+import type { QueueWorkerConfig } from '../config/queue-worker.config';
+import { TopicRouter } from './topic.router';
+import { TOPIC_REGISTRY, TOPIC_SUBMITTER } from './topics.tokens';
+
+/** Stops the router's registry watch on shutdown. */
+class TopicRegistryLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(TOPIC_REGISTRY) private readonly registry: FunctionRegistryCache) {}
+  onApplicationShutdown(): void {
+    this.registry.stop();
+  }
+}
+
+/** The topic router (on its own NATS connection, so topic traffic never queues behind calls). */
+@Module({})
+export class TopicsModule {
+  static forRoot(config: QueueWorkerConfig): DynamicModule {
+    return {
+      module: TopicsModule,
+      imports: [NatsModule.forRoot({ service: 'queue-worker-topics', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs })],
+      providers: [
+        { provide: TOPIC_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
+        {
+          provide: TOPIC_SUBMITTER,
+          inject: [NATS_CONNECTION],
+          useFactory: async (nc: NatsConnection) => {
+            await ensureAsyncStreams(nc, subjects, config.store);
+            await ensureTopicStream(nc, subjects);
+            const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store));
+            return new AsyncSubmitter(nc.jetstream(), await nc.jetstreamManager(), results, subjects);
+          },
+        },
+        TopicRegistryLifecycle,
+        TopicRouter,
+      ],
+    };
+  }
+}
