@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Platform, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, waitFor } from '@skiff/testing';
 import { SkiffSandbox } from './cli-harness';
 
 jest.setTimeout(180_000);
@@ -29,6 +29,15 @@ describe('skiff CLI against a running platform', () => {
     sandbox?.remove();
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  /** skiff that must succeed; a failure also shows what the platform printed (replica crashes, rollouts). */
+  const ok = async (args: string[], options: Parameters<SkiffSandbox['run']>[1] = {}) => {
+    try {
+      return await sandbox.ok(args, options);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- platform (last lines) ---\n${platform.logs().slice(-6000)}`);
+    }
+  };
 
   const deployedNames = async (): Promise<string[]> => (JSON.parse((await sandbox.ok(['list', '--json'])).stdout) as Array<{ name: string }>).map((f) => f.name).sort();
 
@@ -60,7 +69,7 @@ describe('skiff CLI against a running platform', () => {
     const created = await sandbox.ok(['new', name, '--lang', lang]);
     expect(created.stderr).toContain(`Function ${name} added to stack.yml`);
     expect(existsSync(join(sandbox.project, name))).toBe(true);
-    const up = await sandbox.ok(['up', '--filter', name]);
+    const up = await ok(['up', '--filter', name]);
     expect(up.stdout.trim()).toBe(`${platform.url()}/function/${name}`);
     expect((await sandbox.ok(['invoke', name], { input: 'hi' })).stdout).toBe(answer);
   });
@@ -77,14 +86,15 @@ describe('skiff CLI against a running platform', () => {
   });
 
   it('reuses an unchanged bundle and rolls out a changed one', async () => {
-    const again = await sandbox.ok(['up', '--filter', 'fn-node20']);
+    const again = await ok(['up', '--filter', 'fn-node20']);
     expect(again.stderr).toContain('Unchanged fn-node20');
     expect(again.stderr).toContain('is up to date');
     const handler = join(sandbox.project, 'fn-node20', 'handler.js');
     writeFileSync(handler, "module.exports = async (event) => 'v2:' + event.body;\n");
-    const changed = await sandbox.ok(['up', '--filter', 'fn-node20']);
+    const changed = await ok(['up', '--filter', 'fn-node20']);
     expect(changed.stderr).toContain('Built fn-node20');
-    expect((await sandbox.ok(['invoke', 'fn-node20'], { input: 'x' })).stdout).toBe('v2:x');
+    // Rolling update, as with OpenFaaS: the old replica answers until the new one is ready.
+    await waitFor('the new version to answer', async () => ((await sandbox.ok(['invoke', 'fn-node20'], { input: 'x' })).stdout === 'v2:x' ? true : undefined), 30_000, 250);
     const rebuilt = await sandbox.ok(['build', '--filter', 'fn-node20', '--no-cache']);
     expect(rebuilt.stderr).toContain('Built fn-node20');
   });
@@ -97,7 +107,7 @@ describe('skiff CLI against a running platform', () => {
     await sandbox.ok(['new', 'fn-deps', '--lang', 'node20']);
     writeFileSync(join(sandbox.project, 'fn-deps', 'package.json'), JSON.stringify({ name: 'fn-deps', version: '1.0.0', dependencies: { greeting: 'file:../libs/greeting' } }));
     writeFileSync(join(sandbox.project, 'fn-deps', 'handler.js'), "const greet = require('greeting');\nmodule.exports = async (event) => greet(event.body);\n");
-    await sandbox.ok(['up', '--filter', 'fn-deps']);
+    await ok(['up', '--filter', 'fn-deps']);
     expect((await sandbox.ok(['invoke', 'fn-deps'], { input: 'skiff' })).stdout).toBe('hello skiff');
   });
 
@@ -109,7 +119,7 @@ describe('skiff CLI against a running platform', () => {
     await sandbox.ok(['new', 'fn-pip', '--lang', 'python3-http']);
     writeFileSync(join(sandbox.project, 'fn-pip', 'requirements.txt'), 'skifftestpkg\n');
     writeFileSync(join(sandbox.project, 'fn-pip', 'handler.py'), 'import skifftestpkg\n\ndef handle(event, context):\n    return {"statusCode": 200, "body": str(skifftestpkg.VALUE)}\n');
-    await sandbox.ok(['up', '--filter', 'fn-pip'], { env: { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels } });
+    await ok(['up', '--filter', 'fn-pip'], { env: { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels } });
     expect((await sandbox.ok(['invoke', 'fn-pip'])).stdout).toBe('42');
   });
 
@@ -289,6 +299,13 @@ describe('skiff CLI against a running platform', () => {
     const tooLarge = await put(big, sha(big));
     expect([tooLarge.status, tooLarge.text]).toEqual([413, expect.stringMatching(/larger than the limit/)]);
     expect((await client.get('/system/bundles/bad:1', { headers: auth })).status).toBe(404);
+    const spare = () => client.put('/system/bundles/team/spare:1.0', tarball, { headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': sha(tarball) } });
+    expect((await spare()).status).toBe(201);
+    expect((await spare()).status).toBe(200);
+    expect((await client.get('/system/bundles/team/spare:1.0', { headers: auth })).json()).toMatchObject({ image: 'team/spare:1.0', digest: sha(tarball), size: tarball.length });
+    expect((await client.delete('/system/bundles/team/spare:1.0', undefined, { headers: auth })).status).toBe(202);
+    expect((await client.get('/system/bundles/team/spare:1.0', { headers: auth })).status).toBe(404);
+    expect((await new HttpClient(platform.url()).get('/system/bundles')).status).toBe(401);
     expect((await client.put('/system/bundles/Bad..name', tarball, { headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': sha(tarball) } })).status).toBe(400);
   });
 
