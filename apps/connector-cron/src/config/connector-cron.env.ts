@@ -1,0 +1,47 @@
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { HttpServiceEnv, loadEnv } from '@skiff/config';
+
+/** Environment of connector-cron. */
+export class ConnectorCronEnv extends HttpServiceEnv {
+  /** Port of the HTTP listener (`/healthz` and `/metrics`). */
+  @IsInt({ message: 'SKIFF_CONNECTOR_CRON_PORT must be a whole number' })
+  @Min(0)
+  @Max(65_535)
+  SKIFF_CONNECTOR_CRON_PORT = 8086;
+
+  /** Redis holding the BullMQ job schedulers (shared by every connector-cron replica). */
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'SKIFF_REDIS_URL must be a redis:// or rediss:// URL' })
+  SKIFF_REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Key prefix of every BullMQ key in Redis (the queue name adds the subject prefix). */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_:-]{1,64}$/, { message: 'SKIFF_CRON_REDIS_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ : -' })
+  SKIFF_CRON_REDIS_PREFIX = 'skiff';
+
+  /** How often the schedulers in Redis are compared with the registry (and re-created after a flush). */
+  @IsInt({ message: 'SKIFF_CRON_RESYNC_MS must be a whole number of milliseconds' })
+  @Min(100)
+  @Max(600_000)
+  SKIFF_CRON_RESYNC_MS = 2_000;
+
+  /** How long call states and results are kept (shared with the gateway and queue-worker). */
+  @IsInt({ message: 'SKIFF_ASYNC_RESULT_TTL_S must be a whole number of seconds' })
+  @Min(1)
+  SKIFF_ASYNC_RESULT_TTL_S: number = 86_400;
+
+  /** How long dead letters are kept (only used when this service creates the streams). */
+  @IsInt({ message: 'SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S must be a whole number of seconds' })
+  @Min(1)
+  SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S: number = 7 * 86_400;
+}
+
+/** Provider token of the validated environment. */
+export const CONNECTOR_CRON_ENV = 'CONNECTOR_CRON_ENV';
+
+let cached: ConnectorCronEnv | undefined;
+
+/** Validates the environment once (throws naming every bad variable). */
+export function connectorCronEnv(): ConnectorCronEnv {
+  cached ??= loadEnv(ConnectorCronEnv);
+  return cached;
+}

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { bootstrapService } from '@skiff/observability';
+import { connectorCronEnv } from './config/connector-cron.env';
+
+async function main(): Promise<void> {
+  // Validate the environment before the module graph (which reads it) is loaded.
+  const env = connectorCronEnv();
+  const { AppModule, CONNECTOR_CRON_SERVICE } = await import('./app.module');
+  await bootstrapService({
+    service: CONNECTOR_CRON_SERVICE,
+    module: AppModule,
+    port: env.SKIFF_CONNECTOR_CRON_PORT,
+    host: env.SKIFF_BIND_ADDRESS,
+    natsUrl: env.SKIFF_NATS_URL,
+    rpc: false,
+    gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`connector-cron failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { NatsModule } from '@skiff/nats';
+import { ObservabilityModule } from '@skiff/observability';
+import { CONNECTOR_WEBHOOK_ENV, connectorWebhookEnv } from './config/connector-webhook.env';
+import { WebhookHandler } from './webhook.handler';
+
+/** Service name: log field, NATS connection name, metrics label. */
+export const CONNECTOR_WEBHOOK_SERVICE = 'connector-webhook';
+
+/** connector-webhook: `POST /webhook/<topic>` → the topic stream. */
+@Module({
+  imports: [NatsModule.forRoot({ service: CONNECTOR_WEBHOOK_SERVICE, url: connectorWebhookEnv().SKIFF_NATS_URL }), ObservabilityModule.forRoot(CONNECTOR_WEBHOOK_SERVICE)],
+  providers: [{ provide: CONNECTOR_WEBHOOK_ENV, useFactory: () => connectorWebhookEnv() }, WebhookHandler],
+})
+export class AppModule {}

@@ -1,0 +1,37 @@
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { HttpServiceEnv, loadEnv } from '@skiff/config';
+
+/** Environment of connector-webhook. */
+export class ConnectorWebhookEnv extends HttpServiceEnv {
+  /** Port of the webhook listener (also `/healthz` and `/metrics`). */
+  @IsInt({ message: 'SKIFF_WEBHOOK_PORT must be a whole number' })
+  @Min(0)
+  @Max(65_535)
+  SKIFF_WEBHOOK_PORT = 8085;
+
+  /** Largest webhook body in bytes (413 above). */
+  @IsInt({ message: 'SKIFF_WEBHOOK_MAX_BODY_BYTES must be a whole number of bytes' })
+  @Min(1)
+  @Max(64 * 1024 * 1024)
+  SKIFF_WEBHOOK_MAX_BODY_BYTES = 1_000_000;
+
+  /**
+   * Directory holding the per-topic secrets as files named `webhook-<topic>` (the OpenFaaS connector
+   * convention of a secrets mount); a topic without a file takes unsigned requests.
+   */
+  @IsString()
+  SKIFF_WEBHOOK_SECRETS_DIR = '/var/openfaas/secrets';
+}
+
+/** Provider token of the validated environment. */
+export const CONNECTOR_WEBHOOK_ENV = 'CONNECTOR_WEBHOOK_ENV';
+
+let cached: ConnectorWebhookEnv | undefined;
+
+/** Validates the environment once; `SKIFF_CONNECTOR_WEBHOOK_PORT` is read when `SKIFF_WEBHOOK_PORT` is unset. */
+export function connectorWebhookEnv(): ConnectorWebhookEnv {
+  const env = { ...process.env };
+  if (env.SKIFF_WEBHOOK_PORT === undefined && env.SKIFF_CONNECTOR_WEBHOOK_PORT !== undefined) env.SKIFF_WEBHOOK_PORT = env.SKIFF_CONNECTOR_WEBHOOK_PORT;
+  cached ??= loadEnv(ConnectorWebhookEnv, env);
+  return cached;
+}

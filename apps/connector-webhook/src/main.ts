@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bootstrapService } from '@skiff/observability';
+import { connectorWebhookEnv } from './config/connector-webhook.env';
+
+async function main(): Promise<void> {
+  // Validate the environment before the module graph (which reads it) is loaded.
+  const env = connectorWebhookEnv();
+  const { AppModule, CONNECTOR_WEBHOOK_SERVICE } = await import('./app.module');
+  const { WebhookHandler } = await import('./webhook.handler');
+  await bootstrapService({
+    service: CONNECTOR_WEBHOOK_SERVICE,
+    module: AppModule,
+    port: env.SKIFF_WEBHOOK_PORT,
+    host: env.SKIFF_BIND_ADDRESS,
+    natsUrl: env.SKIFF_NATS_URL,
+    rpc: false,
+    gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+    configure: (app) => {
+      const handler = app.get(WebhookHandler);
+      const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+      // Own scope: every content type arrives as the raw bytes the signature covers.
+      void fastify.register((scope, _o, done) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, body, next) => next(null, body));
+        scope.setErrorHandler((error, request, reply) => handler.onError(error as Error, request, reply));
+        scope.post('/webhook/:topic', { bodyLimit: env.SKIFF_WEBHOOK_MAX_BODY_BYTES }, (request, reply) => handler.handle(request as FastifyRequest<{ Params: { topic: string } }>, reply));
+        done();
+      });
+    },
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`connector-webhook failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
