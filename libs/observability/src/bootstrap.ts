@@ -35,7 +35,7 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
   const logger = new StructuredLogger(createRootLogger(options.service));
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit, maxParamLength: 1024, forceCloseConnections: 'idle' }),
+    new FastifyAdapter({ bodyLimit: options.bodyLimit, routerOptions: { maxParamLength: 1024 }, forceCloseConnections: 'idle' }),
     { logger, bufferLogs: true },
   );
   app.useLogger(logger);
