@@ -13,6 +13,8 @@ const base = {
   moduleNameMapper,
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  // Templates and store items carry their own package.json files: not modules of this repo.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/templates/', '<rootDir>/store/', '<rootDir>/build/'],
 };
 
 module.exports = {
