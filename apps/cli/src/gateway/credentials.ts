@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { ADMIN_PASSWORD_FILE, ADMIN_USER } from '@skiff/config/admin-credentials';
 import { repoRoot } from '../paths';
 
 /** Basic-auth credentials. */
@@ -84,11 +85,11 @@ function candidateDataDirs(): string[] {
 
 /**
  * Files (user, password) where a local platform keeps its admin credentials: the gateway's
- * generated `admin-password` (libs/config admin-credentials; the user is `admin`), and
+ * generated admin password (libs/config admin-credentials), and
  * OpenFaaS-style secret files.
  */
 const CREDENTIAL_FILES: Array<[string | undefined, string]> = [
-  [undefined, 'admin-password'],
+  [undefined, ADMIN_PASSWORD_FILE],
   ['basic-auth-user', 'basic-auth-password'],
   ['secrets/basic-auth-user', 'secrets/basic-auth-password'],
 ];
@@ -100,7 +101,7 @@ export function localPlatformCredentials(): Credentials | undefined {
       const p = join(dir, passwordFile);
       if (!existsSync(p)) continue;
       const u = userFile && join(dir, userFile);
-      const username = u && existsSync(u) ? readFileSync(u, 'utf8').trim() : 'admin';
+      const username = u && existsSync(u) ? readFileSync(u, 'utf8').trim() : ADMIN_USER;
       const password = readFileSync(p, 'utf8').trim();
       if (password) return { username, password, source: p };
     }
