@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
-import { cgiEnv } from './cgi-env';
 import { WatchdogConfig } from './config';
+import { forkFunction, parseFprocess } from './fork-process';
 import { FunctionLogSink, lineSplitter } from './function-log.sink';
 import { Logger } from './logger';
 import { FunctionRunner, headerValue, textResponse } from './runner.types';
@@ -20,8 +20,7 @@ export class ClassicRunner implements FunctionRunner {
     private readonly log: Logger,
     private readonly sink: FunctionLogSink,
   ) {
-    // No shell and no quoting, as the classic watchdog does.
-    [this.command, ...this.args] = config.fprocess.split(' ').filter(Boolean);
+    ({ command: this.command, args: this.args } = parseFprocess(config.fprocess));
   }
 
   async start(): Promise<void> {}
@@ -34,7 +33,7 @@ export class ClassicRunner implements FunctionRunner {
     return new Promise((resolve) => {
       const started = performance.now();
       this.log.info('Forking fprocess.');
-      const child = spawn(this.command, this.args, { env: { ...process.env, ...cgiEnv(req) }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = forkFunction(this.command, this.args, req);
       this.running.add(child);
       const output: Buffer[] = [];
       const stderr = lineSplitter(this.sink, 'stderr');

@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import type { InvokeRequest } from '@skiff/invoke/invoke.types';
-import { cgiEnv } from './cgi-env';
 import { WatchdogConfig } from './config';
+import { forkFunction, parseFprocess } from './fork-process';
 import { FunctionLogSink, lineSplitter } from './function-log.sink';
 import { Logger } from './logger';
 import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
@@ -24,7 +24,7 @@ export class StreamingRunner implements FunctionRunner {
     private readonly log: Logger,
     private readonly sink: FunctionLogSink,
   ) {
-    [this.command, ...this.args] = config.fprocess.split(' ').filter(Boolean);
+    ({ command: this.command, args: this.args } = parseFprocess(config.fprocess));
   }
 
   async start(): Promise<void> {}
@@ -35,7 +35,7 @@ export class StreamingRunner implements FunctionRunner {
 
   invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<RunnerResponse> {
     return new Promise((resolve) => {
-      const child = spawn(this.command, this.args, { env: { ...process.env, ...cgiEnv(req) }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = forkFunction(this.command, this.args, req);
       this.running.add(child);
       const stderr = lineSplitter(this.sink, 'stderr');
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
