@@ -8,6 +8,7 @@ import { registerInvoke } from './commands/invoke.command';
 import { registerList } from './commands/list.command';
 import { registerLogs } from './commands/logs.command';
 import { registerNew } from './commands/new.command';
+import { registerPublish } from './commands/publish.command';
 import { registerPush } from './commands/push.command';
 import { registerRemove } from './commands/remove.command';
 import { registerScale } from './commands/scale.command';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerRemove(program);
   registerLogs(program);
   registerScale(program);
+  registerPublish(program);
   registerSecret(program);
   registerStore(program);
   registerSystem(program);

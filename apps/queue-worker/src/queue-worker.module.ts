@@ -10,6 +10,7 @@ import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.t
 import { CallProcessor } from './call.processor';
 import { FunctionConsumers } from './function-consumers.service';
 import { CallbackDispatcher } from './callback.dispatcher';
+import { TopicsModule } from './topics/topics.module';
 
 /** Stops the registry watch on shutdown. */
 class RegistryLifecycle implements OnApplicationShutdown {
@@ -25,7 +26,7 @@ export class QueueWorkerModule {
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: QueueWorkerModule,
-      imports: [NatsModule.forRoot({ service: 'queue-worker', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs }), ObservabilityModule.forRoot('queue-worker')],
+      imports: [NatsModule.forRoot({ service: 'queue-worker', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs }), ObservabilityModule.forRoot('queue-worker'), TopicsModule.forRoot(config)],
       providers: [
         { provide: QUEUE_WORKER_CONFIG, useValue: config },
         {
