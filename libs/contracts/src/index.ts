@@ -1,3 +1,5 @@
+// Payload classes carry class-transformer/validator decorators, which need the metadata polyfill loaded first.
+import 'reflect-metadata';
 export * from './prefix';
 export * from './subjects';
 export * from './names';
