@@ -17,7 +17,7 @@ const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { ServiceRunner } = require('./lib/service-runner');
+const { startHealthyService, deleteStreams } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -84,7 +84,7 @@ async function main() {
 
   const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_LOG_LEVEL: 'warn' };
   const gatewayPort = await freePort();
-  await startService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort);
+  await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort, cleanups);
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   const workerEnv = (port) => ({ ...common, SKIFF_QUEUE_WORKER_PORT: String(port), SKIFF_QUEUE_ACK_WAIT_MS: '5000', SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200' });
   const jsm = await nc.jetstreamManager();
@@ -107,7 +107,7 @@ async function main() {
   if (CASES.includes('g') || CASES.includes('h')) {
     for (const label of ['worker-1', 'worker-2']) {
       const port = await freePort();
-      workers.push(await startService('queue-worker', workerEnv(port), port, label));
+      workers.push(await startHealthyService('queue-worker', workerEnv(port), port, cleanups, label));
     }
   }
   const pool = new Pool(gateway, { connections: CONNECTIONS, pipelining: 1 });
@@ -178,30 +178,7 @@ async function main() {
   );
 }
 
-async function startService(name, env, port, label = name) {
-  const runner = new ServiceRunner(name, { env, out: null, label }).start();
-  cleanups.push(() => runner.stop(20_000));
-  const url = `http://127.0.0.1:${port}/healthz`;
-  const deadline = Date.now() + 60_000;
-  while ((await fetch(url).catch(() => undefined))?.status !== 200) {
-    if (!runner.running) throw new BootstrapError(`${label} exited during start:\n  ${runner.tail.slice(-20).join('\n  ')}`);
-    if (Date.now() > deadline) throw new BootstrapError(`${label} not healthy:\n  ${runner.tail.slice(-20).join('\n  ')}`);
-    await sleep(100);
-  }
-  return runner;
-}
 
-async function deleteStreams(nc, subjects) {
-  try {
-    const jsm = await nc.jetstreamManager();
-    for await (const info of jsm.streams.list()) {
-      const name = info.config.name;
-      if (name.startsWith(subjects.streamPrefix) || name.startsWith(`KV_${subjects.streamPrefix}`)) await jsm.streams.delete(name).catch(() => undefined);
-    }
-  } catch {
-    // JetStream unavailable: nothing to clean
-  }
-}
 
 async function cleanup() {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));

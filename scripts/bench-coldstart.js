@@ -17,7 +17,7 @@ const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { ServiceRunner } = require('./lib/service-runner');
+const { startHealthyService, deleteStreams } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
@@ -48,9 +48,9 @@ async function main() {
 
   const ports = { provider: await freePort(), gateway: await freePort(), scaler: await freePort() };
   const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_DATA_DIR: dataDir, SKIFF_LOG_LEVEL: 'warn', SKIFF_ADMIN_PASSWORD: PASSWORD };
-  await startService('provider', { ...common, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider);
-  await startService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(ports.gateway) }, ports.gateway);
-  await startService('scaler', { ...common, SKIFF_SCALER_PORT: String(ports.scaler) }, ports.scaler);
+  await startHealthyService('provider', { ...common, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider, cleanups);
+  await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(ports.gateway) }, ports.gateway, cleanups);
+  await startHealthyService('scaler', { ...common, SKIFF_SCALER_PORT: String(ports.scaler) }, ports.scaler, cleanups);
   const gw = `http://127.0.0.1:${ports.gateway}`;
   const http = async (method, path, body) => {
     const res = await fetch(`${gw}${path}`, { method, headers: { ...AUTH, 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
@@ -174,32 +174,7 @@ async function until(what, probe, timeoutMs = 60_000) {
   }
 }
 
-async function startService(name, env, port) {
-  const runner = new ServiceRunner(name, { env, out: null }).start();
-  cleanups.push(() => runner.stop(20_000));
-  const url = `http://127.0.0.1:${port}/healthz`;
-  const deadline = Date.now() + 60_000;
-  while ((await fetch(url).catch(() => undefined))?.status !== 200) {
-    if (!runner.running) throw new BootstrapError(`${name} exited during start:\n  ${runner.tail.slice(-20).join('\n  ')}`);
-    if (Date.now() > deadline) throw new BootstrapError(`${name} not healthy:\n  ${runner.tail.slice(-20).join('\n  ')}`);
-    await sleep(100);
-  }
-  return runner;
-}
 
-async function deleteStreams(nc, subjects) {
-  try {
-    const jsm = await nc.jetstreamManager();
-    for await (const info of jsm.streams.list()) {
-      const name = info.config.name;
-      if (name.startsWith(subjects.streamPrefix) || name.startsWith(`KV_${subjects.streamPrefix}`) || name.startsWith(`OBJ_${subjects.streamPrefix}`)) {
-        await jsm.streams.delete(name).catch(() => undefined);
-      }
-    }
-  } catch {
-    // JetStream unavailable: nothing to clean
-  }
-}
 
 async function cleanup() {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));

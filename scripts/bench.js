@@ -20,6 +20,7 @@ const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { ServiceRunner } = require('./lib/service-runner');
 const { REPO_ROOT } = require('./lib/paths');
+const { deleteStreams } = require('./lib/bench-platform');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
@@ -378,19 +379,6 @@ function startChild(name, command, args, env, ready) {
 }
 
 /** Removes the streams and KV buckets this run created on a shared NATS. */
-async function deleteStreams(nc, subjects) {
-  try {
-    const jsm = await nc.jetstreamManager();
-    for await (const info of jsm.streams.list()) {
-      const name = info.config.name;
-      if (name.startsWith(subjects.streamPrefix) || name.startsWith(`KV_${subjects.streamPrefix}`) || name.startsWith(`OBJ_${subjects.streamPrefix}`)) {
-        await jsm.streams.delete(name).catch(() => undefined);
-      }
-    }
-  } catch {
-    // JetStream unavailable: nothing to clean
-  }
-}
 
 function round(n) {
   return Math.round(n * 100) / 100;
