@@ -1,34 +1,14 @@
-import { ChildProcess } from 'node:child_process';
 import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
-import { WatchdogConfig } from './config';
-import { forkFunction, parseFprocess } from './fork-process';
-import { FunctionLogSink, lineSplitter } from './function-log.sink';
-import { Logger } from './logger';
-import { FunctionRunner, headerValue, textResponse } from './runner.types';
+import { forkFunction } from './fork-process';
+import { ForkRunner } from './fork.runner';
+import { lineSplitter } from './function-log.sink';
+import { headerValue, textResponse } from './runner.types';
 
 /**
  * Classic watchdog (reference §3.1): forks `fprocess` per call with the body on stdin and the
  * `Http_*` CGI variables in its environment; stdout (plus stderr when combined) is the answer.
  */
-export class ClassicRunner implements FunctionRunner {
-  private readonly command: string;
-  private readonly args: string[];
-  private readonly running = new Set<ChildProcess>();
-
-  constructor(
-    private readonly config: WatchdogConfig,
-    private readonly log: Logger,
-    private readonly sink: FunctionLogSink,
-  ) {
-    ({ command: this.command, args: this.args } = parseFprocess(config.fprocess));
-  }
-
-  async start(): Promise<void> {}
-
-  async stop(): Promise<void> {
-    for (const child of this.running) child.kill('SIGKILL');
-  }
-
+export class ClassicRunner extends ForkRunner {
   invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<InvokeResponse> {
     return new Promise((resolve) => {
       const started = performance.now();

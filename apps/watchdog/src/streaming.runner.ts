@@ -1,10 +1,8 @@
-import { ChildProcess } from 'node:child_process';
 import type { InvokeRequest } from '@skiff/invoke/invoke.types';
-import { WatchdogConfig } from './config';
-import { forkFunction, parseFprocess } from './fork-process';
-import { FunctionLogSink, lineSplitter } from './function-log.sink';
-import { Logger } from './logger';
-import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
+import { forkFunction } from './fork-process';
+import { ForkRunner } from './fork.runner';
+import { lineSplitter } from './function-log.sink';
+import { RunnerResponse, textResponse } from './runner.types';
 
 const EMPTY = new Uint8Array(0);
 
@@ -14,25 +12,7 @@ const EMPTY = new Uint8Array(0);
  * goes to the function log. The status is always 200 (headers leave before the process ends), so a
  * failure or an exec_timeout kill only truncates the body (and is logged).
  */
-export class StreamingRunner implements FunctionRunner {
-  private readonly command: string;
-  private readonly args: string[];
-  private readonly running = new Set<ChildProcess>();
-
-  constructor(
-    private readonly config: WatchdogConfig,
-    private readonly log: Logger,
-    private readonly sink: FunctionLogSink,
-  ) {
-    ({ command: this.command, args: this.args } = parseFprocess(config.fprocess));
-  }
-
-  async start(): Promise<void> {}
-
-  async stop(): Promise<void> {
-    for (const child of this.running) child.kill('SIGKILL');
-  }
-
+export class StreamingRunner extends ForkRunner {
   invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<RunnerResponse> {
     return new Promise((resolve) => {
       const child = forkFunction(this.command, this.args, req);
