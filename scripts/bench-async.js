@@ -17,7 +17,7 @@ const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams } = require('./lib/bench-platform');
+const { startHealthyService, deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -178,22 +178,12 @@ async function main() {
   );
 }
 
-
-
 async function cleanup() {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
   if (natsStarted) await natsStarted.stop();
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    say('interrupted: cleaning up');
-    cleanup().then(() => process.exit(130));
-  });
-}
+cleanupOnInterrupt(cleanup, say);
 
 main()
   .then(cleanup)

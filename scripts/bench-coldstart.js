@@ -17,7 +17,7 @@ const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams } = require('./lib/bench-platform');
+const { startHealthyService, deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
@@ -174,21 +174,12 @@ async function until(what, probe, timeoutMs = 60_000) {
   }
 }
 
-
-
 async function cleanup() {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
   if (natsStarted) await natsStarted.stop();
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+cleanupOnInterrupt(cleanup, say);
 
 main()
   .then(cleanup)

@@ -20,7 +20,7 @@ const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { ServiceRunner } = require('./lib/service-runner');
 const { REPO_ROOT } = require('./lib/paths');
-const { deleteStreams } = require('./lib/bench-platform');
+const { deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
@@ -394,16 +394,7 @@ async function cleanup() {
 }
 
 // npm forwards the terminal's SIGINT this process already got: a repeat within a second is the same one.
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interrupted && Date.now() - interrupted < 1000) return;
-    if (interrupted) process.exit(130);
-    interrupted = Date.now();
-    say('interrupted: cleaning up');
-    cleanup().then(() => process.exit(130));
-  });
-}
+cleanupOnInterrupt(cleanup, say);
 
 main()
   .then(cleanup)

@@ -34,4 +34,21 @@ async function deleteStreams(nc, subjects) {
   }
 }
 
-module.exports = { startHealthyService, deleteStreams };
+/**
+ * On SIGINT/SIGTERM runs `cleanup` once, then exits 130. npm forwards a terminal's Ctrl-C a second
+ * time: a repeat within a second is the same interrupt; a later one exits at once.
+ */
+function cleanupOnInterrupt(cleanup, say) {
+  let interrupted = 0;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (interrupted && Date.now() - interrupted < 1000) return;
+      if (interrupted) process.exit(130);
+      interrupted = Date.now();
+      say('interrupted: cleaning up');
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+}
+
+module.exports = { startHealthyService, deleteStreams, cleanupOnInterrupt };
