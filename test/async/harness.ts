@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo, createServer as createNetServer } from 'node:net';
 import { connect, NatsConnection, Subscription } from 'nats';
-import { FunctionRecord, subjects } from '@skiff/contracts';
+import { FunctionRecord, INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
-import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse } from '@skiff/invoke';
+import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse, pullBody } from '@skiff/invoke';
 import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, waitFor } from '@skiff/testing';
 
 /** A port nobody listens on right now. */
@@ -64,6 +64,8 @@ export class AsyncHarness {
   readonly processes: ServiceProcess[] = [];
   private readonly subs: Subscription[] = [];
   gatewayUrl = '';
+  /** Base URLs (health, metrics) of the queue-workers started, in order. */
+  readonly workerUrls: string[] = [];
 
   constructor(readonly natsUrl = TEST_NATS_URL) {}
 
@@ -92,7 +94,11 @@ export class AsyncHarness {
       queue: subjects.queues.invoke(namespace, name),
       callback: (_err, msg) => {
         void (async () => {
-          const res = await handler(decodeInvokeRequest(msg));
+          const req = decodeInvokeRequest(msg);
+          // A body larger than one message is pulled in chunks, as a watchdog does.
+          const pull = msg.headers?.get(INVOKE_HEADERS.bodyPull);
+          if (pull) req.body = await pullBody(this.nc, pull, 64 * 1024 * 1024, Date.now() + 30_000);
+          const res = await handler(req);
           const { headers, data } = encodeInvokeResponse({ status: res.status ?? 200, headers: res.headers ?? {}, body: res.body ?? new Uint8Array(0), internal: res.internal });
           msg.respond(data, { headers });
         })();
@@ -117,6 +123,7 @@ export class AsyncHarness {
     const port = await freePort();
     const p = ServiceProcess.start('queue-worker', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_QUEUE_WORKER_PORT: String(port), ...env }, name);
     this.processes.push(p);
+    this.workerUrls.push(`http://127.0.0.1:${port}`);
     await waitHealthy(p, `http://127.0.0.1:${port}`);
     return p;
   }
@@ -147,7 +154,7 @@ export class AsyncHarness {
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM', 10_000)));
     if (!this.nc || this.nc.isClosed()) return;
     const jsm = await this.nc.jetstreamManager();
-    for (const stream of [subjects.asyncStream, subjects.asyncCallbackStream, subjects.asyncDeadLetterStream, `KV_${subjects.asyncResultsBucket}`, `KV_${subjects.functionsBucket}`]) {
+    for (const stream of [subjects.asyncStream, subjects.asyncCallbackStream, subjects.asyncDeadLetterStream, `KV_${subjects.asyncResultsBucket}`, `KV_${subjects.functionsBucket}`, `OBJ_${subjects.asyncBodiesStore}`]) {
       await jsm.streams.delete(stream).catch(() => undefined);
     }
     await this.nc.close();

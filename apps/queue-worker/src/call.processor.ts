@@ -13,11 +13,11 @@ import {
   SkiffError,
   subjects,
 } from '@skiff/contracts';
-import { AsyncResultStore, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, FunctionRegistryCache, NATS_CONNECTION, StoredAsyncResult } from '@skiff/nats';
 import { decodeInvokeRequest, InvokeClient, InvokeResponse } from '@skiff/invoke';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
-import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { BODY_STORE, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
 import { AttemptOutcome, backoffMs, isRetryable, retryPolicyFor } from './retry.policy';
 import { functionTimeoutMs } from './function-timeout';
 import { resultBody } from './result-body';
@@ -56,6 +56,7 @@ export class CallProcessor {
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
     @Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache,
     @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
+    @Inject(BODY_STORE) private readonly bodies: AsyncBodyStore,
     @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
@@ -107,16 +108,16 @@ export class CallProcessor {
   private async handle(msg: JsMsg): Promise<void> {
     const fn = subjects.asyncFunctionOf(msg.subject);
     const callId = msg.headers?.get(ASYNC_HEADERS.callId);
-    const attempt = msg.info.redeliveryCount;
+    const delivery = msg.info.redeliveryCount;
     if (!fn || !callId || !msg.headers?.get(INVOKE_HEADERS.method)) {
-      await this.deadLetter(msg, callId || `seq-${msg.seq}`, fn, { status: 0, platform: true, durationSeconds: 0, error: 'unreadable message: it lacks the call id, method or function' }, attempt);
+      await this.deadLetter(msg, callId || `seq-${msg.seq}`, fn, { status: 0, platform: true, durationSeconds: 0, error: 'unreadable message: it lacks the call id, method or function' }, delivery);
       return;
     }
     const record = this.registry.get(fn.namespace, fn.name);
     const policy = retryPolicyFor(record, this.config.retry);
     if (!record) {
       const error = `function ${fn.name}.${fn.namespace} was deleted while the call was queued`;
-      await this.finish(msg, callId, fn, { status: 404, platform: true, durationSeconds: 0, error }, attempt, policy.attempts, true);
+      await this.finish(msg, callId, fn, { status: 404, platform: true, durationSeconds: 0, error }, delivery, policy.attempts, true);
       return;
     }
 
@@ -125,14 +126,17 @@ export class CallProcessor {
       // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
       this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done' });
       msg.ack();
+      if (stored.value.state !== 'dead-lettered') this.dropBody(msg);
       return;
     }
+    const { attempt, crashes } = attemptOf(stored, delivery, policy.attempts);
     const base: AsyncCallResult = {
       ...(stored?.value ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers.get(ASYNC_HEADERS.queuedAt)) || undefined }),
       state: 'running',
       attempts: attempt,
       maxAttempts: policy.attempts,
       startedAt: Date.now(),
+      ...(crashes ? { crashes } : {}),
     };
     if (stored ? !(await this.results.replace(base, stored.revision)) : false) {
       // The state changed between read and write: a cancel, or another worker took this delivery.
@@ -141,8 +145,19 @@ export class CallProcessor {
       return;
     }
     if (!stored) await this.results.put(base);
+    if (attempt > policy.attempts) {
+      const error = `delivered ${delivery} times without an outcome: its queue-worker died (or lost the lease) during each attempt`;
+      await this.finish(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error }, policy.attempts, policy.attempts, true, base);
+      return;
+    }
 
-    const outcome = await this.attempt(msg, fn, record);
+    const body = await this.body(msg);
+    if (!body) {
+      const error = `the call's body (${msg.headers.get(ASYNC_HEADERS.bodyRef)}) is no longer stored: it outlived the body store's retention`;
+      await this.finish(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error }, attempt, policy.attempts, true, base);
+      return;
+    }
+    const outcome = await this.attempt(msg, body, fn, record);
     const label = `${fn.name}.${fn.namespace}`;
     this.durations.observe({ function_name: label }, outcome.durationSeconds);
     if (isRetryable(outcome, policy) && attempt < policy.attempts) {
@@ -155,12 +170,25 @@ export class CallProcessor {
     await this.finish(msg, callId, fn, outcome, attempt, policy.attempts, isRetryable(outcome, policy), base);
   }
 
+  /** The call's body: the message's data, or the out-of-line body it refers to (undefined when that is gone). */
+  private async body(msg: JsMsg): Promise<Uint8Array | undefined> {
+    const ref = msg.headers?.get(ASYNC_HEADERS.bodyRef);
+    return ref ? this.bodies.get(ref) : msg.data;
+  }
+
+  /** Removes the out-of-line body of a call that is over (after its final ack; a redelivery then finds the call finished). */
+  private dropBody(msg: JsMsg): void {
+    const ref = msg.headers?.get(ASYNC_HEADERS.bodyRef);
+    if (!ref) return;
+    this.bodies.remove(ref).catch((e: Error) => this.logger.warn(`could not remove the body ${ref} of a finished call: ${e.message} (its TTL removes it later)`));
+  }
+
   /** One invocation (the caller keeps the lease alive). */
-  private async attempt(msg: JsMsg, fn: { namespace: string; name: string }, record: FunctionRecord): Promise<Attempt> {
+  private async attempt(msg: JsMsg, body: Uint8Array, fn: { namespace: string; name: string }, record: FunctionRecord): Promise<Attempt> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const req = decodeInvokeRequest(msg);
+      const req = { ...decodeInvokeRequest(msg), body };
       let lost!: (reason: string) => void;
       const dropped = new Promise<never>((_, reject) => (lost = (reason) => reject(new SkiffError(ERROR_CODES.unavailable, reason))));
       this.waiting.add(lost);
@@ -210,6 +238,8 @@ export class CallProcessor {
     ]);
     this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: state });
     msg.ack();
+    // A dead letter keeps its body: a replay needs it (dropping the dead letter removes it).
+    if (!givenUp) this.dropBody(msg);
   }
 
   /** Dead-letters a message that cannot be run at all (no function in its subject, no call id). */
@@ -275,6 +305,24 @@ export class CallProcessor {
       this.logger.error(`could not settle message ${msg.seq}: ${(again as Error).message}`);
     }
   }
+}
+
+/**
+ * Which attempt a delivery is, from the call's recorded state (not from JetStream's delivery count,
+ * which also counts deliveries lost with a crashed queue-worker or to a pull request of a dead one):
+ * after a recorded outcome (`queued` for a retry) it is the next attempt; when the state is still
+ * `running`, the previous delivery died before recording an outcome (worker killed, lease lapsed),
+ * so this one re-runs the same attempt and counts a crash instead. Crashes are forgiven up to
+ * `allowance` per call; after that they consume attempts, so a call that kills its worker each
+ * time still ends in the dead letters. Without a recorded state the delivery count is used.
+ */
+export function attemptOf(stored: StoredAsyncResult | undefined, delivery: number, allowance: number): { attempt: number; crashes: number } {
+  if (!stored) return { attempt: delivery, crashes: 0 };
+  const { state, attempts } = stored.value;
+  const crashes = stored.value.crashes ?? 0;
+  if (state !== 'running') return { attempt: attempts + 1, crashes };
+  if (crashes < allowance) return { attempt: Math.max(1, attempts), crashes: crashes + 1 };
+  return { attempt: attempts + 1, crashes };
 }
 
 function hasHeader(headers: Record<string, unknown>, name: string): boolean {

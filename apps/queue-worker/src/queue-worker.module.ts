@@ -1,12 +1,12 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { AsyncResultStore, Bus, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, Bus, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
 import { MeteredInvokeClient } from './metered-invoke.client';
 import { QueueDepthMetrics } from './queue-depth.metrics';
 import { ObservabilityModule } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
-import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { BODY_STORE, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
 import { CallProcessor } from './call.processor';
 import { FunctionConsumers } from './function-consumers.service';
 import { CallbackDispatcher } from './callback.dispatcher';
@@ -37,6 +37,8 @@ export class QueueWorkerModule {
             return new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store));
           },
         },
+        // After RESULT_STORE (which creates the streams and the body store).
+        { provide: BODY_STORE, inject: [NATS_CONNECTION, RESULT_STORE], useFactory: (nc: NatsConnection) => AsyncBodyStore.open(nc, subjects, config.store) },
         { provide: FUNCTION_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
         {
           provide: INVOKE_CLIENT,

@@ -4,3 +4,5 @@ export const FUNCTION_REGISTRY = 'FUNCTION_REGISTRY';
 export const RESULT_STORE = 'RESULT_STORE';
 /** Injection token of the InvokeClient. */
 export const INVOKE_CLIENT = 'INVOKE_CLIENT';
+/** Injection token of the AsyncBodyStore (out-of-line bodies). */
+export const BODY_STORE = 'BODY_STORE';

@@ -263,6 +263,14 @@ export class SubjectRegistry {
     return `${this.streamPrefix}_async_results`;
   }
 
+  /**
+   * JetStream object store (file storage) of async call bodies too large for one NATS message, one
+   * object per accepted call (named in the call's `Skiff-Body-Ref` header).
+   */
+  get asyncBodiesStore(): string {
+    return `${this.streamPrefix}_async_bodies`;
+  }
+
   /** JetStream object store holding function bundles (`skiff push`), one object per image name. */
   get bundlesStore(): string {
     return `${this.streamPrefix}_bundles`;

@@ -1,4 +1,5 @@
 import { JSONCodec, KV, KvEntry, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
+import { AsyncBodyStore } from './async-bodies';
 import { AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
 
 const json = JSONCodec<AsyncCallResult>();
@@ -13,7 +14,8 @@ export interface AsyncStoreOptions {
 
 /**
  * Creates (when missing) the async stream, the callback stream and the dead-letter stream, all with
- * file storage. The gateway and the queue-worker both call it, so whichever starts first creates them.
+ * file storage, and the object store of large bodies (see AsyncBodyStore). The gateway and the
+ * queue-worker both call it, so whichever starts first creates them.
  */
 export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<void> {
   const jsm = await nc.jetstreamManager();
@@ -34,6 +36,7 @@ export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRe
       }
     }
   }
+  await AsyncBodyStore.open(nc, subjects, options);
 }
 
 /** Opens (creating when missing) the async results bucket. */

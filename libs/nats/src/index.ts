@@ -6,4 +6,5 @@ export * from './function-registry';
 export * from './async-store';
 export * from './log-stream';
 export * from './async-submitter';
+export * from './async-bodies';
 export * from './topic-stream';

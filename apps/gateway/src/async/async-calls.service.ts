@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
 /** The manager's direct-get API (present at runtime, missing from the public typings of nats 2.29). */
 type WithDirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> } };
 
+const EMPTY = new Uint8Array(0);
 const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt];
 
 export type { AsyncSubmission };
@@ -20,7 +21,7 @@ export type { AsyncSubmission };
 export class AsyncCalls implements OnModuleInit {
   private readonly logger = new Logger(AsyncCalls.name);
   private readonly js: JetStreamClient;
-  private ready?: Promise<{ results: AsyncResultStore; jsm: JetStreamManager; submitter: AsyncSubmitter }>;
+  private ready?: Promise<Store>;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -36,13 +37,14 @@ export class AsyncCalls implements OnModuleInit {
   }
 
   /** Streams and bucket, created on first use; retried on the next call after a failure. */
-  private store(): Promise<{ results: AsyncResultStore; jsm: JetStreamManager; submitter: AsyncSubmitter }> {
+  private store(): Promise<Store> {
     this.ready ??= (async () => {
       await ensureAsyncStreams(this.nc, subjects, this.config.store);
       const kv = await openAsyncResultsBucket(this.nc, subjects, this.config.store);
       const results = new AsyncResultStore(kv);
       const jsm = await this.nc.jetstreamManager();
-      return { results, jsm, submitter: new AsyncSubmitter(this.js, jsm, results, subjects) };
+      const bodies = await AsyncBodyStore.open(this.nc, subjects, this.config.store);
+      return { results, jsm, bodies, submitter: new AsyncSubmitter(this.js, jsm, results, subjects) };
     })().catch((err: Error) => {
       this.ready = undefined;
       throw unavailable(err);
@@ -50,19 +52,35 @@ export class AsyncCalls implements OnModuleInit {
     return this.ready;
   }
 
-  /** Records the call as queued and stores it in the async stream; resolves once JetStream acked both. */
-  async submit(call: AsyncSubmission): Promise<void> {
-    const { submitter } = await this.store();
+  /**
+   * Records the call as queued and stores it in the async stream; resolves once JetStream acked both.
+   * A body larger than `inlineMax` bytes goes to the body store first and the message carries its
+   * reference instead (removed again when the call could not be stored or was a duplicate).
+   */
+  async submit(call: AsyncSubmission, inlineMax: number): Promise<void> {
+    const { submitter, bodies } = await this.store();
+    let bodyRef: string | undefined;
     try {
-      await submitter.submit(call, {
+      if (call.data.length > inlineMax) {
+        bodyRef = await bodies.put(call.callId, call.data);
+        call.headers.set(ASYNC_HEADERS.bodyRef, bodyRef);
+        call = { ...call, data: EMPTY };
+      }
+      const outcome = await submitter.submit(call, {
         reopenFinished: true,
         onStateError: (err) => this.logger.warn(`async call ${call.callId} stored without its queued state: ${err.message}`),
       });
+      if (bodyRef && outcome === 'duplicate') await this.removeBody(bodies, bodyRef);
     } catch (err) {
+      if (bodyRef) await this.removeBody(bodies, bodyRef);
       // The stream may have been removed: check (and re-create) it on the next call.
       this.ready = undefined;
       throw unavailable(err as Error);
     }
+  }
+
+  private async removeBody(bodies: AsyncBodyStore, ref: string): Promise<void> {
+    await bodies.remove(ref).catch((e: Error) => this.logger.warn(`could not remove the stored body ${ref}: ${e.message} (its TTL removes it later)`));
   }
 
   /** A call's state; 404 when unknown or expired. */
@@ -136,11 +154,13 @@ export class AsyncCalls implements OnModuleInit {
     return callId;
   }
 
-  /** Drops a dead letter; 404 when there is none with that id. */
+  /** Drops a dead letter (and its out-of-line body); 404 when there is none with that id. */
   async dropDeadLetter(id: number): Promise<void> {
-    const { jsm } = await this.store();
-    await this.deadLetter(jsm, id);
+    const { jsm, bodies } = await this.store();
+    const msg = await this.deadLetter(jsm, id);
     await jsm.streams.deleteMessage(subjects.asyncDeadLetterStream, id, false);
+    const bodyRef = msg.header.get(ASYNC_HEADERS.bodyRef);
+    if (bodyRef) await this.removeBody(bodies, bodyRef);
   }
 
   private async deadLetter(jsm: JetStreamManager, id: number): Promise<StoredMsg> {
@@ -151,6 +171,14 @@ export class AsyncCalls implements OnModuleInit {
       throw unavailable(err as Error);
     }
   }
+}
+
+/** What the async API works with, opened once. */
+interface Store {
+  results: AsyncResultStore;
+  jsm: JetStreamManager;
+  bodies: AsyncBodyStore;
+  submitter: AsyncSubmitter;
 }
 
 function unavailable(err: Error): SkiffError {

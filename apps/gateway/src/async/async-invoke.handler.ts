@@ -8,6 +8,7 @@ import { BodyLimit } from '../config/body-limit';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { describeRefProblem, splitFunctionUrl } from '../invoke/function-url';
 import { upstreamHeaders } from '../invoke/invoke-headers';
+import { hasAdminCredentials, sendAuthChallenge } from '../auth/basic-auth.hook';
 import { AsyncCalls } from './async-calls.service';
 
 const EMPTY = new Uint8Array(0);
@@ -35,20 +36,27 @@ export function callbackUrlProblem(raw: string): string | undefined {
 /**
  * `ANY /async-function/<name>[.<ns>][/<path>][?query]`: stores the call (method, path, query,
  * headers, body) in the async stream and answers 202 with `X-Call-Id` once JetStream acked it.
- * `DELETE /async-function/<call-id>` (no path, not a deployed function) cancels a queued call.
+ * `DELETE /async-function/<call-id>` (no path, not a deployed function) cancels a queued call; it
+ * needs the admin credentials (basic auth, as `/system/*`).
  */
 @Injectable()
 export class AsyncInvokeHandler {
   private readonly logger = new Logger(AsyncInvokeHandler.name);
   private readonly defaultNamespace: string;
+  /** Largest request body (SKIFF_MAX_BODY_BYTES, as for sync calls). */
+  readonly bodyLimit: BodyLimit;
+  /** Largest body carried in the call's message; larger ones are stored out of line. */
+  private readonly inlineMax: number;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly resolver: FunctionResolver,
-    private readonly bodyLimit: BodyLimit,
+    natsBodyLimit: BodyLimit,
     private readonly calls: AsyncCalls,
   ) {
     this.defaultNamespace = config.defaultNamespace;
+    this.bodyLimit = new BodyLimit(Math.max(natsBodyLimit.bytes, config.maxBodyBytes));
+    this.inlineMax = natsBodyLimit.bytes;
   }
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -64,7 +72,11 @@ export class AsyncInvokeHandler {
     const ref = parseFunctionRef(target.ref, this.defaultNamespace);
     const fn = ref && this.resolver.resolve(ref.namespace, ref.name);
     if (!fn) {
-      if (cancelable && isCallId(target.ref)) return this.cancel(target.ref, reply);
+      if (cancelable && isCallId(target.ref)) {
+        // Cancelling needs the admin credentials, as call status does.
+        if (!hasAdminCredentials(request)) return sendAuthChallenge(reply);
+        return this.cancel(target.ref, reply);
+      }
       if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
       return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
     }
@@ -92,7 +104,7 @@ export class AsyncInvokeHandler {
     if (callbackUrl) encoded.headers.set(ASYNC_HEADERS.callbackUrl, callbackUrl);
 
     try {
-      await this.calls.submit({ callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers, data: encoded.data });
+      await this.calls.submit({ callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers, data: encoded.data }, this.inlineMax);
     } catch (err) {
       const status = err instanceof SkiffError ? err.status : 503;
       if (status >= 500) this.logger.warn(`async call ${callId} to ${fn.name}.${fn.namespace} not stored: ${(err as Error).message}`);

@@ -1,7 +1,6 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { BodyLimit } from '../config/body-limit';
 import { registerRawRoutes } from '../http/raw-route';
 import { ASYNC_CONFIG, asyncConfig } from './async.env';
 import { AsyncCalls } from './async-calls.service';
@@ -14,14 +13,13 @@ class AsyncRoutes implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly handler: AsyncInvokeHandler,
-    private readonly bodyLimit: BodyLimit,
   ) {}
 
   onModuleInit(): void {
     registerRawRoutes(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), [
       {
         url: '/async-function/*',
-        bodyLimit: this.bodyLimit.bytes,
+        bodyLimit: this.handler.bodyLimit.bytes,
         handler: (request, reply) => this.handler.handle(request, reply),
         onError: (error, request, reply) => this.handler.onError(error, request, reply),
       },
