@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { basicAuthHeader, waitFor } from '@skiff/testing';
-import { AsyncHarness, CallbackReceiver, text } from './harness';
+import { AsyncHarness, CallbackReceiver, freePort, text } from './harness';
+
+const CALLBACK_ATTEMPTS = 4;
 
 jest.setTimeout(120_000);
 
@@ -47,7 +49,7 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
       return { status: 200 };
     });
     await h.startGateway();
-    await h.startWorker({ SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '50', SKIFF_QUEUE_RETRY_MAX_WAIT_MS: '300' });
+    await h.startWorker({ SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '50', SKIFF_QUEUE_RETRY_MAX_WAIT_MS: '300', SKIFF_QUEUE_CALLBACK_ATTEMPTS: String(CALLBACK_ATTEMPTS) });
   });
 
   afterAll(async () => {
@@ -121,14 +123,38 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
     expect(callbacks.of('cb-retry').every((c) => c.headers['x-function-status'] === '201' && c.body === 'made')).toBe(true);
   });
 
+  it('records a callback given up after its attempts, or refused by the receiver, in the call\'s result and metrics', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}/cb`;
+    await h.submit('/async-function/cb-target', { body: 'x', headers: { 'X-Callback-Url': nobody, 'X-Call-Id': 'cb-lost' } });
+    const lost = await waitFor('the lost callback to be recorded', async () => ((await h.status('cb-lost'))?.callback ? h.status('cb-lost') : undefined), 60_000);
+    expect(lost).toMatchObject({ state: 'succeeded', statusCode: 201, callback: { outcome: 'given-up', status: 0, attempts: CALLBACK_ATTEMPTS } });
+    expect(String((lost!.callback as Record<string, unknown>).error)).not.toBe('');
+
+    callbacks.status = () => (callbacks.received.at(-1)?.headers['x-call-id'] === 'cb-refused' ? 410 : 200);
+    await h.submit('/async-function/cb-target', { body: 'x', headers: { 'X-Callback-Url': callbacks.url, 'X-Call-Id': 'cb-refused' } });
+    const refused = await waitFor('the refused callback to be recorded', async () => ((await h.status('cb-refused'))?.callback ? h.status('cb-refused') : undefined), 30_000);
+    callbacks.status = () => 200;
+    expect(refused).toMatchObject({ state: 'succeeded', callback: { outcome: 'rejected', status: 410, attempts: 1 } });
+    expect(callbacks.of('cb-refused')).toHaveLength(1);
+
+    const metrics = await (await fetch(`${h.workerUrls[0]}/metrics`)).text();
+    expect(metrics).toMatch(/skiff_async_callbacks_total\{[^}]*outcome="given-up"[^}]*function_name="cb-target.openfaas-fn"[^}]*\} 1/);
+    expect(metrics).toMatch(/skiff_async_callbacks_total\{[^}]*outcome="rejected"[^}]*\} 1/);
+  });
+
   it('cancels a call that has not started, refuses one that is running', async () => {
     await h.submit('/async-function/one-at-a-time', { headers: { 'X-Call-Id': 'slow-first' } });
     await h.waitState('slow-first', 'running');
     await h.submit('/async-function/one-at-a-time', { headers: { 'X-Call-Id': 'to-cancel' } });
-    expect((await fetch(`${h.gatewayUrl}/async-function/slow-first`, { method: 'DELETE' })).status).toBe(409);
-    const cancel = await fetch(`${h.gatewayUrl}/async-function/to-cancel`, { method: 'DELETE' });
+    // Cancelling needs the admin credentials, as call status does: without them nothing changes.
+    const anonymous = await fetch(`${h.gatewayUrl}/async-function/to-cancel`, { method: 'DELETE' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain('Basic');
+    expect((await h.status('to-cancel'))?.state).toBe('queued');
+    expect((await fetch(`${h.gatewayUrl}/async-function/slow-first`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(409);
+    const cancel = await fetch(`${h.gatewayUrl}/async-function/to-cancel`, { method: 'DELETE', headers: basicAuthHeader() });
     expect(cancel.status).toBe(202);
-    expect((await fetch(`${h.gatewayUrl}/async-function/no-such-call`, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${h.gatewayUrl}/async-function/no-such-call`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(404);
     releaseSlow();
     await h.waitState('slow-first', 'succeeded');
     await h.submit('/async-function/one-at-a-time', { headers: { 'X-Call-Id': 'after' } });

@@ -2,19 +2,24 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
 import { Agent, request } from 'undici';
 import { Counter, Registry } from 'prom-client';
-import { ASYNC_HEADERS, INTERNAL_HEADER_PREFIX, subjects } from '@skiff/contracts';
-import { NATS_CONNECTION } from '@skiff/nats';
+import { ASYNC_HEADERS, AsyncCallbackFailure, INTERNAL_HEADER_PREFIX, subjects } from '@skiff/contracts';
+import { AsyncResultStore, NATS_CONNECTION } from '@skiff/nats';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { backoffMs } from './retry.policy';
+import { RESULT_STORE } from './queue-worker.tokens';
 
 const USER_AGENT = 'skiff-queue-worker/0.1.0';
 const CALLBACK_CONCURRENCY = 256;
+const FINAL_STATES = new Set(['succeeded', 'failed', 'dead-lettered']);
+/** How long a failed callback's record waits for the call's final state (written alongside the callback). */
+const RECORD_WAIT_MS = 5000;
 
 /**
  * Delivers callbacks from their own stream: POSTs the function's body and headers to the callback
  * URL, retrying with back-off on transport errors, 408, 429 and 5xx, and gives up after the
- * configured attempts (a callback retry never re-runs the function).
+ * configured attempts (a callback retry never re-runs the function). A callback given up or
+ * rejected is recorded in the call's result (`callback`) and counted in `skiff_async_callbacks_total`.
  */
 @Injectable()
 export class CallbackDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,12 +31,13 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
+    @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
     this.delivered = new Counter({
       name: 'skiff_async_callbacks_total',
       help: 'Callback deliveries by outcome (delivered, retried, rejected, given-up)',
-      labelNames: ['outcome'],
+      labelNames: ['outcome', 'function_name'],
       registers: [metrics],
     });
   }
@@ -72,6 +78,8 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
     const callId = msg.headers?.get(ASYNC_HEADERS.callId);
     const attempt = msg.info.redeliveryCount;
+    const fn = subjects.asyncFunctionOf(msg.subject);
+    const function_name = fn ? `${fn.name}.${fn.namespace}` : '';
     if (!url) {
       msg.term();
       return;
@@ -84,6 +92,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     }
     headers['user-agent'] = USER_AGENT;
     let problem: string;
+    let status = 0;
     try {
       const res = await request(url, {
         method: 'POST',
@@ -94,15 +103,16 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
         bodyTimeout: this.config.callbackTimeoutMs,
       });
       await res.body.dump();
+      status = res.statusCode;
       if (res.statusCode < 400) {
-        this.delivered.inc({ outcome: 'delivered' });
+        this.delivered.inc({ outcome: 'delivered', function_name });
         msg.ack();
         return;
       }
       if (res.statusCode !== 408 && res.statusCode !== 429 && res.statusCode < 500) {
         this.logger.warn(`callback of call ${callId} to ${url} rejected with ${res.statusCode}; not retried`);
-        this.delivered.inc({ outcome: 'rejected' });
-        msg.ack();
+        this.delivered.inc({ outcome: 'rejected', function_name });
+        await this.record(msg, callId, { outcome: 'rejected', status, attempts: attempt, error: `the receiver answered ${status}`, at: Date.now() });
         return;
       }
       problem = `answered ${res.statusCode}`;
@@ -111,11 +121,40 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     }
     if (attempt >= this.config.callbackAttempts) {
       this.logger.error(`callback of call ${callId} to ${url} given up after ${attempt} attempts: ${problem}`);
-      this.delivered.inc({ outcome: 'given-up' });
-      msg.term();
+      this.delivered.inc({ outcome: 'given-up', function_name });
+      await this.record(msg, callId, { outcome: 'given-up', status, attempts: attempt, error: problem, at: Date.now() });
       return;
     }
-    this.delivered.inc({ outcome: 'retried' });
+    this.delivered.inc({ outcome: 'retried', function_name });
     msg.nak(backoffMs(attempt, this.config.retry));
   }
+
+  /**
+   * Writes an undeliverable callback into the call's result (waiting briefly for the call's final
+   * state, stored alongside the callback), then drops the message. When the result cannot be
+   * written now (JetStream unavailable) the message comes back later: one more delivery, then the record.
+   */
+  private async record(msg: JsMsg, callId: string | undefined, failure: AsyncCallbackFailure): Promise<void> {
+    const deadline = Date.now() + RECORD_WAIT_MS;
+    try {
+      while (callId) {
+        const stored = await this.results.get(callId);
+        if (!stored) break; // expired or never recorded: nothing to annotate
+        if (!FINAL_STATES.has(stored.value.state) && Date.now() < deadline) {
+          await sleep(100);
+          continue;
+        }
+        if (await this.results.replace({ ...stored.value, callback: failure }, stored.revision)) break;
+      }
+    } catch (err) {
+      this.logger.warn(`could not record the failed callback of call ${callId}: ${(err as Error).message}`);
+      msg.nak(this.config.retry.minWaitMs);
+      return;
+    }
+    msg.term();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

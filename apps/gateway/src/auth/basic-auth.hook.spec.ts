@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { installBasicAuth } from './basic-auth.hook';
+import { hasAdminCredentials, installBasicAuth } from './basic-auth.hook';
 
 const auth = (p: string) => ({ authorization: `Basic ${Buffer.from(`admin:${p}`).toString('base64')}` });
 
@@ -8,6 +8,7 @@ describe('installBasicAuth', () => {
   installBasicAuth(app, { user: 'admin', password: 'pw' });
   app.get('/system/functions', async () => []);
   app.get('/function/echo', async () => 'open');
+  app.delete('/async-function/:id', async (request) => (hasAdminCredentials(request) ? 'admin' : 'anonymous'));
   // Routes registered later in encapsulated plugins (as the raw /async-function routes are) inherit it.
   void app.register(async (scope) => {
     scope.post('/system/bundles/:name', async () => 'stored');
@@ -30,6 +31,12 @@ describe('installBasicAuth', () => {
     expect((await app.inject({ method: 'POST', url: '/system/bundles/x', headers: auth('pw') })).body).toBe('stored');
     expect((await app.inject({ method: 'GET', url: '/system/functions', headers: auth('pw') })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/system/nothing-here', headers: auth('pw') })).statusCode).toBe(404);
+  });
+
+  it('tells a handler whether a DELETE /async-function request (a possible cancel) carried the admin credentials', async () => {
+    expect((await app.inject({ method: 'DELETE', url: '/async-function/call-1' })).body).toBe('anonymous');
+    expect((await app.inject({ method: 'DELETE', url: '/async-function/call-1', headers: auth('wrong') })).body).toBe('anonymous');
+    expect((await app.inject({ method: 'DELETE', url: '/async-function/call-1', headers: auth('pw') })).body).toBe('admin');
   });
 
   it('leaves other paths open', async () => {

@@ -4,6 +4,20 @@ export const ASYNC_CALL_STATES = ['queued', 'running', 'succeeded', 'failed', 'd
 /** One state of an async call. */
 export type AsyncCallState = (typeof ASYNC_CALL_STATES)[number];
 
+/** A callback the queue-worker could not deliver (recorded with the call's result). */
+export interface AsyncCallbackFailure {
+  /** `given-up`: every attempt failed (transport error, 408, 429 or 5xx); `rejected`: the receiver answered another 4xx (not retried). */
+  outcome: 'given-up' | 'rejected';
+  /** HTTP status of the last delivery attempt (0 when the receiver could not be reached). */
+  status: number;
+  /** Delivery attempts made. */
+  attempts: number;
+  /** What went wrong on the last attempt. */
+  error: string;
+  /** Unix milliseconds of the last attempt. */
+  at: number;
+}
+
 /** A call's state and result, the value kept under its call id in the async results bucket. */
 export interface AsyncCallResult {
   /** The call id. */
@@ -40,6 +54,13 @@ export interface AsyncCallResult {
   bodyTruncated?: boolean;
   /** Dead-letter id when the call was dead-lettered. */
   deadLetterId?: number;
+  /**
+   * Deliveries that ended because a queue-worker died (or lost the message's lease) before it
+   * recorded an outcome. They do not count as attempts (up to the attempts allowed per call).
+   */
+  crashes?: number;
+  /** Set when the callback could not be delivered; absent while it is pending or once it was delivered. */
+  callback?: AsyncCallbackFailure;
 }
 
 /** One dead letter as `GET /system/async/dead-letters` lists it. */
