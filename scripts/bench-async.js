@@ -10,9 +10,13 @@
 // The function is a trivial replica answering over NATS from this process (what a watchdog does), so
 // the numbers are the gateway + JetStream + queue-worker path. Starts its own gateway and workers with a
 // unique subject prefix and removes its streams at the end.
+// Each case also prints the CPU time its processes spent per call (from /proc; steadier than the rate
+// on a shared machine). The NATS server's share is shown only when this script started it (point
+// SKIFF_NATS_URL at a free local port to get a private one).
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_ASYNC_CALLS, BENCH_ASYNC_CRASH_CALLS,
 // BENCH_ASYNC_CASES (e.g. "f,g"), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
 const { createServer } = require('node:http');
+const { readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
@@ -27,6 +31,29 @@ const CRASH_CALLS = Number(process.env.BENCH_ASYNC_CRASH_CALLS || 10_000);
 const CASES = (process.env.BENCH_ASYNC_CASES || 'f,g,h').split(',').map((c) => c.trim());
 const FN = 'hello-async';
 const NS = 'openfaas-fn';
+
+/** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts counting the CPU of `processes` ({label: pid}); `perCall(n)` gives ms of CPU per call for each. */
+function cpuMeter(processes) {
+  const start = Object.fromEntries(Object.entries(processes).map(([label, pid]) => [label, cpuSeconds(pid)]));
+  return (calls) =>
+    Object.entries(processes)
+      .map(([label, pid]) => {
+        const used = (cpuSeconds(pid) ?? NaN) - start[label];
+        return Number.isFinite(used) ? `${label} ${((used * 1000) / calls).toFixed(3)}` : undefined;
+      })
+      .filter(Boolean)
+      .join(', ') + ' ms CPU/call';
+}
 
 const say = (text) => process.stdout.write(`[bench-async] ${text}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -84,7 +111,7 @@ async function main() {
 
   const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_LOG_LEVEL: 'warn' };
   const gatewayPort = await freePort();
-  await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort, cleanups);
+  const gatewayRunner = await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort, cleanups);
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   const workerEnv = (port) => ({ ...common, SKIFF_QUEUE_WORKER_PORT: String(port), SKIFF_QUEUE_ACK_WAIT_MS: '5000', SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200' });
   const jsm = await nc.jetstreamManager();
@@ -94,16 +121,23 @@ async function main() {
   };
 
   const rows = [];
+  const platformPids = () => ({
+    gateway: gatewayRunner.pid,
+    ...Object.fromEntries(workers.filter((w) => w.running).map((w) => [w.label, w.pid])),
+    ...(natsStarted ? { 'nats-server': natsStarted.pid } : {}),
+    bench: process.pid,
+  });
+  const workers = [];
   if (CASES.includes('f')) {
     const options = { url: `${gateway}/async-function/${FN}`, method: 'POST', body: 'Hello, World!', connections: CONNECTIONS, pipelining: 1 };
     await autocannon({ ...options, duration: 1 });
+    const cpu = cpuMeter(platformPids());
     const r = await autocannon({ ...options, duration: DURATION });
-    rows.push(['(f) accepted at the gateway (202/s)', r.requests.average.toFixed(0), `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors`]);
+    rows.push(['(f) accepted at the gateway (202/s)', r.requests.average.toFixed(0), `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors; ${cpu(r.requests.total)}`]);
     say(rows.at(-1).join(': '));
     await purge();
   }
 
-  const workers = [];
   if (CASES.includes('g') || CASES.includes('h')) {
     for (const label of ['worker-1', 'worker-2']) {
       const port = await freePort();
@@ -141,12 +175,13 @@ async function main() {
 
   if (CASES.includes('g')) {
     seen.clear();
+    const cpu = cpuMeter(platformPids());
     const started = Date.now();
     const { ids, failures } = await submitMany(CALLS);
     await waitCallbacks(ids, 120_000);
     const done = ids.filter((id) => seen.has(id)).length;
     const seconds = (lastCallbackAt - started) / 1000;
-    rows.push([`(g) completed end to end (${CALLS} calls, 2 workers)`, (done / seconds).toFixed(0), `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed`]);
+    rows.push([`(g) completed end to end (${CALLS} calls, 2 workers)`, (done / seconds).toFixed(0), `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed; ${cpu(done)}`]);
     say(rows.at(-1).join(': '));
     await purge();
   }

@@ -8,3 +8,4 @@ export * from './log-stream';
 export * from './async-submitter';
 export * from './async-bodies';
 export * from './topic-stream';
+export * from './write-batching';

@@ -16,6 +16,11 @@ export interface NatsServiceOptions {
    * (the gateway's invoke) turn it off: it creates two Error objects per request.
    */
   asyncTraces?: boolean;
+  /**
+   * Write once per event-loop turn instead of once per microtask (see batchWrites): for services
+   * whose traffic is throughput-bound (the queue-worker), not latency-bound. Default false.
+   */
+  batchWrites?: boolean;
 }
 
 /** Connection name: `<service>-<host>-<pid>`. */

@@ -4,6 +4,7 @@ import { connect, NatsConnection } from 'nats';
 import { Bus } from './bus.service';
 import { NATS_CONNECTION, NATS_MODULE_OPTIONS, NATS_RPC_CLIENT } from './nats.tokens';
 import { NatsServiceOptions, createNatsTransport, natsConnectionOptions } from './nats-options';
+import { batchWrites } from './write-batching';
 
 /** Closes the connections when the app shuts down (after Nest's own transport has drained). */
 class NatsLifecycle implements OnApplicationShutdown {
@@ -32,6 +33,7 @@ export class NatsModule {
           provide: NATS_CONNECTION,
           useFactory: async (): Promise<NatsConnection> => {
             const nc = await connect(natsConnectionOptions(options));
+            if (options.batchWrites && !batchWrites(nc)) new Logger('Nats').warn('write batching is not available with this nats client version; writing per microtask');
             void watchStatus(nc, new Logger('Nats'));
             return nc;
           },

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, NATS_CONNECTION, openAsyncResultsBucket } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, openAsyncResultsBucket } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
-import { ASYNC_CONFIG, AsyncConfig } from './async.env';
+import { ASYNC_CONFIG, ASYNC_NATS, AsyncConfig } from './async.env';
 
 /** The manager's direct-get API (present at runtime, missing from the public typings of nats 2.29). */
 type WithDirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> } };
@@ -24,7 +24,7 @@ export class AsyncCalls implements OnModuleInit {
   private ready?: Promise<Store>;
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(ASYNC_NATS) private readonly nc: NatsConnection,
     @Inject(ASYNC_CONFIG) private readonly config: AsyncConfig,
     private readonly resolver: FunctionResolver,
   ) {

@@ -21,6 +21,9 @@ export class AsyncEnv {
   SKIFF_ASYNC_PUBLISH_TIMEOUT_MS: number = 5000;
 }
 
+/** Injection token of the async API's own NATS connection (writes batched per event-loop turn). */
+export const ASYNC_NATS = 'ASYNC_NATS';
+
 /** Injection token of the async configuration. */
 export const ASYNC_CONFIG = 'ASYNC_CONFIG';
 

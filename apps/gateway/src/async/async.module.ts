@@ -1,8 +1,11 @@
-import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { connect, NatsConnection } from 'nats';
+import { batchWrites, natsConnectionOptions } from '@skiff/nats';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { registerRawRoutes } from '../http/raw-route';
-import { ASYNC_CONFIG, asyncConfig } from './async.env';
+import { ASYNC_CONFIG, ASYNC_NATS, asyncConfig } from './async.env';
 import { AsyncCalls } from './async-calls.service';
 import { AsyncInvokeHandler } from './async-invoke.handler';
 import { AsyncSystemController } from './async-system.controller';
@@ -27,9 +30,37 @@ class AsyncRoutes implements OnModuleInit {
   }
 }
 
+/** Drains the async connection on shutdown. */
+@Injectable()
+class AsyncConnectionLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(ASYNC_NATS) private readonly nc: NatsConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch((e: Error) => new Logger('AsyncModule').warn(`drain failed: ${e.message}`));
+  }
+}
+
+/**
+ * The async API's own NATS connection. Its writes are batched per event-loop turn (batchWrites):
+ * accepting calls is throughput-bound, and many submissions then leave in one socket write; the
+ * sync invoke path keeps the gateway's main connection, which writes at once.
+ */
+async function connectAsync(config: GatewayConfig): Promise<NatsConnection> {
+  const nc = await connect(natsConnectionOptions({ service: 'gateway-async', url: config.natsUrl, asyncTraces: false }));
+  if (!batchWrites(nc)) new Logger('AsyncModule').warn('write batching is not available with this nats client version; writing per microtask');
+  return nc;
+}
+
 /** Async invocation: `ANY /async-function/<fn>`, call status, cancel, dead letters. */
 @Module({
   controllers: [AsyncSystemController],
-  providers: [{ provide: ASYNC_CONFIG, useFactory: () => asyncConfig() }, AsyncCalls, AsyncInvokeHandler, AsyncRoutes],
+  providers: [
+    { provide: ASYNC_CONFIG, useFactory: () => asyncConfig() },
+    { provide: ASYNC_NATS, inject: [GATEWAY_CONFIG], useFactory: connectAsync },
+    AsyncConnectionLifecycle,
+    AsyncCalls,
+    AsyncInvokeHandler,
+    AsyncRoutes,
+  ],
 })
 export class AsyncModule {}
