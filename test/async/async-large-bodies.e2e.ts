@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { subjects } from '@skiff/contracts';
+import { headers as natsHeaders } from 'nats';
+import { ASYNC_HEADERS, subjects } from '@skiff/contracts';
 import { AsyncBodyStore } from '@skiff/nats';
 import { basicAuthHeader, waitFor } from '@skiff/testing';
 import { AsyncHarness, CallbackReceiver } from './harness';
@@ -49,6 +50,26 @@ describe('async invocation: bodies larger than one NATS message', () => {
     expect(cb.body).toBe(expected);
     expect(await h.waitState(callId, 'succeeded')).toMatchObject({ statusCode: 200, body: expected });
     await waitFor('the stored body to be removed', async () => !(await bodies.list()).some((n) => n.startsWith(`${callId}.`)), 30_000, 200);
+  });
+
+  it('delivers a queued callback whose body is stored out of line, then removes it', async () => {
+    // What a worker queues when the function's answer is too large for one message and the first POST failed.
+    const body = randomBytes(3 * MiB).toString('hex').slice(0, 3 * MiB);
+    const ref = await bodies.put('cb.big-callback', Buffer.from(body));
+    const hdrs = natsHeaders();
+    hdrs.set(ASYNC_HEADERS.callbackUrl, callbacks.url);
+    hdrs.set(ASYNC_HEADERS.callId, 'big-callback');
+    hdrs.set(ASYNC_HEADERS.callbackTries, '1');
+    hdrs.set(ASYNC_HEADERS.bodyRef, ref);
+    hdrs.set('X-Call-Id', 'big-callback');
+    hdrs.set('X-Function-Status', '200');
+    await h.nc.jetstream().publish(subjects.asyncCallback('openfaas-fn', 'digest'), new Uint8Array(0), { headers: hdrs });
+    const [cb] = await waitFor('the callback', () => (callbacks.of('big-callback').length ? callbacks.of('big-callback') : undefined), 60_000);
+    expect(cb.body.length).toBe(body.length);
+    expect(cb.body === body).toBe(true);
+    expect(cb.headers['x-function-status']).toBe('200');
+    expect(cb.headers['skiff-body-ref']).toBeUndefined();
+    await waitFor('the callback body to be removed', async () => !(await bodies.list()).includes(ref), 30_000, 200);
   });
 
   it('answers 413 above the limit and stores nothing', async () => {

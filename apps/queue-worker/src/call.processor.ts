@@ -3,11 +3,11 @@ import { headers as natsHeaders, JetStreamClient, JsMsg, MsgHdrs, NatsConnection
 import { Counter, Histogram, Registry } from 'prom-client';
 import {
   ASYNC_HEADERS,
-  ASYNC_HTTP_HEADERS,
+  AsyncCallbackFailure,
   AsyncCallResult,
+  chunkBytes,
   ERROR_CODES,
   FunctionRecord,
-  HOP_BY_HOP_HEADERS,
   INVOKE_HEADERS,
   OPENFAAS_INTERNAL_HEADER,
   SkiffError,
@@ -21,6 +21,8 @@ import { BODY_STORE, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './qu
 import { AttemptOutcome, backoffMs, isRetryable, retryPolicyFor } from './retry.policy';
 import { functionTimeoutMs } from './function-timeout';
 import { resultBody } from './result-body';
+import { callbackHeaders, CallbackSender } from './callback.sender';
+import { CALLBACK_METRIC } from './queue-worker.tokens';
 
 const EMPTY = new Uint8Array(0);
 
@@ -52,12 +54,14 @@ export class CallProcessor {
   private readonly waiting = new Set<(reason: string) => void>();
 
   constructor(
-    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
     @Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache,
     @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
     @Inject(BODY_STORE) private readonly bodies: AsyncBodyStore,
     @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
+    private readonly sender: CallbackSender,
+    @Inject(CALLBACK_METRIC) private readonly callbacks: Counter,
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
     this.js = nc.jetstream();
@@ -204,7 +208,11 @@ export class CallProcessor {
     }
   }
 
-  /** Final outcome: callback queued, dead letter written when given up, result recorded, then ack. */
+  /**
+   * Final outcome: dead letter written when given up, callback delivered (or queued for retries),
+   * result recorded, then ack. The callback comes before the result: a crash in between re-runs the
+   * call (same call id) rather than losing the callback.
+   */
   private async finish(
     msg: JsMsg,
     callId: string,
@@ -219,23 +227,21 @@ export class CallProcessor {
     if (givenUp) deadLetterId = await this.publishDeadLetter(msg, callId, fn, outcome, attempt);
     const state = givenUp ? 'dead-lettered' : outcome.status < 400 ? 'succeeded' : 'failed';
     const body = outcome.response ? resultBody(outcome.response.body, this.config.resultBodyMax) : {};
-    // Callback and result are independent writes: send both, ack once both are stored.
-    await Promise.all([
-      this.queueCallback(msg, callId, fn, outcome, attempt, maxAttempts),
-      this.results.put({
-        ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),
-        state,
-        attempts: attempt,
-        maxAttempts,
-        finishedAt: Date.now(),
-        statusCode: outcome.status,
-        durationSeconds: outcome.durationSeconds,
-        error: outcome.error,
-        headers: outcome.response?.headers,
-        ...body,
-        deadLetterId,
-      }),
-    ]);
+    const callback = await this.callback(msg, callId, fn, outcome, attempt, maxAttempts);
+    await this.results.put({
+      ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),
+      state,
+      attempts: attempt,
+      maxAttempts,
+      finishedAt: Date.now(),
+      statusCode: outcome.status,
+      durationSeconds: outcome.durationSeconds,
+      error: outcome.error,
+      headers: outcome.response?.headers,
+      ...body,
+      deadLetterId,
+      ...(callback ? { callback } : {}),
+    });
     this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: state });
     msg.ack();
     // A dead letter keeps its body: a replay needs it (dropping the dead letter removes it).
@@ -264,24 +270,56 @@ export class CallProcessor {
     return ack.seq;
   }
 
-  /** Stores the callback in its own stream, so delivery retries never re-run the function. */
-  private async queueCallback(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, outcome: Attempt, attempt: number, maxAttempts: number): Promise<void> {
+  /**
+   * The call's callback, if it has one: POSTed at once (SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS), and
+   * when that fails with something worth retrying, stored in the callback stream, whose dispatcher
+   * retries it (a callback retry never re-runs the function). Returns the failure to record with
+   * the result when the receiver refused it outright (a 4xx other than 408/429).
+   */
+  private async callback(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, outcome: Attempt, attempt: number, maxAttempts: number): Promise<AsyncCallbackFailure | undefined> {
     const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
-    if (!url) return;
-    const h = natsHeaders();
-    for (const [name, value] of Object.entries(outcome.response?.headers ?? {})) {
-      if (HOP_BY_HOP_HEADERS.has(name.toLowerCase())) continue;
-      for (const v of [value].flat()) h.append(name, v);
+    if (!url) return undefined;
+    const functionName = msg.headers?.get(ASYNC_HEADERS.functionRef) || `${fn.name}.${fn.namespace}`;
+    const headers = callbackHeaders({ callId, status: outcome.status, functionName, durationSeconds: outcome.durationSeconds, attempt, maxAttempts, headers: outcome.response?.headers });
+    const body = outcome.response?.body ?? EMPTY;
+    const label = `${fn.name}.${fn.namespace}`;
+    let tries = 0;
+    if (this.config.callbackInlineTimeoutMs > 0) {
+      const first = await this.sender.post(url, headers, body, this.config.callbackInlineTimeoutMs);
+      tries = 1;
+      if (first.result === 'delivered') {
+        this.callbacks.inc({ outcome: 'delivered', function_name: label });
+        return undefined;
+      }
+      if (first.result === 'rejected') {
+        this.logger.warn(`callback of call ${callId} to ${url} rejected with ${first.status}; not retried`);
+        this.callbacks.inc({ outcome: 'rejected', function_name: label });
+        return { outcome: 'rejected', status: first.status, attempts: 1, error: first.error ?? '', at: Date.now() };
+      }
+      if (this.config.callbackAttempts <= 1) {
+        this.logger.error(`callback of call ${callId} to ${url} given up after 1 attempt: ${first.error}`);
+        this.callbacks.inc({ outcome: 'given-up', function_name: label });
+        return { outcome: 'given-up', status: first.status, attempts: 1, error: first.error ?? '', at: Date.now() };
+      }
+      this.callbacks.inc({ outcome: 'retried', function_name: label });
     }
-    h.set(ASYNC_HTTP_HEADERS.callId, callId);
-    h.set(ASYNC_HTTP_HEADERS.functionStatus, String(outcome.status));
-    h.set(ASYNC_HTTP_HEADERS.functionName, msg.headers?.get(ASYNC_HEADERS.functionRef) || `${fn.name}.${fn.namespace}`);
-    h.set(ASYNC_HTTP_HEADERS.durationSeconds, outcome.durationSeconds.toFixed(6));
-    h.set(ASYNC_HTTP_HEADERS.retry, String(attempt - 1));
-    h.set(ASYNC_HTTP_HEADERS.retryMax, String(maxAttempts));
+    await this.queueCallback(msg, callId, fn, url, headers, body, tries);
+    return undefined;
+  }
+
+  /** Stores a callback in its own stream (a body too large for one message goes to the body store). */
+  private async queueCallback(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, url: string, headers: Record<string, string | string[]>, body: Uint8Array, tries: number): Promise<void> {
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) h.append(name, v);
     h.set(ASYNC_HEADERS.callbackUrl, url);
     h.set(ASYNC_HEADERS.callId, callId);
-    await this.js.publish(subjects.asyncCallback(fn.namespace, fn.name), outcome.response?.body ?? EMPTY, {
+    if (tries) h.set(ASYNC_HEADERS.callbackTries, String(tries));
+    let data = body;
+    if (body.length > chunkBytes(this.nc.info?.max_payload)) {
+      h.set(ASYNC_HEADERS.bodyRef, await this.bodies.put(`cb.${callId}`, body));
+      data = EMPTY;
+    }
+    await this.js.publish(subjects.asyncCallback(fn.namespace, fn.name), data, {
       headers: h,
       msgID: `cb.${callId}.${msg.seq}`,
     });

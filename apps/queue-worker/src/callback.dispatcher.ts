@@ -1,46 +1,49 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
-import { Agent, request } from 'undici';
 import { Counter, Registry } from 'prom-client';
 import { ASYNC_HEADERS, AsyncCallbackFailure, INTERNAL_HEADER_PREFIX, subjects } from '@skiff/contracts';
-import { AsyncResultStore, NATS_CONNECTION } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, NATS_CONNECTION } from '@skiff/nats';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { backoffMs } from './retry.policy';
-import { RESULT_STORE } from './queue-worker.tokens';
+import { BODY_STORE, CALLBACK_METRIC, RESULT_STORE } from './queue-worker.tokens';
+import { CallbackSender } from './callback.sender';
 
-const USER_AGENT = 'skiff-queue-worker/0.1.0';
 const CALLBACK_CONCURRENCY = 256;
 const FINAL_STATES = new Set(['succeeded', 'failed', 'dead-lettered']);
-/** How long a failed callback's record waits for the call's final state (written alongside the callback). */
+/** How long a failed callback's record waits for the call's final state (written after the callback is queued). */
 const RECORD_WAIT_MS = 5000;
 
+/** The `skiff_async_callbacks_total` counter (callback deliveries by outcome and function). */
+export function callbackCounter(metrics: Registry): Counter {
+  return new Counter({
+    name: 'skiff_async_callbacks_total',
+    help: 'Callback deliveries by outcome (delivered, retried, rejected, given-up)',
+    labelNames: ['outcome', 'function_name'],
+    registers: [metrics],
+  });
+}
+
 /**
- * Delivers callbacks from their own stream: POSTs the function's body and headers to the callback
- * URL, retrying with back-off on transport errors, 408, 429 and 5xx, and gives up after the
- * configured attempts (a callback retry never re-runs the function). A callback given up or
+ * Delivers the callbacks the worker that ran the call could not deliver at once, from their own
+ * stream: POSTs the function's body and headers to the callback URL, retrying with back-off on
+ * transport errors, 408, 429 and 5xx, and gives up after the configured attempts (counting the
+ * worker's own first POST; a callback retry never re-runs the function). A callback given up or
  * rejected is recorded in the call's result (`callback`) and counted in `skiff_async_callbacks_total`.
  */
 @Injectable()
 export class CallbackDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CallbackDispatcher.name);
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
-  private readonly delivered: Counter;
   private messages?: ConsumerMessages;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
     @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
-    @Inject(METRICS_REGISTRY) metrics: Registry,
-  ) {
-    this.delivered = new Counter({
-      name: 'skiff_async_callbacks_total',
-      help: 'Callback deliveries by outcome (delivered, retried, rejected, given-up)',
-      labelNames: ['outcome', 'function_name'],
-      registers: [metrics],
-    });
-  }
+    @Inject(BODY_STORE) private readonly bodies: AsyncBodyStore,
+    @Inject(CALLBACK_METRIC) private readonly delivered: Counter,
+    private readonly sender: CallbackSender,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
@@ -71,13 +74,12 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.messages?.close().catch(() => undefined);
-    await this.agent.close().catch(() => undefined);
   }
 
   private async deliver(msg: JsMsg): Promise<void> {
     const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
     const callId = msg.headers?.get(ASYNC_HEADERS.callId);
-    const attempt = msg.info.redeliveryCount;
+    const attempt = msg.info.redeliveryCount + (Number(msg.headers?.get(ASYNC_HEADERS.callbackTries)) || 0);
     const fn = subjects.asyncFunctionOf(msg.subject);
     const function_name = fn ? `${fn.name}.${fn.namespace}` : '';
     if (!url) {
@@ -90,39 +92,28 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       const values = msg.headers!.values(name);
       headers[name] = values.length === 1 ? values[0] : values;
     }
-    headers['user-agent'] = USER_AGENT;
-    let problem: string;
-    let status = 0;
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.length),
-        dispatcher: this.agent,
-        headersTimeout: this.config.callbackTimeoutMs,
-        bodyTimeout: this.config.callbackTimeoutMs,
-      });
-      await res.body.dump();
-      status = res.statusCode;
-      if (res.statusCode < 400) {
-        this.delivered.inc({ outcome: 'delivered', function_name });
-        msg.ack();
-        return;
-      }
-      if (res.statusCode !== 408 && res.statusCode !== 429 && res.statusCode < 500) {
-        this.logger.warn(`callback of call ${callId} to ${url} rejected with ${res.statusCode}; not retried`);
-        this.delivered.inc({ outcome: 'rejected', function_name });
-        await this.record(msg, callId, { outcome: 'rejected', status, attempts: attempt, error: `the receiver answered ${status}`, at: Date.now() });
-        return;
-      }
-      problem = `answered ${res.statusCode}`;
-    } catch (err) {
-      problem = (err as Error).message;
+    const bodyRef = msg.headers?.get(ASYNC_HEADERS.bodyRef);
+    const body = bodyRef ? await this.bodies.get(bodyRef).catch(() => undefined) : msg.data;
+    const done = () => (bodyRef ? this.bodies.remove(bodyRef).catch(() => undefined) : undefined);
+    const sent = body
+      ? await this.sender.post(url, headers, body, this.config.callbackTimeoutMs)
+      : { result: 'rejected' as const, status: 0, error: `the callback's body (${bodyRef}) is no longer stored` };
+    if (sent.result === 'delivered') {
+      this.delivered.inc({ outcome: 'delivered', function_name });
+      msg.ack();
+      await done();
+      return;
+    }
+    if (sent.result === 'rejected') {
+      this.logger.warn(`callback of call ${callId} to ${url} rejected (${sent.error}); not retried`);
+      this.delivered.inc({ outcome: 'rejected', function_name });
+      if (await this.record(msg, callId, { outcome: 'rejected', status: sent.status, attempts: attempt, error: sent.error ?? '', at: Date.now() })) await done();
+      return;
     }
     if (attempt >= this.config.callbackAttempts) {
-      this.logger.error(`callback of call ${callId} to ${url} given up after ${attempt} attempts: ${problem}`);
+      this.logger.error(`callback of call ${callId} to ${url} given up after ${attempt} attempts: ${sent.error}`);
       this.delivered.inc({ outcome: 'given-up', function_name });
-      await this.record(msg, callId, { outcome: 'given-up', status, attempts: attempt, error: problem, at: Date.now() });
+      if (await this.record(msg, callId, { outcome: 'given-up', status: sent.status, attempts: attempt, error: sent.error ?? '', at: Date.now() })) await done();
       return;
     }
     this.delivered.inc({ outcome: 'retried', function_name });
@@ -134,7 +125,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
    * state, stored alongside the callback), then drops the message. When the result cannot be
    * written now (JetStream unavailable) the message comes back later: one more delivery, then the record.
    */
-  private async record(msg: JsMsg, callId: string | undefined, failure: AsyncCallbackFailure): Promise<void> {
+  private async record(msg: JsMsg, callId: string | undefined, failure: AsyncCallbackFailure): Promise<boolean> {
     const deadline = Date.now() + RECORD_WAIT_MS;
     try {
       while (callId) {
@@ -149,9 +140,10 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     } catch (err) {
       this.logger.warn(`could not record the failed callback of call ${callId}: ${(err as Error).message}`);
       msg.nak(this.config.retry.minWaitMs);
-      return;
+      return false;
     }
     msg.term();
+    return true;
   }
 }
 

@@ -4,12 +4,13 @@ import { subjects } from '@skiff/contracts';
 import { AsyncBodyStore, AsyncResultStore, Bus, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
 import { MeteredInvokeClient } from './metered-invoke.client';
 import { QueueDepthMetrics } from './queue-depth.metrics';
-import { ObservabilityModule } from '@skiff/observability';
+import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
-import { BODY_STORE, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { BODY_STORE, CALLBACK_METRIC, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { CallbackSender } from './callback.sender';
 import { CallProcessor } from './call.processor';
 import { FunctionConsumers } from './function-consumers.service';
-import { CallbackDispatcher } from './callback.dispatcher';
+import { CallbackDispatcher, callbackCounter } from './callback.dispatcher';
 import { TopicsModule } from './topics/topics.module';
 
 /** Stops the registry watch on shutdown. */
@@ -45,6 +46,8 @@ export class QueueWorkerModule {
           inject: [NATS_CONNECTION, Bus, FUNCTION_REGISTRY],
           useFactory: (nc: NatsConnection, bus: Bus, registry: FunctionRegistryCache) => new MeteredInvokeClient(nc, bus, registry),
         },
+        { provide: CALLBACK_METRIC, inject: [METRICS_REGISTRY], useFactory: callbackCounter },
+        CallbackSender,
         RegistryLifecycle,
         CallProcessor,
         FunctionConsumers,

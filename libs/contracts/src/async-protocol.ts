@@ -14,8 +14,10 @@ export const ASYNC_HEADERS = {
   functionRef: 'Skiff-Function',
   /** Unix milliseconds at which the gateway accepted the call. */
   queuedAt: 'Skiff-Queued-At',
-  /** Object-store name of a body too large for one message. */
+  /** Object-store name of a body too large for one message (calls, and callbacks in the callback stream). */
   bodyRef: 'Skiff-Body-Ref',
+  /** Callback messages: delivery attempts made before the message was queued (the worker's own first POST). */
+  callbackTries: 'Skiff-Callback-Tries',
   /** Dead letters: HTTP status of the last attempt (0 when none could run). */
   deadStatus: 'Skiff-Dead-Status',
   /** Dead letters: why the call was given up. */

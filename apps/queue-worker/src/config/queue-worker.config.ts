@@ -28,6 +28,8 @@ export interface QueueWorkerConfig {
   callbackAttempts: number;
   /** Callback POST timeout (ms). */
   callbackTimeoutMs: number;
+  /** Timeout of the first callback POST made right after the call (ms); 0: always through the callback stream. */
+  callbackInlineTimeoutMs: number;
   /** Stream and bucket retention. */
   store: AsyncStoreOptions;
   /** Largest response body kept with a result. */
@@ -55,6 +57,7 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
     },
     callbackAttempts: e.SKIFF_QUEUE_CALLBACK_ATTEMPTS,
     callbackTimeoutMs: e.SKIFF_QUEUE_CALLBACK_TIMEOUT_MS,
+    callbackInlineTimeoutMs: e.SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS,
     store: { resultTtlMs: e.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: e.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 },
     resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,
     sweepIntervalMs: e.SKIFF_QUEUE_SWEEP_INTERVAL_MS,

@@ -58,6 +58,16 @@ export class QueueWorkerEnv extends HttpServiceEnv {
   @Min(100)
   SKIFF_QUEUE_CALLBACK_TIMEOUT_MS: number = 10_000;
 
+  /**
+   * Timeout of the first callback POST, made by the worker that ran the call before it records the
+   * result (0: every callback goes through the callback stream). A callback not delivered then is
+   * retried from the callback stream with SKIFF_QUEUE_CALLBACK_TIMEOUT_MS.
+   */
+  @IsInt({ message: 'SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(0)
+  @Max(60_000)
+  SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS: number = 2000;
+
   /** How long call states and results are kept (shared with the gateway, which may create the bucket). */
   @IsInt({ message: 'SKIFF_ASYNC_RESULT_TTL_S must be a whole number of seconds' })
   @Min(1)
