@@ -125,30 +125,10 @@ export class CallProcessor {
       return;
     }
 
-    const stored = await this.results.get(callId);
-    if (stored && stored.value.state !== 'queued' && stored.value.state !== 'running') {
-      // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
-      this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done' });
-      msg.ack();
-      if (stored.value.state !== 'dead-lettered') this.dropBody(msg);
-      return;
-    }
-    const { attempt, crashes } = attemptOf(stored, delivery, policy.attempts);
-    const base: AsyncCallResult = {
-      ...(stored?.value ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers.get(ASYNC_HEADERS.queuedAt)) || undefined }),
-      state: 'running',
-      attempts: attempt,
-      maxAttempts: policy.attempts,
-      startedAt: Date.now(),
-      ...(crashes ? { crashes } : {}),
-    };
-    if (stored ? !(await this.results.replace(base, stored.revision)) : false) {
-      // The state changed between read and write: a cancel, or another worker took this delivery.
-      // Look again after an ack wait; if the other worker finishes first, its ack removes the message.
-      msg.nak(this.config.ackWaitMs);
-      return;
-    }
-    if (!stored) await this.results.put(base);
+    const claimed = await this.claim(msg, callId, fn, delivery, policy.attempts);
+    if (!claimed) return;
+    const { base } = claimed;
+    const attempt = base.attempts;
     if (attempt > policy.attempts) {
       const error = `delivered ${delivery} times without an outcome: its queue-worker died (or lost the lease) during each attempt`;
       await this.finish(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error }, policy.attempts, policy.attempts, true, base);
@@ -172,6 +152,52 @@ export class CallProcessor {
       return;
     }
     await this.finish(msg, callId, fn, outcome, attempt, policy.attempts, isRetryable(outcome, policy), base);
+  }
+
+  /**
+   * Marks the call `running` for this delivery and returns its state, or settles the message and
+   * returns undefined when it must not run (over, cancelled, or changed meanwhile). On a first
+   * delivery whose message carries the revision of its `queued` state, a compare-and-set against
+   * that revision is all it takes (no read); otherwise the state is read to tell which attempt this is.
+   */
+  private async claim(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, delivery: number, maxAttempts: number): Promise<{ base: AsyncCallResult } | undefined> {
+    const fresh = (attempts: number): AsyncCallResult => ({
+      callId,
+      name: fn.name,
+      namespace: fn.namespace,
+      queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined,
+      state: 'running',
+      attempts,
+      maxAttempts,
+      startedAt: Date.now(),
+    });
+    const revision = delivery === 1 ? Number(msg.headers?.get(ASYNC_HEADERS.stateRevision)) : 0;
+    if (revision > 0) {
+      const first = fresh(1);
+      if (await this.results.replace(first, revision)) return { base: first };
+      // Changed since it was queued (cancelled, or a worker already ran it): read it below.
+    }
+    const stored = await this.results.get(callId);
+    if (stored && stored.value.state !== 'queued' && stored.value.state !== 'running') {
+      // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
+      this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done' });
+      msg.ack();
+      if (stored.value.state !== 'dead-lettered') this.dropBody(msg);
+      return undefined;
+    }
+    const { attempt, crashes } = attemptOf(stored, delivery, maxAttempts);
+    const base: AsyncCallResult = { ...(stored?.value ?? fresh(attempt)), state: 'running', attempts: attempt, maxAttempts, startedAt: Date.now(), ...(crashes ? { crashes } : {}) };
+    if (!stored) {
+      await this.results.put(base);
+      return { base };
+    }
+    if (!(await this.results.replace(base, stored.revision))) {
+      // The state changed between read and write: a cancel, or another worker took this delivery.
+      // Look again after an ack wait; if the other worker finishes first, its ack removes the message.
+      msg.nak(this.config.ackWaitMs);
+      return undefined;
+    }
+    return { base };
   }
 
   /** The call's body: the message's data, or the out-of-line body it refers to (undefined when that is gone). */

@@ -14,6 +14,11 @@ export const ASYNC_HEADERS = {
   functionRef: 'Skiff-Function',
   /** Unix milliseconds at which the gateway accepted the call. */
   queuedAt: 'Skiff-Queued-At',
+  /**
+   * KV revision of the call's `queued` state written with this message: on the first delivery the
+   * worker marks the call `running` by compare-and-set against it, without reading the state first.
+   */
+  stateRevision: 'Skiff-State-Revision',
   /** Object-store name of a body too large for one message (calls, and callbacks in the callback stream). */
   bodyRef: 'Skiff-Body-Ref',
   /** Callback messages: delivery attempts made before the message was queued (the worker's own first POST). */

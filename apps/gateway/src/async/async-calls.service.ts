@@ -9,7 +9,8 @@ import { ASYNC_CONFIG, ASYNC_NATS, AsyncConfig } from './async.env';
 type WithDirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> } };
 
 const EMPTY = new Uint8Array(0);
-const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt];
+/** Headers a replay does not copy: the dead letter's own, and the revision of the state of the first run. */
+const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt, ASYNC_HEADERS.stateRevision];
 
 export type { AsyncSubmission };
 
@@ -144,7 +145,7 @@ export class AsyncCalls implements OnModuleInit {
       for (const v of msg.header.values(key)) h.append(key, v);
     }
     h.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
-    await results.put({ callId, name: fn.name, namespace: fn.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() });
+    h.set(ASYNC_HEADERS.stateRevision, String(await results.put({ callId, name: fn.name, namespace: fn.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() })));
     try {
       await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, { headers: h, msgID: `${callId}.replay.${id}`, expect: { streamName: subjects.asyncStream } });
     } catch (err) {

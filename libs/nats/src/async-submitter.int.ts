@@ -1,0 +1,53 @@
+import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { ASYNC_HEADERS, subjects } from '@skiff/contracts';
+import { TEST_NATS_URL } from '@skiff/testing';
+import { AsyncResultStore, ensureAsyncStreams, openAsyncResultsBucket } from './async-store';
+import { AsyncSubmitter } from './async-submitter';
+
+const STORE = { resultTtlMs: 3_600_000, deadLetterMaxAgeMs: 3_600_000 };
+
+describe('AsyncSubmitter (real JetStream)', () => {
+  let nc: NatsConnection;
+  let results: AsyncResultStore;
+  let submitter: AsyncSubmitter;
+
+  const call = (callId: string) => {
+    const h = natsHeaders();
+    h.set(ASYNC_HEADERS.callId, callId);
+    return { callId, namespace: 'openfaas-fn', name: 'sub-test', headers: h, data: new TextEncoder().encode('body') };
+  };
+  const lastMessage = async () => (await nc.jetstreamManager()).streams.getMessage(subjects.asyncStream, { last_by_subj: subjects.asyncCall('openfaas-fn', 'sub-test') });
+
+  beforeAll(async () => {
+    nc = await connect({ servers: TEST_NATS_URL });
+    await ensureAsyncStreams(nc, subjects, STORE);
+    results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, STORE));
+    submitter = new AsyncSubmitter(nc.jetstream(), await nc.jetstreamManager(), results, subjects);
+  });
+
+  afterAll(async () => {
+    const jsm = await nc.jetstreamManager();
+    for (const s of [subjects.asyncStream, subjects.asyncCallbackStream, subjects.asyncDeadLetterStream, `KV_${subjects.asyncResultsBucket}`, `OBJ_${subjects.asyncBodiesStore}`]) await jsm.streams.delete(s).catch(() => undefined);
+    await nc.close();
+  });
+
+  it('stores the queued state first and sends its revision with the call', async () => {
+    expect(await submitter.submit(call('rev-1'), { reopenFinished: true })).toBe('queued');
+    const stored = await results.get('rev-1');
+    expect(stored?.value).toMatchObject({ state: 'queued', attempts: 0 });
+    const msg = await lastMessage();
+    expect(msg.header.get(ASYNC_HEADERS.callId)).toBe('rev-1');
+    expect(Number(msg.header.get(ASYNC_HEADERS.stateRevision))).toBe(stored!.revision);
+  });
+
+  it('answers duplicate for a known call id within the duplicate window and leaves the stored message as it was', async () => {
+    const stored = await results.get('rev-1');
+    await results.replace({ ...stored!.value, state: 'succeeded', attempts: 1 }, stored!.revision);
+    // Outside JetStream's duplicate window is what makes it a re-submission; inside it is a duplicate.
+    expect(await submitter.submit(call('rev-1'), { reopenFinished: true })).toBe('duplicate');
+    const dup = call('rev-1');
+    dup.headers.set(ASYNC_HEADERS.stateRevision, '999999');
+    expect(await submitter.submit(dup, { reopenFinished: false })).toBe('duplicate');
+    expect((await lastMessage()).header.get(ASYNC_HEADERS.stateRevision)).toBe(String(stored!.revision));
+  });
+});
