@@ -167,6 +167,15 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     expect(await text('#invoke-response')).toBe('{\n  "WORD": "QUIET"\n}');
   });
 
+  it('queues an async call and shows its call id', async () => {
+    await page.locator('#invoke-async').check();
+    await page.locator('#invoke-button').click();
+    await eventually('the async answer', async () => (await text('#invoke-status').catch(() => '')).startsWith('202'));
+    expect(await text('#invoke-status')).toBe('202 Accepted');
+    expect(await page.locator('#invoke-result table.headers').textContent()).toMatch(/x-call-id[0-9a-f-]{36}/);
+    await page.locator('#invoke-async').uncheck();
+  });
+
   it('follows the function’s log lines', async () => {
     await eventually('both calls in the logs', async () => {
       const logs = await text('#logs');

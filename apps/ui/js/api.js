@@ -56,14 +56,18 @@ export const deployFunction = (spec) => call('POST', '/system/functions', spec);
 /** POST /system/scale-function/<name>. */
 export const scaleFunction = (name, replicas) => call('POST', `/system/scale-function/${fnPath(name)}`, { serviceName: name, replicas });
 
+/** PUT /system/functions: replaces the spec of a deployed function (its replicas roll). */
+export const updateFunction = (spec) => call('PUT', '/system/functions', spec);
+
 /** DELETE /system/functions. */
 export const deleteFunction = (name) => call('DELETE', '/system/functions', { functionName: name });
 
 /**
- * Calls `/function/<name><path>` and reports what came back: status, headers, body text and how
- * long the round trip took in the browser.
+ * Calls `/function/<name><path>` (or queues the call on `/async-function/…`, answered 202 with an
+ * X-Call-Id) and reports what came back: status, headers, body text and how long the round trip
+ * took in the browser.
  */
-export async function invokeFunction({ name, path, method, body, contentType }) {
+export async function invokeFunction({ name, path, method, body, contentType, async = false }) {
   const suffix = path && path !== '/' ? (path.startsWith('/') || path.startsWith('?') ? path : `/${path}`) : '';
   const init = { method, cache: 'no-store', headers: {} };
   if (body !== undefined && method !== 'GET' && method !== 'HEAD') {
@@ -71,7 +75,7 @@ export async function invokeFunction({ name, path, method, body, contentType }) 
     if (contentType) init.headers['content-type'] = contentType;
   }
   const started = performance.now();
-  const res = await fetch(`/function/${fnPath(name)}${suffix}`, init);
+  const res = await fetch(`/${async ? 'async-function' : 'function'}/${fnPath(name)}${suffix}`, init);
   const text = await res.text();
   return { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body: text, ms: performance.now() - started };
 }

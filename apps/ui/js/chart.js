@@ -9,7 +9,7 @@ const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2
 export const colour = (i) => PALETTE[i % PALETTE.length];
 
 /**
- * A chart that follows its container's width. `series`: [{ label, scale, colour?, dash? }];
+ * A chart that follows its container's width. `series`: [{ label, scale, colour?, dash?, stepped? }];
  * `axes`: { [scale]: label } (the first scale is drawn left, the second right).
  * Returns { element, setData(data), destroy() } where data is [times, ...values] (uPlot's layout).
  */
@@ -22,7 +22,17 @@ export function liveChart({ series, axes, height = 220 }) {
     scales: { x: { time: true }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }])) },
     series: [
       {},
-      ...series.map((s, i) => ({ label: s.label, scale: s.scale, stroke: s.colour ?? colour(i), width: 2, dash: s.dash, spanGaps: false, points: { show: false } })),
+      ...series.map((s, i) => ({
+        label: s.label,
+        scale: s.scale,
+        stroke: s.colour ?? colour(i),
+        width: 2,
+        dash: s.dash,
+        spanGaps: false,
+        points: { show: false },
+        // Replica counts change in steps; rates are drawn as lines between samples.
+        paths: s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
+      })),
     ],
     axes: [
       {},

@@ -32,10 +32,14 @@ export class Sampler extends EventTarget {
   start() {
     if (this.timer !== undefined) return;
     const loop = async () => {
-      await this.refresh();
+      // A hidden tab does not poll; the next rate spans the pause, so no invocation is lost.
+      if (!document.hidden) await this.refresh();
       this.timer = setTimeout(loop, this.intervalMs);
     };
     this.timer = setTimeout(loop, 0);
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) void this.refresh();
+    });
   }
 
   /** Polls now (after an action); concurrent calls share one request. */

@@ -55,8 +55,8 @@ export function functionView(root, { sampler, name }) {
   const chart = liveChart({
     series: [
       { label: 'invocations/s', scale: 'rate' },
-      { label: 'replicas (available)', scale: 'replicas', colour: '#16a34a' },
-      { label: 'replicas (desired)', scale: 'replicas', colour: '#9ca3af', dash: [6, 4] },
+      { label: 'replicas (available)', scale: 'replicas', colour: '#16a34a', stepped: true },
+      { label: 'replicas (desired)', scale: 'replicas', colour: '#9ca3af', dash: [6, 4], stepped: true },
     ],
     axes: { rate: 'invocations/s', replicas: 'replicas' },
   });

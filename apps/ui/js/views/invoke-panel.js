@@ -26,6 +26,7 @@ export function invokePanel(name) {
   const contentType = h('input', { id: 'invoke-content-type', type: 'text', value: DEFAULT_TYPES.text, 'aria-label': 'content type' });
   const body = h('textarea', { id: 'invoke-body', rows: 6, spellcheck: 'false', placeholder: 'request body', 'aria-label': 'request body' });
   const problem = h('p', { class: 'error', id: 'invoke-problem', role: 'alert' });
+  const queued = h('input', { type: 'checkbox', id: 'invoke-async' });
   const go = h('button', { type: 'submit', id: 'invoke-button', class: 'primary' }, 'Invoke');
   const result = h('div', { class: 'invoke-result', id: 'invoke-result', 'aria-live': 'polite' });
 
@@ -41,7 +42,7 @@ export function invokePanel(name) {
 
   /** The body to send, or undefined with the reason shown when it is not valid. */
   function validate() {
-    const noBody = method.value === 'GET';
+    const noBody = method.value === 'GET' && !queued.checked;
     body.disabled = noBody;
     let reason = '';
     if (!noBody && mode === 'json' && body.value.trim()) {
@@ -62,7 +63,7 @@ export function invokePanel(name) {
     go.disabled = true;
     replace(result, h('p', { class: 'muted' }, 'invoking…'));
     try {
-      const reply = await invokeFunction({ name, path: path.value.trim(), method: method.value, body: body.value, contentType: contentType.value.trim() });
+      const reply = await invokeFunction({ name, path: path.value.trim(), method: method.value, body: body.value, contentType: contentType.value.trim(), async: queued.checked });
       const ok = reply.status >= 200 && reply.status < 300;
       const gatewaySeconds = reply.headers.find(([k]) => k === 'x-duration-seconds')?.[1];
       replace(
@@ -89,6 +90,7 @@ export function invokePanel(name) {
   }
 
   method.addEventListener('change', validate);
+  queued.addEventListener('change', validate);
   body.addEventListener('input', validate);
   validate();
 
@@ -103,7 +105,7 @@ export function invokePanel(name) {
       h('div', { class: 'row' }, h('span', {}, 'Body:'), modeButton('text', 'Text'), modeButton('json', 'JSON'), h('label', { class: 'inline' }, 'Content-Type ', contentType)),
       body,
       problem,
-      h('div', { class: 'row' }, go),
+      h('div', { class: 'row' }, go, h('label', { class: 'inline', title: 'POST /async-function/…: queued, answered 202 with an X-Call-Id' }, queued, ' Async (queue the call)')),
     ),
     result,
   );

@@ -1,6 +1,6 @@
 // "#/store": the function store (GET /system/store), one click to deploy an item.
 import { h, replace, notify } from '../dom.js';
-import { bundleImages, deployFunction, listStore } from '../api.js';
+import { bundleImages, deployFunction, listStore, updateFunction } from '../api.js';
 
 /** The store's image key for the gateway's machine (GET /system/info `arch`), x86_64 by default. */
 function platformOf(arch) {
@@ -33,17 +33,19 @@ export function storeView(root, { sampler, info }) {
   replace(root, h('div', { class: 'heading' }, h('h1', {}, 'Function store'), filter), status, grid);
 
   async function deploy(item, image, button) {
+    const update = sampler.functions.has(item.name);
+    const label = button.textContent;
     button.disabled = true;
-    button.textContent = 'Deploying…';
+    button.textContent = update ? 'Updating…' : 'Deploying…';
     try {
-      await deployFunction(deploySpec(item, image));
-      notify(`Deployed ${item.name}.`);
+      await (update ? updateFunction : deployFunction)(deploySpec(item, image));
+      notify(`${update ? 'Updated' : 'Deployed'} ${item.name}.`);
       await sampler.refresh();
       location.hash = `#/fn/${encodeURIComponent(item.name)}`;
     } catch (err) {
       notify(err.message, 'error');
       button.disabled = false;
-      button.textContent = 'Deploy';
+      button.textContent = label;
     }
   }
 
@@ -52,7 +54,7 @@ export function storeView(root, { sampler, info }) {
     const image = item.images?.[platform];
     const deployed = sampler.functions.has(item.name);
     const needsBundle = Boolean(item.skiff) && image && !bundles.has(image);
-    const button = h('button', { type: 'button', class: 'primary', dataset: { deploy: item.name } }, deployed ? 'Redeploy' : 'Deploy');
+    const button = h('button', { type: 'button', class: 'primary', dataset: { deploy: item.name } }, deployed ? 'Update' : 'Deploy');
     button.addEventListener('click', () => deploy(item, image, button));
     button.disabled = !image || needsBundle;
     let note;
