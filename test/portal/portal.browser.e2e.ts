@@ -72,6 +72,8 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     // Something to list before the store deploy; its annotation is markup that must stay text.
     const deploy = await gw.post('/system/functions', { service: 'listed', image: 'portal-test/listed', envProcess: 'cat', annotations: { note: '<b id="injected">bold</b>' } });
     expect([200, 202]).toContain(deploy.status);
+    const team = await gw.post('/system/functions', { service: 'team-echo', namespace: 'portal-team', image: 'portal-test/team', envProcess: 'cat' });
+    expect([200, 202]).toContain(team.status);
 
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
@@ -217,6 +219,29 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     await eventually('shout gone from the API', async () => (await gw.get('/system/function/shout')).status === 404);
     await eventually('shout gone from the list', async () => (await page.locator('#functions tr[data-function="shout"]').count()) === 0);
     expect(await page.locator('#functions tr[data-function="listed"]').count()).toBe(1);
+  });
+
+  it('switches to another namespace and works on its functions there', async () => {
+    const select = page.locator('#namespace');
+    await eventually('the namespace choice', async () => (await select.isVisible()) && (await select.locator('option[value="portal-team"]').count()) === 1);
+    await select.selectOption('portal-team');
+    const row = page.locator('#functions tr[data-function="team-echo"]');
+    await row.waitFor({ timeout: SLOW });
+    expect(await page.locator('#functions tr[data-function="listed"]').count()).toBe(0);
+    expect(await text('#list-status')).toContain('namespace portal-team');
+
+    await row.locator('a.fn-link').click();
+    await eventually('team-echo to be ready', async () => (await text('#function-state')) === 'ready');
+    expect(await text('#invoke')).toContain('/function/team-echo.portal-team');
+    await page.locator('#invoke-body').fill('from the team');
+    await page.locator('#invoke-button').click();
+    await eventually('the team answer', async () => (await text('#invoke-response').catch(() => '')) === 'from the team');
+    expect(await text('#invoke-status')).toBe('200 OK');
+
+    await select.selectOption('');
+    await page.waitForURL(/#\/$/);
+    await page.locator('#functions tr[data-function="listed"]').waitFor();
+    expect(await page.locator('#functions tr[data-function="team-echo"]').count()).toBe(0);
   });
 
   it('raised no error in the page', () => {

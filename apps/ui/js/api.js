@@ -28,11 +28,14 @@ const json = async (method, path, body) => {
 
 const fnPath = (name) => encodeURIComponent(name);
 
-/** GET /system/functions: FunctionStatus[] of the default namespace. */
-export const listFunctions = () => json('GET', '/system/functions');
+/** `path` with `?namespace=` when a namespace is chosen (none: the gateway's default). */
+const inNamespace = (path, namespace) => (namespace ? `${path}${path.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(namespace)}` : path);
 
-/** GET /system/function/<name>. */
-export const getFunction = (name) => json('GET', `/system/function/${fnPath(name)}`);
+/** GET /system/functions: FunctionStatus[] of a namespace (default: the gateway's). */
+export const listFunctions = (namespace) => json('GET', inNamespace('/system/functions', namespace));
+
+/** GET /system/namespaces. */
+export const listNamespaces = () => json('GET', '/system/namespaces');
 
 /** GET /system/info. */
 export const gatewayInfo = () => json('GET', '/system/info');
@@ -54,20 +57,21 @@ export async function bundleImages() {
 export const deployFunction = (spec) => call('POST', '/system/functions', spec);
 
 /** POST /system/scale-function/<name>. */
-export const scaleFunction = (name, replicas) => call('POST', `/system/scale-function/${fnPath(name)}`, { serviceName: name, replicas });
+export const scaleFunction = (name, replicas, namespace) =>
+  call('POST', inNamespace(`/system/scale-function/${fnPath(name)}`, namespace), { serviceName: name, replicas });
 
 /** PUT /system/functions: replaces the spec of a deployed function (its replicas roll). */
 export const updateFunction = (spec) => call('PUT', '/system/functions', spec);
 
 /** DELETE /system/functions. */
-export const deleteFunction = (name) => call('DELETE', '/system/functions', { functionName: name });
+export const deleteFunction = (name, namespace) => call('DELETE', inNamespace('/system/functions', namespace), { functionName: name });
 
 /**
  * Calls `/function/<name><path>` (or queues the call on `/async-function/…`, answered 202 with an
  * X-Call-Id) and reports what came back: status, headers, body text and how long the round trip
  * took in the browser.
  */
-export async function invokeFunction({ name, path, method, body, contentType, async = false }) {
+export async function invokeFunction({ name, namespace, path, method, body, contentType, async = false }) {
   const suffix = path && path !== '/' ? (path.startsWith('/') || path.startsWith('?') ? path : `/${path}`) : '';
   const init = { method, cache: 'no-store', headers: {} };
   if (body !== undefined && method !== 'GET' && method !== 'HEAD') {
@@ -75,7 +79,8 @@ export async function invokeFunction({ name, path, method, body, contentType, as
     if (contentType) init.headers['content-type'] = contentType;
   }
   const started = performance.now();
-  const res = await fetch(`/${async ? 'async-function' : 'function'}/${fnPath(name)}${suffix}`, init);
+  const target = namespace ? `${name}.${namespace}` : name;
+  const res = await fetch(`/${async ? 'async-function' : 'function'}/${fnPath(target)}${suffix}`, init);
   const text = await res.text();
   return { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body: text, ms: performance.now() - started };
 }
@@ -84,8 +89,9 @@ export async function invokeFunction({ name, path, method, body, contentType, as
  * GET /system/logs (NDJSON). Calls `onLine` for each line; with `follow` it keeps reading until
  * `signal` aborts. Resolves when the stream ends (or is aborted).
  */
-export async function readLogs({ name, tail, follow, signal, onLine }) {
+export async function readLogs({ name, namespace, tail, follow, signal, onLine }) {
   const query = new URLSearchParams({ name, follow: String(follow) });
+  if (namespace) query.set('namespace', namespace);
   if (tail) query.set('tail', String(tail));
   const res = await fetch(`/system/logs?${query}`, { signal, cache: 'no-store' });
   if (!res.ok) throw new ApiError(res.status, `logs of ${name}: HTTP ${res.status} – ${(await res.text()).trim()}`);

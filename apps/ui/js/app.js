@@ -1,6 +1,6 @@
 // The portal: a hash router over three views, one sampler feeding them live data.
 import { h, replace } from './dom.js';
-import { gatewayInfo } from './api.js';
+import { gatewayInfo, listNamespaces } from './api.js';
 import { Sampler } from './sampler.js';
 import { functionsView } from './views/functions.js';
 import { functionView } from './views/function.js';
@@ -9,6 +9,9 @@ import { storeView } from './views/store.js';
 const sampler = new Sampler();
 const view = document.getElementById('view');
 const gatewayStatus = document.getElementById('gateway-status');
+const namespaceSelect = document.getElementById('namespace');
+/** Where the chosen namespace survives a reload of the tab. */
+const NAMESPACE_KEY = 'skiff.namespace';
 let info;
 let cleanup = () => {};
 
@@ -33,6 +36,31 @@ function showGatewayStatus() {
   else replace(gatewayStatus, 'connected');
 }
 
+/** Fills the namespace choice; shown only when there is more than the default one. */
+async function loadNamespaces() {
+  let names;
+  try {
+    names = await listNamespaces();
+  } catch {
+    return;
+  }
+  const current = sampler.namespace ?? '';
+  if (current && !names.includes(current)) names.push(current);
+  replace(namespaceSelect, h('option', { value: '' }, 'default'), names.map((n) => h('option', { value: n }, n)));
+  namespaceSelect.value = current;
+  namespaceSelect.parentElement.hidden = names.length < 2 && !current;
+}
+
+namespaceSelect.addEventListener('change', () => {
+  sessionStorage.setItem(NAMESPACE_KEY, namespaceSelect.value);
+  sampler.setNamespace(namespaceSelect.value);
+  // A function page belongs to the namespace it was opened in.
+  if (location.hash.startsWith('#/fn/')) location.hash = '#/';
+  else route();
+});
+namespaceSelect.addEventListener('focus', loadNamespaces);
+
+sampler.setNamespace(sessionStorage.getItem(NAMESPACE_KEY) || undefined);
 sampler.on('sample', showGatewayStatus);
 sampler.on('error', showGatewayStatus);
 window.addEventListener('hashchange', route);
@@ -40,5 +68,6 @@ gatewayInfo()
   .then((i) => (info = i))
   .catch(() => undefined)
   .finally(showGatewayStatus);
+void loadNamespaces();
 route();
 sampler.start();

@@ -2,6 +2,9 @@
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { h } from './dom.js';
 
+/** The time axis spans at least this much, so a fresh page does not zoom into milliseconds. */
+const MIN_WINDOW_S = 60;
+
 /** Distinct line colours, in order. */
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 
@@ -19,7 +22,7 @@ export function liveChart({ series, axes, height = 220 }) {
   const opts = {
     width: 600,
     height,
-    scales: { x: { time: true }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }])) },
+    scales: { x: { time: true, range: (_u, min, max) => (min == null || max == null ? [Date.now() / 1000 - MIN_WINDOW_S, Date.now() / 1000] : [Math.min(min, max - MIN_WINDOW_S), max]) }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }])) },
     series: [
       {},
       ...series.map((s, i) => ({

@@ -25,8 +25,11 @@ export class Sampler extends EventTarget {
     /** Message of the last failed poll, undefined after a good one. */
     this.error = undefined;
     this.loaded = false;
+    /** The namespace polled; undefined: the gateway's default. */
+    this.namespace = undefined;
     this.timer = undefined;
     this.running = undefined;
+    this.runningFor = undefined;
   }
 
   start() {
@@ -42,21 +45,47 @@ export class Sampler extends EventTarget {
     });
   }
 
-  /** Polls now (after an action); concurrent calls share one request. */
+  /** Polls now (after an action); concurrent calls for the same namespace share one request. */
   refresh() {
-    this.running ??= this.poll().finally(() => (this.running = undefined));
-    return this.running;
+    if (this.running && this.runningFor === this.namespace) return this.running;
+    // A poll of the previous namespace may still run: this one follows it.
+    const previous = this.running ?? Promise.resolve();
+    this.runningFor = this.namespace;
+    const run = previous
+      .then(() => this.poll())
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+      });
+    this.running = run;
+    return run;
+  }
+
+  /** Switches to another namespace: history starts again. */
+  setNamespace(namespace) {
+    if ((namespace || undefined) === this.namespace) return;
+    this.namespace = namespace || undefined;
+    this.functions = new Map();
+    this.times = [];
+    this.history = new Map();
+    this.loaded = false;
+    this.error = undefined;
+    this.dispatchEvent(new Event('sample'));
+    void this.refresh();
   }
 
   async poll() {
+    const namespace = this.namespace;
     let list;
     try {
-      list = await listFunctions();
+      list = await listFunctions(namespace);
     } catch (err) {
+      if (namespace !== this.namespace) return;
       this.error = err.message;
       this.dispatchEvent(new Event('error'));
       return;
     }
+    // Switched namespace while this poll ran: its answer belongs to the old one.
+    if (namespace !== this.namespace) return;
     this.error = undefined;
     this.loaded = true;
     const now = Date.now() / 1000;

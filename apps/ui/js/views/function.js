@@ -16,7 +16,7 @@ function stateOf(fn) {
   return ['starting', `starting (${available} of ${desired})`];
 }
 
-function scaleControl(name, sampler) {
+function scaleControl(name, namespace, sampler) {
   const input = h('input', { type: 'number', min: 0, max: MAX_SCALE, step: 1, id: 'scale-replicas', 'aria-label': 'replicas' });
   const apply = async (replicas) => {
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_SCALE) {
@@ -24,7 +24,7 @@ function scaleControl(name, sampler) {
       return;
     }
     try {
-      await scaleFunction(name, replicas);
+      await scaleFunction(name, replicas, namespace);
       notify(`Scaling ${name} to ${replicas} replica${replicas === 1 ? '' : 's'}.`);
       input.value = String(replicas);
       delete input.dataset.dirty;
@@ -51,7 +51,8 @@ function scaleControl(name, sampler) {
 export function functionView(root, { sampler, name }) {
   const facts = h('div', { id: 'function-facts' });
   const badge = h('span', { class: 'badge', id: 'function-state' });
-  const scale = scaleControl(name, sampler);
+  const namespace = sampler.namespace;
+  const scale = scaleControl(name, namespace, sampler);
   const chart = liveChart({
     series: [
       { label: 'invocations/s', scale: 'rate' },
@@ -60,12 +61,12 @@ export function functionView(root, { sampler, name }) {
     ],
     axes: { rate: 'invocations/s', replicas: 'replicas' },
   });
-  const logs = logsPanel(name);
+  const logs = logsPanel(name, namespace);
 
   async function remove() {
     if (!(await confirmDialog(`Delete the function ${name}? Its replicas stop and it can no longer be invoked.`, `Delete ${name}`))) return;
     try {
-      await deleteFunction(name);
+      await deleteFunction(name, namespace);
       notify(`Deleted ${name}.`);
       await sampler.refresh();
       location.hash = '#/';
@@ -85,7 +86,7 @@ export function functionView(root, { sampler, name }) {
     ),
     h('section', { class: 'card' }, facts),
     h('section', { class: 'card' }, h('h2', {}, 'Live'), chart.element),
-    invokePanel(name),
+    invokePanel(name, namespace),
     logs.element,
   );
 
@@ -109,7 +110,7 @@ export function functionView(root, { sampler, name }) {
         ['Process', fn.envProcess || h('span', { class: 'muted' }, 'default')],
         ['Replicas', h('span', { id: 'function-replicas' }, `${fn.availableReplicas ?? 0} available of ${fn.replicas ?? 0} desired`)],
         ['Invocations', h('span', { id: 'function-invocations' }, `${formatCount(fn.invocationCount)} (${formatRate(sampler.rate(name))}/s now)`)],
-        ['URL', h('code', {}, `${location.origin}/function/${name}`)],
+        ['URL', h('code', {}, `${location.origin}/function/${namespace ? `${name}.${namespace}` : name}`)],
         ['Created', formatTime(fn.createdAt)],
         ['Labels', chips(fn.labels)],
         ['Annotations', chips(fn.annotations)],

@@ -69,7 +69,7 @@ export function functionsView(root, { sampler }) {
     if (sampler.error) replace(status, h('span', { class: 'error' }, `Cannot list functions: ${sampler.error}`));
     else if (!sampler.loaded) replace(status, 'loading…');
     else if (!functions.length) replace(status, 'No functions yet. ', h('a', { href: '#/store' }, 'Deploy one from the store.'));
-    else replace(status, `${functions.length} function${functions.length === 1 ? '' : 's'} in the default namespace, refreshed every 2 s.`);
+    else replace(status, `${functions.length} function${functions.length === 1 ? '' : 's'} in ${sampler.namespace ? `namespace ${sampler.namespace}` : 'the default namespace'}, refreshed every 2 s.`);
     replace(tbody, functions.map((fn) => row(fn, sampler)));
     table.hidden = !functions.length;
     if (sampler.loaded) drawChart();

@@ -19,7 +19,7 @@ function formatBody(body, headers) {
 }
 
 /** The invoke panel of one function. */
-export function invokePanel(name) {
+export function invokePanel(name, namespace) {
   let mode = 'text';
   const method = h('select', { id: 'invoke-method', 'aria-label': 'method' }, METHODS.map((m) => h('option', { value: m }, m)));
   const path = h('input', { id: 'invoke-path', type: 'text', placeholder: '/path?query (optional)', 'aria-label': 'path and query' });
@@ -63,7 +63,7 @@ export function invokePanel(name) {
     go.disabled = true;
     replace(result, h('p', { class: 'muted' }, 'invoking…'));
     try {
-      const reply = await invokeFunction({ name, path: path.value.trim(), method: method.value, body: body.value, contentType: contentType.value.trim(), async: queued.checked });
+      const reply = await invokeFunction({ name, namespace, path: path.value.trim(), method: method.value, body: body.value, contentType: contentType.value.trim(), async: queued.checked });
       const ok = reply.status >= 200 && reply.status < 300;
       const gatewaySeconds = reply.headers.find(([k]) => k === 'x-duration-seconds')?.[1];
       replace(
@@ -101,7 +101,7 @@ export function invokePanel(name) {
     h(
       'form',
       { onsubmit: invoke },
-      h('div', { class: 'row' }, method, h('code', { class: 'muted' }, `/function/${name}`), path),
+      h('div', { class: 'row' }, method, h('code', { class: 'muted' }, `/function/${namespace ? `${name}.${namespace}` : name}`), path),
       h('div', { class: 'row' }, h('span', {}, 'Body:'), modeButton('text', 'Text'), modeButton('json', 'JSON'), h('label', { class: 'inline' }, 'Content-Type ', contentType)),
       body,
       problem,

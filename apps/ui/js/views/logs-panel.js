@@ -6,7 +6,7 @@ import { readLogs } from '../api.js';
 const MAX_LINES = 2000;
 
 /** The logs panel of one function; call `stop()` when leaving the page. */
-export function logsPanel(name) {
+export function logsPanel(name, namespace) {
   const tail = h('input', { type: 'number', min: 1, max: 10000, value: 100, id: 'logs-tail', 'aria-label': 'lines of history' });
   const follow = h('input', { type: 'checkbox', id: 'logs-follow', checked: true });
   const state = h('span', { class: 'muted', id: 'logs-state' });
@@ -38,7 +38,7 @@ export function logsPanel(name) {
     replace(output, placeholder());
     state.textContent = follow.checked ? 'following…' : 'loading…';
     try {
-      await readLogs({ name, tail: Number(tail.value) || 100, follow: follow.checked, signal: mine.signal, onLine: add });
+      await readLogs({ name, namespace, tail: Number(tail.value) || 100, follow: follow.checked, signal: mine.signal, onLine: add });
       if (abort === mine) state.textContent = mine.signal.aborted ? 'stopped' : follow.checked ? 'stream ended' : `${output.querySelectorAll('.log-line').length} line(s)`;
     } catch (err) {
       if (abort === mine && !mine.signal.aborted) state.textContent = `cannot read the logs: ${err.message}`;

@@ -10,10 +10,11 @@ function platformOf(arch) {
 }
 
 /** The deploy request for a store item, as `skiff store deploy` sends it. */
-export function deploySpec(item, image) {
+export function deploySpec(item, image, namespace) {
   return {
     service: item.name,
     image,
+    namespace,
     envProcess: item.fprocess,
     envVars: item.environment ?? {},
     labels: item.labels ?? {},
@@ -38,7 +39,7 @@ export function storeView(root, { sampler, info }) {
     button.disabled = true;
     button.textContent = update ? 'Updating…' : 'Deploying…';
     try {
-      await (update ? updateFunction : deployFunction)(deploySpec(item, image));
+      await (update ? updateFunction : deployFunction)(deploySpec(item, image, sampler.namespace));
       notify(`${update ? 'Updated' : 'Deployed'} ${item.name}.`);
       await sampler.refresh();
       location.hash = `#/fn/${encodeURIComponent(item.name)}`;
