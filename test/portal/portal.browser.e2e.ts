@@ -84,6 +84,10 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Console errors include Content-Security-Policy violations and failed loads.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
+    });
   });
 
   afterAll(async () => {
@@ -244,7 +248,7 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     expect(await page.locator('#functions tr[data-function="team-echo"]').count()).toBe(0);
   });
 
-  it('raised no error in the page', () => {
+  it('raised no error in the page (scripts, CSP, loads)', () => {
     expect(pageErrors).toEqual([]);
   });
 });

@@ -50,6 +50,7 @@ export function logsPanel(name, namespace) {
     state.textContent = 'stopped';
   };
   follow.addEventListener('change', start);
+  tail.addEventListener('change', start);
 
   const element = h(
     'section',

@@ -9,6 +9,17 @@ function platformOf(arch) {
   return 'x86_64';
 }
 
+/** The item's source link when it is a web address (a store file is data, not trusted markup). */
+function sourceLink(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+    return h('a', { href: parsed.href, rel: 'noopener noreferrer', target: '_blank' }, 'source');
+  } catch {
+    return null;
+  }
+}
+
 /** The deploy request for a store item, as `skiff store deploy` sends it. */
 export function deploySpec(item, image, namespace) {
   return {
@@ -68,7 +79,7 @@ export function storeView(root, { sampler, info }) {
       h('p', {}, item.description ?? ''),
       h('p', { class: 'muted small' }, h('code', {}, item.name), item.author ? ` · by ${item.author}` : '', image ? ` · ${image}` : ''),
       note ? h('p', { class: 'muted small' }, note) : null,
-      h('div', { class: 'row end' }, item.repo_url ? h('a', { href: item.repo_url, rel: 'noopener noreferrer', target: '_blank' }, 'source') : null, button),
+      h('div', { class: 'row end' }, item.repo_url ? sourceLink(item.repo_url) : null, button),
     );
   }
 
