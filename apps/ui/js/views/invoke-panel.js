@@ -27,7 +27,7 @@ export function invokePanel(name, namespace) {
   const body = h('textarea', { id: 'invoke-body', rows: 6, spellcheck: 'false', placeholder: 'request body', 'aria-label': 'request body' });
   const problem = h('p', { class: 'error', id: 'invoke-problem', role: 'alert' });
   const queued = h('input', { type: 'checkbox', id: 'invoke-async' });
-  const go = h('button', { type: 'submit', id: 'invoke-button', class: 'primary' }, 'Invoke');
+  const go = h('button', { type: 'submit', id: 'invoke-button', class: 'primary', title: 'Ctrl+Enter in the body' }, 'Invoke');
   const result = h('div', { class: 'invoke-result', id: 'invoke-result', 'aria-live': 'polite' });
 
   const modeButton = (value, label) =>
@@ -92,6 +92,10 @@ export function invokePanel(name, namespace) {
   method.addEventListener('change', validate);
   queued.addEventListener('change', validate);
   body.addEventListener('input', validate);
+  // Ctrl+Enter (⌘+Enter) in the body sends the call.
+  body.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) go.click();
+  });
   validate();
 
   return h(
