@@ -128,8 +128,28 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     expect(await page.locator('#injected').count()).toBe(0);
   });
 
+  it('deploys a custom function from the form, refusing a bad name first', async () => {
+    await page.locator('nav a', { hasText: 'Deploy' }).click();
+    await page.locator('#custom summary').click();
+    await page.locator('#custom-name').fill('Not_A_Name');
+    await page.locator('#custom-image').fill('portal-test/custom');
+    await page.locator('#custom-deploy').click();
+    expect(await text('#custom-problem')).toContain('Name: lower-case letters');
+    await page.locator('#custom-name').fill('custom-cat');
+    await page.locator('#custom-process').fill('cat');
+    await page.locator('#custom-env').fill('GREETING=hi there\n\nMODE_X=1');
+    await page.locator('#custom-labels').fill('team=portal');
+    await page.locator('#custom-deploy').click();
+    await page.waitForURL(/#\/fn\/custom-cat$/);
+    const spec = (await gw.get('/system/function/custom-cat')).json<{ image: string; envProcess: string; envVars: Record<string, string>; labels: Record<string, string> }>();
+    expect(spec).toMatchObject({ image: 'portal-test/custom', envProcess: 'cat', envVars: { GREETING: 'hi there', MODE_X: '1' } });
+    expect(spec.labels.team).toBe('portal');
+    // Not needed further: fewer replicas on the shared machine.
+    expect((await gw.delete('/system/functions', { functionName: 'custom-cat' })).status).toBe(202);
+  });
+
   it('deploys a function from the store with one click', async () => {
-    await page.locator('nav a', { hasText: 'Store' }).click();
+    await page.locator('nav a', { hasText: 'Deploy' }).click();
     const shout = page.locator('article[data-item="shout"]');
     await shout.waitFor();
     expect(await shout.innerText()).toContain('Answers the body in capitals.');

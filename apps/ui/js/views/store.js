@@ -1,6 +1,7 @@
 // "#/store": the function store (GET /system/store), one click to deploy an item.
 import { h, replace, notify } from '../dom.js';
 import { bundleImages, deployFunction, listStore, updateFunction } from '../api.js';
+import { customDeployForm } from './custom-deploy.js';
 
 /** The store's image key for the gateway's machine (GET /system/info `arch`), x86_64 by default. */
 function platformOf(arch) {
@@ -42,7 +43,7 @@ export function storeView(root, { sampler, info }) {
   let items = [];
   let bundles = new Set();
 
-  replace(root, h('div', { class: 'heading' }, h('h1', {}, 'Function store'), filter), status, grid);
+  replace(root, h('div', { class: 'heading' }, h('h1', {}, 'Deploy')), customDeployForm(sampler), h('div', { class: 'heading' }, h('h2', {}, 'From the store'), filter), status, grid);
 
   async function deploy(item, image, button) {
     const update = sampler.functions.has(item.name);
