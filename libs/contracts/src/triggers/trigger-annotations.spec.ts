@@ -1,4 +1,4 @@
-import { cronScheduleOf, parseTriggerAnnotations, splitTopics, topicProblem } from './trigger-annotations';
+import { cronScheduleOf, parseTriggerAnnotations, replyTopicOf, splitTopics, topicProblem } from './trigger-annotations';
 
 describe('trigger annotations', () => {
   it('splits topics on commas, trims, drops empty entries and duplicates', () => {
@@ -33,5 +33,17 @@ describe('trigger annotations', () => {
     expect(bad({ topic: 'cron-function' }).message).toMatch(/schedule is required/);
     expect(bad({ topic: 'cron-function', schedule: '* * * * *', 'com.skiff.schedule.timezone': 'Mars/Olympus' }).message).toMatch(/IANA/);
     expect(cronScheduleOf({ topic: 'cron-function', schedule: 'nope' })).toBeUndefined();
+  });
+});
+
+describe('reply annotation', () => {
+  it('takes one topic; refuses lists, wildcards and empty values with 400', () => {
+    expect(parseTriggerAnnotations({ 'com.skiff.topic.reply': ' results.eu ' })).toBeUndefined();
+    expect(replyTopicOf({ 'com.skiff.topic.reply': ' results.eu ' })).toBe('results.eu');
+    expect(replyTopicOf({ topic: 'x' })).toBeUndefined();
+    expect(replyTopicOf({ 'com.skiff.topic.reply': 'a,b' })).toBeUndefined();
+    for (const bad of ['a,b', 'a.*', '', 'a b']) {
+      expect(() => parseTriggerAnnotations({ 'com.skiff.topic.reply': bad })).toThrow(/com\.skiff\.topic\.reply/);
+    }
   });
 });
