@@ -68,7 +68,22 @@ export interface CronSchedule {
   timezone?: string;
 }
 
-/** Why `pattern` is not a usable cron expression (5 or 6 fields), or undefined. */
+/** Cron fields in order (6 fields: seconds first) and how many values each holds. */
+const CRON_FIELDS = [
+  { name: 'second', size: 60 },
+  { name: 'minute', size: 60 },
+  { name: 'hour', size: 24 },
+  { name: 'day-of-month', size: 31 },
+  { name: 'month', size: 12 },
+  { name: 'day-of-week', size: 7 },
+] as const;
+
+/**
+ * Why `pattern` is not a usable cron expression (5 or 6 fields), or undefined. cron-parser checks
+ * values and ranges (`61`, `0-70`); it lets any step through (every 61 minutes would quietly mean "at minute 0"), and its
+ * strict mode only adds a seconds field requirement, so steps are checked here: 1 up to the number
+ * of values in the field (every 60 minutes is accepted: hourly).
+ */
 export function cronProblem(pattern: string, timezone?: string): string | undefined {
   const fields = pattern.trim().split(/\s+/).filter(Boolean);
   if (fields.length !== 5 && fields.length !== 6) {
@@ -79,6 +94,16 @@ export function cronProblem(pattern: string, timezone?: string): string | undefi
       new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     } catch {
       return `${TRIGGER_ANNOTATIONS.timezone} "${timezone}" is not an IANA time zone`;
+    }
+  }
+  const named = CRON_FIELDS.slice(6 - fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    for (const part of fields[i].split(',')) {
+      const step = /\/(.*)$/.exec(part)?.[1];
+      if (step === undefined) continue;
+      if (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > named[i].size) {
+        return `schedule "${pattern}" is not a valid cron expression: ${named[i].name} step "/${step}" must be a whole number from 1 to ${named[i].size}`;
+      }
     }
   }
   try {
