@@ -8,13 +8,15 @@
 //   (j) fan-out     the same publishes to a topic with BENCH_TRIGGER_FANOUT subscribed trivial functions
 //                   (topic router → one async call each → queue-worker → function): invocations/s first
 //                   publish → last invocation, with lost / duplicated counts
-//   (k) webhook     POST /webhook/<topic> at connector-webhook for BENCH_DURATION s (autocannon,
-//                   BENCH_CONNECTIONS keep-alive): 202/s for a topic without a secret and for a signed one
-//                   (provider checks the HMAC), against the bare publishes/s of (i)
+//   (k) webhook     POST for BENCH_DURATION s (autocannon, BENCH_CONNECTIONS keep-alive): 202/s of a plain
+//                   Node HTTP server that publishes each body to JetStream and answers after the ack
+//                   (baseline, scripts/bench/publish-server.js), then of connector-webhook for a topic
+//                   without a secret and for a signed one (the provider checks the HMAC)
 // Functions are replicas answering over NATS from this process (what a watchdog does), so the numbers are
 // the platform path. Starts its own services with a unique subject prefix and removes its streams at the end.
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_TRIGGER_MESSAGES, BENCH_TRIGGER_FANOUT,
 // BENCH_TRIGGER_CASES (e.g. "i,j"), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
+const { spawn } = require('node:child_process');
 const { createHmac, randomBytes } = require('node:crypto');
 const os = require('node:os');
 const { join } = require('node:path');
@@ -33,6 +35,7 @@ const NS = 'openfaas-fn';
 const TOPIC = 'bench-orders';
 const BODY = '{"id":1,"item":"Hello, World!"}';
 const SECRET = 'bench-webhook-secret';
+const PUBLISH_SERVER = join(__dirname, 'bench', 'publish-server.js');
 
 const LOAD_BEFORE = os.loadavg();
 const say = (text) => process.stdout.write(`[bench-triggers] ${text}\n`);
@@ -143,15 +146,24 @@ async function main() {
     if (created.status >= 300) throw new BootstrapError(`creating the webhook secret: ${created.status} ${await created.text()}`);
     await startHealthyService('connector-webhook', { ...common, SKIFF_WEBHOOK_PORT: String(ports.webhook) }, ports.webhook, cleanups);
     const signature = `sha256=${createHmac('sha256', SECRET).update(BODY).digest('hex')}`;
-    for (const [label, topic, headers] of [
-      ['(k) webhook, topic without secret', TOPIC, {}],
-      ['(k) webhook, signed (provider checks)', `${TOPIC}-signed`, { 'x-hub-signature-256': signature }],
+    // Baseline: a plain Node HTTP server publishing each body to a plain stream, 202 after the ack.
+    const plainStream = `${subjects.streamPrefix}_WEBHOOK_BASELINE`;
+    await jsm.streams.add({ name: plainStream, subjects: [`${prefix}.bench.webhook`], storage: StorageType.File, duplicate_window: nanos(120_000) });
+    const plainPort = await freePort();
+    await startChild('publish-server', [PUBLISH_SERVER], { NATS_URL: nats.url, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/);
+    let plainRate;
+    for (const [label, url, headers] of [
+      ['(k) baseline: Node http + JetStream publish', `http://127.0.0.1:${plainPort}/`, {}],
+      ['(k) webhook, topic without secret', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}`, {}],
+      ['(k) webhook, signed (provider checks)', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}-signed`, { 'x-hub-signature-256': signature }],
     ]) {
-      const options = { url: `http://127.0.0.1:${ports.webhook}/webhook/${topic}`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, pipelining: 1 };
+      const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, pipelining: 1 };
       await autocannon({ ...options, duration: 1 });
       const r = await autocannon({ ...options, duration: DURATION });
       const bad = r.non2xx + r.errors + r.timeouts;
-      rows.push([label, '202/s', r.requests.average, publishRate ? `${((r.requests.average / publishRate) * 100).toFixed(1)}% of (i) publish` : '', `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${bad} errors/non-2xx`]);
+      plainRate ??= r.requests.average;
+      const ratio = url.includes('/webhook/') ? `${((r.requests.average / plainRate) * 100).toFixed(1)}% of (k) baseline` : '';
+      rows.push([label, '202/s', r.requests.average, ratio, `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${bad} errors/non-2xx`]);
       say(`${label}: ${r.requests.average.toFixed(0)} 202/s`);
     }
     // Nobody routes these (no queue-worker yet): drop them so the fan-out case starts from an empty stream.
@@ -215,6 +227,26 @@ async function main() {
       rows.map((r) => `${r[0].padEnd(width)} | ${r[2].toFixed(0).padStart(7)} ${r[1].padEnd(13)} | ${r[3].padEnd(26)} | ${r[4]}`).join('\n') +
       '\n',
   );
+}
+
+/** Starts a helper process and waits for a line matching `ready`; `cleanups` gets its stop. */
+function startChild(name, args, env, ready) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (c) => (out += c));
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (ready.test(out)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new BootstrapError(`${name} exited (${code}) before it was ready: ${out}`)));
+  });
 }
 
 async function cleanup() {
