@@ -43,9 +43,9 @@ export class TriggerHarness extends AsyncHarness {
   }
 
   /** Starts a provider (secrets, the webhook signature check) with a temporary data dir. */
-  async startProvider(): Promise<ServiceProcess> {
+  async startProvider(env: Record<string, string> = {}, name = 'provider'): Promise<ServiceProcess> {
     this.dataDir ??= mkdtempSync(join(tmpdir(), 'skiff-trigger-data-'));
-    return (await this.startApp('provider', 'SKIFF_PROVIDER_PORT', { SKIFF_DATA_DIR: this.dataDir })).process;
+    return (await this.startApp('provider', 'SKIFF_PROVIDER_PORT', { SKIFF_DATA_DIR: this.dataDir, ...env }, name)).process;
   }
 
   private dataDir?: string;

@@ -105,4 +105,17 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     expect(bodies('on-push')).not.toContain(body);
     expect(bodies('on-open')).not.toContain('provider-down');
   });
+
+  it('a provider that cannot open the secret (another key) answers 503, and nothing is published', async () => {
+    await h.startProvider({ SKIFF_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64') }, 'provider-other-key');
+    const jsm = await h.nc.jetstreamManager();
+    const before = (await jsm.streams.info(subjects.topicStream)).state.last_seq;
+    const body = '{"key":"other"}';
+    const res = await post('github', body, { 'x-hub-signature-256': sign(body) });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toMatch(/cannot be decrypted/);
+    expect((await jsm.streams.info(subjects.topicStream)).state.last_seq).toBe(before);
+    // A topic without a secret needs no key: it still works.
+    expect((await post('no-secret-here', 'fine')).status).toBe(202);
+  });
 });
