@@ -71,6 +71,8 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     await waitFor('the unsigned call', () => bodies('on-open').includes('hello'), 30_000);
     expect((await post('a*b', 'x')).status).toBe(400);
     expect((await post('open', 'x'.repeat(20_000))).status).toBe(413);
+    const overlong = await post('open', 'x', { 'x-signature': 'a'.repeat(300) });
+    expect({ status: overlong.status, text: await overlong.text() }).toMatchObject({ status: 400, text: expect.stringMatching(/genericSignature: must be at most 256 characters/) });
   });
 
   it('a secret created or rotated through /system/secrets counts at the next request', async () => {

@@ -67,7 +67,7 @@ export class WebhookHandler {
     if (problem) return this.fail(reply, 400, problem, 'invalid');
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const refused = await this.checkSignature(topic, body, request.headers);
-    if (refused) return this.fail(reply, refused.status, refused.message, refused.status === 401 ? 'unauthorized' : 'unavailable');
+    if (refused) return this.fail(reply, refused.status, refused.message, refused.status === 401 ? 'unauthorized' : refused.status < 500 ? 'invalid' : 'unavailable');
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.headers)) {
       if (value === undefined || !(KEPT.has(key) || (key.startsWith('x-') && !DROPPED.has(key)))) continue;
