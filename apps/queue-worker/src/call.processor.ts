@@ -21,6 +21,7 @@ import { FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.t
 import { AttemptOutcome, backoffMs, isRetryable, retryPolicyFor } from './retry.policy';
 import { functionTimeoutMs } from './function-timeout';
 import { resultBody } from './result-body';
+import { TopicReplyPublisher } from './topics/topic-reply.publisher';
 
 const EMPTY = new Uint8Array(0);
 
@@ -58,6 +59,7 @@ export class CallProcessor {
     @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
     @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
     @Inject(METRICS_REGISTRY) metrics: Registry,
+    private readonly replies: TopicReplyPublisher,
   ) {
     this.js = nc.jetstream();
     void (async () => {
@@ -191,6 +193,8 @@ export class CallProcessor {
     if (givenUp) deadLetterId = await this.publishDeadLetter(msg, callId, fn, outcome, attempt);
     const state = givenUp ? 'dead-lettered' : outcome.status < 400 ? 'succeeded' : 'failed';
     const body = outcome.response ? resultBody(outcome.response.body, this.config.resultBodyMax) : {};
+    // com.skiff.topic.reply: stored before the result, so a failed publish retries the call instead of losing the reply.
+    await this.replies.publish(msg, callId, fn, state, outcome.response);
     // Callback and result are independent writes: send both, ack once both are stored.
     await Promise.all([
       this.queueCallback(msg, callId, fn, outcome, attempt, maxAttempts),

@@ -11,6 +11,7 @@ import { CallProcessor } from './call.processor';
 import { FunctionConsumers } from './function-consumers.service';
 import { CallbackDispatcher } from './callback.dispatcher';
 import { TopicsModule } from './topics/topics.module';
+import { TopicReplyPublisher } from './topics/topic-reply.publisher';
 
 /** Stops the registry watch on shutdown. */
 class RegistryLifecycle implements OnApplicationShutdown {
@@ -44,6 +45,7 @@ export class QueueWorkerModule {
           useFactory: (nc: NatsConnection, bus: Bus, registry: FunctionRegistryCache) => new MeteredInvokeClient(nc, bus, registry),
         },
         RegistryLifecycle,
+        TopicReplyPublisher,
         CallProcessor,
         FunctionConsumers,
         CallbackDispatcher,
