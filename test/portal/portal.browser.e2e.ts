@@ -106,7 +106,7 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     }
   }
 
-  const text = (selector: string) => page.locator(selector).first().innerText({ timeout: 5000 });
+  const text = (selector: string) => page.locator(selector).first().innerText({ timeout: 30_000 });
 
   it('opens at / behind the login and lists the functions with their replicas', async () => {
     const response = await page.goto(platform.url());
