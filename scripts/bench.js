@@ -9,9 +9,10 @@
 // Starts its own provider + gateway (unique subject prefix, free ports), deploys through the gateway
 // API, measures with autocannon (keep-alive, BENCH_CONNECTIONS=50, BENCH_DURATION=10 s per case),
 // prints a table and the idle RSS of the services, and stops everything it started.
+// Then the sections in SECTIONS (triggers: scripts/bench-triggers.js), each printing its own table.
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_WARMUP (s), BENCH_CASES (e.g. "a,b"),
-// SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
-const { spawn } = require('node:child_process');
+// BENCH_SECTIONS ("none" to skip them), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
+const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -393,11 +394,23 @@ async function cleanup() {
   if (natsStarted) await natsStarted.stop();
 }
 
+/** Sections run after the HTTP cases, each its own script on the same build (BENCH_SECTIONS: names, or "none"). */
+const SECTIONS = { triggers: 'bench-triggers.js' };
+
+function runSections() {
+  const wanted = (process.env.BENCH_SECTIONS ?? Object.keys(SECTIONS).join(',')).split(',').map((s) => s.trim());
+  for (const name of wanted.filter((w) => SECTIONS[w])) {
+    const run = spawnSync(process.execPath, [join(__dirname, SECTIONS[name])], { stdio: 'inherit', env: { ...process.env, SKIFF_SKIP_BUILD: '1' } });
+    if (run.status !== 0) process.exitCode = 1;
+  }
+}
+
 // npm forwards the terminal's SIGINT this process already got: a repeat within a second is the same one.
 cleanupOnInterrupt(cleanup, say);
 
 main()
   .then(cleanup)
+  .then(runSections)
   .catch(async (err) => {
     process.stderr.write(`[bench] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
     await cleanup();

@@ -62,7 +62,10 @@ async function main() {
 
   const gateway = started.services.find((s) => s.name === 'gateway');
   const lines = ['Skiff is running.'];
-  if (gateway?.address) lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl -u admin:<password> ${httpUrl(gateway.address)}/system/functions)`);
+  if (gateway?.address) {
+    lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl -u admin:<password> ${httpUrl(gateway.address)}/system/functions)`);
+    lines.push(`  Portal:       ${httpUrl(gateway.address)}/ui/   (log in as admin)`);
+  }
   else lines.push('  Gateway:      not running (see the log above)');
   for (const s of started.services) {
     const where = s.address ? `${httpUrl(s.address)}/healthz` : s.running ? 'did not report its address' : 'not running';

@@ -3,11 +3,11 @@
 // `npm test [-- <jest args>]`: the whole suite (unit, integration, e2e) against real NATS (and Redis
 // when a service needs it). Uses the servers at SKIFF_NATS_URL / SKIFF_REDIS_URL when they answer;
 // otherwise starts throw-away ones on free ports with temporary data dirs and stops them afterwards.
-// Runs jest in band unless the arguments choose the workers; exits with jest's code.
+// Builds and type-checks (tests included) first. Runs jest in band unless the arguments choose the workers; exits with jest's code.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { BootstrapError, ensureNats, ensureRedis } = require('./lib/infra');
-const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
+const { installIfMissing, buildUnlessSkipped, typecheckUnlessSkipped } = require('./lib/prepare');
 const { discoverServices, needsRedis } = require('./lib/services');
 const { REPO_ROOT } = require('./lib/paths');
 
@@ -33,6 +33,7 @@ async function main() {
   }
 
   buildUnlessSkipped(say);
+  typecheckUnlessSkipped(say);
   const t1 = Date.now();
 
   const args = process.argv.slice(2);

@@ -35,4 +35,15 @@ function buildUnlessSkipped(log = console.log) {
   log(`build done in ${(ms / 1000).toFixed(1)} s`);
 }
 
-module.exports = { run, installIfMissing, buildUnlessSkipped, NPM };
+/**
+ * `npm run typecheck` (the whole project, tests included): jest compiles tests with SWC, which strips
+ * types without checking them, and the build leaves test files out. Skipped with SKIFF_SKIP_BUILD=1.
+ */
+function typecheckUnlessSkipped(log = console.log) {
+  if (process.env.SKIFF_SKIP_BUILD === '1') return;
+  log('npm run typecheck');
+  const ms = run(NPM, ['run', 'typecheck', '--silent'], 'npm run typecheck');
+  log(`typecheck done in ${(ms / 1000).toFixed(1)} s`);
+}
+
+module.exports = { run, installIfMissing, buildUnlessSkipped, typecheckUnlessSkipped, NPM };

@@ -2,6 +2,7 @@ import { spawn, ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'nats';
 import { subjects } from '@skiff/contracts';
 import { InvokeRequest } from '@skiff/invoke';
 import { ServiceProcess, waitFor } from '@skiff/testing';
@@ -41,13 +42,28 @@ export class TriggerHarness extends AsyncHarness {
     return { process: p, url };
   }
 
-  /** Deletes the topic stream too. */
+  /** Starts a provider (secrets, the webhook signature check) with a temporary data dir. */
+  async startProvider(env: Record<string, string> = {}, name = 'provider'): Promise<ServiceProcess> {
+    this.dataDir ??= mkdtempSync(join(tmpdir(), 'skiff-trigger-data-'));
+    return (await this.startApp('provider', 'SKIFF_PROVIDER_PORT', { SKIFF_DATA_DIR: this.dataDir, ...env }, name)).process;
+  }
+
+  private dataDir?: string;
+
+  /** Deletes every stream, KV bucket and object store of the test's prefix too (topic stream, secrets…). */
   override async close(): Promise<void> {
-    if (this.nc && !this.nc.isClosed()) {
-      const jsm = await this.nc.jetstreamManager();
-      await jsm.streams.delete(subjects.topicStream).catch(() => undefined);
-    }
     await super.close();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    const nc = await connect({ servers: this.natsUrl });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
+      for await (const info of jsm.streams.list()) {
+        if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
+      }
+    } finally {
+      await nc.close();
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import { Counter, Registry } from 'prom-client';
-import { CRON_TOPIC, cronScheduleOf, subjects, TRIGGER_HEADERS } from '@skiff/contracts';
+import { CRON_TOPIC, cronScheduleOf, parseTriggerAnnotations, subjects, TRIGGER_HEADERS } from '@skiff/contracts';
 import { AsyncSubmitter, FunctionRegistryCache } from '@skiff/nats';
 import { triggerSubmission } from '@skiff/invoke';
 import { HealthService, METRICS_REGISTRY } from '@skiff/observability';
@@ -42,6 +42,8 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private again = false;
   private redisUp = false;
   private readonly fired: Counter<'outcome'>;
+  /** Unusable schedules already reported (function and annotation value), so each is logged once. */
+  private readonly reported = new Set<string>();
 
   constructor(
     @Inject(CONNECTOR_CRON_ENV) private readonly env: ConnectorCronEnv,
@@ -110,8 +112,11 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     const desired = new Map<string, Desired & TickData>();
     for (const record of this.registry.list()) {
       const schedule = cronScheduleOf(record.spec.annotations);
-      if (!schedule) continue;
       const namespace = record.spec.namespace ?? '';
+      if (!schedule) {
+        this.reportUnusable(record.spec.annotations, `${record.spec.service}.${namespace}`);
+        continue;
+      }
       desired.set(`${namespace}.${record.spec.service}`, { pattern: schedule.pattern, tz: schedule.timezone, namespace, name: record.spec.service });
     }
     const existing = new Map<string, Desired>();
@@ -130,6 +135,21 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
       if (desired.has(id)) continue;
       await this.queue.removeJobScheduler(id);
       this.logger.log(`unscheduled ${id}`);
+    }
+  }
+
+  /**
+   * A function registered before a validation rule existed (a minute step of 61, say) is not scheduled: say so
+   * once instead of dropping it silently.
+   */
+  private reportUnusable(annotations: Record<string, string> | null | undefined, ref: string): void {
+    try {
+      parseTriggerAnnotations(annotations);
+    } catch (err) {
+      const key = `${ref} ${JSON.stringify(annotations)}`;
+      if (this.reported.has(key)) return;
+      this.reported.add(key);
+      this.logger.warn(`${ref} is not scheduled: ${(err as Error).message}; redeploy it with a valid schedule`);
     }
   }
 

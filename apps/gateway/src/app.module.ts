@@ -12,6 +12,7 @@ import { GatewayScalingModule } from './scaling/scaling.module';
 import { BundlesModule } from './bundles/bundles.module';
 import { LogsModule } from './logs/logs.module';
 import { TopicsModule } from './topics/topics.module';
+import { UiModule } from './ui/ui.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
@@ -28,7 +29,7 @@ const infrastructure = [
 ];
 
 /** Feature modules; add new ones (e.g. async invoke) here. */
-const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule, TopicsModule];
+const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule, TopicsModule, UiModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
 @Module({ imports: [...infrastructure, ...features] })

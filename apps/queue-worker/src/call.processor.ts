@@ -23,6 +23,7 @@ import { functionTimeoutMs } from './function-timeout';
 import { resultBody } from './result-body';
 import { callbackHeaders, CallbackSender } from './callback.sender';
 import { CALLBACK_METRIC } from './queue-worker.tokens';
+import { TopicReplyPublisher } from './topics/topic-reply.publisher';
 
 const EMPTY = new Uint8Array(0);
 
@@ -63,6 +64,7 @@ export class CallProcessor {
     private readonly sender: CallbackSender,
     @Inject(CALLBACK_METRIC) private readonly callbacks: Counter,
     @Inject(METRICS_REGISTRY) metrics: Registry,
+    private readonly replies: TopicReplyPublisher,
   ) {
     this.js = nc.jetstream();
     void (async () => {
@@ -235,8 +237,8 @@ export class CallProcessor {
   }
 
   /**
-   * Final outcome: dead letter written when given up, callback delivered (or queued for retries),
-   * result recorded, then ack. The callback comes before the result: a crash in between re-runs the
+   * Final outcome: dead letter written when given up, reply published (com.skiff.topic.reply),
+   * callback delivered (or queued for retries), result recorded, then ack. The callback comes before the result: a crash in between re-runs the
    * call (same call id) rather than losing the callback.
    */
   private async finish(
@@ -253,6 +255,8 @@ export class CallProcessor {
     if (givenUp) deadLetterId = await this.publishDeadLetter(msg, callId, fn, outcome, attempt);
     const state = givenUp ? 'dead-lettered' : outcome.status < 400 ? 'succeeded' : 'failed';
     const body = outcome.response ? resultBody(outcome.response.body, this.config.resultBodyMax) : {};
+    // com.skiff.topic.reply: stored before the result, so a failed publish retries the call instead of losing the reply.
+    await this.replies.publish(msg, callId, fn, state, outcome.response);
     const callback = await this.callback(msg, callId, fn, outcome, attempt, maxAttempts);
     await this.results.put({
       ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),

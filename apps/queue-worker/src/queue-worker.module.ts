@@ -12,6 +12,7 @@ import { CallProcessor } from './call.processor';
 import { FunctionConsumers } from './function-consumers.service';
 import { CallbackDispatcher, callbackCounter } from './callback.dispatcher';
 import { TopicsModule } from './topics/topics.module';
+import { TopicReplyPublisher } from './topics/topic-reply.publisher';
 
 /** Stops the registry watch on shutdown. */
 class RegistryLifecycle implements OnApplicationShutdown {
@@ -49,6 +50,7 @@ export class QueueWorkerModule {
         { provide: CALLBACK_METRIC, inject: [METRICS_REGISTRY], useFactory: callbackCounter },
         CallbackSender,
         RegistryLifecycle,
+        TopicReplyPublisher,
         CallProcessor,
         FunctionConsumers,
         CallbackDispatcher,

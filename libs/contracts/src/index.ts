@@ -31,3 +31,4 @@ export * from './scaling/duration';
 export * from './scaling/scale-labels';
 export * from './bus-map';
 export * from './triggers/trigger-annotations';
+export * from './triggers/webhook-verify';

@@ -296,6 +296,14 @@ export class SubjectRegistry {
     return 'topic-router';
   }
 
+  /**
+   * The provider's "verify webhook signature" request/reply (raw body as data, metadata in headers:
+   * see WEBHOOK_VERIFY_HEADERS); every provider replica answers in the provider queue group.
+   */
+  get webhookVerify(): string {
+    return `${this.prefix}.provider.webhook.verify`;
+  }
+
   /** The topic a topic subject names, or undefined for another subject. */
   topicOf(subject: string): string | undefined {
     const head = `${this.prefix}.topic.`;

@@ -1,33 +1,21 @@
 import { Command } from 'commander';
+import type { FunctionStatus as GatewayFunctionStatus } from '@skiff/contracts/openfaas/function-status';
+import type { FunctionResources } from '@skiff/contracts/openfaas/function-resources';
 import { CommandContext } from '../context';
 import { GatewayClient } from '../gateway/gateway.client';
 
-/** FunctionStatus as the gateway lists it (absent counters mean 0). */
-export interface FunctionStatus {
-  name: string;
-  image: string;
-  namespace?: string;
-  envProcess?: string;
-  envVars?: Record<string, string>;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  secrets?: string[];
-  constraints?: string[];
-  limits?: Record<string, string>;
-  requests?: Record<string, string>;
-  readOnlyRootFilesystem?: boolean;
-  invocationCount?: number;
-  replicas?: number;
-  availableReplicas?: number;
-  createdAt?: string;
-}
+/**
+ * FunctionStatus as an OpenFaaS gateway lists it. The CLI also talks to other gateways, so only name and
+ * image are assumed present (absent counters mean 0).
+ */
+export type FunctionStatus = Pick<GatewayFunctionStatus, 'name' | 'image'> & Partial<Omit<GatewayFunctionStatus, 'name' | 'image'>>;
 
 /** GET /system/functions. */
 export function listFunctions(client: GatewayClient, namespace?: string): Promise<FunctionStatus[]> {
   return client.getJson<FunctionStatus[]>('/system/functions', { namespace });
 }
 
-const kv = (m?: Record<string, string>) => (m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ') : '<none>');
+const kv = (m?: Record<string, string> | FunctionResources) => (m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ') : '<none>');
 
 /** `skiff list` and `skiff describe`. */
 export function registerList(program: Command): void {

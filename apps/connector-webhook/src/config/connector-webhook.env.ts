@@ -1,4 +1,4 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { HttpServiceEnv, loadEnv } from '@skiff/config';
 
 /** Environment of connector-webhook. */
@@ -9,18 +9,17 @@ export class ConnectorWebhookEnv extends HttpServiceEnv {
   @Max(65_535)
   SKIFF_WEBHOOK_PORT = 8085;
 
-  /** Largest webhook body in bytes (413 above). */
+  /** Largest webhook body in bytes (413 above); lowered at start to what one NATS message can carry. */
   @IsInt({ message: 'SKIFF_WEBHOOK_MAX_BODY_BYTES must be a whole number of bytes' })
   @Min(1)
   @Max(64 * 1024 * 1024)
   SKIFF_WEBHOOK_MAX_BODY_BYTES = 1_000_000;
 
-  /**
-   * Directory holding the per-topic secrets as files named `webhook-<topic>` (the OpenFaaS connector
-   * convention of a secrets mount); a topic without a file takes unsigned requests.
-   */
-  @IsString()
-  SKIFF_WEBHOOK_SECRETS_DIR = '/var/openfaas/secrets';
+  /** How long a signature check may wait for the provider (503 after, never published unsigned). */
+  @IsInt({ message: 'SKIFF_WEBHOOK_VERIFY_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100)
+  @Max(60_000)
+  SKIFF_WEBHOOK_VERIFY_TIMEOUT_MS = 5_000;
 }
 
 /** Provider token of the validated environment. */

@@ -18,12 +18,18 @@ function nonEmptyResources(res: FunctionResources | null | undefined): FunctionR
   return entries.length ? (Object.fromEntries(entries) as FunctionResources) : undefined;
 }
 
+/** The fields a stored spec keeps (deprecated deployment fields are not stored). */
+type StoredSpec = Pick<
+  FunctionRecord['spec'],
+  'service' | 'image' | 'namespace' | 'envProcess' | 'envVars' | 'constraints' | 'secrets' | 'labels' | 'annotations' | 'readOnlyRootFilesystem'
+> & { limits?: FunctionResources; requests?: FunctionResources };
+
 /**
  * The spec as stored: namespace filled in, empty maps/lists and deprecated fields dropped,
  * so that the registry holds plain JSON (no class instances, no nulls).
  */
-export function normalizeSpec(dep: FunctionDeployment, namespace: string): FunctionRecord['spec'] {
-  const spec: FunctionRecord['spec'] = { service: dep.service, image: dep.image, namespace };
+export function normalizeSpec(dep: FunctionDeployment, namespace: string): StoredSpec {
+  const spec: StoredSpec = { service: dep.service, image: dep.image, namespace };
   if (dep.envProcess) spec.envProcess = dep.envProcess;
   const envVars = nonEmptyMap(dep.envVars);
   if (envVars) spec.envVars = envVars;
@@ -46,30 +52,19 @@ export function normalizeSpec(dep: FunctionDeployment, namespace: string): Funct
 /**
  * The OpenFaaS FunctionStatus of a record (reference §1.7, quirk §12.4.1): labels and
  * annotations always present, `faas_function` label added, empty collections and zero
- * replica counts omitted.
+ * replica counts omitted (the same filtering as when the spec was stored).
  */
 export function toFunctionStatus(record: FunctionRecord, counts: Pick<ReplicaCounts, 'available'>): FunctionStatus {
-  const { spec } = record;
+  const { service, image, namespace, labels, annotations, ...optional } = normalizeSpec(record.spec, record.spec.namespace);
   const status: FunctionStatus = {
-    name: spec.service,
-    image: spec.image,
-    namespace: spec.namespace,
-    labels: { ...(spec.labels ?? {}), [FUNCTION_LABEL]: spec.service },
-    annotations: { ...(spec.annotations ?? {}) },
+    name: service,
+    image,
+    namespace,
+    labels: { ...labels, [FUNCTION_LABEL]: service },
+    annotations: { ...annotations },
+    ...optional,
     createdAt: record.createdAt,
   };
-  if (spec.envProcess) status.envProcess = spec.envProcess;
-  const envVars = nonEmptyMap(spec.envVars);
-  if (envVars) status.envVars = envVars;
-  const constraints = nonEmptyList(spec.constraints);
-  if (constraints) status.constraints = constraints;
-  const secrets = nonEmptyList(spec.secrets);
-  if (secrets) status.secrets = secrets;
-  const limits = nonEmptyResources(spec.limits);
-  if (limits) status.limits = limits;
-  const requests = nonEmptyResources(spec.requests);
-  if (requests) status.requests = requests;
-  if (spec.readOnlyRootFilesystem) status.readOnlyRootFilesystem = true;
   if (record.replicas > 0) status.replicas = record.replicas;
   if (counts.available > 0) status.availableReplicas = counts.available;
   return status;

@@ -13,12 +13,15 @@ import { subscribersOf } from './topic-map';
 const ACK_WAIT_MS = 30_000;
 /** Back-off before a failed fan-out is retried. */
 const RETRY_DELAY_MS = 1_000;
+/** Messages fanned out at once by one router (each waits on JetStream round trips, not on CPU). */
+const ROUTE_CONCURRENCY = 32;
 
 /**
  * The topic router: one durable consumer on the topic stream shared by every queue-worker replica.
  * Each message becomes one async call per subscribed function (call id derived from the message, so
  * a redelivery after a crash mid fan-out never queues a function twice), then it is acked. A message
- * nobody subscribes to is acked and counted.
+ * nobody subscribes to is acked and counted. Up to ROUTE_CONCURRENCY messages, and every subscriber of
+ * one, are handled at once: topic messages, like any async calls, carry no ordering promise.
  */
 @Injectable()
 export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,10 +58,14 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async loop(messages: ConsumerMessages): Promise<void> {
+    const inflight = new Set<Promise<void>>();
     for await (const msg of messages) {
       if (this.stopped) break;
-      await this.route(msg);
+      const routing: Promise<void> = this.route(msg).finally(() => inflight.delete(routing));
+      inflight.add(routing);
+      if (inflight.size >= ROUTE_CONCURRENCY) await Promise.race(inflight);
     }
+    await Promise.all(inflight);
   }
 
   /** Fans one message out; acks it when every subscriber's call is stored, naks it otherwise. */
@@ -75,10 +82,10 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
       const messageId = msg.headers?.get(NATS_MSG_ID) || `${subjects.topicStream}:${msg.seq}`;
       const eventKey = `${subjects.topicStream}:${msg.seq}:${msg.info.timestampNanos}`;
       const headers = this.invocationHeaders(msg, topic, messageId);
-      for (const fn of targets) {
-        const outcome = await this.submitter.submit(triggerSubmission({ ...fn, kind: 'topic', eventKey, headers, body: msg.data }), { reopenFinished: false });
-        if (outcome !== 'duplicate') this.calls.inc();
-      }
+      const outcomes = await Promise.all(
+        targets.map((fn) => this.submitter.submit(triggerSubmission({ ...fn, kind: 'topic', eventKey, headers, body: msg.data }), { reopenFinished: false })),
+      );
+      this.calls.inc(outcomes.filter((o) => o !== 'duplicate').length);
       msg.ack();
       this.messages.inc({ outcome: 'routed' });
     } catch (err) {

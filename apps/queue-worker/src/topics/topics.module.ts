@@ -14,13 +14,13 @@ class TopicRegistryLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The topic router (on its own NATS connection, so topic traffic never queues behind calls). */
+/** The topic router (on its own NATS connection, so topic traffic never queues behind calls; no async stack traces: each message costs a KV write and a publish per subscriber). */
 @Module({})
 export class TopicsModule {
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: TopicsModule,
-      imports: [NatsModule.forRoot({ service: 'queue-worker-topics', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs })],
+      imports: [NatsModule.forRoot({ service: 'queue-worker-topics', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs, asyncTraces: false })],
       providers: [
         { provide: TOPIC_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
         {

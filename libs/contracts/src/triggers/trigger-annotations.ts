@@ -9,7 +9,15 @@ export const TRIGGER_ANNOTATIONS = {
   schedule: 'schedule',
   /** IANA time zone the schedule is read in (default UTC). */
   timezone: 'com.skiff.schedule.timezone',
+  /** One topic each successful async result of the function is published to (function chaining). */
+  reply: 'com.skiff.topic.reply',
 } as const;
+
+/**
+ * Most reply hops one chain may take: a result of a call that is itself the `MAX_TOPIC_REPLY_HOPS`-th
+ * reply in a row is not published, so a loop (A replying to its own topic) stops.
+ */
+export const MAX_TOPIC_REPLY_HOPS = 10;
 
 /** The topic that marks a function as scheduled by connector-cron (OpenFaaS convention). */
 export const CRON_TOPIC = 'cron-function';
@@ -18,12 +26,18 @@ export const CRON_TOPIC = 'cron-function';
 export const TRIGGER_HEADERS = {
   /** The topic the message was published on (`cron-function` for cron). */
   topic: 'X-Topic',
-  /** What produced the message: `cron`, `webhook`, `gateway`, or `nats` for a plain NATS publish. */
+  /** What produced the message: `cron`, `webhook`, `gateway`, `reply` (a function's result), or `nats` for a plain NATS publish. */
   connector: 'X-Connector',
   /** Cron: the tick's scheduled time (ISO 8601, UTC). */
   scheduledTime: 'X-Scheduled-Time',
   /** Topic messages: the id of the topic message (its `Nats-Msg-Id`, or stream sequence). */
   messageId: 'X-Message-Id',
+  /** Replies: how many replies in a row led to this message (1 for the result of a call that was not itself triggered by a reply). */
+  replyHops: 'X-Topic-Hops',
+  /** Replies: the call whose result this is (the chained function's own `X-Call-Id` is its call). */
+  sourceCallId: 'X-Source-Call-Id',
+  /** Replies: the topic that triggered the call whose result this is (absent when it was not a topic call). */
+  sourceTopic: 'X-Source-Topic',
 } as const;
 
 /** Topic names: subject tokens of letters, digits, `-` and `_`, joined by dots. */
@@ -54,7 +68,22 @@ export interface CronSchedule {
   timezone?: string;
 }
 
-/** Why `pattern` is not a usable cron expression (5 or 6 fields), or undefined. */
+/** Cron fields in order (6 fields: seconds first) and how many values each holds. */
+const CRON_FIELDS = [
+  { name: 'second', size: 60 },
+  { name: 'minute', size: 60 },
+  { name: 'hour', size: 24 },
+  { name: 'day-of-month', size: 31 },
+  { name: 'month', size: 12 },
+  { name: 'day-of-week', size: 7 },
+] as const;
+
+/**
+ * Why `pattern` is not a usable cron expression (5 or 6 fields), or undefined. cron-parser checks
+ * values and ranges (`61`, `0-70`); it lets any step through (every 61 minutes would quietly mean "at minute 0"), and its
+ * strict mode only adds a seconds field requirement, so steps are checked here: 1 up to the number
+ * of values in the field (every 60 minutes is accepted: hourly).
+ */
 export function cronProblem(pattern: string, timezone?: string): string | undefined {
   const fields = pattern.trim().split(/\s+/).filter(Boolean);
   if (fields.length !== 5 && fields.length !== 6) {
@@ -65,6 +94,16 @@ export function cronProblem(pattern: string, timezone?: string): string | undefi
       new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     } catch {
       return `${TRIGGER_ANNOTATIONS.timezone} "${timezone}" is not an IANA time zone`;
+    }
+  }
+  const named = CRON_FIELDS.slice(6 - fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    for (const part of fields[i].split(',')) {
+      const step = /\/(.*)$/.exec(part)?.[1];
+      if (step === undefined) continue;
+      if (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > named[i].size) {
+        return `schedule "${pattern}" is not a valid cron expression: ${named[i].name} step "/${step}" must be a whole number from 1 to ${named[i].size}`;
+      }
     }
   }
   try {
@@ -88,6 +127,11 @@ export function parseTriggerAnnotations(annotations: Record<string, string> | nu
     const p = topicProblem(t);
     if (p) problems.push(`annotation ${TRIGGER_ANNOTATIONS.topic}: ${p}`);
   }
+  const reply = a[TRIGGER_ANNOTATIONS.reply];
+  if (reply !== undefined) {
+    const p = topicProblem(reply.trim());
+    if (p) problems.push(`annotation ${TRIGGER_ANNOTATIONS.reply}: ${p} (one topic)`);
+  }
   let schedule: CronSchedule | undefined;
   if (topics.includes(CRON_TOPIC)) {
     const pattern = a[TRIGGER_ANNOTATIONS.schedule];
@@ -102,6 +146,12 @@ export function parseTriggerAnnotations(annotations: Record<string, string> | nu
   }
   if (problems.length) throw new SkiffError(ERROR_CODES.invalidRequest, problems.join('; '));
   return schedule;
+}
+
+/** The reply topic of a registered function, or undefined when it has none or it is not a usable topic. */
+export function replyTopicOf(annotations: Record<string, string> | null | undefined): string | undefined {
+  const reply = annotations?.[TRIGGER_ANNOTATIONS.reply]?.trim();
+  return reply && !topicProblem(reply) ? reply : undefined;
 }
 
 /** The cron schedule of a registered function, or undefined when it has none or it is unusable. */

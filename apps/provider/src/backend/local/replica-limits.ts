@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from './process-alive';
 
 /** Limits of one replica, already converted from OpenFaaS quantities. */
 export interface ReplicaLimits {
@@ -53,21 +54,12 @@ function ownCgroup(controller: string): string | undefined {
   return undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes the empty cgroups a provider that died without cleaning up left under `parent`. */
 function sweepStale(parent: string): void {
   try {
     for (const entry of readdirSync(parent, { withFileTypes: true })) {
       const pid = /^skiff-provider-(\d+)$/.exec(entry.name)?.[1];
-      if (!entry.isDirectory() || !pid || alive(Number(pid))) continue;
+      if (!entry.isDirectory() || !pid || processAlive(Number(pid))) continue;
       const dir = join(parent, entry.name);
       for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeGroup(join(dir, child.name));
       removeGroup(dir);

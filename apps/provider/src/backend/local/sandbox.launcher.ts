@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
 import { LimitEnforcement, describeEnforcement, detectLimitEnforcement, releaseEnforcement, setUpReplicaLimits } from './replica-limits';
 import { SECRETS_MOUNT } from './replica-sandbox';
+import { processAlive } from './process-alive';
 
 /** How replicas are isolated on this host, decided once at start. */
 export interface SandboxCapabilities {
@@ -59,20 +60,11 @@ export function detectBwrap(mode: SandboxOptions['sandbox']): Pick<SandboxCapabi
   return { bwrap };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes the per-replica directories (secret files!) of providers that died without cleaning up. */
 function sweepReplicaDirs(root: string): void {
   if (!existsSync(root)) return;
   for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (entry.isDirectory() && /^\d+$/.test(entry.name) && Number(entry.name) !== process.pid && !alive(Number(entry.name))) {
+    if (entry.isDirectory() && /^\d+$/.test(entry.name) && Number(entry.name) !== process.pid && !processAlive(Number(entry.name))) {
       rmSync(join(root, entry.name), { recursive: true, force: true });
     }
   }

@@ -1,0 +1,92 @@
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import type { WireError } from '../errors';
+import { IsDnsLabel } from '../validation';
+import { MAX_TOPIC_LENGTH, TOPIC_PATTERN } from './trigger-annotations';
+
+/**
+ * The provider's "verify webhook signature" request/reply (`subjects.webhookVerify`).
+ *
+ * Request: the message data is the raw webhook body (the bytes the signature covers, never
+ * re-encoded, so a body as large as the topic stream accepts fits one message); the NATS headers
+ * below carry the rest. Reply: a JSON `WebhookVerifyResult`. The provider is the only service
+ * that can open secrets, so it computes the HMAC with the secret `webhook-<topic>` and answers only
+ * valid / invalid / no-secret: neither the secret nor a MAC of the caller's choosing ever leaves it
+ * (an RPC returning MACs would let any bus client forge signatures for any body).
+ */
+export const WEBHOOK_VERIFY_HEADERS = {
+  /** The webhook's topic; the secret checked is `webhook-<topic>`. */
+  topic: 'Skiff-Webhook-Topic',
+  /** Namespace of the secret (default `openfaas-fn`). */
+  namespace: 'Skiff-Webhook-Namespace',
+  /** The request's `X-Hub-Signature-256` header, when sent. */
+  githubSignature: 'Skiff-Webhook-Hub-Signature-256',
+  /** The request's `X-Signature` header, when sent. */
+  genericSignature: 'Skiff-Webhook-Signature',
+} as const;
+
+/** HTTP headers a webhook signs its body with (HMAC-SHA256, hex). */
+export const WEBHOOK_SIGNATURE_HEADERS = {
+  /** GitHub style: `sha256=<hex HMAC-SHA256 of the body>`. */
+  github: 'x-hub-signature-256',
+  /** Generic: `<hex HMAC-SHA256 of the body>`, optionally prefixed `sha256=`. */
+  generic: 'x-signature',
+} as const;
+
+/** Name of the Skiff secret that turns on signature checks for a webhook topic. */
+export function webhookSecretName(topic: string): string {
+  return `webhook-${topic}`;
+}
+
+/** Longest signature header value accepted (`sha256=` plus 64 hex digits, with room for variants). */
+export const MAX_SIGNATURE_LENGTH = 256;
+
+/** The metadata of a verify request, read from its headers and validated by the provider. */
+export class WebhookVerifyRequest {
+  /** The webhook's topic. */
+  @IsString({ message: 'topic: is required' })
+  @MaxLength(MAX_TOPIC_LENGTH, { message: `topic: must be at most ${MAX_TOPIC_LENGTH} characters` })
+  @Matches(TOPIC_PATTERN, { message: 'topic: must be letters, digits, "-" and "_", optionally in dot-separated parts' })
+  topic!: string;
+
+  /** Namespace of the secret; default `openfaas-fn`. */
+  @IsOptional()
+  @IsString({ message: 'namespace: must be a string' })
+  @IsDnsLabel()
+  namespace?: string;
+
+  /** The `X-Hub-Signature-256` header as sent. */
+  @IsOptional()
+  @IsString({ message: 'githubSignature: must be a string' })
+  @MaxLength(MAX_SIGNATURE_LENGTH, { message: `githubSignature: must be at most ${MAX_SIGNATURE_LENGTH} characters` })
+  githubSignature?: string;
+
+  /** The `X-Signature` header as sent. */
+  @IsOptional()
+  @IsString({ message: 'genericSignature: must be a string' })
+  @MaxLength(MAX_SIGNATURE_LENGTH, { message: `genericSignature: must be at most ${MAX_SIGNATURE_LENGTH} characters` })
+  genericSignature?: string;
+}
+
+/** What the provider found: the signature matches, does not (or is missing), or the topic has no secret. */
+export const WEBHOOK_VERDICTS = ['valid', 'invalid', 'no-secret'] as const;
+
+/** One of WEBHOOK_VERDICTS. */
+export type WebhookVerdict = (typeof WEBHOOK_VERDICTS)[number];
+
+/** Reply of the verify request: a verdict, or the error that kept the provider from checking. */
+export class WebhookVerifyResult {
+  /** The verdict (absent when `error` is set); `no-secret` means signatures are not checked for this topic. */
+  @ValidateIf((o: WebhookVerifyResult) => o.error === undefined)
+  @IsIn(WEBHOOK_VERDICTS as unknown as string[], { message: `result: must be one of ${WEBHOOK_VERDICTS.join(', ')}` })
+  result?: WebhookVerdict;
+
+  /** Why the signature was refused; safe to show the webhook sender (it never contains the secret). */
+  @IsOptional()
+  @IsString()
+  reason?: string;
+
+  /** Why nothing could be checked (invalid request, secret unreadable); the caller must not publish. */
+  @IsOptional()
+  @IsObject()
+  error?: WireError;
+}
