@@ -29,6 +29,9 @@ describe('com.skiff.topic.reply: a result published to a reply topic runs the ne
     await deploy('fails', { topic: 't3', 'com.skiff.topic.reply': 't4', 'com.openfaas.retry.attempts': '1' }, () => ({ status: 500, body: 'broken' }));
     await deploy('after-fail', { topic: 't4' }, (b) => ({ status: 200, body: b }));
     await deploy('loop', { topic: 'loop', 'com.skiff.topic.reply': 'loop' }, (b) => ({ status: 200, body: `${b}+` }));
+    // Fits one NATS message as a response (1 MiB by default) but not with the room a reply keeps for headers.
+    await deploy('big', { topic: 't5', 'com.skiff.topic.reply': 't6' }, () => ({ status: 200, body: 'x'.repeat(1_000_000) }));
+    await deploy('after-big', { topic: 't6' }, (b) => ({ status: 200, body: b }));
     await h.startWorker();
   });
 
@@ -64,6 +67,19 @@ describe('com.skiff.topic.reply: a result published to a reply topic runs the ne
     await settle(3_000);
     expect(of('fails')).toHaveLength(1);
     expect(of('after-fail')).toEqual([]);
+  });
+
+  it('a result too large for one NATS message is not published, and the call still succeeds', async () => {
+    h.nc.publish(subjects.topic('t5'), Buffer.from('make it big'));
+    await waitFor('the reply to be refused as too large', async () => {
+      const metrics = await (await fetch(`${h.workerUrls[0]}/metrics`)).text();
+      return /skiff_topic_replies_total\{[^}]*outcome="too_large"[^}]*\} 1\b/.test(metrics);
+    }, 30_000);
+    await settle(3_000);
+    expect(of('big')).toHaveLength(1);
+    expect(of('after-big')).toEqual([]);
+    const status = await fetch(`${h.workerUrls[0]}/metrics`).then((r) => r.text());
+    expect(status).toMatch(/skiff_async_attempts_total\{[^}]*function_name="big\.openfaas-fn",outcome="succeeded"[^}]*\} 1\b/);
   });
 
   it(`a function replying to its own topic stops after ${MAX_TOPIC_REPLY_HOPS} replies`, async () => {
