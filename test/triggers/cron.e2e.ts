@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { settle, PrivateRedis, TriggerHarness } from './trigger-harness';
-import { waitFor } from '@skiff/testing';
+import { ServiceProcess, waitFor } from '@skiff/testing';
 
 jest.setTimeout(180_000);
 
@@ -10,6 +10,7 @@ describe('connector-cron: BullMQ schedules on a private Redis, two replicas, asy
   const redis = new PrivateRedis();
   const cronEnv = () => ({ SKIFF_REDIS_URL: redis.url, SKIFF_CRON_REDIS_PREFIX: `t-${randomBytes(4).toString('hex')}`, SKIFF_CRON_RESYNC_MS: '1000' });
   let env: Record<string, string>;
+  let cron1: ServiceProcess;
 
   /** Scheduled times the function received, in order. */
   const ticks = () => h.of('every2s').map((r) => String(r.headers['x-scheduled-time']));
@@ -20,7 +21,7 @@ describe('connector-cron: BullMQ schedules on a private Redis, two replicas, asy
     await h.connect();
     await h.deployRecorded('every2s', { topic: 'cron-function', schedule: '*/2 * * * * *' });
     await h.startWorker();
-    await h.startApp('connector-cron', 'SKIFF_CONNECTOR_CRON_PORT', env, 'connector-cron-1');
+    cron1 = (await h.startApp('connector-cron', 'SKIFF_CONNECTOR_CRON_PORT', env, 'connector-cron-1')).process;
     await h.startApp('connector-cron', 'SKIFF_CONNECTOR_CRON_PORT', env, 'connector-cron-2');
   });
 
@@ -47,6 +48,17 @@ describe('connector-cron: BullMQ schedules on a private Redis, two replicas, asy
     await waitFor('ticks after the flush', () => ticks().filter((t) => new Date(t).getTime() > flushedAt + 2_000).length >= 3, 60_000);
     const seen = ticks();
     expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('a registered schedule that no longer validates is not scheduled, and is reported once', async () => {
+    // Written straight into the registry, as a function deployed before the minute-step rule existed would be.
+    await h.deployRecorded('stale', { topic: 'cron-function', schedule: '*/61 * * * *' });
+    const reports = () => cron1.log.split('\n').filter((line) => line.includes('stale.openfaas-fn is not scheduled')).length;
+    await waitFor('the unusable schedule to be reported', () => reports() > 0, 15_000);
+    expect(cron1.log).toMatch(/stale\.openfaas-fn is not scheduled: .*61/);
+    await settle(3_000); // three more resyncs (SKIFF_CRON_RESYNC_MS=1000)
+    expect(reports()).toBe(1);
+    expect(h.of('stale')).toEqual([]);
   });
 
   it('follows a delete: no more ticks once the function is gone', async () => {
