@@ -26,6 +26,7 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
     await h.deploy('flaky');
     await h.deploy('always-fails', { 'com.openfaas.retry.attempts': '3' });
     await h.deploy('own-500');
+    await h.deploy('own-500-retried', { 'com.openfaas.retry.attempts': '2', 'com.openfaas.retry.codes': '500,503' });
     await h.deploy('platform-500', { 'com.openfaas.retry.attempts': '2' });
     await h.deploy('cb-target');
     await h.deploy('one-at-a-time', { 'com.openfaas.queue.max_inflight': '1' });
@@ -33,6 +34,10 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
     h.replica('always-fails', (req) => (healed ? { status: 200, body: Buffer.from(`healed:${text(req.body)}`) } : { status: 503, body: Buffer.from('down') }));
     h.replica('own-500', (req) => {
       count('own-500', req.headers['x-call-id'] as string);
+      return { status: 500, body: Buffer.from('function bug') };
+    });
+    h.replica('own-500-retried', (req) => {
+      count('own-500-retried', req.headers['x-call-id'] as string);
       return { status: 500, body: Buffer.from('function bug') };
     });
     h.replica('platform-500', (req) => {
@@ -68,7 +73,7 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
     expect(cb.headers['x-function-status']).toBe('200');
   });
 
-  it('does not retry a 500 the function produced, but retries one the platform produced', async () => {
+  it('does not retry a 500 the function produced unless it lists 500 in its retry codes, but retries one the platform produced', async () => {
     const own = (await h.submit('/async-function/own-500', { body: 'x', headers: { 'X-Call-Id': 'own-500-call' } })).headers.get('x-call-id')!;
     expect(await h.waitState(own, 'failed')).toMatchObject({ attempts: 1, statusCode: 500, body: 'function bug' });
     expect(runs.get('own-500/own-500-call')).toBe(1);
@@ -76,6 +81,11 @@ describe('async invocation: retries, dead letters, replay, callbacks retried, ca
     const plat = (await h.submit('/async-function/platform-500', { body: 'x', headers: { 'X-Call-Id': 'platform-500-call' } })).headers.get('x-call-id')!;
     expect(await h.waitState(plat, 'dead-lettered')).toMatchObject({ attempts: 2, statusCode: 500 });
     expect(runs.get('platform-500/platform-500-call')).toBe(2);
+
+    // The function's own 500 is retried when its com.openfaas.retry.codes lists 500.
+    const asked = (await h.submit('/async-function/own-500-retried', { body: 'x', headers: { 'X-Call-Id': 'own-500-retried-call' } })).headers.get('x-call-id')!;
+    expect(await h.waitState(asked, 'dead-lettered')).toMatchObject({ attempts: 2, statusCode: 500 });
+    expect(runs.get('own-500-retried/own-500-retried-call')).toBe(2);
   });
 
   it('dead-letters a call after its last attempt, lists it, replays it and deletes another', async () => {

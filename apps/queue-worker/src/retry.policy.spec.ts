@@ -37,6 +37,14 @@ describe('retry policy', () => {
     expect(isRetryable({ status: 400, platform: false }, defaults)).toBe(false);
   });
 
+  it('retries a function 500 when the function lists 500 in its own retry codes', () => {
+    const own = retryPolicyFor(record({ 'com.openfaas.retry.codes': '500,503' }), defaults);
+    expect(isRetryable({ status: 500, platform: false }, own)).toBe(true);
+    const without = retryPolicyFor(record({ 'com.openfaas.retry.codes': '503' }), defaults);
+    expect(isRetryable({ status: 500, platform: true }, without)).toBe(false);
+    expect(isRetryable({ status: 500, platform: false }, retryPolicyFor(record({}), defaults))).toBe(false);
+  });
+
   it('backs off exponentially with jitter, capped, and honours Retry-After', () => {
     expect(backoffMs(1, defaults, undefined, () => 1)).toBe(1000);
     expect(backoffMs(1, defaults, undefined, () => 0)).toBe(500);

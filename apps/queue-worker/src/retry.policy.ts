@@ -11,6 +11,11 @@ export interface RetryPolicy {
   minWaitMs: number;
   /** Largest back-off (ms). */
   maxWaitMs: number;
+  /**
+   * True when a function's own 500 is retried too: only when the function's `com.openfaas.retry.codes`
+   * lists 500 itself (the defaults retry a 500 only when the platform produced it).
+   */
+  retryFunction500?: boolean;
 }
 
 /** The outcome of one attempt, as far as retrying is concerned. */
@@ -53,18 +58,23 @@ export function retryPolicyFor(record: FunctionRecord | undefined, defaults: Ret
   const attempts = Number(a[ASYNC_ANNOTATIONS.retryAttempts]);
   const minWaitMs = parseDurationMs(a[ASYNC_ANNOTATIONS.retryMinWait]) ?? defaults.minWaitMs;
   const maxWaitMs = parseDurationMs(a[ASYNC_ANNOTATIONS.retryMaxWait]) ?? defaults.maxWaitMs;
+  const ownCodes = parseCodes(a[ASYNC_ANNOTATIONS.retryCodes]);
   return {
     attempts: Number.isInteger(attempts) && attempts >= 1 && attempts <= 1000 ? attempts : defaults.attempts,
-    codes: parseCodes(a[ASYNC_ANNOTATIONS.retryCodes]) ?? defaults.codes,
+    codes: ownCodes ?? defaults.codes,
     minWaitMs,
     maxWaitMs: Math.max(minWaitMs, maxWaitMs),
+    retryFunction500: ownCodes?.has(500) ?? false,
   };
 }
 
-/** True when the outcome should be tried again (a function's own 500 is final; the platform's is not). */
+/**
+ * True when the outcome should be tried again. A function's own 500 is final unless the function
+ * asked for it (500 in its `com.openfaas.retry.codes`); the platform's 500 is retried whenever 500 is listed.
+ */
 export function isRetryable(outcome: AttemptOutcome, policy: RetryPolicy): boolean {
   if (!policy.codes.has(outcome.status)) return false;
-  return outcome.status !== 500 || outcome.platform;
+  return outcome.status !== 500 || outcome.platform || policy.retryFunction500 === true;
 }
 
 /** `Retry-After` in ms (seconds or an HTTP date), or undefined. */
