@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// Async section of the benchmark (`node scripts/bench-async.js`; meant to be called from `npm run bench`).
+// Async section of the benchmark (`node scripts/bench-async.js`; `npm run bench` runs it after the HTTP
+// cases). Cases f and g run a baseline first, scripts/bench/bare-async.js: a plain Node process that
+// publishes each POST to a JetStream file stream and answers 202 after the ack, and (for g) two more
+// that consume the stream, request the function and POST the callback: no call state, retries or framework.
 //   (f) accepted    POST /async-function/<fn> at the gateway, BENCH_CONNECTIONS keep-alive connections,
 //                   no queue-worker running: 202s per second (each one stored in the file-backed stream)
 //   (g) completed   BENCH_ASYNC_CALLS calls submitted with a callback while two queue-workers run:
@@ -19,9 +22,9 @@ const { createServer } = require('node:http');
 const { readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
-const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
+const { ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
+const { startHealthyService, startChild, deleteStreams, runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -29,6 +32,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
 const CALLS = Number(process.env.BENCH_ASYNC_CALLS || 5000);
 const CRASH_CALLS = Number(process.env.BENCH_ASYNC_CRASH_CALLS || 10_000);
 const CASES = (process.env.BENCH_ASYNC_CASES || 'f,g,h').split(',').map((c) => c.trim());
+const BARE_ASYNC = join(__dirname, 'bench', 'bare-async.js');
 const FN = 'hello-async';
 const NS = 'openfaas-fn';
 
@@ -93,6 +97,19 @@ async function main() {
     },
   });
 
+  // The baseline: its stream, a durable consumer, a plain responder and its two processes (f: accept only; g: accept and run).
+  const bare = { stream: `${subjects.streamPrefix}_BARE`, subject: `${prefix}.bare.calls`, invoke: `${prefix}.bare.invoke`, durable: 'bare' };
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: bare.stream, subjects: [bare.subject], storage: 'file', duplicate_window: 120 * 1e9 });
+  await jsm.consumers.add(bare.stream, { durable_name: bare.durable, ack_policy: 'explicit', max_ack_pending: 256, ack_wait: 5 * 1e9 });
+  nc.subscribe(bare.invoke, { callback: (_err, msg) => msg.respond(hello) });
+  const startBare = async (consume) => {
+    const port = await freePort();
+    const env = { NATS_URL: nats.url, SUBJECT: bare.subject, STREAM: bare.stream, DURABLE: bare.durable, INVOKE_SUBJECT: bare.invoke, CONSUME: consume ? '1' : '0', PORT: String(port) };
+    const { child } = await startChild('bare-async', process.execPath, [BARE_ASYNC], env, /^listening/, cleanups);
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid };
+  };
+
   // Callback receiver counting by call id.
   const seen = new Map();
   let lastCallbackAt = 0;
@@ -114,8 +131,8 @@ async function main() {
   const gatewayRunner = await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort, cleanups);
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   const workerEnv = (port) => ({ ...common, SKIFF_QUEUE_WORKER_PORT: String(port), SKIFF_QUEUE_ACK_WAIT_MS: '5000', SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200' });
-  const jsm = await nc.jetstreamManager();
   const purge = async () => {
+    await jsm.streams.purge(bare.stream).catch(() => undefined);
     await jsm.streams.purge(subjects.asyncStream).catch(() => undefined);
     await jsm.streams.purge(`KV_${subjects.asyncResultsBucket}`).catch(() => undefined);
   };
@@ -128,12 +145,22 @@ async function main() {
     bench: process.pid,
   });
   const workers = [];
+  const ratio = (value, base) => (base > 0 ? `${((100 * value) / base).toFixed(1)}% of baseline` : 'no baseline');
   if (CASES.includes('f')) {
-    const options = { url: `${gateway}/async-function/${FN}`, method: 'POST', body: 'Hello, World!', connections: CONNECTIONS, pipelining: 1 };
-    await autocannon({ ...options, duration: 1 });
-    const cpu = cpuMeter(platformPids());
-    const r = await autocannon({ ...options, duration: DURATION });
-    rows.push(['(f) accepted at the gateway (202/s)', r.requests.average.toFixed(0), `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors; ${cpu(r.requests.total)}`]);
+    const accept = async (url, pids) => {
+      const options = { url, method: 'POST', body: 'Hello, World!', connections: CONNECTIONS, pipelining: 1 };
+      await autocannon({ ...options, duration: 1 });
+      const cpu = cpuMeter(pids);
+      const r = await autocannon({ ...options, duration: DURATION });
+      return { rate: r.requests.average, detail: `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors; ${cpu(r.requests.total)}` };
+    };
+    const baseline = await startBare(false);
+    const b = await accept(baseline.url, { 'bare-async': baseline.pid, bench: process.pid });
+    rows.push(['(f0) baseline: plain HTTP server + JetStream publish', b.rate.toFixed(0), b.detail]);
+    say(rows.at(-1).join(': '));
+    await purge();
+    const s = await accept(`${gateway}/async-function/${FN}`, platformPids());
+    rows.push(['(f) accepted at the gateway (202/s)', s.rate.toFixed(0), `${ratio(s.rate, b.rate)}; ${s.detail}`]);
     say(rows.at(-1).join(': '));
     await purge();
   }
@@ -146,7 +173,7 @@ async function main() {
   }
   const pool = new Pool(gateway, { connections: CONNECTIONS, pipelining: 1 });
   cleanups.push(() => pool.close());
-  const submitMany = async (count, onAccepted) => {
+  const submitMany = async (count, onAccepted, to = { pool, path: `/async-function/${FN}` }) => {
     const ids = [];
     let next = 0;
     let failures = 0;
@@ -154,7 +181,7 @@ async function main() {
       while (next < count) {
         next += 1;
         try {
-          const res = await pool.request({ path: `/async-function/${FN}`, method: 'POST', body: 'Hello, World!', headers: { 'x-callback-url': callbackUrl } });
+          const res = await to.pool.request({ path: to.path, method: 'POST', body: 'Hello, World!', headers: { 'x-callback-url': callbackUrl } });
           await res.body.dump();
           if (res.statusCode === 202) {
             ids.push(res.headers['x-call-id']);
@@ -174,14 +201,28 @@ async function main() {
   };
 
   if (CASES.includes('g')) {
-    seen.clear();
-    const cpu = cpuMeter(platformPids());
-    const started = Date.now();
-    const { ids, failures } = await submitMany(CALLS);
-    await waitCallbacks(ids, 120_000);
-    const done = ids.filter((id) => seen.has(id)).length;
-    const seconds = (lastCallbackAt - started) / 1000;
-    rows.push([`(g) completed end to end (${CALLS} calls, 2 workers)`, (done / seconds).toFixed(0), `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed; ${cpu(done)}`]);
+    const complete = async (pids, to) => {
+      seen.clear();
+      const cpu = cpuMeter(pids);
+      const started = Date.now();
+      const { ids, failures } = await submitMany(CALLS, undefined, to);
+      await waitCallbacks(ids, 120_000);
+      const done = ids.filter((id) => seen.has(id)).length;
+      const seconds = (lastCallbackAt - started) / 1000;
+      return { rate: done / seconds, detail: `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed; ${cpu(done)}` };
+    };
+    // Same shape as Skiff's: one process takes the calls, two run them.
+    const front = await startBare(false);
+    const consumers = [await startBare(true), await startBare(true)];
+    const barePool = new Pool(front.url, { connections: CONNECTIONS, pipelining: 1 });
+    cleanups.push(() => barePool.close());
+    const pids = { 'bare-front': front.pid, 'bare-consumer-1': consumers[0].pid, 'bare-consumer-2': consumers[1].pid, bench: process.pid };
+    const b = await complete(pids, { pool: barePool, path: '/' });
+    rows.push([`(g0) baseline: the same, two consumer processes (${CALLS} calls)`, b.rate.toFixed(0), b.detail]);
+    say(rows.at(-1).join(': '));
+    await purge();
+    const s = await complete(platformPids());
+    rows.push([`(g) completed end to end (${CALLS} calls, 2 workers)`, s.rate.toFixed(0), `${ratio(s.rate, b.rate)}; ${s.detail}`]);
     say(rows.at(-1).join(': '));
     await purge();
   }
@@ -213,17 +254,4 @@ async function main() {
   );
 }
 
-async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
-  if (natsStarted) await natsStarted.stop();
-}
-
-cleanupOnInterrupt(cleanup, say);
-
-main()
-  .then(cleanup)
-  .catch(async (err) => {
-    process.stderr.write(`[bench-async] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
-    await cleanup();
-    process.exit(1);
-  });
+runBenchmark('bench-async', main, { cleanups, natsServer: () => natsStarted, say });

@@ -17,7 +17,7 @@ const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
+const { startHealthyService, deleteStreams, runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
@@ -174,17 +174,4 @@ async function until(what, probe, timeoutMs = 60_000) {
   }
 }
 
-async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
-  if (natsStarted) await natsStarted.stop();
-}
-
-cleanupOnInterrupt(cleanup, say);
-
-main()
-  .then(cleanup)
-  .catch(async (err) => {
-    process.stderr.write(`[bench-coldstart] ${err instanceof BootstrapError ? err.message : err.stack}\n`);
-    await cleanup();
-    process.exitCode = 1;
-  });
+runBenchmark('bench-coldstart', main, { cleanups, natsServer: () => natsStarted, say });

@@ -16,14 +16,13 @@
 // the platform path. Starts its own services with a unique subject prefix and removes its streams at the end.
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_TRIGGER_MESSAGES, BENCH_TRIGGER_FANOUT,
 // BENCH_TRIGGER_CASES (e.g. "i,j"), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
-const { spawn } = require('node:child_process');
 const { createHmac, randomBytes } = require('node:crypto');
 const os = require('node:os');
 const { join } = require('node:path');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
+const { startHealthyService, deleteStreams, startChild, runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -150,7 +149,7 @@ async function main() {
     const plainStream = `${subjects.streamPrefix}_WEBHOOK_BASELINE`;
     await jsm.streams.add({ name: plainStream, subjects: [`${prefix}.bench.webhook`], storage: StorageType.File, duplicate_window: nanos(120_000) });
     const plainPort = await freePort();
-    await startChild('publish-server', [PUBLISH_SERVER], { NATS_URL: nats.url, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/);
+    await startChild('publish-server', process.execPath, [PUBLISH_SERVER], { NATS_URL: nats.url, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/, cleanups);
     let plainRate;
     for (const [label, url, headers] of [
       ['(k) baseline: Node http + JetStream publish', `http://127.0.0.1:${plainPort}/`, {}],
@@ -241,37 +240,4 @@ async function main() {
   );
 }
 
-/** Starts a helper process and waits for a line matching `ready`; `cleanups` gets its stop. */
-function startChild(name, args, env, ready) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stderr.on('data', (c) => (out += c));
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (ready.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new BootstrapError(`${name} exited (${code}) before it was ready: ${out}`)));
-  });
-}
-
-async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
-  if (natsStarted) await natsStarted.stop();
-}
-
-cleanupOnInterrupt(cleanup, say);
-
-main()
-  .then(cleanup)
-  .catch(async (err) => {
-    process.stderr.write(`[bench-triggers] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
-    await cleanup();
-    process.exit(1);
-  });
+runBenchmark('bench-triggers', main, { cleanups, natsServer: () => natsStarted, say });

@@ -12,7 +12,7 @@
 // Then the sections in SECTIONS (triggers: scripts/bench-triggers.js), each printing its own table.
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_WARMUP (s), BENCH_CASES (e.g. "a,b"),
 // BENCH_SECTIONS ("none" to skip them), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -21,7 +21,7 @@ const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { ServiceRunner } = require('./lib/service-runner');
 const { REPO_ROOT } = require('./lib/paths');
-const { deleteStreams, cleanupOnInterrupt } = require('./lib/bench-platform');
+const { deleteStreams, startChild, runBenchmark } = require('./lib/bench-platform');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
@@ -72,11 +72,11 @@ async function main() {
   });
 
   // Baselines.
-  const direct = await startChild('hello-server', process.execPath, [HELLO_SERVER], { PORT: String(await freePort()) }, /^listening (\d+)/);
+  const direct = await startChild('hello-server', process.execPath, [HELLO_SERVER], { PORT: String(await freePort()) }, /^listening (\d+)/, cleanups);
   const directUrl = `http://127.0.0.1:${direct.match[1]}`;
   // The invoke subject of a function nobody deployed: the same subject shape the gateway uses.
   const responderSubject = subjects.invoke('bench', 'nats-baseline');
-  const responder = await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/);
+  const responder = await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/, cleanups);
   const natsPid = pidListeningOn(Number(new URL(nats.url.split(',')[0]).port) || 4222);
 
   // Platform.
@@ -358,27 +358,6 @@ async function waitHealthy(name, url, runner) {
   }
 }
 
-/** Starts a helper process and waits for a line matching `ready`. */
-function startChild(name, command, args, env, ready) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stderr.on('data', (c) => (out += c));
-    child.stdout.on('data', (c) => {
-      out += c;
-      const match = ready.exec(out);
-      if (match) resolve({ child, match });
-    });
-    child.once('exit', (code) => reject(new BootstrapError(`${name} exited (${code}) before it was ready: ${out}`)));
-  });
-}
-
 /** Removes the streams and KV buckets this run created on a shared NATS. */
 
 function round(n) {
@@ -389,13 +368,8 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
-  if (natsStarted) await natsStarted.stop();
-}
-
 /** Sections run after the HTTP cases, each its own script on the same build (BENCH_SECTIONS: names, or "none"). */
-const SECTIONS = { triggers: 'bench-triggers.js' };
+const SECTIONS = { async: 'bench-async.js', triggers: 'bench-triggers.js' };
 
 function runSections() {
   const wanted = (process.env.BENCH_SECTIONS ?? Object.keys(SECTIONS).join(',')).split(',').map((s) => s.trim());
@@ -405,14 +379,4 @@ function runSections() {
   }
 }
 
-// npm forwards the terminal's SIGINT this process already got: a repeat within a second is the same one.
-cleanupOnInterrupt(cleanup, say);
-
-main()
-  .then(cleanup)
-  .then(runSections)
-  .catch(async (err) => {
-    process.stderr.write(`[bench] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
-    await cleanup();
-    process.exit(1);
-  });
+runBenchmark('bench', main, { cleanups, natsServer: () => natsStarted, say, after: runSections });

@@ -1,6 +1,8 @@
 'use strict';
-// Pieces every benchmark script shares: starting a built service until its /healthz answers, and
-// deleting the streams, KV buckets and object stores of the benchmark's own subject prefix.
+// Pieces every benchmark script shares: starting a built service until its /healthz answers, starting
+// a helper process, deleting the streams, KV buckets and object stores of the benchmark's own subject
+// prefix, and running main() with its clean-up (also on Ctrl-C).
+const { spawn } = require('node:child_process');
 const { BootstrapError } = require('./infra');
 const { ServiceRunner } = require('./service-runner');
 
@@ -51,4 +53,49 @@ function cleanupOnInterrupt(cleanup, say) {
   }
 }
 
-module.exports = { startHealthyService, deleteStreams, cleanupOnInterrupt };
+/**
+ * Starts a helper process (`command args`) and resolves `{ child, match }` once its output matches
+ * `ready`; `cleanups` gets its stop.
+ */
+function startChild(name, command, args, env, ready, cleanups) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (c) => (out += c));
+    child.stdout.on('data', (c) => {
+      out += c;
+      const match = ready.exec(out);
+      if (match) resolve({ child, match });
+    });
+    child.once('exit', (code) => reject(new BootstrapError(`${name} exited (${code}) before it was ready: ${out}`)));
+  });
+}
+
+/**
+ * Runs a benchmark: `main()`, then its `cleanups` last-first and the NATS server it started
+ * (`natsServer()`, if any), then `after()` when given. The clean-up also runs on Ctrl-C; a failure
+ * prints the error (a BootstrapError without its stack) and exits 1.
+ */
+function runBenchmark(label, main, { cleanups, natsServer, say, after }) {
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => say(`cleanup: ${err.message}`));
+    await natsServer()?.stop();
+  };
+  cleanupOnInterrupt(cleanup, say);
+  main()
+    .then(cleanup)
+    .then(after)
+    .catch(async (err) => {
+      process.stderr.write(`[${label}] ${err instanceof BootstrapError ? err.message : err.stack || err}\n`);
+      await cleanup();
+      process.exit(1);
+    });
+}
+
+module.exports = { startHealthyService, startChild, deleteStreams, runBenchmark };
