@@ -1,11 +1,11 @@
 import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import fastifyStatic, { SetHeadersResponse } from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
 import { UI_HEADERS, UI_PREFIX, UPLOT_FILES, UPLOT_PREFIX, defaultUiDir, uplotDistDir } from './ui-assets';
 
-function setUiHeaders(reply: FastifyReply): void {
-  for (const [name, value] of Object.entries(UI_HEADERS)) void reply.header(name, value);
+function setUiHeaders(res: SetHeadersResponse): void {
+  for (const [name, value] of Object.entries(UI_HEADERS)) res.setHeader(name, value);
 }
 
 /**
