@@ -86,7 +86,7 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     page.on('pageerror', (err) => pageErrors.push(err.message));
     // Console errors include Content-Security-Policy violations and failed loads.
     page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
+      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()} (${msg.location().url})`);
     });
   });
 
@@ -139,11 +139,14 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     await page.locator('#custom-process').fill('cat');
     await page.locator('#custom-env').fill('GREETING=hi there\n\nMODE_X=1');
     await page.locator('#custom-labels').fill('team=portal');
+    // The function page opens its log stream; it must be open before the function is deleted below.
+    const logsOpened = page.waitForResponse((r) => r.url().includes('/system/logs?name=custom-cat'));
     await page.locator('#custom-deploy').click();
     await page.waitForURL(/#\/fn\/custom-cat$/);
     const spec = (await gw.get('/system/function/custom-cat')).json<{ image: string; envProcess: string; envVars: Record<string, string>; labels: Record<string, string> }>();
     expect(spec).toMatchObject({ image: 'portal-test/custom', envProcess: 'cat', envVars: { GREETING: 'hi there', MODE_X: '1' } });
     expect(spec.labels.team).toBe('portal');
+    expect((await logsOpened).status()).toBe(200);
     // Not needed further: fewer replicas on the shared machine.
     expect((await gw.delete('/system/functions', { functionName: 'custom-cat' })).status).toBe(202);
   });
