@@ -97,7 +97,7 @@ async function main() {
     },
   });
 
-  // The baseline: its stream, a durable consumer, a plain responder and its two processes (f: accept only; g: accept and run).
+  // The baseline: its stream, a durable consumer, a plain responder, and a way to start its processes (accepting only, or consuming too).
   const bare = { stream: `${subjects.streamPrefix}_BARE`, subject: `${prefix}.bare.calls`, invoke: `${prefix}.bare.invoke`, durable: 'bare' };
   const jsm = await nc.jetstreamManager();
   await jsm.streams.add({ name: bare.stream, subjects: [bare.subject], storage: 'file', duplicate_window: 120 * 1e9 });
