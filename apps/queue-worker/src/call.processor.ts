@@ -8,6 +8,7 @@ import {
   chunkBytes,
   ERROR_CODES,
   FunctionRecord,
+  functionTimeoutMs,
   INVOKE_HEADERS,
   OPENFAAS_INTERNAL_HEADER,
   SkiffError,
@@ -19,7 +20,6 @@ import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { BODY_STORE, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
 import { AttemptOutcome, backoffMs, isRetryable, retryPolicyFor } from './retry.policy';
-import { functionTimeoutMs } from './function-timeout';
 import { resultBody } from './result-body';
 import { callbackHeaders, CallbackSender } from './callback.sender';
 import { CALLBACK_METRIC } from './queue-worker.tokens';
@@ -225,7 +225,7 @@ export class CallProcessor {
       const dropped = new Promise<never>((_, reject) => (lost = (reason) => reject(new SkiffError(ERROR_CODES.unavailable, reason))));
       this.waiting.add(lost);
       // A request or reply in flight when the server went away may never arrive: retry instead of waiting out the timeout.
-      const response = await Promise.race([this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record, this.config.invokeTimeoutMs) }), dropped]).finally(() =>
+      const response = await Promise.race([this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record.spec, this.config.invokeTimeoutMs) }), dropped]).finally(() =>
         this.waiting.delete(lost),
       );
       const platform = Boolean(response.internal) || hasHeader(response.headers, OPENFAAS_INTERNAL_HEADER);

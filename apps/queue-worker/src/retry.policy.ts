@@ -1,5 +1,6 @@
 import { ASYNC_ANNOTATIONS } from '@skiff/contracts/async-protocol';
 import type { FunctionRecord } from '@skiff/contracts/messages/function-record';
+import { parseDurationMs } from '@skiff/contracts/scaling/duration';
 
 /** How a function's failed calls are retried. */
 export interface RetryPolicy {
@@ -28,21 +29,8 @@ export interface AttemptOutcome {
   headers?: Record<string, string | string[]>;
 }
 
-/** Parses a Go duration (`1m30s`, `500ms`, `2.5s`) or a bare number of seconds (OpenFaaS style) into ms; undefined when unreadable. */
-export function parseDurationMs(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = raw.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const n = Number(m[1]);
-    total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-    consumed += m[0].length;
-  }
-  return consumed === text.length && consumed > 0 ? Math.round(total) : undefined;
-}
+/** Durations of the retry annotations: the platform's one parser. */
+export { parseDurationMs };
 
 /** Parses `408,429,503` into a set of statuses; undefined when any entry is not a status. */
 export function parseCodes(raw: string | undefined): Set<number> | undefined {

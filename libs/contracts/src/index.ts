@@ -28,6 +28,7 @@ export * from './messages/invocation-stats.event';
 export * from './messages/alert.event';
 export * from './messages/scale-decision.event';
 export * from './scaling/duration';
+export * from './function-timeout';
 export * from './scaling/scale-labels';
 export * from './bus-map';
 export * from './triggers/trigger-annotations';

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FunctionRecord } from '@skiff/contracts';
+import { FunctionRecord, functionTimeoutMs } from '@skiff/contracts';
 import { FunctionRegistryCache } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { FUNCTION_REGISTRY } from './registry.tokens';
-import { functionTimeoutMs } from './function-timeout';
 
 /** A registered function with what the gateway needs to call it. */
 export interface ResolvedFunction {
@@ -36,7 +35,7 @@ export class FunctionResolver {
     if (!record) return undefined;
     let fn = this.derived.get(record);
     if (!fn) {
-      fn = { name, namespace, timeoutMs: functionTimeoutMs(record.spec.envVars, this.config.upstreamTimeoutMs, record.spec.annotations ?? undefined), record };
+      fn = { name, namespace, timeoutMs: functionTimeoutMs(record.spec, this.config.upstreamTimeoutMs), record };
       this.derived.set(record, fn);
     }
     return fn;
