@@ -126,7 +126,8 @@ async function main() {
   cleanups.push(() => new Promise((r) => receiver.close(r)));
   const callbackUrl = `http://127.0.0.1:${receiver.address().port}/cb`;
 
-  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_LOG_LEVEL: 'warn' };
+  // The callback receiver listens on 127.0.0.1, which callbacks may reach only when allowed.
+  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_LOG_LEVEL: 'warn', SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' };
   const gatewayPort = await freePort();
   const gatewayRunner = await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort, cleanups);
   const gateway = `http://127.0.0.1:${gatewayPort}`;

@@ -7,6 +7,9 @@ import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse, pullBody } from '@skiff/invoke';
 import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, waitFor } from '@skiff/testing';
 
+/** The tests' callback receivers listen on 127.0.0.1, which the platform refuses by default (audit #7). */
+export const LOCAL_CALLBACKS = { SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' };
+
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   const srv = createNetServer();
@@ -26,6 +29,8 @@ export interface ReceivedCallback {
 export class CallbackReceiver {
   readonly received: ReceivedCallback[] = [];
   status: (n: number) => number = () => 200;
+  /** Extra response headers (e.g. a redirect's `location`). */
+  headers: (n: number) => Record<string, string> = () => ({});
   private server!: Server;
   url = '';
 
@@ -36,6 +41,7 @@ export class CallbackReceiver {
       req.on('end', () => {
         this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
         res.statusCode = this.status(this.received.length);
+        for (const [name, value] of Object.entries(this.headers(this.received.length))) res.setHeader(name, value);
         res.end();
       });
     });
@@ -108,20 +114,20 @@ export class AsyncHarness {
     return sub;
   }
 
-  /** Starts the gateway and waits for its health check. */
+  /** Starts the gateway and waits for its health check (callbacks to 127.0.0.1 allowed unless `env` says otherwise). */
   async startGateway(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const port = await freePort();
-    const p = ServiceProcess.start('gateway', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_GATEWAY_PORT: String(port), ...env });
+    const p = ServiceProcess.start('gateway', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_GATEWAY_PORT: String(port), ...LOCAL_CALLBACKS, ...env });
     this.processes.push(p);
     this.gatewayUrl = `http://127.0.0.1:${port}`;
     await waitHealthy(p, this.gatewayUrl);
     return p;
   }
 
-  /** Starts a queue-worker and waits for its health check. */
+  /** Starts a queue-worker and waits for its health check (callbacks to 127.0.0.1 allowed unless `env` says otherwise). */
   async startWorker(env: Record<string, string> = {}, name = 'queue-worker'): Promise<ServiceProcess> {
     const port = await freePort();
-    const p = ServiceProcess.start('queue-worker', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_QUEUE_WORKER_PORT: String(port), ...env }, name);
+    const p = ServiceProcess.start('queue-worker', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_QUEUE_WORKER_PORT: String(port), ...LOCAL_CALLBACKS, ...env }, name);
     this.processes.push(p);
     this.workerUrls.push(`http://127.0.0.1:${port}`);
     await waitHealthy(p, `http://127.0.0.1:${port}`);

@@ -19,7 +19,7 @@ describe('skiff CLI against a running platform', () => {
     platform = await Platform.start({
       services: ['provider', 'gateway', 'queue-worker'],
       // An empty SKIFF_ADMIN_PASSWORD makes the gateway generate one in the data dir, which the CLI must find by itself.
-      env: { SKIFF_DATA_DIR: dataDir, SKIFF_ADMIN_PASSWORD: '', SKIFF_BUNDLE_SWEEP_MS: '300', SKIFF_BUNDLE_CACHE_GRACE_MS: '0', SKIFF_MAX_BUNDLE_BYTES: '3000000' },
+      env: { SKIFF_DATA_DIR: dataDir, SKIFF_ADMIN_PASSWORD: '', SKIFF_BUNDLE_SWEEP_MS: '300', SKIFF_BUNDLE_CACHE_GRACE_MS: '0', SKIFF_MAX_BUNDLE_BYTES: '3000000', SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' },
     });
     sandbox = new SkiffSandbox({ SKIFF_URL: platform.url(), SKIFF_DATA_DIR: dataDir });
   });

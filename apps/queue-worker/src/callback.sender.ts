@@ -1,6 +1,8 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
-import { ASYNC_HTTP_HEADERS, HOP_BY_HOP_HEADERS } from '@skiff/contracts';
+import { ASYNC_HTTP_HEADERS, CallbackPolicy, HOP_BY_HOP_HEADERS } from '@skiff/contracts';
+import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
+import { guardedLookup, isCallbackRefused } from './callback-lookup';
 
 const USER_AGENT = 'skiff-queue-worker/0.1.0';
 
@@ -50,13 +52,33 @@ export function callbackHeaders(facts: CallbackFacts): Record<string, string | s
   return out;
 }
 
-/** POSTs callbacks (one keep-alive pool per process) and classifies the answer. */
+/**
+ * POSTs callbacks (one keep-alive pool per process) and classifies the answer. Destinations go
+ * through the callback policy (audit #7): a literal host is checked before the request, a name on
+ * every address it resolves to, and the socket connects only to an address that was checked.
+ * Redirects are not followed (a 3xx counts as delivered), so a receiver cannot bounce a callback to a
+ * refused place. A refused destination is `rejected` (never retried) and recorded with the result.
+ */
 @Injectable()
 export class CallbackSender implements OnApplicationShutdown {
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  private readonly agent: Agent;
+  private readonly policy: CallbackPolicy;
+
+  constructor(@Inject(QUEUE_WORKER_CONFIG) config: Pick<QueueWorkerConfig, 'callbackPolicy'>) {
+    this.policy = config.callbackPolicy;
+    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { lookup: guardedLookup(this.policy) } });
+  }
 
   /** One POST of `body` with `headers` to `url`, bounded by `timeoutMs`; never throws. */
   async post(url: string, headers: Record<string, string | string[]>, body: Uint8Array, timeoutMs: number): Promise<CallbackTry> {
+    let host: string;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      return { result: 'rejected', status: 0, error: `callback URL ${url} is not a valid absolute URL` };
+    }
+    const refused = this.policy.hostProblem(host);
+    if (refused) return { result: 'rejected', status: 0, error: refused };
     try {
       const res = await request(url, {
         method: 'POST',
@@ -72,6 +94,7 @@ export class CallbackSender implements OnApplicationShutdown {
       if (status === 408 || status === 429 || status >= 500) return { result: 'retry', status, error: `answered ${status}` };
       return { result: 'rejected', status, error: `the receiver answered ${status}` };
     } catch (err) {
+      if (isCallbackRefused(err)) return { result: 'rejected', status: 0, error: (err as Error).message };
       return { result: 'retry', status: 0, error: (err as Error).message };
     }
   }

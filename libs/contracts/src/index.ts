@@ -29,6 +29,7 @@ export * from './messages/alert.event';
 export * from './messages/scale-decision.event';
 export * from './scaling/duration';
 export * from './function-timeout';
+export * from './callbacks/callback-policy';
 export * from './scaling/scale-labels';
 export * from './bus-map';
 export * from './triggers/trigger-annotations';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ASYNC_HEADERS, isCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
+import { ASYNC_HEADERS, CallbackPolicy, isCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
 import { encodeInvokeRequest } from '@skiff/invoke';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
@@ -10,6 +10,7 @@ import { describeRefProblem, splitFunctionUrl } from '../invoke/function-url';
 import { upstreamHeaders } from '../invoke/invoke-headers';
 import { hasAdminCredentials, sendAuthChallenge } from '../auth/basic-auth.hook';
 import { AsyncCalls } from './async-calls.service';
+import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
 const EMPTY = new Uint8Array(0);
 const TEXT = 'text/plain; charset=utf-8';
@@ -18,8 +19,12 @@ const PREFIX = '/async-function/';
 /** Error raised by Fastify before the handler ran. */
 type RouteError = Error & { code?: string; statusCode?: number };
 
-/** Why a callback URL is unusable, or undefined when it is an absolute http(s) URL. */
-export function callbackUrlProblem(raw: string): string | undefined {
+/**
+ * Why a callback URL is unusable, or undefined when it is an absolute http(s) URL whose host is not
+ * refused by `policy` as written (a literal non-public address, `localhost`; names are checked after
+ * DNS resolution by the queue-worker).
+ */
+export function callbackUrlProblem(raw: string, policy: CallbackPolicy): string | undefined {
   // The WHATWG parser tolerates spaces; a URL on the wire has none (and "a, b" means two headers joined).
   if (/\s/.test(raw)) return `X-Callback-Url "${raw}" contains whitespace: send one absolute http(s) URL`;
   let url: URL;
@@ -30,7 +35,8 @@ export function callbackUrlProblem(raw: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `X-Callback-Url "${raw}" must use http or https, not ${url.protocol.replace(':', '')}`;
   if (!url.hostname) return `X-Callback-Url "${raw}" has no host`;
-  return undefined;
+  const refused = policy.hostProblem(url.hostname);
+  return refused ? `X-Callback-Url "${raw}" refused: ${refused}` : undefined;
 }
 
 /**
@@ -53,6 +59,7 @@ export class AsyncInvokeHandler {
     private readonly resolver: FunctionResolver,
     natsBodyLimit: BodyLimit,
     private readonly calls: AsyncCalls,
+    @Inject(ASYNC_CONFIG) private readonly asyncConfig: AsyncConfig,
   ) {
     this.defaultNamespace = config.defaultNamespace;
     this.bodyLimit = new BodyLimit(Math.max(natsBodyLimit.bytes, config.maxBodyBytes));
@@ -83,7 +90,7 @@ export class AsyncInvokeHandler {
 
     const callbackUrl = incoming['x-callback-url'];
     if (Array.isArray(callbackUrl)) return this.fail(reply, 400, 'send at most one X-Callback-Url header', callId, startTime);
-    const problem = callbackUrl === undefined ? undefined : callbackUrlProblem(callbackUrl);
+    const problem = callbackUrl === undefined ? undefined : callbackUrlProblem(callbackUrl, this.asyncConfig.callbacks);
     if (problem) return this.fail(reply, 400, problem, callId, startTime);
 
     let encoded: ReturnType<typeof encodeInvokeRequest>;

@@ -1,5 +1,6 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsString, Max, Min } from 'class-validator';
 import { loadEnv } from '@skiff/config';
+import { CallbackPolicy, IsCallbackAllowList } from '@skiff/contracts';
 import { AsyncStoreOptions } from '@skiff/nats';
 
 /** Environment of the gateway's async API (the names are shared with the queue-worker). */
@@ -19,6 +20,11 @@ export class AsyncEnv {
   @Min(100)
   @Max(120_000)
   SKIFF_ASYNC_PUBLISH_TIMEOUT_MS: number = 5000;
+
+  /** Callback destinations allowed besides public addresses: CIDRs, addresses, host names (shared with the queue-worker). */
+  @IsString()
+  @IsCallbackAllowList()
+  SKIFF_CALLBACK_ALLOW: string = '';
 }
 
 /** Injection token of the async API's own NATS connection (writes batched per event-loop turn). */
@@ -33,6 +39,8 @@ export interface AsyncConfig {
   store: AsyncStoreOptions;
   /** Longest wait for the stream's ack. */
   publishTimeoutMs: number;
+  /** Where callbacks may go (literal hosts are checked here; the queue-worker checks resolved addresses). */
+  callbacks: CallbackPolicy;
 }
 
 /** Validates the async variables (throws EnvError naming every bad one). */
@@ -41,5 +49,6 @@ export function asyncConfig(env: NodeJS.ProcessEnv = process.env): AsyncConfig {
   return {
     store: { resultTtlMs: e.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: e.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 },
     publishTimeoutMs: e.SKIFF_ASYNC_PUBLISH_TIMEOUT_MS,
+    callbacks: CallbackPolicy.parse(e.SKIFF_CALLBACK_ALLOW),
   };
 }

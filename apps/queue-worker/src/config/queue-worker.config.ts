@@ -1,4 +1,5 @@
 import { loadEnv } from '@skiff/config';
+import { CallbackPolicy } from '@skiff/contracts';
 import { AsyncStoreOptions } from '@skiff/nats';
 import { parseCodes, RetryPolicy } from '../retry.policy';
 import { QueueWorkerEnv } from './queue-worker.env';
@@ -28,6 +29,8 @@ export interface QueueWorkerConfig {
   callbackAttempts: number;
   /** Callback POST timeout (ms). */
   callbackTimeoutMs: number;
+  /** Where callbacks may go (checked on every address a callback host resolves to). */
+  callbackPolicy: CallbackPolicy;
   /** Timeout of the first callback POST made right after the call (ms); 0: always through the callback stream. */
   callbackInlineTimeoutMs: number;
   /** Stream and bucket retention. */
@@ -57,6 +60,7 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
     },
     callbackAttempts: e.SKIFF_QUEUE_CALLBACK_ATTEMPTS,
     callbackTimeoutMs: e.SKIFF_QUEUE_CALLBACK_TIMEOUT_MS,
+    callbackPolicy: CallbackPolicy.parse(e.SKIFF_CALLBACK_ALLOW),
     callbackInlineTimeoutMs: e.SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS,
     store: { resultTtlMs: e.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: e.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 },
     resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,

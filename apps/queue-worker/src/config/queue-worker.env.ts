@@ -1,5 +1,6 @@
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { HttpServiceEnv } from '@skiff/config';
+import { IsCallbackAllowList } from '@skiff/contracts';
 
 /** Environment of the queue-worker. */
 export class QueueWorkerEnv extends HttpServiceEnv {
@@ -88,4 +89,12 @@ export class QueueWorkerEnv extends HttpServiceEnv {
   @IsInt({ message: 'SKIFF_QUEUE_SWEEP_INTERVAL_MS must be a whole number of milliseconds' })
   @Min(500)
   SKIFF_QUEUE_SWEEP_INTERVAL_MS: number = 15_000;
+
+  /**
+   * Callback destinations allowed besides public unicast addresses: comma-separated CIDRs, addresses
+   * and host names (loopback, link-local, private and other non-public addresses are refused otherwise).
+   */
+  @IsString()
+  @IsCallbackAllowList()
+  SKIFF_CALLBACK_ALLOW: string = '';
 }
