@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { createNatsTransport } from '@skiff/nats';
 import { StructuredLogger, createRootLogger } from './logger';
+import { refusedTarget, rewriteRequestTarget } from './request-target';
 
 /** How to start one service. */
 export interface ServiceBootstrap {
@@ -27,6 +28,18 @@ export interface ServiceBootstrap {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
+/** The first hook of every request: a request target that could not be made origin-form is a 400 with the reason. */
+function refuseBadTargets(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      const problem = refusedTarget(request.raw);
+      if (problem === undefined) return done();
+      void reply.code(400).header('connection', 'close').type('text/plain; charset=utf-8').send(problem);
+    });
+}
+
 /**
  * The one hybrid bootstrap every service uses: structured logs, Fastify, optional NATS RPC
  * server inheriting the app config, shutdown hooks, init before the transport starts.
@@ -35,10 +48,16 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
   const logger = new StructuredLogger(createRootLogger(options.service));
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit, routerOptions: { maxParamLength: 1024 }, forceCloseConnections: 'idle' }),
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimit,
+      routerOptions: { maxParamLength: 1024 },
+      forceCloseConnections: 'idle',
+      rewriteUrl: rewriteRequestTarget,
+    }),
     { logger, bufferLogs: true },
   );
   app.useLogger(logger);
+  refuseBadTargets(app);
   if (options.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
       createNatsTransport({ service: options.service, url: options.natsUrl, gracePeriodMs: options.gracePeriodMs }),

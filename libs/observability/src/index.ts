@@ -4,3 +4,4 @@ export * from './health.service';
 export * from './observability.tokens';
 export * from './observability.module';
 export * from './bootstrap';
+export * from './request-target';

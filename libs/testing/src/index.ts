@@ -5,3 +5,4 @@ export * from './free-port';
 export * from './http-client';
 export * from './platform';
 export * from './replica-watcher';
+export * from './raw-http';

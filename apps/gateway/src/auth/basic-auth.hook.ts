@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AUTH_FAILED_BODY, AUTH_REALM, checkBasicAuth, isProtectedUrl, routedPath } from './basic-auth';
+import { AUTH_FAILED_BODY, AUTH_REALM, checkBasicAuth, isProtectedUrl } from './basic-auth';
+import { ASYNC_ROUTE, routeNeedsAdmin } from './route-access';
 
 /**
  * `DELETE /async-function/<x>` is a cancel when `<x>` is a call id and an invocation when it is a
@@ -17,23 +18,32 @@ export interface BasicAuthCredentials {
   password: string;
 }
 
+/** True when this request must carry the admin credentials: decided on the route the router matched. */
+function needsAdmin(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  // No route matched (a 404 is coming): admin-looking paths get the admin routes' 401, so probing
+  // tells nothing; no handler runs either way.
+  if (request.is404 || route === undefined) return isProtectedUrl(request.url);
+  return routeNeedsAdmin(route);
+}
+
 /**
- * One global `onRequest` hook on the root Fastify instance, keyed on the path prefix: every
- * `/system/*`, `/ui/*` and `/async-function/status/*` request (Nest routes, raw routes, and
- * unmatched paths alike) needs the admin credentials, and so does cancelling an async call
- * (`DELETE /async-function/<call-id>`, enforced by its handler through hasAdminCredentials). Install it before any
- * route or plugin is registered so that every encapsulated context inherits it.
+ * One global `onRequest` hook on the root Fastify instance. It decides on the route the router
+ * matched (`request.routeOptions.url`), never on the request target's spelling: every route except
+ * the public ones (route-access.ts) needs the admin credentials, Nest routes, raw routes and plugin
+ * routes alike, and so does cancelling an async call (`DELETE /async-function/<call-id>`, enforced by
+ * its handler through hasAdminCredentials). Install it before any route or plugin is registered so
+ * that every encapsulated context inherits it.
  */
 export function installBasicAuth(fastify: FastifyInstance, credentials: BasicAuthCredentials): void {
+  const valid = (request: FastifyRequest) => checkBasicAuth(request.headers.authorization, credentials.user, credentials.password);
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'DELETE' && routedPath(request.url)?.toLowerCase().startsWith('/async-function/')) {
-      possibleCancels.set(request.raw, checkBasicAuth(request.headers.authorization, credentials.user, credentials.password));
+    if (needsAdmin(request)) {
+      if (valid(request)) return done();
+      return sendAuthChallenge(reply);
     }
-    if (!isProtectedUrl(request.url) || checkBasicAuth(request.headers.authorization, credentials.user, credentials.password)) {
-      done();
-      return;
-    }
-    sendAuthChallenge(reply);
+    if (request.method === 'DELETE' && request.routeOptions.url === ASYNC_ROUTE) possibleCancels.set(request.raw, valid(request));
+    done();
   });
 }
 

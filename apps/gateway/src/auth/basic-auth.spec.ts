@@ -2,6 +2,7 @@ import { checkBasicAuth, isProtectedUrl } from './basic-auth';
 
 const basic = (userPass: string) => `Basic ${Buffer.from(userPass).toString('base64')}`;
 
+// Only for requests that match no route; matched ones are decided on their route (basic-auth.hook.spec.ts).
 describe('isProtectedUrl', () => {
   it.each([
     '/system/functions',
@@ -17,10 +18,13 @@ describe('isProtectedUrl', () => {
     '/SYSTEM/functions',
     '/system%2Ffunctions',
     '/%E0%A4%A',
-  ])('%s needs auth', (url) => expect(isProtectedUrl(url)).toBe(true));
+    '/system\\functions',
+    '\\system\\functions',
+    '/%5csystem/functions',
+  ])('unmatched %s looks like an admin path', (url) => expect(isProtectedUrl(url)).toBe(true));
 
   it.each(['/function/echo', '/function/system', '/async-function/echo', '/healthz', '/metrics', '/', '/function/echo/system/x', '/systemd'])(
-    '%s is public',
+    'unmatched %s does not',
     (url) => expect(isProtectedUrl(url)).toBe(false),
   );
 });

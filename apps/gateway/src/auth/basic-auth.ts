@@ -6,10 +6,13 @@ export const AUTH_REALM = 'Restricted';
 /** Body of every 401, as in OpenFaaS. */
 export const AUTH_FAILED_BODY = 'invalid credentials';
 
-/** Path prefixes that need the admin credentials (a trailing `/` matches the bare path too). */
+/**
+ * Path prefixes of the admin routes (a trailing `/` matches the bare path too). Only for requests that
+ * match no route: a matched request is decided on its route (route-access.ts).
+ */
 export const PROTECTED_PREFIXES = ['/system/', '/ui/', '/async-function/status/'] as const;
 
-/** The path of a request URL as routing sees it: query dropped, percent-decoded, slashes collapsed. */
+/** The path of a request URL, lenient: query dropped, percent-decoded, slashes collapsed, backslashes as slashes. */
 export function routedPath(url: string): string | undefined {
   const path = url.split('?', 1)[0].split('#', 1)[0];
   let decoded: string;
@@ -18,10 +21,13 @@ export function routedPath(url: string): string | undefined {
   } catch {
     return undefined;
   }
-  return decoded.replace(/\/{2,}/g, '/');
+  return decoded.replace(/\\/g, '/').replace(/\/{2,}/g, '/');
 }
 
-/** True when the URL needs the admin credentials; an undecodable path does, to be safe. */
+/**
+ * True when a URL that matched no route looks like an admin path, so it gets the 401 an admin route
+ * would give (nothing about which admin paths exist leaks); an undecodable path does, to be safe.
+ */
 export function isProtectedUrl(url: string): boolean {
   const path = routedPath(url);
   if (path === undefined) return true;
