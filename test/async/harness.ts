@@ -146,6 +146,21 @@ export class AsyncHarness {
     return (await res.json()) as Record<string, unknown>;
   }
 
+  /** The status of one function's call (`?function=`: ids are scoped per function). */
+  async statusOf(callId: string, fn: string): Promise<Record<string, unknown> | undefined> {
+    const res = await fetch(`${this.gatewayUrl}/async-function/status/${callId}?function=${encodeURIComponent(fn)}`, { headers: basicAuthHeader() });
+    if (res.status === 404) return undefined;
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  /** Waits for one function's call to reach `state`. */
+  async waitStateOf(callId: string, fn: string, state: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    return waitFor(`call ${callId} of ${fn} to be ${state}`, async () => {
+      const s = await this.statusOf(callId, fn);
+      return s?.state === state ? s : undefined;
+    }, timeoutMs, 100);
+  }
+
   /** Waits for a call to reach `state`. */
   async waitState(callId: string, state: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
     return waitFor(`call ${callId} to be ${state}`, async () => {

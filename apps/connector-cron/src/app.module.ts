@@ -31,8 +31,8 @@ class RegistryLifecycle implements OnApplicationShutdown {
         const env = connectorCronEnv();
         const store = { resultTtlMs: env.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: env.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 };
         await ensureAsyncStreams(nc, subjects, store);
-        const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, store));
-        return new AsyncSubmitter(nc.jetstream(), await nc.jetstreamManager(), results, subjects);
+        const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, store), subjects);
+        return new AsyncSubmitter(nc.jetstream(), results, subjects);
       },
     },
     RegistryLifecycle,

@@ -179,7 +179,6 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
           },
           body: new Uint8Array(0),
         }),
-        { reopenFinished: false },
       );
       this.fired.inc({ outcome: outcome === 'duplicate' ? 'duplicate' : 'queued' });
     } catch (err) {

@@ -172,6 +172,7 @@ export class CallProcessor {
       attempts,
       maxAttempts,
       startedAt: Date.now(),
+      requestDigest: msg.headers?.get(ASYNC_HEADERS.requestDigest) || undefined,
     });
     const revision = delivery === 1 ? Number(msg.headers?.get(ASYNC_HEADERS.stateRevision)) : 0;
     if (revision > 0) {
@@ -179,7 +180,7 @@ export class CallProcessor {
       if (await this.results.replace(first, revision)) return { base: first };
       // Changed since it was queued (cancelled, or a worker already ran it): read it below.
     }
-    const stored = await this.results.get(callId);
+    const stored = await this.results.get({ callId, ...fn });
     if (stored && stored.value.state !== 'queued' && stored.value.state !== 'running') {
       // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
       this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done' });
@@ -259,7 +260,13 @@ export class CallProcessor {
     await this.replies.publish(msg, callId, fn, state, outcome.response);
     const callback = await this.callback(msg, callId, fn, outcome, attempt, maxAttempts);
     await this.results.put({
-      ...(base ?? { callId, name: fn.name, namespace: fn.namespace, queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined }),
+      ...(base ?? {
+        callId,
+        name: fn.name,
+        namespace: fn.namespace,
+        queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined,
+        requestDigest: msg.headers?.get(ASYNC_HEADERS.requestDigest) || undefined,
+      }),
       state,
       attempts: attempt,
       maxAttempts,

@@ -127,9 +127,10 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
    */
   private async record(msg: JsMsg, callId: string | undefined, failure: AsyncCallbackFailure): Promise<boolean> {
     const deadline = Date.now() + RECORD_WAIT_MS;
+    const fn = subjects.asyncFunctionOf(msg.subject);
     try {
-      while (callId) {
-        const stored = await this.results.get(callId);
+      while (callId && fn) {
+        const stored = await this.results.get({ callId, ...fn });
         if (!stored) break; // expired or never recorded: nothing to annotate
         if (!FINAL_STATES.has(stored.value.state) && Date.now() < deadline) {
           await sleep(100);

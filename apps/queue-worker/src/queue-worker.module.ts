@@ -36,7 +36,7 @@ export class QueueWorkerModule {
           inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection) => {
             await ensureAsyncStreams(nc, subjects, config.store);
-            return new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store));
+            return new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store), subjects);
           },
         },
         // After RESULT_STORE (which creates the streams and the body store).

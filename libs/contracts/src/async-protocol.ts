@@ -19,6 +19,8 @@ export const ASYNC_HEADERS = {
    * worker marks the call `running` by compare-and-set against it, without reading the state first.
    */
   stateRevision: 'Skiff-State-Revision',
+  /** requestDigest of the call (see AsyncCallResult): the worker keeps it in the states it writes. */
+  requestDigest: 'Skiff-Request-Digest',
   /** Object-store name of a body too large for one message (calls, and callbacks in the callback stream). */
   bodyRef: 'Skiff-Body-Ref',
   /** Callback messages: delivery attempts made before the message was queued (the worker's own first POST). */
@@ -70,10 +72,21 @@ export const ASYNC_ANNOTATIONS = {
   retryMaxWait: 'com.openfaas.retry.max_wait',
 } as const;
 
-/** Call ids the platform accepts (also usable as KV keys and message ids). */
-export const CALL_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.=-]{0,127}$/;
+/**
+ * Call ids the platform accepts: 1-128 of `A-Z a-z 0-9 _ - = .`, starting with a letter, digit, `_` or
+ * `-`, not ending with a dot and without two dots in a row, so `<ns>.<fn>.<id>` is always a valid KV key and subject.
+ */
+export const CALL_ID_PATTERN = /^(?=.{1,128}$)[A-Za-z0-9_-][A-Za-z0-9_=-]*(\.[A-Za-z0-9_=-]+)*$/;
 
 /** True when `value` can be used as a call id. */
 export function isCallId(value: unknown): value is string {
   return typeof value === 'string' && CALL_ID_PATTERN.test(value);
+}
+
+/** Ids the platform derives for triggered calls (`cron-<hex>`, `topic-<hex>`; see triggerCallId): callers may not choose them. */
+export const TRIGGER_CALL_ID_PATTERN = /^[a-z]+-[0-9a-f]{40}$/;
+
+/** True for an id of the form the platform gives triggered calls (reserved: a caller using it could pre-empt a cron tick). */
+export function isTriggerCallId(value: string): boolean {
+  return TRIGGER_CALL_ID_PATTERN.test(value);
 }

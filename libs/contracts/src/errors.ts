@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   callNotFound: { code: 'async/not-found', status: 404 },
   /** Async: the call already started, so it cannot be cancelled. */
   callStarted: { code: 'async/started', status: 409 },
+  /** Async: the function already has a call with this id, for another request (method, path, query or body). */
+  callIdConflict: { code: 'async/call-id-conflict', status: 409 },
+  /** Async: several functions have a call with this id; the caller must name one (`?function=`). */
+  callIdAmbiguous: { code: 'async/call-id-ambiguous', status: 409 },
   /** Provider: no secret with that name in that namespace. */
   secretNotFound: { code: 'secret/not-found', status: 404 },
   /** Provider: create of a secret that already exists (use PUT to update). */

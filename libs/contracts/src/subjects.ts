@@ -264,6 +264,19 @@ export class SubjectRegistry {
   }
 
   /**
+   * A call's key in the results bucket, also its `Nats-Msg-Id` in the async stream: call ids are
+   * scoped per function (`<ns>.<fn>.<id>`), so one function's caller can never touch another's call.
+   */
+  asyncCallKey(namespace: string, name: string, callId: string): string {
+    return `${namespace}.${name}.${callId}`;
+  }
+
+  /** Key filter of every function's call with this id (status and cancel by id alone). */
+  asyncCallKeysOf(callId: string): string {
+    return `*.*.${callId}`;
+  }
+
+  /**
    * JetStream object store (file storage) of async call bodies too large for one NATS message, one
    * object per accepted call (named in the call's `Skiff-Body-Ref` header).
    */

@@ -57,31 +57,64 @@ export interface StoredAsyncResult {
   revision: number;
 }
 
-/** Async call states and results, keyed by call id (call ids are valid KV keys by construction). */
+/** Which call: call ids are scoped per function. */
+export interface CallRef {
+  /** The call id. */
+  callId: string;
+  /** Function namespace. */
+  namespace: string;
+  /** Function name. */
+  name: string;
+}
+
+/**
+ * Async call states and results, keyed per function: `<ns>.<fn>.<call id>` (subjects.asyncCallKey;
+ * call ids are valid KV key tokens by construction), so the same id used for two functions names two
+ * calls, and nothing one caller sends can touch another function's call.
+ */
 export class AsyncResultStore {
-  constructor(readonly kv: KV) {}
+  constructor(
+    readonly kv: KV,
+    private readonly subjects: SubjectRegistry,
+  ) {}
+
+  private key(ref: CallRef): string {
+    return this.subjects.asyncCallKey(ref.namespace, ref.name, ref.callId);
+  }
 
   /** The call's state, or undefined when unknown or expired. */
-  async get(callId: string): Promise<StoredAsyncResult | undefined> {
-    const entry: KvEntry | null = await this.kv.get(callId);
+  async get(ref: CallRef): Promise<StoredAsyncResult | undefined> {
+    const entry: KvEntry | null = await this.kv.get(this.key(ref));
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     return { value: json.decode(entry.value), revision: entry.revision };
   }
 
-  /** Writes the state only if the call id is new; rejects with a wrong-revision error otherwise. */
+  /** Every function's call with this id (status and cancel by id alone), in key order. */
+  async find(callId: string): Promise<StoredAsyncResult[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(this.subjects.asyncCallKeysOf(callId))) keys.push(key);
+    const out: StoredAsyncResult[] = [];
+    for (const key of keys.sort()) {
+      const entry = await this.kv.get(key);
+      if (entry && entry.operation === 'PUT' && entry.length > 0) out.push({ value: json.decode(entry.value), revision: entry.revision });
+    }
+    return out;
+  }
+
+  /** Writes the state only if the call is new; rejects with a wrong-revision error otherwise. */
   async create(result: AsyncCallResult): Promise<number> {
-    return this.kv.create(result.callId, json.encode(result));
+    return this.kv.create(this.key(result), json.encode(result));
   }
 
   /** Writes the state unconditionally. */
   async put(result: AsyncCallResult): Promise<number> {
-    return this.kv.put(result.callId, json.encode(result));
+    return this.kv.put(this.key(result), json.encode(result));
   }
 
   /** Writes the state only if the entry is still at `revision`; returns false when it changed meanwhile. */
   async replace(result: AsyncCallResult, revision: number): Promise<boolean> {
     try {
-      await this.kv.update(result.callId, json.encode(result), revision);
+      await this.kv.update(this.key(result), json.encode(result), revision);
       return true;
     } catch (err) {
       if (isWrongRevision(err)) return false;
@@ -90,7 +123,7 @@ export class AsyncResultStore {
   }
 
   /** Forgets a call (used when a submission could not be stored). */
-  async remove(callId: string): Promise<void> {
-    await this.kv.delete(callId);
+  async remove(ref: CallRef): Promise<void> {
+    await this.kv.delete(this.key(ref));
   }
 }

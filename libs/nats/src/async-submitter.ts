@@ -1,12 +1,11 @@
-import { JetStreamClient, JetStreamManager, MsgHdrs, PubAck } from 'nats';
-import { ASYNC_HEADERS, AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
+import { createHash, Hash } from 'node:crypto';
+import { JetStreamClient, MsgHdrs, PubAck } from 'nats';
+import { ASYNC_HEADERS, AsyncCallResult, ERROR_CODES, INVOKE_HEADERS, SkiffError, SubjectRegistry } from '@skiff/contracts';
 import { AsyncResultStore, isWrongRevision } from './async-store';
-
-const TERMINAL = new Set(['succeeded', 'failed', 'dead-lettered', 'cancelled']);
 
 /** A call ready to be stored in the async stream. */
 export interface AsyncSubmission {
-  /** The call id. */
+  /** The call id (scoped per function). */
   callId: string;
   /** Function namespace. */
   namespace: string;
@@ -14,53 +13,81 @@ export interface AsyncSubmission {
   name: string;
   /** NATS headers (invoke codec plus async metadata). */
   headers: MsgHdrs;
-  /** Body. */
+  /** Body (empty when it is stored out of line). */
   data: Uint8Array;
+  /** requestDigest of the request; computed from headers and data when absent (give it when the body is out of line). */
+  digest?: string;
 }
 
-/** What `submit` did. */
-export type SubmitOutcome = 'queued' | 'duplicate' | 'requeued';
+/** What `submit` did: stored a new call, or found this call (same function, id and request) already there. */
+export type SubmitOutcome = 'queued' | 'duplicate';
+
+/**
+ * A hash over what makes two submissions the same request: method, path, query, then the body
+ * (feed it with `update`, in pieces when the body streams). `digest('hex')` gives `requestDigest`.
+ */
+export function createRequestDigest(method: string, path: string, query: string): Hash {
+  return createHash('sha256').update(`${method}\n${path}\n${query}\n`);
+}
+
+/** requestDigest of an encoded call (invoke-codec headers plus body). */
+export function requestDigestOf(headers: MsgHdrs, body: Uint8Array): string {
+  return createRequestDigest(headers.get(INVOKE_HEADERS.method), headers.get(INVOKE_HEADERS.path), headers.get(INVOKE_HEADERS.query)).update(body).digest('hex');
+}
 
 /**
  * Stores async calls: records the `queued` state, then publishes the call with its revision. Shared by
  * the gateway (`/async-function`) and every trigger (topic router, cron), so all enter the queue alike.
+ *
+ * A call is `<ns>.<fn>.<id>`: the KV key of its state and its `Nats-Msg-Id`. A known id for the same
+ * function is never run again and its state never overwritten: the same request (requestDigest)
+ * is a duplicate (the caller gets the same 202 as the first time), another request is a 409.
  */
 export class AsyncSubmitter {
   constructor(
     private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
     private readonly results: AsyncResultStore,
     private readonly subjects: SubjectRegistry,
   ) {}
 
   /**
    * Records the call as queued and stores it; resolves once JetStream acked both (rejects when the
-   * publish failed). The state is written first and the message carries its revision
-   * (`Skiff-State-Revision`), so the worker can mark the call running without reading it; a worker
-   * never sees the call before its `queued` state. When the state cannot be written the call is
-   * still stored (the worker records the state itself).
-   * `reopenFinished`: a known call id whose call is over runs again as a new call (the gateway's
-   * behaviour for a caller reusing an id); without it a known id is a duplicate (triggers, whose ids
-   * are derived from the triggering message, so a redelivery never runs a function twice).
-   * `onStateError` hears about a state write that failed while the call was stored.
+   * publish failed, with SkiffError `async/call-id-conflict` for a known id and another request).
+   * The state is written first and the message carries its revision (`Skiff-State-Revision`), so the
+   * worker can mark the call running without reading it; a worker never sees the call before its
+   * `queued` state. When the state cannot be written (other than a full bucket) the call is still
+   * stored (the worker records the state itself); `onStateError` hears about it.
    */
-  async submit(call: AsyncSubmission, options: { reopenFinished: boolean; onStateError?: (err: Error) => void }): Promise<SubmitOutcome> {
-    const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() };
-    let fresh: boolean;
+  async submit(call: AsyncSubmission, options: { onStateError?: (err: Error) => void } = {}): Promise<SubmitOutcome> {
+    const requestDigest = call.digest ?? requestDigestOf(call.headers, call.data);
+    const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now(), requestDigest };
+    let fresh = false;
     let stateError: Error | undefined;
     let revision: number | undefined;
     try {
       revision = await this.results.create(queued);
       fresh = true;
     } catch (err) {
-      fresh = false;
       if (!isWrongRevision(err)) stateError = err as Error;
     }
+    if (!fresh && !stateError) {
+      const previous = await this.results.get(call);
+      if (previous?.value.requestDigest && previous.value.requestDigest !== requestDigest) {
+        throw new SkiffError(
+          ERROR_CODES.callIdConflict,
+          `X-Call-Id ${call.callId} was already used for ${call.name}.${call.namespace} with a different request (method, path, query or body): choose a new id`,
+        );
+      }
+      // Running or over: the same call, never run again nor overwritten. Still `queued`: the first
+      // submission may have died before its publish, so publish (a copy within the window is dropped).
+      if (previous && previous.value.state !== 'queued') return 'duplicate';
+    }
+    call.headers.set(ASYNC_HEADERS.requestDigest, requestDigest);
     let ack: PubAck;
     try {
-      ack = await this.publish(call, call.callId, revision);
+      ack = await this.publish(call, revision);
     } catch (err) {
-      if (fresh) await this.results.remove(call.callId).catch(() => undefined);
+      if (fresh) await this.results.remove(call).catch(() => undefined);
       throw err;
     }
     if (stateError) {
@@ -68,31 +95,15 @@ export class AsyncSubmitter {
       options.onStateError?.(stateError);
       return 'queued';
     }
-    if (fresh) return 'queued';
-    if (ack.duplicate) return 'duplicate';
-    const previous = await this.results.get(call.callId).catch(() => undefined);
-    if (!options.reopenFinished) {
-      // Not a duplicate within the window: either the first publish never happened (state still
-      // `queued`: keep this copy) or the call ran long ago (drop this copy).
-      if (!previous || previous.value.state === 'queued') return 'queued';
-      await this.jsm.streams.deleteMessage(this.subjects.asyncStream, ack.seq, false).catch(() => undefined);
-      return 'duplicate';
-    }
-    // A call id seen before, outside JetStream's duplicate window: when that call is over, run this
-    // one as a new call (a worker skips messages whose call is finished, so re-open it and re-send).
-    if (!previous || !TERMINAL.has(previous.value.state)) return 'queued';
-    await this.jsm.streams.deleteMessage(this.subjects.asyncStream, ack.seq, false).catch(() => undefined);
-    const reopened = await this.results.put(queued);
-    await this.publish(call, `${call.callId}.${Date.now()}`, reopened);
-    return 'requeued';
+    return !fresh && ack.duplicate ? 'duplicate' : 'queued';
   }
 
-  private publish(call: AsyncSubmission, msgID: string, stateRevision: number | undefined): Promise<PubAck> {
+  private publish(call: AsyncSubmission, stateRevision: number | undefined): Promise<PubAck> {
     if (stateRevision) call.headers.set(ASYNC_HEADERS.stateRevision, String(stateRevision));
     else if (call.headers.has(ASYNC_HEADERS.stateRevision)) call.headers.delete(ASYNC_HEADERS.stateRevision);
     return this.js.publish(this.subjects.asyncCall(call.namespace, call.name), call.data, {
       headers: call.headers,
-      msgID,
+      msgID: this.subjects.asyncCallKey(call.namespace, call.name, call.callId),
       expect: { streamName: this.subjects.asyncStream },
     });
   }

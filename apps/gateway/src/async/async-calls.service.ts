@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, openAsyncResultsBucket } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, openAsyncResultsBucket, requestDigestOf, StoredAsyncResult } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, ASYNC_NATS, AsyncConfig } from './async.env';
 
@@ -42,10 +42,10 @@ export class AsyncCalls implements OnModuleInit {
     this.ready ??= (async () => {
       await ensureAsyncStreams(this.nc, subjects, this.config.store);
       const kv = await openAsyncResultsBucket(this.nc, subjects, this.config.store);
-      const results = new AsyncResultStore(kv);
+      const results = new AsyncResultStore(kv, subjects);
       const jsm = await this.nc.jetstreamManager();
       const bodies = await AsyncBodyStore.open(this.nc, subjects, this.config.store);
-      return { results, jsm, bodies, submitter: new AsyncSubmitter(this.js, jsm, results, subjects) };
+      return { results, jsm, bodies, submitter: new AsyncSubmitter(this.js, results, subjects) };
     })().catch((err: Error) => {
       this.ready = undefined;
       throw unavailable(err);
@@ -63,41 +63,55 @@ export class AsyncCalls implements OnModuleInit {
     let bodyRef: string | undefined;
     try {
       if (call.data.length > inlineMax) {
+        const digest = requestDigestOf(call.headers, call.data);
         bodyRef = await bodies.put(call.callId, call.data);
         call.headers.set(ASYNC_HEADERS.bodyRef, bodyRef);
-        call = { ...call, data: EMPTY };
+        call = { ...call, data: EMPTY, digest };
       }
       const outcome = await submitter.submit(call, {
-        reopenFinished: true,
         onStateError: (err) => this.logger.warn(`async call ${call.callId} stored without its queued state: ${err.message}`),
       });
       if (bodyRef && outcome === 'duplicate') await this.removeBody(bodies, bodyRef);
     } catch (err) {
       if (bodyRef) await this.removeBody(bodies, bodyRef);
       // The stream may have been removed: check (and re-create) it on the next call.
-      this.ready = undefined;
+      if (!(err instanceof SkiffError)) this.ready = undefined;
       throw unavailable(err as Error);
     }
+  }
+
+  /**
+   * The call `callId` of `fn`, or, without `fn`, the one function's call with that id: 404 when
+   * there is none, 409 (naming the functions) when several functions have a call with that id.
+   */
+  private async lookup(results: AsyncResultStore, callId: string, fn: { namespace: string; name: string } | undefined): Promise<StoredAsyncResult> {
+    const found = fn ? [await results.get({ callId, ...fn })].filter((r): r is StoredAsyncResult => r !== undefined) : await results.find(callId);
+    const where = fn ? ` for ${fn.name}.${fn.namespace}` : '';
+    if (found.length === 0) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId}${where} (unknown or expired)`);
+    if (found.length > 1) {
+      const names = found.map((r) => `${r.value.name}.${r.value.namespace}`).join(', ');
+      throw new SkiffError(ERROR_CODES.callIdAmbiguous, `call id ${callId} is used by several functions (${names}): name one with ?function=<name>.<namespace>`);
+    }
+    return found[0];
   }
 
   private async removeBody(bodies: AsyncBodyStore, ref: string): Promise<void> {
     await bodies.remove(ref).catch((e: Error) => this.logger.warn(`could not remove the stored body ${ref}: ${e.message} (its TTL removes it later)`));
   }
 
-  /** A call's state; 404 when unknown or expired. */
-  async status(callId: string): Promise<AsyncCallResult> {
+  /** A call's state; 404 when unknown or expired, 409 when `fn` is not given and several functions used the id. */
+  async status(callId: string, fn?: { namespace: string; name: string }): Promise<AsyncCallResult> {
     const { results } = await this.store();
-    const stored = await results.get(callId);
-    if (!stored) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId} (unknown or expired)`);
-    return stored.value;
+    const { requestDigest: _internal, ...value } = (await this.lookup(results, callId, fn)).value;
+    return value;
   }
 
-  /** Cancels a call that has not started; 404 when unknown, 409 once it started. */
-  async cancel(callId: string): Promise<void> {
+  /** Cancels a call that has not started; 404 when unknown, 409 once it started (or when the id is ambiguous). */
+  async cancel(callId: string, fn?: { namespace: string; name: string }): Promise<void> {
     const { results } = await this.store();
     for (let tries = 0; tries < 5; tries++) {
-      const stored = await results.get(callId);
-      if (!stored) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId} (unknown or expired)`);
+      const stored = await this.lookup(results, callId, fn);
+      fn = stored.value;
       if (stored.value.state === 'cancelled') return;
       if (stored.value.state !== 'queued' || stored.value.attempts > 0) {
         throw new SkiffError(ERROR_CODES.callStarted, `async call ${callId} is ${stored.value.state === 'queued' ? 'waiting for a retry' : stored.value.state}: only a call that has not started can be cancelled`);
@@ -145,9 +159,11 @@ export class AsyncCalls implements OnModuleInit {
       for (const v of msg.header.values(key)) h.append(key, v);
     }
     h.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
-    h.set(ASYNC_HEADERS.stateRevision, String(await results.put({ callId, name: fn.name, namespace: fn.namespace, state: 'queued', attempts: 0, queuedAt: Date.now() })));
+    const requestDigest = msg.header.get(ASYNC_HEADERS.requestDigest) || undefined;
+    // A replay is the operator's choice: the dead-lettered state is replaced by a queued one (same id, same request).
+    h.set(ASYNC_HEADERS.stateRevision, String(await results.put({ callId, name: fn.name, namespace: fn.namespace, state: 'queued', attempts: 0, queuedAt: Date.now(), requestDigest })));
     try {
-      await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, { headers: h, msgID: `${callId}.replay.${id}`, expect: { streamName: subjects.asyncStream } });
+      await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, { headers: h, msgID: `${subjects.asyncCallKey(fn.namespace, fn.name, callId)}.replay.${id}`, expect: { streamName: subjects.asyncStream } });
     } catch (err) {
       throw unavailable(err as Error);
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ASYNC_HEADERS, CallbackPolicy, isCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
+import { ASYNC_HEADERS, CallbackPolicy, isCallId, isTriggerCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
 import { encodeInvokeRequest } from '@skiff/invoke';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
@@ -40,10 +40,22 @@ export function callbackUrlProblem(raw: string, policy: CallbackPolicy): string 
 }
 
 /**
+ * The query of `DELETE /async-function/<call-id>[?function=<name>[.<ns>]]` when it is a cancel (no
+ * query, or only `function`), else undefined (an async DELETE call of a function with that name).
+ */
+function cancelTarget(query: string): { function?: string } | undefined {
+  if (!query) return {};
+  const params = new URLSearchParams(query);
+  const keys = [...params.keys()];
+  return keys.length === 1 && keys[0] === 'function' ? { function: params.get('function') ?? '' } : undefined;
+}
+
+/**
  * `ANY /async-function/<name>[.<ns>][/<path>][?query]`: stores the call (method, path, query,
  * headers, body) in the async stream and answers 202 with `X-Call-Id` once JetStream acked it.
- * `DELETE /async-function/<call-id>` (no path, not a deployed function) cancels a queued call; it
- * needs the admin credentials (basic auth, as `/system/*`).
+ * `DELETE /async-function/<call-id>[?function=<name>[.<ns>]]` (no path, not a deployed function) cancels
+ * a queued call; it needs the admin credentials (basic auth, as `/system/*`). Call ids are scoped per
+ * function: without `function`, the one function's call with that id (409 when several have one).
  */
 @Injectable()
 export class AsyncInvokeHandler {
@@ -73,16 +85,21 @@ export class AsyncInvokeHandler {
     if (given !== undefined && !isCallId(given)) {
       return this.fail(reply, 400, `X-Call-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "=" (starting with a letter, digit, "-" or "_")`, undefined, startTime);
     }
+    if (given !== undefined && isTriggerCallId(given)) {
+      return this.fail(reply, 400, `X-Call-Id "${given}" has the form of a triggered call's id (<trigger>-<40 hex>), which is reserved: choose another id`, undefined, startTime);
+    }
     const callId = given ?? randomUUID();
     const target = splitFunctionUrl(request.url, PREFIX);
-    const cancelable = request.method === 'DELETE' && target.path === '/' && !target.query;
+    const cancelOf = request.method === 'DELETE' && target.path === '/' ? cancelTarget(target.query) : undefined;
     const ref = parseFunctionRef(target.ref, this.defaultNamespace);
     const fn = ref && this.resolver.resolve(ref.namespace, ref.name);
     if (!fn) {
-      if (cancelable && isCallId(target.ref)) {
+      if (cancelOf && isCallId(target.ref)) {
         // Cancelling needs the admin credentials, as call status does.
         if (!hasAdminCredentials(request)) return sendAuthChallenge(reply);
-        return this.cancel(target.ref, reply);
+        const owner = cancelOf.function === undefined ? undefined : parseFunctionRef(cancelOf.function, this.defaultNamespace);
+        if (cancelOf.function !== undefined && !owner) return this.fail(reply, 400, describeRefProblem(cancelOf.function), undefined, startTime);
+        return this.cancel(target.ref, owner, reply);
       }
       if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
       return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
@@ -132,9 +149,9 @@ export class AsyncInvokeHandler {
     void reply.code(status).type(TEXT).send(error.message);
   }
 
-  private async cancel(callId: string, reply: FastifyReply): Promise<void> {
+  private async cancel(callId: string, fn: { namespace: string; name: string } | undefined, reply: FastifyReply): Promise<void> {
     try {
-      await this.calls.cancel(callId);
+      await this.calls.cancel(callId, fn);
       void reply.code(202).header('x-call-id', callId).send();
     } catch (err) {
       this.fail(reply, err instanceof SkiffError ? err.status : 503, (err as Error).message, callId, undefined);

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AsyncCallResult, DeadLetterSummary, ERROR_CODES, isCallId, isDnsLabel, SkiffError } from '@skiff/contracts';
+import { AsyncCallResult, DeadLetterSummary, ERROR_CODES, isCallId, isDnsLabel, parseFunctionRef, SkiffError } from '@skiff/contracts';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { AsyncCalls } from './async-calls.service';
 
@@ -23,11 +23,18 @@ export class AsyncSystemController {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** A call's state and (when finished) its result; 404 once expired or when unknown. */
+  /**
+   * A call's state and (when finished) its result; 404 once expired or when unknown. Call ids are
+   * scoped per function: `?function=<name>[.<ns>]` names the function; without it, the one function's
+   * call with that id (409 naming them when several functions have one).
+   */
   @Get('async-function/status/:callId')
-  async status(@Param('callId') callId: string): Promise<AsyncCallResult> {
+  async status(@Param('callId') callId: string, @Query('function') fn?: string): Promise<AsyncCallResult> {
     if (!isCallId(callId)) throw new SkiffError(ERROR_CODES.invalidRequest, `"${callId}" is not a valid call id`);
-    return this.calls.status(callId);
+    if (fn === undefined) return this.calls.status(callId);
+    const ref = typeof fn === 'string' ? parseFunctionRef(fn, this.config.defaultNamespace) : undefined;
+    if (!ref) throw new SkiffError(ERROR_CODES.invalidRequest, `function "${String(fn)}" is not <name> or <name>.<namespace>`);
+    return this.calls.status(callId, ref);
   }
 
   /** Dead letters, oldest first (`name` without `namespace` means the default namespace's function). */

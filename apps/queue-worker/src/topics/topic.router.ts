@@ -83,7 +83,7 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
       const eventKey = `${subjects.topicStream}:${msg.seq}:${msg.info.timestampNanos}`;
       const headers = this.invocationHeaders(msg, topic, messageId);
       const outcomes = await Promise.all(
-        targets.map((fn) => this.submitter.submit(triggerSubmission({ ...fn, kind: 'topic', eventKey, headers, body: msg.data }), { reopenFinished: false })),
+        targets.map((fn) => this.submitter.submit(triggerSubmission({ ...fn, kind: 'topic', eventKey, headers, body: msg.data }))),
       );
       this.calls.inc(outcomes.filter((o) => o !== 'duplicate').length);
       msg.ack();

@@ -29,8 +29,8 @@ export class TopicsModule {
           useFactory: async (nc: NatsConnection) => {
             await ensureAsyncStreams(nc, subjects, config.store);
             await ensureTopicStream(nc, subjects);
-            const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store));
-            return new AsyncSubmitter(nc.jetstream(), await nc.jetstreamManager(), results, subjects);
+            const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store), subjects);
+            return new AsyncSubmitter(nc.jetstream(), results, subjects);
           },
         },
         TopicRegistryLifecycle,

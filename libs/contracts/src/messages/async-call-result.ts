@@ -61,6 +61,11 @@ export interface AsyncCallResult {
   crashes?: number;
   /** Set when the callback could not be delivered; absent while it is pending or once it was delivered. */
   callback?: AsyncCallbackFailure;
+  /**
+   * SHA-256 (hex) of the request as submitted (method, path, query, body): a resubmission with the
+   * same call id for the same function is the same call when it matches, a 409 conflict otherwise.
+   */
+  requestDigest?: string;
 }
 
 /** One dead letter as `GET /system/async/dead-letters` lists it. */
