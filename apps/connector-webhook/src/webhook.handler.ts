@@ -8,6 +8,7 @@ import {
   DEFAULT_NAMESPACE,
   isCallId,
   parsePayload,
+  SkiffError,
   subjects,
   topicProblem,
   TRIGGER_HEADERS,
@@ -81,6 +82,7 @@ export class WebhookHandler {
       await this.ready;
       await publishTopicMessage(this.js, subjects, { topic, data: body, headers, messageId });
     } catch (err) {
+      if (err instanceof SkiffError) return this.fail(reply, err.status, err.message, 'unavailable');
       this.ready = undefined;
       this.logger.warn(`webhook for ${topic} not stored: ${(err as Error).message}`);
       return this.fail(reply, 503, `topic stream unavailable, the webhook was not stored: ${(err as Error).message}`, 'unavailable');

@@ -1,11 +1,12 @@
 import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 import { SUBJECT_PREFIX_PATTERN } from '@skiff/contracts/prefix';
+import { JetStreamLimitsEnv } from './jetstream-limits.env';
 
 /** Log levels accepted by `SKIFF_LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Environment every service reads. Each app extends it with its own variables. */
-export class BaseEnv {
+/** Environment every service reads (the JetStream quotas included). Each app extends it with its own variables. */
+export class BaseEnv extends JetStreamLimitsEnv {
   /** NATS server URL(s), comma-separated. */
   @IsString()
   @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, {

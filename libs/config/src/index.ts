@@ -2,3 +2,4 @@ export * from './base.env';
 export * from './load-env';
 export * from './env-bool';
 export * from './admin-credentials';
+export * from './jetstream-limits.env';

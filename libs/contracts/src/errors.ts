@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   callIdConflict: { code: 'async/call-id-conflict', status: 409 },
   /** Async: several functions have a call with this id; the caller must name one (`?function=`). */
   callIdAmbiguous: { code: 'async/call-id-ambiguous', status: 409 },
+  /** Async: the function's queue holds as many calls as it may (SKIFF_ASYNC_QUEUE_MAX); try again later. */
+  queueFull: { code: 'async/queue-full', status: 429 },
+  /** Any service: a JetStream stream, bucket or object store reached its max_bytes (or the account its storage); nothing was stored. */
+  storageFull: { code: 'platform/storage-full', status: 507 },
   /** Provider: no secret with that name in that namespace. */
   secretNotFound: { code: 'secret/not-found', status: 404 },
   /** Provider: create of a secret that already exists (use PUT to update). */

@@ -1,6 +1,8 @@
-import { nuid, NatsConnection, ObjectStore, StorageType, nanos } from 'nats';
+import { nuid, NatsConnection, ObjectStore, nanos } from 'nats';
+import { jetStreamLimits } from '@skiff/config';
 import { SubjectRegistry } from '@skiff/contracts';
 import type { AsyncStoreOptions } from './async-store';
+import { fullStoreError, openObjectStore } from './stream-limits';
 
 /**
  * Bodies of async calls too large for one NATS message, kept out of line in a JetStream object store
@@ -11,18 +13,29 @@ import type { AsyncStoreOptions } from './async-store';
  * collects whatever a crash left behind.
  */
 export class AsyncBodyStore {
-  private constructor(private readonly os: ObjectStore) {}
+  private constructor(
+    private readonly os: ObjectStore,
+    private readonly maxBytes: number,
+  ) {}
 
-  /** Opens (creating when missing) the store. */
+  /** Opens (creating when missing) the store, with its TTL and quota (SKIFF_ASYNC_BODIES_MAX_BYTES). */
   static async open(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<AsyncBodyStore> {
     const ttl = nanos(Math.max(options.resultTtlMs, options.deadLetterMaxAgeMs));
-    return new AsyncBodyStore(await nc.jetstream().views.os(subjects.asyncBodiesStore, { storage: StorageType.File, ttl }));
+    const maxBytes = (options.limits ?? jetStreamLimits()).asyncBodiesBytes;
+    return new AsyncBodyStore(await openObjectStore(nc, subjects.asyncBodiesStore, { ttl, max_bytes: maxBytes }), maxBytes);
   }
 
-  /** Stores a body for the call and returns the reference to put in its message (unique per submission). */
+  /**
+   * Stores a body for the call and returns the reference to put in its message (unique per
+   * submission); a full store rejects with SkiffError `platform/storage-full` (507).
+   */
   async put(callId: string, body: Uint8Array): Promise<string> {
     const name = `${callId}.${nuid.next()}`;
-    await this.os.putBlob({ name }, body);
+    try {
+      await this.os.putBlob({ name }, body);
+    } catch (err) {
+      throw fullStoreError(err, 'the async body store', this.maxBytes) ?? err;
+    }
     return name;
   }
 

@@ -1,6 +1,8 @@
-import { JSONCodec, KV, KvEntry, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
+import { DiscardPolicy, JSONCodec, KV, KvEntry, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
+import { jetStreamLimits, JetStreamLimits } from '@skiff/config';
 import { AsyncBodyStore } from './async-bodies';
 import { AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
+import { ensureStream, openKvBucket } from './stream-limits';
 
 const json = JSONCodec<AsyncCallResult>();
 
@@ -10,38 +12,47 @@ export interface AsyncStoreOptions {
   resultTtlMs: number;
   /** How long dead letters are kept (ms). */
   deadLetterMaxAgeMs: number;
+  /** Storage quotas (default: the validated SKIFF_* quota variables). */
+  limits?: JetStreamLimits;
 }
 
 /**
  * Creates (when missing) the async stream, the callback stream and the dead-letter stream, all with
- * file storage, and the object store of large bodies (see AsyncBodyStore). The gateway and the
- * queue-worker both call it, so whichever starts first creates them.
+ * file storage, and the object store of large bodies (see AsyncBodyStore), or brings existing ones to
+ * the configured quotas. The async stream caps each function's subject at SKIFF_ASYNC_QUEUE_MAX
+ * messages (discard new per subject: a full queue refuses the next call instead of dropping one).
+ * Every stream discards new messages when full, so nothing stored is ever dropped to make room.
+ * The gateway and the queue-worker both call it, so whichever starts first creates them.
  */
 export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  const streams = [
-    { name: subjects.asyncStream, subjects: [subjects.asyncCallAll], retention: RetentionPolicy.Workqueue, max_age: 0 },
-    { name: subjects.asyncCallbackStream, subjects: [subjects.asyncCallbackAll], retention: RetentionPolicy.Workqueue, max_age: 0 },
-    { name: subjects.asyncDeadLetterStream, subjects: [subjects.asyncDeadLetterAll], retention: RetentionPolicy.Limits, max_age: nanos(options.deadLetterMaxAgeMs), allow_direct: true },
-  ];
-  for (const cfg of streams) {
-    try {
-      await jsm.streams.info(cfg.name);
-    } catch {
-      try {
-        await jsm.streams.add({ ...cfg, storage: StorageType.File, duplicate_window: nanos(120_000) });
-      } catch (err) {
-        // Another process created it between our check and add.
-        await jsm.streams.info(cfg.name).catch(() => Promise.reject(err));
-      }
-    }
-  }
+  const limits = options.limits ?? jetStreamLimits();
+  const common = { storage: StorageType.File, duplicate_window: nanos(120_000), discard: DiscardPolicy.New };
+  await ensureStream(jsm, {
+    ...common,
+    name: subjects.asyncStream,
+    subjects: [subjects.asyncCallAll],
+    retention: RetentionPolicy.Workqueue,
+    max_bytes: limits.asyncBytes,
+    max_msgs_per_subject: limits.asyncQueuePerFunction,
+    discard_new_per_subject: true,
+  });
+  await ensureStream(jsm, { ...common, name: subjects.asyncCallbackStream, subjects: [subjects.asyncCallbackAll], retention: RetentionPolicy.Workqueue, max_bytes: limits.callbacksBytes });
+  await ensureStream(jsm, {
+    ...common,
+    name: subjects.asyncDeadLetterStream,
+    subjects: [subjects.asyncDeadLetterAll],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(options.deadLetterMaxAgeMs),
+    allow_direct: true,
+    max_bytes: limits.deadLettersBytes,
+  });
   await AsyncBodyStore.open(nc, subjects, options);
 }
 
-/** Opens (creating when missing) the async results bucket. */
+/** Opens (creating when missing) the async results bucket, with its TTL and quota. */
 export async function openAsyncResultsBucket(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<KV> {
-  return nc.jetstream().views.kv(subjects.asyncResultsBucket, { history: 1, storage: StorageType.File, ttl: options.resultTtlMs });
+  return openKvBucket(nc, subjects.asyncResultsBucket, { ttl: options.resultTtlMs, max_bytes: (options.limits ?? jetStreamLimits()).asyncResultsBytes });
 }
 
 /** True for the error of a compare-and-set whose expected revision no longer holds. */

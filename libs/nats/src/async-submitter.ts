@@ -1,7 +1,9 @@
 import { createHash, Hash } from 'node:crypto';
 import { JetStreamClient, MsgHdrs, PubAck } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, ERROR_CODES, INVOKE_HEADERS, SkiffError, SubjectRegistry } from '@skiff/contracts';
+import { jetStreamLimits } from '@skiff/config';
 import { AsyncResultStore, isWrongRevision } from './async-store';
+import { fullStoreError, storeFailure } from './stream-limits';
 
 /** A call ready to be stored in the async stream. */
 export interface AsyncSubmission {
@@ -68,6 +70,9 @@ export class AsyncSubmitter {
       revision = await this.results.create(queued);
       fresh = true;
     } catch (err) {
+      // A full results bucket would leave the call without any state the worker could write either.
+      const full = fullStoreError(err, 'the async results bucket', jetStreamLimits().asyncResultsBytes);
+      if (full) throw full;
       if (!isWrongRevision(err)) stateError = err as Error;
     }
     if (!fresh && !stateError) {
@@ -88,7 +93,7 @@ export class AsyncSubmitter {
       ack = await this.publish(call, revision);
     } catch (err) {
       if (fresh) await this.results.remove(call).catch(() => undefined);
-      throw err;
+      throw this.refusal(err, call) ?? err;
     }
     if (stateError) {
       // Stored but its state is not: a worker still runs it (it records the state itself).
@@ -96,6 +101,15 @@ export class AsyncSubmitter {
       return 'queued';
     }
     return !fresh && ack.duplicate ? 'duplicate' : 'queued';
+  }
+
+  /** The 429 / 507 for a publish the async stream refused for lack of room, else undefined. */
+  private refusal(err: unknown, call: AsyncSubmission): SkiffError | undefined {
+    if (storeFailure(err) === 'queue-full') {
+      const cap = jetStreamLimits().asyncQueuePerFunction;
+      return new SkiffError(ERROR_CODES.queueFull, `the async queue of ${call.name}.${call.namespace} is full (${cap} calls waiting or running, SKIFF_ASYNC_QUEUE_MAX): the call was not stored, try again later`);
+    }
+    return fullStoreError(err, 'the async stream', jetStreamLimits().asyncBytes);
   }
 
   private publish(call: AsyncSubmission, stateRevision: number | undefined): Promise<PubAck> {

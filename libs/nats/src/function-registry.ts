@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { JSONCodec, KV, KvEntry, NatsConnection, QueuedIterator, StorageType } from 'nats';
+import { JSONCodec, KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { FunctionRecord, SubjectRegistry } from '@skiff/contracts';
+import { openKvBucket } from './stream-limits';
 
 const json = JSONCodec<FunctionRecord>();
 
-/** Opens (creating when missing) the function registry bucket: file storage, last value only. */
+/** Opens (creating when missing) the function registry bucket: file storage, last value only, SKIFF_KV_MAX_BYTES. */
 export async function openFunctionsBucket(nc: NatsConnection, subjects: SubjectRegistry): Promise<KV> {
-  return nc.jetstream().views.kv(subjects.functionsBucket, { history: 1, storage: StorageType.File });
+  return openKvBucket(nc, subjects.functionsBucket);
 }
 
 /** Decodes one registry value. */

@@ -9,3 +9,4 @@ export * from './async-submitter';
 export * from './async-bodies';
 export * from './topic-stream';
 export * from './write-batching';
+export * from './stream-limits';

@@ -15,6 +15,8 @@ import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 const EMPTY = new Uint8Array(0);
 const TEXT = 'text/plain; charset=utf-8';
 const PREFIX = '/async-function/';
+/** `Retry-After` of a 429 (the function's queue is full) or 507 (a store is full), in seconds. */
+const FULL_RETRY_AFTER_S = 5;
 
 /** Error raised by Fastify before the handler ran. */
 type RouteError = Error & { code?: string; statusCode?: number };
@@ -132,6 +134,8 @@ export class AsyncInvokeHandler {
     } catch (err) {
       const status = err instanceof SkiffError ? err.status : 503;
       if (status >= 500) this.logger.warn(`async call ${callId} to ${fn.name}.${fn.namespace} not stored: ${(err as Error).message}`);
+      // A full queue or store drains as calls finish: tell the caller when to come back.
+      if (status === 429 || status === 507) void reply.header('retry-after', String(FULL_RETRY_AFTER_S));
       return this.fail(reply, status, (err as Error).message, callId, startTime);
     }
     void reply.code(202).headers({ 'x-call-id': callId, 'x-start-time': startTime }).send();

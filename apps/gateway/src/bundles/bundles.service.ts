@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NatsConnection, ObjectStore } from 'nats';
 import { BUNDLE_DIGEST_META, BUNDLE_DIGEST_PATTERN, BundleInfo, ERROR_CODES, SkiffError, isBundleImage, subjects } from '@skiff/contracts';
 import { BundleError, bundleDigest, bundleInfoOf, inspectBundle, openBundleStore } from '@skiff/bundles';
-import { NATS_CONNECTION } from '@skiff/nats';
+import { fullStoreError, NATS_CONNECTION } from '@skiff/nats';
 import { BUNDLES_ENV, BundlesEnv } from './bundles.env';
 
 /** Result of an upload. */
@@ -60,7 +60,9 @@ export class BundlesService {
     const store = await this.open();
     const existing = bundleInfoOf(await store.info(image));
     if (existing?.digest === digest) return { ...existing, changed: false };
-    const info = await store.putBlob({ name: image, description: `skiff bundle (${manifestLang})`, metadata: { [BUNDLE_DIGEST_META]: digest } }, body);
+    const info = await store
+      .putBlob({ name: image, description: `skiff bundle (${manifestLang})`, metadata: { [BUNDLE_DIGEST_META]: digest } }, body)
+      .catch((err: Error) => Promise.reject(fullStoreError(err, 'the bundle store') ?? err));
     this.logger.log({ msg: 'bundle stored', image, digest, size: body.length });
     return { ...(bundleInfoOf(info) as BundleInfo), changed: true };
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { JSONCodec, KvEntry, NatsConnection, QueuedIterator, StorageType } from 'nats';
+import { JSONCodec, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { InvocationCounter, subjects } from '@skiff/contracts';
-import { NATS_CONNECTION } from '@skiff/nats';
+import { NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 
 const json = JSONCodec<InvocationCounter>();
 
@@ -20,7 +20,7 @@ export class InvocationCounts implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     // Best effort: without JetStream the gateway still starts; counts are then omitted.
     try {
-      const kv = await this.nc.jetstream().views.kv(subjects.invocationsBucket, { history: 1, storage: StorageType.File });
+      const kv = await openKvBucket(this.nc, subjects.invocationsBucket);
       this.watcher = await kv.watch({ key: '>' });
       void this.consume(this.watcher);
     } catch (err) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JetStreamClient, NatsConnection } from 'nats';
-import { isCallId, subjects, topicProblem, TRIGGER_HEADERS } from '@skiff/contracts';
+import { isCallId, SkiffError, subjects, topicProblem, TRIGGER_HEADERS } from '@skiff/contracts';
 import { ensureTopicStream, NATS_CONNECTION, publishTopicMessage } from '@skiff/nats';
 import { BodyLimit } from '../config/body-limit';
 
@@ -52,6 +52,7 @@ export class TopicPublishHandler {
       const ack = await publishTopicMessage(this.js, subjects, { topic, data: (request.body as Buffer | undefined) ?? new Uint8Array(0), headers, messageId });
       void reply.code(202).send({ topic, messageId, duplicate: ack.duplicate });
     } catch (err) {
+      if (err instanceof SkiffError) return this.fail(reply, err.status, err.message);
       this.ready = undefined;
       this.logger.warn(`topic ${topic}: message not stored: ${(err as Error).message}`);
       this.fail(reply, 503, `topic stream unavailable, the message was not stored: ${(err as Error).message}`);

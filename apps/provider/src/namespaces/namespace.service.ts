@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { JSONCodec, KV, NatsConnection, StorageType } from 'nats';
+import { JSONCodec, KV, NatsConnection } from 'nats';
 import {
   DEFAULT_NAMESPACE,
   ERROR_CODES,
@@ -9,7 +9,7 @@ import {
   SkiffError,
   subjects,
 } from '@skiff/contracts';
-import { FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import { FunctionRegistryCache, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { REGISTRY_CACHE } from '../registry/registry.tokens';
 import { SecretStore } from '../secrets/secret.store';
 
@@ -51,7 +51,7 @@ export class NamespaceService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.kv = await this.nc.jetstream().views.kv(subjects.namespacesBucket, { history: 1, storage: StorageType.File });
+    this.kv = await openKvBucket(this.nc, subjects.namespacesBucket);
   }
 
   /** Every namespace, sorted: the default, created ones, and those holding functions or secrets. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { JSONCodec, KV, KvEntry, NatsConnection, StorageType } from 'nats';
+import { JSONCodec, KV, KvEntry, NatsConnection } from 'nats';
 import { ERROR_CODES, Secret, SecretSummary, SkiffError, subjects } from '@skiff/contracts';
-import { NATS_CONNECTION } from '@skiff/nats';
+import { NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { SealedValue, SecretCipher, loadSecretsKey } from './secret-cipher';
 
@@ -56,7 +56,7 @@ export class SecretStore implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { key, source } = loadSecretsKey(this.env.SKIFF_DATA_DIR, this.env.SKIFF_SECRETS_KEY);
     this.cipher = new SecretCipher(key);
-    this.kv = await this.nc.jetstream().views.kv(subjects.secretsBucket, { history: 1, storage: StorageType.File });
+    this.kv = await openKvBucket(this.nc, subjects.secretsBucket);
     this.logger.log({ msg: 'secrets encrypted at rest', key: source, bucket: subjects.secretsBucket });
   }
 

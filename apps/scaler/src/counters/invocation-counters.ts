@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { JSONCodec, KV, NatsConnection, StorageType } from 'nats';
+import { JSONCodec, KV, NatsConnection } from 'nats';
+import { openKvBucket } from '@skiff/nats';
 import type { InvocationCounter, InvocationStatsEvent, SubjectRegistry } from '@skiff/contracts';
 
 const json = JSONCodec<InvocationCounter>();
@@ -8,7 +9,7 @@ const CAS_ATTEMPTS = 5;
 
 /** Opens (creating when missing) the invocation counters bucket: file storage, last value only. */
 export async function openInvocationsBucket(nc: NatsConnection, subjects: SubjectRegistry): Promise<KV> {
-  return nc.jetstream().views.kv(subjects.invocationsBucket, { history: 1, storage: StorageType.File });
+  return openKvBucket(nc, subjects.invocationsBucket);
 }
 
 /**

@@ -1,0 +1,75 @@
+import { JetStreamManager, KV, KvOptions, NatsConnection, NatsError, ObjectStore, ObjectStoreOptions, StorageType, StreamConfig, StreamInfo } from 'nats';
+import { ERROR_CODES, SkiffError } from '@skiff/contracts';
+import { jetStreamLimits } from '@skiff/config';
+
+/** Stream settings a service may bring an existing stream to (never retention, storage or subjects). */
+const ADJUSTABLE = ['max_bytes', 'max_msgs_per_subject', 'discard', 'discard_new_per_subject', 'max_age', 'duplicate_window', 'allow_direct'] as const;
+type Adjustable = Pick<StreamConfig, (typeof ADJUSTABLE)[number]>;
+
+/**
+ * Creates a stream with `config`, or brings an existing one to its adjustable limits (max_bytes,
+ * per-subject cap, discard policy, max age, duplicate window). Idempotent; safe when several services
+ * race to create it.
+ */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<StreamInfo> {
+  try {
+    return await adjustStream(jsm, config.name, config);
+  } catch (err) {
+    if (!isStreamNotFound(err)) throw err;
+  }
+  try {
+    return await jsm.streams.add(config);
+  } catch (err) {
+    // Another process created it between our check and add.
+    return jsm.streams.info(config.name).catch(() => Promise.reject(err));
+  }
+}
+
+/** Brings an existing stream (a KV bucket's `KV_*`, an object store's `OBJ_*`, …) to `limits`. */
+export async function adjustStream(jsm: JetStreamManager, name: string, limits: Partial<Adjustable>): Promise<StreamInfo> {
+  const info = await jsm.streams.info(name);
+  const changed: Partial<Adjustable> = {};
+  for (const key of ADJUSTABLE) {
+    if (limits[key] !== undefined && info.config[key] !== limits[key]) Object.assign(changed, { [key]: limits[key] });
+  }
+  if (Object.keys(changed).length === 0) return info;
+  return jsm.streams.update(name, { ...info.config, ...changed });
+}
+
+/** Opens (creating when missing) a KV bucket with file storage, last value only, and `max_bytes` (SKIFF_KV_MAX_BYTES unless given). */
+export async function openKvBucket(nc: NatsConnection, bucket: string, options: Partial<KvOptions> = {}): Promise<KV> {
+  const max_bytes = options.max_bytes ?? jetStreamLimits().kvBytes;
+  const kv = await nc.jetstream().views.kv(bucket, { history: 1, storage: StorageType.File, ...options, max_bytes });
+  await adjustStream(await nc.jetstreamManager(), `KV_${bucket}`, { max_bytes });
+  return kv;
+}
+
+/** Opens (creating when missing) an object store with file storage and `max_bytes` (and `ttl`, in nanoseconds), brought to them when it exists. */
+export async function openObjectStore(nc: NatsConnection, name: string, options: Partial<ObjectStoreOptions> & { max_bytes: number }): Promise<ObjectStore> {
+  const os = await nc.jetstream().views.os(name, { storage: StorageType.File, ...options });
+  await adjustStream(await nc.jetstreamManager(), `OBJ_${name}`, { max_bytes: options.max_bytes, ...(options.ttl ? { max_age: options.ttl } : {}) });
+  return os;
+}
+
+/**
+ * What a failed JetStream write tells about quotas: `queue-full` (a subject's message cap, discard new
+ * per subject), `full` (max_bytes or max_msgs of the stream, or the account's storage), or undefined
+ * for anything else (server gone, timeout…).
+ */
+export function storeFailure(err: unknown): 'queue-full' | 'full' | undefined {
+  const text = `${(err as NatsError)?.api_error?.description ?? ''} ${(err as Error)?.message ?? ''}`;
+  if (/maximum messages per subject exceeded/i.test(text)) return 'queue-full';
+  if (/maximum (bytes|messages) exceeded|insufficient (storage )?resources|resource limits exceeded|storage.*exceeded/i.test(text)) return 'full';
+  return undefined;
+}
+
+/** A SkiffError for a write refused because `what` is full (507), or undefined when `err` is no quota refusal. */
+export function fullStoreError(err: unknown, what: string, limitBytes?: number): SkiffError | undefined {
+  if (storeFailure(err) !== 'full') return undefined;
+  const limit = limitBytes ? ` (max_bytes ${limitBytes})` : '';
+  return new SkiffError(ERROR_CODES.storageFull, `${what} is full${limit}, nothing was stored: try again later, or ask the operator to raise its limit`);
+}
+
+function isStreamNotFound(err: unknown): boolean {
+  return /stream not found/i.test((err as Error)?.message ?? '') || (err as NatsError)?.api_error?.err_code === 10059;
+}
