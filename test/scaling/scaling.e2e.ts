@@ -184,7 +184,7 @@ describe('scaling end to end', () => {
 
     expect((await gw.post('/system/alert', alert('firing', 'nobody-by-that-name'))).status).toBe(200);
     expect((await gw.post('/system/alert', { alerts: 'nope' })).status).toBe(400);
-    expect((await gw.post('/system/alert', '{"alerts": [')).status).toBe(400);
+    expect((await gw.post('/system/alert', '{"alerts": [', { headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await gw.post('/system/alert', { alerts: [{ status: 'sideways', labels: {} }] })).status).toBe(400);
   });
 

@@ -5,7 +5,9 @@ import { bootstrapService } from '@skiff/observability';
 import { gatewayConfig } from './config/gateway.config';
 import { BodyLimit } from './config/body-limit';
 import { loadAdminCredentials } from '@skiff/config/admin-credentials';
-import { installBasicAuth } from './auth/basic-auth.hook';
+import { installGatewayGuard } from './auth/gateway-guard';
+import { HostPolicy } from './auth/host-policy';
+import { GatewayConfig } from './config/gateway.config';
 
 /** Every Nest route gets the effective body limit (Fastify's per-route limit beats the parser's). */
 function applyBodyLimit(app: NestFastifyApplication): void {
@@ -18,12 +20,15 @@ function applyBodyLimit(app: NestFastifyApplication): void {
     });
 }
 
-/** Basic auth on `/system/*`, `/ui/*` and async status, before any route exists (one global hook). */
-function applyBasicAuth(app: NestFastifyApplication): void {
+/** Host check, CSRF checks and basic auth on every admin route, before any route exists (one global hook). */
+function applyGuard(app: NestFastifyApplication, config: GatewayConfig): void {
   const credentials = loadAdminCredentials();
-  installBasicAuth(app.getHttpAdapter().getInstance(), credentials);
+  const hosts = new HostPolicy(config.hosts, config.host);
+  installGatewayGuard(app.getHttpAdapter().getInstance(), { credentials, hosts, allowedOrigins: new Set(config.allowedOrigins) });
   const where = credentials.source === 'env' ? 'SKIFF_ADMIN_PASSWORD' : credentials.file;
-  new Logger('BasicAuth').log(`basic auth on /system/* and /ui/: user ${credentials.user}, password from ${where}`);
+  const logger = new Logger('GatewayGuard');
+  logger.log(`basic auth on /system/* and /ui/: user ${credentials.user}, password from ${where}`);
+  logger.log(`Host names answered: ${hosts.describe()}; other origins allowed on the admin API: ${config.allowedOrigins.join(', ') || 'none'}`);
 }
 
 async function main(): Promise<void> {
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
     gracePeriodMs: config.gracePeriodMs,
     bodyLimit: config.maxBodyBytes,
     configure: (app) => {
-      applyBasicAuth(app);
+      applyGuard(app, config);
       applyBodyLimit(app);
     },
   });

@@ -14,7 +14,7 @@ function isBundleUpload(request: FastifyRequest): boolean {
 
 /**
  * Reads bundle uploads as a Buffer with their own size limit (SKIFF_MAX_BUNDLE_BYTES, checked on
- * Content-Length first and again while reading), before Nest's JSON-for-everything parser sees them.
+ * Content-Length first and again while reading); every other Nest route reads JSON only.
  * Registered in the constructor: parsers must exist before the routes are.
  */
 @Injectable()

@@ -21,4 +21,18 @@ describe('gatewayConfig', () => {
       gatewayConfig({ SKIFF_GATEWAY_PORT: 'x', SKIFF_UPSTREAM_TIMEOUT: 'soon', SKIFF_DEFAULT_NAMESPACE: 'Bad.NS', SKIFF_MAX_BODY_BYTES: '-1' }),
     ).toThrow(/SKIFF_GATEWAY_PORT[\s\S]*SKIFF_UPSTREAM_TIMEOUT[\s\S]*SKIFF_MAX_BODY_BYTES[\s\S]*SKIFF_DEFAULT_NAMESPACE/);
   });
+
+  it('reads the allowed origins and host names, and refuses what is neither', () => {
+    expect(gatewayConfig({ SKIFF_GATEWAY_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080', SKIFF_GATEWAY_HOSTS: 'faas.example,*.example.org' })).toMatchObject({
+      allowedOrigins: ['https://a.example', 'http://b.example:8080'],
+      hosts: 'faas.example,*.example.org',
+    });
+    expect(gatewayConfig({}).hosts).toBeUndefined();
+    for (const origins of ['a.example', 'https://a.example/path', 'ftp://a.example', 'https://u@a.example', 'https://a.example/']) {
+      expect(() => gatewayConfig({ SKIFF_GATEWAY_ALLOWED_ORIGINS: origins })).toThrow(/SKIFF_GATEWAY_ALLOWED_ORIGINS/);
+    }
+    for (const hosts of ['faas.example:8080', 'http://faas.example', 'a b', '*']) {
+      expect(() => gatewayConfig({ SKIFF_GATEWAY_HOSTS: hosts })).toThrow(/SKIFF_GATEWAY_HOSTS/);
+    }
+  });
 });

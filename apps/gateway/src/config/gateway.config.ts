@@ -1,6 +1,7 @@
 import { loadEnv } from '@skiff/config';
 import { GatewayEnv } from './gateway.env';
 import { parseDurationMs } from './duration';
+import { parseOrigins } from '../auth/cross-site';
 
 /** Injection token of the gateway's validated configuration. */
 export const GATEWAY_CONFIG = 'GATEWAY_CONFIG';
@@ -21,6 +22,10 @@ export interface GatewayConfig {
   defaultNamespace: string;
   /** Milliseconds to wait for in-flight work on shutdown. */
   gracePeriodMs: number;
+  /** Origins besides its own that may drive the admin API (normalised). */
+  allowedOrigins: string[];
+  /** Host names it answers to (SKIFF_GATEWAY_HOSTS), undefined when not set. */
+  hosts: string | undefined;
 }
 
 let cached: GatewayConfig | undefined;
@@ -37,6 +42,8 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
     maxBodyBytes: e.SKIFF_MAX_BODY_BYTES,
     defaultNamespace: e.SKIFF_DEFAULT_NAMESPACE,
     gracePeriodMs: e.SKIFF_SHUTDOWN_GRACE_MS,
+    allowedOrigins: (parseOrigins(e.SKIFF_GATEWAY_ALLOWED_ORIGINS) as { origins: string[] }).origins,
+    hosts: e.SKIFF_GATEWAY_HOSTS.trim() || undefined,
   };
   if (env === process.env) cached = config;
   return config;

@@ -1,8 +1,10 @@
-import { IsInt, Max, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface, ValidationArguments } from 'class-validator';
+import { IsInt, IsString, Max, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface, ValidationArguments } from 'class-validator';
 import { HttpServiceEnv } from '@skiff/config';
 import { DEFAULT_NAMESPACE } from '@skiff/contracts/names';
 import { IsDnsLabel } from '@skiff/contracts/validation';
 import { parseDurationMs } from './duration';
+import { parseOrigins } from '../auth/cross-site';
+import { hostListProblem } from '../auth/host-policy';
 
 /** Accepts seconds (`60`) or a Go duration (`1m5s`) greater than zero. */
 @ValidatorConstraint({ name: 'isDuration' })
@@ -12,6 +14,29 @@ class IsPositiveDuration implements ValidatorConstraintInterface {
   }
   defaultMessage(args: ValidationArguments): string {
     return `${args.property} must be a positive duration in seconds (60) or Go form (1m5s), got "${String(args.value)}"`;
+  }
+}
+
+/** A comma-separated list of origins (`https://portal.example.org`). */
+@ValidatorConstraint({ name: 'isOriginList' })
+class IsOriginList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && 'origins' in parseOrigins(value);
+  }
+  defaultMessage(args: ValidationArguments): string {
+    const parsed = parseOrigins(String(args.value));
+    return `${args.property}: ${'problem' in parsed ? parsed.problem : 'must be a comma-separated list of origins'}`;
+  }
+}
+
+/** A comma-separated list of host names (`faas.example.org`, `*.example.org`). */
+@ValidatorConstraint({ name: 'isHostList' })
+class IsHostList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && hostListProblem(value) === undefined;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property}: ${hostListProblem(String(args.value)) ?? 'must be a comma-separated list of host names'}`;
   }
 }
 
@@ -35,4 +60,14 @@ export class GatewayEnv extends HttpServiceEnv {
   /** Namespace of `/function/<name>` calls and `/system/*` requests that name none. */
   @IsDnsLabel({ message: 'SKIFF_DEFAULT_NAMESPACE must be a DNS-1123 label (lower-case letters, digits, "-")' })
   SKIFF_DEFAULT_NAMESPACE: string = DEFAULT_NAMESPACE;
+
+  /** Origins besides the gateway's own whose pages may drive the admin API (CSRF check). */
+  @IsString()
+  @Validate(IsOriginList)
+  SKIFF_GATEWAY_ALLOWED_ORIGINS: string = '';
+
+  /** Host names the gateway answers to (DNS-rebinding check); empty: loopback names, or any when bound to every interface. */
+  @IsString()
+  @Validate(IsHostList)
+  SKIFF_GATEWAY_HOSTS: string = '';
 }
