@@ -5,3 +5,17 @@ const { randomBytes } = require('node:crypto');
 process.env.SKIFF_SUBJECT_PREFIX = `t${randomBytes(5).toString('hex')}`;
 process.env.SKIFF_NATS_URL = process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222';
 process.env.SKIFF_LOG_LEVEL = process.env.SKIFF_LOG_LEVEL || 'warn';
+// JetStream reserves every stream's max_bytes on the (shared) server when the stream is created, and
+// many test platforms share one server: give them small quotas (the quota tests set their own).
+const MIB = 1024 * 1024;
+const quotas = {
+  SKIFF_ASYNC_MAX_BYTES: 64 * MIB,
+  SKIFF_ASYNC_CALLBACKS_MAX_BYTES: 16 * MIB,
+  SKIFF_ASYNC_DEAD_LETTERS_MAX_BYTES: 32 * MIB,
+  SKIFF_ASYNC_BODIES_MAX_BYTES: 128 * MIB,
+  SKIFF_ASYNC_RESULTS_MAX_BYTES: 32 * MIB,
+  SKIFF_TOPICS_MAX_BYTES: 32 * MIB,
+  SKIFF_BUNDLES_MAX_BYTES: 256 * MIB,
+  SKIFF_KV_MAX_BYTES: 4 * MIB,
+};
+for (const [name, value] of Object.entries(quotas)) process.env[name] = process.env[name] || String(value);

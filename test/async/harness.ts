@@ -174,9 +174,11 @@ export class AsyncHarness {
     for (const s of this.subs) s.unsubscribe();
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM', 10_000)));
     if (!this.nc || this.nc.isClosed()) return;
+    // Every stream, bucket and object store of the test's prefix (the services create more than the async ones).
     const jsm = await this.nc.jetstreamManager();
-    for (const stream of [subjects.asyncStream, subjects.asyncCallbackStream, subjects.asyncDeadLetterStream, `KV_${subjects.asyncResultsBucket}`, `KV_${subjects.functionsBucket}`, `OBJ_${subjects.asyncBodiesStore}`]) {
-      await jsm.streams.delete(stream).catch(() => undefined);
+    const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
+    for await (const info of jsm.streams.list()) {
+      if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
     }
     await this.nc.close();
   }

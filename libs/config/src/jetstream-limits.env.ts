@@ -10,13 +10,15 @@ const MIN_BYTES = 64 * 1024;
  * Storage quotas of every JetStream stream, KV bucket and object store the platform creates (the log
  * stream has its own, SKIFF_LOGS_MAX_BYTES). Every service validates them (BaseEnv extends this), and
  * whichever service opens a store first creates it with these limits; an existing store is brought to
- * them at start. Give every service the same values (`npm start` does).
+ * them at start. Give every service the same values (`npm start` does). JetStream reserves each
+ * store's max_bytes when it is created, so the server's JetStream storage must hold their sum (about
+ * 3.4 GiB with these defaults, plus the log stream's).
  */
 export class JetStreamLimitsEnv {
   /** Bytes of accepted async calls waiting or running (`<P>_ASYNC`); a full stream answers 507. */
   @IsInt({ message: 'SKIFF_ASYNC_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_ASYNC_MAX_BYTES: number = GIB;
+  SKIFF_ASYNC_MAX_BYTES: number = 512 * MIB;
 
   /** Calls one function may have waiting or running in the async stream; the next gets 429. */
   @IsInt({ message: 'SKIFF_ASYNC_QUEUE_MAX must be a whole number of calls' })
@@ -27,7 +29,7 @@ export class JetStreamLimitsEnv {
   /** Bytes of callbacks waiting for a retry (`<P>_CALLBACKS`). */
   @IsInt({ message: 'SKIFF_ASYNC_CALLBACKS_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_ASYNC_CALLBACKS_MAX_BYTES: number = 256 * MIB;
+  SKIFF_ASYNC_CALLBACKS_MAX_BYTES: number = 128 * MIB;
 
   /** Bytes of dead letters (`<P>_DEAD_LETTERS`); a full store keeps further failed calls in the async stream. */
   @IsInt({ message: 'SKIFF_ASYNC_DEAD_LETTERS_MAX_BYTES must be a whole number of bytes' })
@@ -37,27 +39,27 @@ export class JetStreamLimitsEnv {
   /** Bytes of async bodies stored out of line (`<P>_async_bodies`); a full store answers 507. */
   @IsInt({ message: 'SKIFF_ASYNC_BODIES_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_ASYNC_BODIES_MAX_BYTES: number = 2 * GIB;
+  SKIFF_ASYNC_BODIES_MAX_BYTES: number = GIB;
 
   /** Bytes of async call states and results (`<P>_async_results`). */
   @IsInt({ message: 'SKIFF_ASYNC_RESULTS_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_ASYNC_RESULTS_MAX_BYTES: number = 512 * MIB;
+  SKIFF_ASYNC_RESULTS_MAX_BYTES: number = 256 * MIB;
 
   /** Bytes of topic messages not fanned out yet (`<P>_TOPICS`). */
   @IsInt({ message: 'SKIFF_TOPICS_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_TOPICS_MAX_BYTES: number = 256 * MIB;
+  SKIFF_TOPICS_MAX_BYTES: number = 128 * MIB;
 
   /** Bytes of function bundles (`<P>_bundles`). */
   @IsInt({ message: 'SKIFF_BUNDLES_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_BUNDLES_MAX_BYTES: number = 4 * GIB;
+  SKIFF_BUNDLES_MAX_BYTES: number = GIB;
 
   /** Bytes of each small KV bucket: functions, secrets, namespaces, invocation counters. */
   @IsInt({ message: 'SKIFF_KV_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
-  SKIFF_KV_MAX_BYTES: number = 64 * MIB;
+  SKIFF_KV_MAX_BYTES: number = 16 * MIB;
 }
 
 /** The quotas, typed (bytes unless said otherwise). */

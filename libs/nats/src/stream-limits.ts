@@ -21,8 +21,16 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     return await jsm.streams.add(config);
   } catch (err) {
     // Another process created it between our check and add.
-    return jsm.streams.info(config.name).catch(() => Promise.reject(err));
+    return jsm.streams.info(config.name).catch(() => Promise.reject(reservationError(err, config.name, config.max_bytes)));
   }
+}
+
+/** JetStream reserves max_bytes up front: say which store and limits when the server has no room for it. */
+function reservationError(err: unknown, name: string, maxBytes: number | undefined): unknown {
+  if ((err as NatsError)?.api_error?.err_code !== 10047 && !/insufficient storage resources/i.test((err as Error)?.message ?? '')) return err;
+  return new Error(
+    `JetStream cannot reserve ${maxBytes ?? '?'} bytes for ${name}: the server's JetStream storage (max_file_store) is smaller than the platform's quotas; lower the SKIFF_*_MAX_BYTES variables or give the server more storage (${(err as Error).message})`,
+  );
 }
 
 /** Brings an existing stream (a KV bucket's `KV_*`, an object store's `OBJ_*`, …) to `limits`. */
@@ -33,7 +41,7 @@ export async function adjustStream(jsm: JetStreamManager, name: string, limits: 
     if (limits[key] !== undefined && info.config[key] !== limits[key]) Object.assign(changed, { [key]: limits[key] });
   }
   if (Object.keys(changed).length === 0) return info;
-  return jsm.streams.update(name, { ...info.config, ...changed });
+  return jsm.streams.update(name, { ...info.config, ...changed }).catch((err) => Promise.reject(reservationError(err, name, limits.max_bytes)));
 }
 
 /** Opens (creating when missing) a KV bucket with file storage, last value only, and `max_bytes` (SKIFF_KV_MAX_BYTES unless given). */
