@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     rpc: false,
     gracePeriodMs: config.gracePeriodMs,
     bodyLimit: config.maxBodyBytes,
+    httpLimits: config.httpLimits,
     configure: (app) => {
       applyGuard(app, config);
       applyBodyLimit(app);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -5,6 +6,41 @@ import { MicroserviceOptions } from '@nestjs/microservices';
 import { createNatsTransport } from '@skiff/nats';
 import { StructuredLogger, createRootLogger } from './logger';
 import { refusedTarget, rewriteRequestTarget } from './request-target';
+
+/**
+ * How long an HTTP client may take and how many connections may be open at once. The timeouts bound
+ * what the client sends, never the answer: a sync call may run its function's whole timeout and a log
+ * follow streams until the client leaves, both after their request is in.
+ */
+export interface HttpLimits {
+  /** Receiving the request line and headers, from the first byte (or the connection) on (slowloris). */
+  headersTimeoutMs: number;
+  /** Receiving the whole request, body included (a body dripped a byte at a time). */
+  requestTimeoutMs: number;
+  /** A keep-alive connection idle between two requests. */
+  idleTimeoutMs: number;
+  /** Open connections at once; the ones beyond are closed as they arrive. */
+  maxConnections: number;
+}
+
+/** The limits of every service that does not set its own (the gateway reads SKIFF_GATEWAY_*). */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 20_000, requestTimeoutMs: 120_000, idleTimeoutMs: 30_000, maxConnections: 1024 };
+
+/** Fastify's server options for the limits (Fastify's `requestTimeout: 0` would also set Node's headersTimeout to 0: set both). */
+export function httpServerOptions(limits: HttpLimits) {
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    http: {
+      headersTimeout,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      // How often Node looks for connections past those timeouts.
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 4))),
+    },
+  };
+}
 
 /** How to start one service. */
 export interface ServiceBootstrap {
@@ -24,6 +60,8 @@ export interface ServiceBootstrap {
   gracePeriodMs: number;
   /** Largest HTTP body Fastify accepts (bytes). */
   bodyLimit?: number;
+  /** Timeouts and the connection cap (default DEFAULT_HTTP_LIMITS). */
+  httpLimits?: HttpLimits;
   /** Hook to register raw Fastify routes before listening. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -46,6 +84,7 @@ function refuseBadTargets(app: NestFastifyApplication): void {
  */
 export async function bootstrapService(options: ServiceBootstrap): Promise<INestApplication> {
   const logger = new StructuredLogger(createRootLogger(options.service));
+  const limits = options.httpLimits ?? DEFAULT_HTTP_LIMITS;
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
     new FastifyAdapter({
@@ -53,11 +92,13 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
       routerOptions: { maxParamLength: 1024 },
       forceCloseConnections: 'idle',
       rewriteUrl: rewriteRequestTarget,
+      ...httpServerOptions(limits),
     }),
     { logger, bufferLogs: true },
   );
   app.useLogger(logger);
   refuseBadTargets(app);
+  (app.getHttpServer() as Server).maxConnections = limits.maxConnections;
   if (options.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
       createNatsTransport({ service: options.service, url: options.natsUrl, gracePeriodMs: options.gracePeriodMs }),

@@ -35,4 +35,15 @@ describe('gatewayConfig', () => {
       expect(() => gatewayConfig({ SKIFF_GATEWAY_HOSTS: hosts })).toThrow(/SKIFF_GATEWAY_HOSTS/);
     }
   });
+
+  it('reads the client timeouts and the connection cap, headers within the request timeout', () => {
+    expect(gatewayConfig({}).httpLimits).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 120_000, idleTimeoutMs: 30_000, maxConnections: 1024 });
+    expect(gatewayConfig({ SKIFF_GATEWAY_HEADERS_TIMEOUT_MS: '2000', SKIFF_GATEWAY_REQUEST_TIMEOUT_MS: '5000', SKIFF_GATEWAY_MAX_CONNECTIONS: '24' }).httpLimits).toMatchObject({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 5000,
+      maxConnections: 24,
+    });
+    expect(() => gatewayConfig({ SKIFF_GATEWAY_HEADERS_TIMEOUT_MS: '9000', SKIFF_GATEWAY_REQUEST_TIMEOUT_MS: '5000' })).toThrow(/SKIFF_GATEWAY_HEADERS_TIMEOUT_MS must not be larger than SKIFF_GATEWAY_REQUEST_TIMEOUT_MS/);
+    expect(() => gatewayConfig({ SKIFF_GATEWAY_MAX_CONNECTIONS: '0', SKIFF_GATEWAY_IDLE_TIMEOUT_MS: 'x' })).toThrow(/SKIFF_GATEWAY_IDLE_TIMEOUT_MS[\s\S]*SKIFF_GATEWAY_MAX_CONNECTIONS|SKIFF_GATEWAY_MAX_CONNECTIONS[\s\S]*SKIFF_GATEWAY_IDLE_TIMEOUT_MS/);
+  });
 });

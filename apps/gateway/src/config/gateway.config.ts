@@ -1,4 +1,5 @@
 import { loadEnv } from '@skiff/config';
+import type { HttpLimits } from '@skiff/observability';
 import { GatewayEnv } from './gateway.env';
 import { parseDurationMs } from './duration';
 import { parseOrigins } from '../auth/cross-site';
@@ -26,6 +27,8 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   /** Host names it answers to (SKIFF_GATEWAY_HOSTS), undefined when not set. */
   hosts: string | undefined;
+  /** Client timeouts and the connection cap. */
+  httpLimits: HttpLimits;
 }
 
 let cached: GatewayConfig | undefined;
@@ -44,6 +47,12 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
     gracePeriodMs: e.SKIFF_SHUTDOWN_GRACE_MS,
     allowedOrigins: (parseOrigins(e.SKIFF_GATEWAY_ALLOWED_ORIGINS) as { origins: string[] }).origins,
     hosts: e.SKIFF_GATEWAY_HOSTS.trim() || undefined,
+    httpLimits: {
+      headersTimeoutMs: e.SKIFF_GATEWAY_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.SKIFF_GATEWAY_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.SKIFF_GATEWAY_IDLE_TIMEOUT_MS,
+      maxConnections: e.SKIFF_GATEWAY_MAX_CONNECTIONS,
+    },
   };
   if (env === process.env) cached = config;
   return config;

@@ -40,6 +40,18 @@ class IsHostList implements ValidatorConstraintInterface {
   }
 }
 
+/** A number no larger than another property's (`@Validate(NotAbove, ['OTHER'])`). */
+@ValidatorConstraint({ name: 'notAbove' })
+class NotAbove implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const other = (args.object as Record<string, unknown>)[args.constraints[0] as string];
+    return typeof value !== 'number' || typeof other !== 'number' || value <= other;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} must not be larger than ${String(args.constraints[0])}`;
+  }
+}
+
 /** Environment of the gateway. */
 export class GatewayEnv extends HttpServiceEnv {
   /** Public HTTP port (API, `/function/*`, `/system/*`, health, metrics). */
@@ -70,4 +82,25 @@ export class GatewayEnv extends HttpServiceEnv {
   @IsString()
   @Validate(IsHostList)
   SKIFF_GATEWAY_HOSTS: string = '';
+
+  /** Longest time a client may take to send its request line and headers. */
+  @IsInt({ message: 'SKIFF_GATEWAY_HEADERS_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100)
+  @Validate(NotAbove, ['SKIFF_GATEWAY_REQUEST_TIMEOUT_MS'])
+  SKIFF_GATEWAY_HEADERS_TIMEOUT_MS: number = 20_000;
+
+  /** Longest time a client may take to send its whole request, body included (not the answer). */
+  @IsInt({ message: 'SKIFF_GATEWAY_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100)
+  SKIFF_GATEWAY_REQUEST_TIMEOUT_MS: number = 120_000;
+
+  /** How long a keep-alive connection may sit idle between requests. */
+  @IsInt({ message: 'SKIFF_GATEWAY_IDLE_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100)
+  SKIFF_GATEWAY_IDLE_TIMEOUT_MS: number = 30_000;
+
+  /** Open connections at once; more are closed as they arrive. */
+  @IsInt({ message: 'SKIFF_GATEWAY_MAX_CONNECTIONS must be a whole number' })
+  @Min(1)
+  SKIFF_GATEWAY_MAX_CONNECTIONS: number = 1024;
 }
