@@ -143,20 +143,28 @@ async function main() {
       body: JSON.stringify({ name: `webhook-${TOPIC}-signed`, value: SECRET }),
     });
     if (created.status >= 300) throw new BootstrapError(`creating the webhook secret: ${created.status} ${await created.text()}`);
-    await startHealthyService('connector-webhook', { ...common, SKIFF_WEBHOOK_PORT: String(ports.webhook) }, ports.webhook, cleanups);
-    const signature = `sha256=${createHmac('sha256', SECRET).update(BODY).digest('hex')}`;
+    // The unsigned case needs its topic opened for unsigned posts (topics without a secret refuse them).
+    await startHealthyService('connector-webhook', { ...common, SKIFF_WEBHOOK_PORT: String(ports.webhook), SKIFF_WEBHOOK_UNSIGNED_TOPICS: TOPIC }, ports.webhook, cleanups);
+    // A signed request is accepted once (replay protection): each request gets its own body and timestamped signature.
+    let sequence = 0;
+    const signedRequest = (req) => {
+      const t = Math.floor(Date.now() / 1000);
+      const body = BODY.replace(/^\{/, `{"n":${++sequence},`);
+      const signature = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
+      return { ...req, body, headers: { ...req.headers, 'x-skiff-signature': signature } };
+    };
     // Baseline: a plain Node HTTP server publishing each body to a plain stream, 202 after the ack.
     const plainStream = `${subjects.streamPrefix}_WEBHOOK_BASELINE`;
     await jsm.streams.add({ name: plainStream, subjects: [`${prefix}.bench.webhook`], storage: StorageType.File, duplicate_window: nanos(120_000) });
     const plainPort = await freePort();
     await startChild('publish-server', process.execPath, [PUBLISH_SERVER], { NATS_URL: nats.url, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/, cleanups);
     let plainRate;
-    for (const [label, url, headers] of [
+    for (const [label, url, headers, setup] of [
       ['(k) baseline: Node http + JetStream publish', `http://127.0.0.1:${plainPort}/`, {}],
       ['(k) webhook, topic without secret', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}`, {}],
-      ['(k) webhook, signed (provider checks)', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}-signed`, { 'x-hub-signature-256': signature }],
+      ['(k) webhook, signed (provider checks)', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}-signed`, {}, signedRequest],
     ]) {
-      const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, pipelining: 1 };
+      const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, pipelining: 1, ...(setup ? { requests: [{ setupRequest: setup }] } : {}) };
       await autocannon({ ...options, duration: 1 });
       const r = await autocannon({ ...options, duration: DURATION });
       const bad = r.non2xx + r.errors + r.timeouts;

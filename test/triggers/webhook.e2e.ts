@@ -24,7 +24,8 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     await h.startGateway();
     expect((await putSecret('POST', 'webhook-github', secret)).status).toBeLessThan(300);
     await h.startWorker();
-    url = (await h.startApp('connector-webhook', 'SKIFF_WEBHOOK_PORT', { SKIFF_WEBHOOK_MAX_BODY_BYTES: '10000' })).url;
+    // Topics without a secret refuse webhooks unless opened for unsigned posts.
+    url = (await h.startApp('connector-webhook', 'SKIFF_WEBHOOK_PORT', { SKIFF_WEBHOOK_MAX_BODY_BYTES: '10000', SKIFF_WEBHOOK_UNSIGNED_TOPICS: 'open,no-secret-here' })).url;
   });
 
   afterAll(async () => {
@@ -65,10 +66,11 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     await waitFor('the generic-signature call', () => bodies('on-push').includes(body), 30_000);
   });
 
-  it('a topic without a secret takes unsigned webhooks; bad topics 400, big bodies 413', async () => {
+  it('a topic opened in SKIFF_WEBHOOK_UNSIGNED_TOPICS takes unsigned webhooks while it has no secret; others 403; bad topics 400, big bodies 413', async () => {
     const res = await post('open', 'hello', { 'content-type': 'text/plain' });
     expect(res.status).toBe(202);
     await waitFor('the unsigned call', () => bodies('on-open').includes('hello'), 30_000);
+    expect((await post('not-opened', 'x')).status).toBe(403);
     expect((await post('a*b', 'x')).status).toBe(400);
     expect((await post('open', 'x'.repeat(20_000))).status).toBe(413);
     const overlong = await post('open', 'x', { 'x-signature': 'a'.repeat(300) });

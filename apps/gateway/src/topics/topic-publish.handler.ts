@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JetStreamClient, NatsConnection } from 'nats';
-import { isCallId, SkiffError, subjects, topicProblem, TRIGGER_HEADERS } from '@skiff/contracts';
+import { isCallId, isReservedTopic, SkiffError, subjects, topicProblem, TRIGGER_HEADERS } from '@skiff/contracts';
 import { ensureTopicStream, NATS_CONNECTION, publishTopicMessage } from '@skiff/nats';
 import { BodyLimit } from '../config/body-limit';
 
@@ -12,7 +12,8 @@ const PREFIX = '/system/topics/';
 /**
  * `POST /system/topics/<topic>`: publishes the body (and its content type) on the topic, as
  * `nats pub <prefix>.topic.<topic>` would, and answers 202 `{topic, messageId}` once JetStream stored
- * it. `X-Message-Id` (optional) de-duplicates resubmissions within two minutes. Auth: the /system guard.
+ * it. `X-Message-Id` (optional) de-duplicates resubmissions within two minutes. Reserved topics
+ * (`cron-function`, `skiff.*`) are 403. Auth: the /system guard.
  */
 @Injectable()
 export class TopicPublishHandler {
@@ -37,6 +38,7 @@ export class TopicPublishHandler {
     }
     const problem = topicProblem(topic);
     if (problem) return this.fail(reply, 400, problem);
+    if (isReservedTopic(topic)) return this.fail(reply, 403, `topic "${topic}" is reserved for the platform (cron-function, skiff.*): it cannot be published to (cron functions run on their schedule)`);
     const given = request.headers['x-message-id'];
     if (given !== undefined && !isCallId(given)) return this.fail(reply, 400, 'X-Message-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "="');
     const messageId = given ?? randomUUID();

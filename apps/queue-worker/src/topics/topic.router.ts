@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { Counter, Registry } from 'prom-client';
-import { subjects, TRIGGER_HEADERS } from '@skiff/contracts';
+import { isReservedTopic, subjects, TRIGGER_HEADERS } from '@skiff/contracts';
 import { NATS_MSG_ID_HEADER as NATS_MSG_ID } from '@skiff/contracts';
 import { AsyncSubmitter, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
 import { HeaderMap, triggerSubmission } from '@skiff/invoke';
@@ -20,7 +20,8 @@ const ROUTE_CONCURRENCY = 32;
  * The topic router: one durable consumer on the topic stream shared by every queue-worker replica.
  * Each message becomes one async call per subscribed function (call id derived from the message, so
  * a redelivery after a crash mid fan-out never queues a function twice), then it is acked. A message
- * nobody subscribes to is acked and counted. Up to ROUTE_CONCURRENCY messages, and every subscriber of
+ * nobody subscribes to is acked and counted, and so is one on a reserved topic (`cron-function`,
+ * `skiff.*`), which is never fanned out: only connector-cron runs cron functions. Up to ROUTE_CONCURRENCY messages, and every subscriber of
  * one, are handled at once: topic messages, like any async calls, carry no ordering promise.
  */
 @Injectable()
@@ -37,7 +38,7 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(TOPIC_SUBMITTER) private readonly submitter: AsyncSubmitter,
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
-    this.messages = new Counter({ name: 'skiff_topic_messages_total', help: 'Topic messages handled by the router, by outcome (routed, unrouted, failed)', labelNames: ['outcome'], registers: [metrics] });
+    this.messages = new Counter({ name: 'skiff_topic_messages_total', help: 'Topic messages handled by the router, by outcome (routed, unrouted, reserved, failed)', labelNames: ['outcome'], registers: [metrics] });
     this.calls = new Counter({ name: 'skiff_topic_invocations_total', help: 'Async calls queued by the topic router', registers: [metrics] });
   }
 
@@ -71,6 +72,13 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
   /** Fans one message out; acks it when every subscriber's call is stored, naks it otherwise. */
   async route(msg: JsMsg): Promise<void> {
     const topic = subjects.topicOf(msg.subject);
+    if (topic && isReservedTopic(topic)) {
+      // cron-function is fired by connector-cron alone: a message on it is someone trying to run every cron function.
+      this.messages.inc({ outcome: 'reserved' });
+      this.logger.warn(`topic message ${msg.seq} on reserved topic ${topic} dropped: only the platform triggers it`);
+      msg.ack();
+      return;
+    }
     const targets = topic ? subscribersOf(topic, this.registry.list()) : [];
     if (!topic || targets.length === 0) {
       this.messages.inc({ outcome: 'unrouted' });

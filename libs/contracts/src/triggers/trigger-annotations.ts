@@ -40,6 +40,41 @@ export const TRIGGER_HEADERS = {
   sourceTopic: 'X-Source-Topic',
 } as const;
 
+/**
+ * Topics nothing outside the platform may publish to (webhooks 403, `POST /system/topics` 403, and the
+ * topic router never fans them out, so a plain NATS publish runs nothing): `cron-function`, which only
+ * connector-cron fires, and every topic under `skiff.`, kept for the platform's own use.
+ */
+export function isReservedTopic(topic: string): boolean {
+  return topic === CRON_TOPIC || topic.startsWith('skiff.');
+}
+
+/**
+ * Headers only the platform sets on the calls it makes (triggered calls, replies, callbacks; see the
+ * README's "Headers a triggered call carries"): a webhook drops them from the outside request, so a
+ * function can believe them.
+ */
+const PLATFORM_HEADERS: ReadonlySet<string> = new Set([
+  'x-topic',
+  'x-connector',
+  'x-message-id',
+  'x-scheduled-time',
+  'x-call-id',
+  'x-topic-hops',
+  'x-callback-url',
+  'x-start-time',
+  'x-duration-seconds',
+  'x-retry',
+  'x-retry-max',
+  'x-openfaas-internal',
+]);
+const PLATFORM_HEADER_PREFIXES = ['x-source-', 'x-function-', 'x-skiff-'];
+
+/** True for a header (lower-case name) that only the platform may set on a call. */
+export function isPlatformHeader(lowerName: string): boolean {
+  return PLATFORM_HEADERS.has(lowerName) || PLATFORM_HEADER_PREFIXES.some((p) => lowerName.startsWith(p));
+}
+
 /** Topic names: subject tokens of letters, digits, `-` and `_`, joined by dots. */
 export const TOPIC_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 

@@ -22,6 +22,8 @@ export const WEBHOOK_VERIFY_HEADERS = {
   githubSignature: 'Skiff-Webhook-Hub-Signature-256',
   /** The request's `X-Signature` header, when sent. */
   genericSignature: 'Skiff-Webhook-Signature',
+  /** The request's `X-Skiff-Signature` header (timestamped), when sent. */
+  timestampedSignature: 'Skiff-Webhook-Skiff-Signature',
 } as const;
 
 /** HTTP headers a webhook signs its body with (HMAC-SHA256, hex). */
@@ -30,7 +32,36 @@ export const WEBHOOK_SIGNATURE_HEADERS = {
   github: 'x-hub-signature-256',
   /** Generic: `<hex HMAC-SHA256 of the body>`, optionally prefixed `sha256=`. */
   generic: 'x-signature',
+  /**
+   * Timestamped (Stripe/Slack style): `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (several
+   * `v1=` allowed, e.g. during a key rotation). connector-webhook refuses a `t` outside its tolerance
+   * and the same signature twice, so a captured request cannot be replayed.
+   */
+  timestamped: 'x-skiff-signature',
 } as const;
+
+/** A parsed `X-Skiff-Signature`. */
+export interface TimestampedSignature {
+  /** Unix seconds the sender signed at. */
+  t: number;
+  /** Hex HMAC-SHA256 values of `<t>.<body>` (one per key the sender signs with). */
+  v1: string[];
+}
+
+/** Parses `t=<unix>,v1=<hex>[,v1=<hex>…]` (other schemes ignored); a string says why it cannot be read. */
+export function parseTimestampedSignature(value: string): TimestampedSignature | string {
+  let t: number | undefined;
+  const v1: string[] = [];
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq).trim();
+    const val = part.slice(eq + 1).trim();
+    if (key === 't' && /^\d{1,12}$/.test(val)) t = Number(val);
+    else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(val)) v1.push(val.toLowerCase());
+  }
+  if (t === undefined || v1.length === 0) return 'X-Skiff-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">';
+  return { t, v1 };
+}
 
 /** Name of the Skiff secret that turns on signature checks for a webhook topic. */
 export function webhookSecretName(topic: string): string {
@@ -65,6 +96,12 @@ export class WebhookVerifyRequest {
   @IsString({ message: 'genericSignature: must be a string' })
   @MaxLength(MAX_SIGNATURE_LENGTH, { message: `genericSignature: must be at most ${MAX_SIGNATURE_LENGTH} characters` })
   genericSignature?: string;
+
+  /** The `X-Skiff-Signature` header as sent. */
+  @IsOptional()
+  @IsString({ message: 'timestampedSignature: must be a string' })
+  @MaxLength(MAX_SIGNATURE_LENGTH, { message: `timestampedSignature: must be at most ${MAX_SIGNATURE_LENGTH} characters` })
+  timestampedSignature?: string;
 }
 
 /** What the provider found: the signature matches, does not (or is missing), or the topic has no secret. */
