@@ -5,7 +5,7 @@ import { connect, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse, pullBody } from '@skiff/invoke';
-import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, waitFor } from '@skiff/testing';
+import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, deletePrefixStreams, waitFor } from '@skiff/testing';
 
 /** The tests' callback receivers listen on 127.0.0.1, which the platform refuses by default (audit #7). */
 export const LOCAL_CALLBACKS = { SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' };
@@ -173,14 +173,9 @@ export class AsyncHarness {
   async close(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM', 10_000)));
-    if (!this.nc || this.nc.isClosed()) return;
+    if (this.nc && !this.nc.isClosed()) await this.nc.close();
     // Every stream, bucket and object store of the test's prefix (the services create more than the async ones).
-    const jsm = await this.nc.jetstreamManager();
-    const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
-    for await (const info of jsm.streams.list()) {
-      if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
-    }
-    await this.nc.close();
+    await deletePrefixStreams(this.natsUrl, subjects.prefix);
   }
 }
 

@@ -2,7 +2,6 @@ import { spawn, ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
 import { subjects } from '@skiff/contracts';
 import { InvokeRequest } from '@skiff/invoke';
 import { ServiceProcess, waitFor } from '@skiff/testing';
@@ -50,21 +49,12 @@ export class TriggerHarness extends AsyncHarness {
 
   private dataDir?: string;
 
-  /** Deletes every stream, KV bucket and object store of the test's prefix too (topic stream, secrets…). */
+  /** Also removes the provider's data dir (the streams go with the async harness's close). */
   override async close(): Promise<void> {
     await super.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
-    const nc = await connect({ servers: this.natsUrl });
-    try {
-      const jsm = await nc.jetstreamManager();
-      const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
-      for await (const info of jsm.streams.list()) {
-        if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
-      }
-    } finally {
-      await nc.close();
-    }
   }
+
 }
 
 /** A private redis-server on a free port with a temporary directory (never the shared Redis). */

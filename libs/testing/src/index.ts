@@ -6,3 +6,4 @@ export * from './http-client';
 export * from './platform';
 export * from './replica-watcher';
 export * from './raw-http';
+export * from './prefix-streams';

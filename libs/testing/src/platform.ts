@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { deletePrefixStreams } from './prefix-streams';
 import { HttpClient } from './http-client';
 import { ServiceProcess } from './service-process';
 import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader } from './test-env';
@@ -140,9 +141,10 @@ export class Platform {
     return [...this.retired, ...this.services.values()].map((p) => `--- ${p.name} ---\n${p.log}`).join('\n');
   }
 
-  /** Stops every service in reverse start order and removes the data dir. */
+  /** Stops every service in reverse start order, removes the data dir and every stream of the test's prefix. */
   async stop(): Promise<void> {
     for (const name of [...this.services.keys()].reverse()) await this.stopService(name);
     rmSync(this.dataDir, { recursive: true, force: true });
+    await deletePrefixStreams(this.env.SKIFF_NATS_URL, this.env.SKIFF_SUBJECT_PREFIX).catch(() => undefined);
   }
 }
