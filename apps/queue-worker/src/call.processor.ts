@@ -24,6 +24,7 @@ import { resultBody } from './result-body';
 import { callbackHeaders, CallbackSender } from './callback.sender';
 import { CALLBACK_METRIC } from './queue-worker.tokens';
 import { TopicReplyPublisher } from './topics/topic-reply.publisher';
+import { ReplicaExits } from './replica-exits';
 
 const EMPTY = new Uint8Array(0);
 
@@ -65,6 +66,7 @@ export class CallProcessor {
     @Inject(CALLBACK_METRIC) private readonly callbacks: Counter,
     @Inject(METRICS_REGISTRY) metrics: Registry,
     private readonly replies: TopicReplyPublisher,
+    private readonly exits: ReplicaExits,
   ) {
     this.js = nc.jetstream();
     void (async () => {
@@ -225,10 +227,13 @@ export class CallProcessor {
       let lost!: (reason: string) => void;
       const dropped = new Promise<never>((_, reject) => (lost = (reason) => reject(new SkiffError(ERROR_CODES.unavailable, reason))));
       this.waiting.add(lost);
+      // The replica that takes the call claims it: if its process ends, the attempt fails now (retried), not at the timeout.
+      const watch = this.exits.watch(fn, lost);
       // A request or reply in flight when the server went away may never arrive: retry instead of waiting out the timeout.
-      const response = await Promise.race([this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record.spec, this.config.invokeTimeoutMs) }), dropped]).finally(() =>
-        this.waiting.delete(lost),
-      );
+      const response = await Promise.race([this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record.spec, this.config.invokeTimeoutMs), claim: watch.claim }), dropped]).finally(() => {
+        this.waiting.delete(lost);
+        watch.done();
+      });
       const platform = Boolean(response.internal) || hasHeader(response.headers, OPENFAAS_INTERNAL_HEADER);
       return { status: response.status, platform, headers: response.headers, response, durationSeconds: seconds() };
     } catch (err) {

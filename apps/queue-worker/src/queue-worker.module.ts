@@ -13,6 +13,7 @@ import { FunctionConsumers } from './function-consumers.service';
 import { CallbackDispatcher, callbackCounter } from './callback.dispatcher';
 import { TopicsModule } from './topics/topics.module';
 import { TopicReplyPublisher } from './topics/topic-reply.publisher';
+import { ReplicaExits } from './replica-exits';
 
 /** Stops the registry watch on shutdown. */
 class RegistryLifecycle implements OnApplicationShutdown {
@@ -51,6 +52,7 @@ export class QueueWorkerModule {
         CallbackSender,
         RegistryLifecycle,
         TopicReplyPublisher,
+        ReplicaExits,
         CallProcessor,
         FunctionConsumers,
         CallbackDispatcher,

@@ -34,6 +34,7 @@ export class Watchdog {
   private idle?: () => void;
   private stopped?: Promise<void>;
   private readonly limitText: string;
+  private readonly claimPrefix: string;
 
   constructor(
     private readonly config: WatchdogConfig,
@@ -46,6 +47,7 @@ export class Watchdog {
     private readonly logSink?: NatsLogSink,
   ) {
     this.limitText = `Concurrent request limit exceeded. Max concurrent requests: ${config.maxInflight}\n`;
+    this.claimPrefix = subjects.callClaimPrefix(config.namespace, config.functionName);
   }
 
   /** What the probes see. */
@@ -132,6 +134,7 @@ export class Watchdog {
     }
     const req = decodeInvokeRequest(msg);
     this.inflight++;
+    this.claim(msg);
     const asked = req.timeoutMs ?? 0;
     const timeoutMs = execTimeoutMs && asked ? Math.min(execTimeoutMs, asked) : execTimeoutMs || asked;
     // One deadline from the moment the call arrived, for the work and for a streamed reply.
@@ -158,6 +161,21 @@ export class Watchdog {
           .send(msg, res, res.stream, started, deadline, () => abort.abort())
           .finally(done);
       });
+  }
+
+  /**
+   * Tells a caller that asked (`Skiff-Claim`) which replica took its call, so it can fail the call at
+   * once when this process ends. Only subjects under this function's claim prefix are published to:
+   * a caller cannot make the replica publish anywhere else.
+   */
+  private claim(msg: Msg): void {
+    const subject = msg.headers?.get(INVOKE_HEADERS.claim);
+    if (!subject || !subject.startsWith(this.claimPrefix) || /[\s*>]/.test(subject)) return;
+    try {
+      this.nc?.publish(subject, this.config.instance);
+    } catch (err) {
+      this.log.warn('Could not send the call claim', { err: (err as Error).message });
+    }
   }
 
   /** Pulls a large request body when the caller left it out of the message, then runs the call. */

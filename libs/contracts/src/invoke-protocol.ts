@@ -21,6 +21,12 @@ export const INVOKE_HEADERS = {
   internal: 'Skiff-Internal',
   /** Request: a token naming this call, so the caller can cancel it on `invokeCancel`. */
   call: 'Skiff-Call',
+  /**
+   * Request: a subject (subjects.callClaim of this function) the replica publishes its instance id on
+   * when it takes the call, so the caller can fail the call at once if that replica's process ends.
+   * Only callers that need it send it (the queue-worker); the sync path does not pay for it.
+   */
+  claim: 'Skiff-Claim',
   /** Request: `1` when the caller can read a streamed reply (see STREAMED BODIES below). */
   acceptStream: 'Skiff-Accept-Stream',
   /** Request: the body is not in the message; the replica pulls it from this subject. */

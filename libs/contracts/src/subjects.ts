@@ -158,6 +158,52 @@ export class SubjectRegistry {
     return `${this.prefix}.evt.replica.gone.>`;
   }
 
+  /**
+   * The provider saw a replica's process end (it supervises it; the replica cannot send this):
+   * `<prefix>.evt.replica.exited.<ns>.<fn>.<instance>` (instance made a safe token).
+   */
+  replicaExited(namespace: string, name: string, instance: string): string {
+    return `${this.prefix}.evt.replica.exited.${namespace}.${name}.${logToken(instance)}`;
+  }
+
+  /** Wildcard over every replica.exited event. */
+  get replicaExitedAll(): string {
+    return `${this.prefix}.evt.replica.exited.>`;
+  }
+
+  /** Splits a replica.exited subject into the function and the replica (as a token) it names. */
+  replicaExitedOf(subject: string): { namespace: string; name: string; instance: string } | undefined {
+    const parts = subject.split('.');
+    if (parts.length !== 7 || parts[0] !== this.prefix || parts[3] !== 'exited') return undefined;
+    return { namespace: parts[4], name: parts[5], instance: parts[6] };
+  }
+
+  /**
+   * Where a replica says it took a call (data: its instance), when the caller asked with
+   * `Skiff-Claim`: `<prefix>.claim.<ns>.<fn>.<claimant>.<token>`. A replica may publish under its own
+   * function's `<prefix>.claim.<ns>.<fn>.` only; the claimant (one queue-worker process) listens.
+   */
+  callClaim(namespace: string, name: string, claimant: string, token: string): string {
+    return `${this.prefix}.claim.${namespace}.${name}.${claimant}.${token}`;
+  }
+
+  /** What the replicas of one function may publish claims under. */
+  callClaimPrefix(namespace: string, name: string): string {
+    return `${this.prefix}.claim.${namespace}.${name}.`;
+  }
+
+  /** Every claim sent to one claimant. */
+  callClaimsOf(claimant: string): string {
+    return `${this.prefix}.claim.*.*.${claimant}.*`;
+  }
+
+  /** Splits a claim subject. */
+  callClaimOf(subject: string): { namespace: string; name: string; claimant: string; token: string } | undefined {
+    const parts = subject.split('.');
+    if (parts.length !== 6 || parts[0] !== this.prefix || parts[1] !== 'claim') return undefined;
+    return { namespace: parts[2], name: parts[3], claimant: parts[4], token: parts[5] };
+  }
+
   /** Queue groups. */
   get queues(): QueueGroups {
     return {

@@ -19,6 +19,8 @@ export interface InvokeOptions {
   signal?: AbortSignal;
   /** invoke(): largest reply body collected from a streamed reply (default 32 MiB). */
   maxResponseBytes?: number;
+  /** Subject the replica that takes the call announces its instance on (`Skiff-Claim`). */
+  claim?: string;
 }
 
 /** Default of InvokeOptions.maxResponseBytes. */
@@ -67,6 +69,7 @@ export class InvokeClient {
     const headers = encoded.headers;
     let data = encoded.data;
     headers.set(INVOKE_HEADERS.acceptStream, '1');
+    if (options.claim) headers.set(INVOKE_HEADERS.claim, options.claim);
     const chunk = chunkBytes(this.nc.info?.max_payload);
     const upload = data.length > chunk ? serveBody(this.nc, data, chunk) : undefined;
     if (upload) {

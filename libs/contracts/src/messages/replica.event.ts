@@ -27,3 +27,19 @@ export interface ReplicaEvent {
     subscribedMs: number;
   };
 }
+
+/** Payload of `evt.replica.exited.<ns>.<fn>.<instance>`, published by the provider when a replica's process ends. */
+export interface ReplicaExitedEvent {
+  /** Function name. */
+  name: string;
+  /** Namespace. */
+  namespace: string;
+  /** Replica id (`SKIFF_INSTANCE` of the process). */
+  instance: string;
+  /** Why it ended: `stopped`, `killed`, `crashed`, `exited` or `spawn_failed`. */
+  reason: string;
+  /** Exit code, when it exited. */
+  code: number | null;
+  /** Signal, when one ended it. */
+  signal: string | null;
+}

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, NatsConnection, Subscription } from 'nats';
-import { FunctionRecord, FunctionUsage, ReplicaEvent, subjects } from '@skiff/contracts';
+import { FunctionRecord, FunctionUsage, ReplicaEvent, ReplicaExitedEvent, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { Registry } from 'prom-client';
@@ -20,6 +20,7 @@ import { relogLine } from './replica-log';
 import { CpuSampler } from './replica-cpu';
 
 const json = JSONCodec<ReplicaEvent>();
+const exitJson = JSONCodec<ReplicaExitedEvent>();
 
 /** A replica that ran this long without crashing resets its function's backoff. */
 const STABLE_AFTER_MS = 30_000;
@@ -86,7 +87,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     let supervisor = this.supervisors.get(key);
     if (!supervisor) {
       supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.launcher, this.options);
-      supervisor.observe(this.observer(supervisor.label));
+      supervisor.observe(this.observer(supervisor));
       this.supervisors.set(key, supervisor);
     }
     supervisor.apply(template, record.replicas);
@@ -142,13 +143,29 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     else supervisor.markGone(event.instance);
   }
 
-  private observer(fn: string): SupervisorObserver {
+  /**
+   * Tells everyone that a replica's process ended (`evt.replica.exited`): the queue-worker fails the
+   * async calls that replica held at once instead of waiting for their timeout. The provider sees the
+   * exit itself (it supervises the process), so a replica cannot forge it.
+   */
+  private announceExit(supervisor: FunctionSupervisor, instance: string, reason: string, code: number | null, signal: NodeJS.Signals | null): void {
+    const event: ReplicaExitedEvent = { namespace: supervisor.namespace, name: supervisor.name, instance, reason, code, signal };
+    try {
+      this.nc.publish(subjects.replicaExited(supervisor.namespace, supervisor.name, instance), exitJson.encode(event));
+    } catch (err) {
+      this.logger.warn({ msg: 'could not announce a replica exit', replica: instance, err: (err as Error).message });
+    }
+  }
+
+  private observer(supervisor: FunctionSupervisor): SupervisorObserver {
+    const fn = supervisor.label;
     return {
       started: (instance, pid) => {
         this.metrics.starts.inc({ function_name: fn });
         this.logger.log({ msg: 'replica started', function: fn, replica: instance, pid });
       },
       exited: (instance, reason, code, signal) => {
+        this.announceExit(supervisor, instance, reason, code, signal);
         this.metrics.exits.inc({ function_name: fn, reason });
         const fields = { function: fn, replica: instance, reason, code, signal };
         if (reason === 'crashed' || reason === 'spawn_failed' || reason === 'killed') this.logger.warn({ msg: 'replica ended unexpectedly', ...fields });
