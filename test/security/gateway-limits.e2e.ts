@@ -2,9 +2,13 @@
 // that holds connections open the cheap way: headers dripped a line at a time (slowloris), a body
 // dripped a byte at a time, more connections than the cap. No assertion on speed: only that the
 // server ends what it must end within a generous bound, and that normal calls still work afterwards.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { ClientRequest, request as httpRequest } from 'node:http';
-import { Platform, basicAuthHeader, openSocket, rawHttp, socketClosed, waitFor } from '@skiff/testing';
+import { NatsConnection, connect } from 'nats';
+import { INVOKE_HEADERS, subjects } from '@skiff/contracts';
+import { Platform, TEST_NATS_URL, basicAuthHeader, openSocket, rawHttp, socketClosed, waitFor } from '@skiff/testing';
 
 jest.setTimeout(300_000);
 
@@ -37,6 +41,32 @@ async function drip(socket: Socket, first: string, next: () => string, everyMs: 
   socket.destroy();
   if (outcome === undefined) throw new Error(`the server kept a dripping connection open for ${CUT_WITHIN_MS} ms`);
   return { ms: Date.now() - started, answer: outcome };
+}
+
+const MiB = 1024 * 1024;
+
+/** Resident memory of a process, in bytes. */
+function rss(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
+
+/**
+ * Starts an upload announcing `declared` bytes and sends up to `send` bytes as fast as the server
+ * takes them (waiting for 'drain', so nothing piles up in this process); resolves once it has sent
+ * them all, or once the server stopped taking more for `stallMs`. The socket stays open.
+ */
+async function uploadUntilStalled(socket: Socket, target: string, declared: number, send: number, stallMs: number): Promise<number> {
+  socket.write(`POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${declared}\r\n\r\n`);
+  const piece = randomBytes(64 * 1024);
+  let sent = 0;
+  while (sent < send && !socket.destroyed) {
+    sent += piece.length;
+    if (socket.write(piece)) continue;
+    const drained = await within(new Promise<boolean>((r) => socket.once('drain', () => r(true))), stallMs);
+    if (!drained) break;
+  }
+  return sent;
 }
 
 describe('gateway limits (#9)', () => {
@@ -128,5 +158,86 @@ describe('gateway limits (#9)', () => {
     await waitFor('slow to be ready', async () => ((await platform.client().get('/system/function/slow')).json<{ availableReplicas?: number }>().availableReplicas ? true : undefined), 90_000, 250);
     const reply = await rawHttp(port, { method: 'POST', target: '/function/slow', body: 'late', timeoutMs: 60_000 });
     expect(reply.status).toBe(200);
+  });
+
+  describe('streamed request bodies', () => {
+    let nc: NatsConnection;
+    const NS = 'openfaas-fn';
+
+    beforeAll(async () => {
+      nc = await connect({ servers: TEST_NATS_URL });
+    });
+
+    afterAll(async () => {
+      await nc?.close();
+    });
+
+    it('#9 holds twenty stalled 24 MiB uploads in kilobytes: a body is read only as the replica pulls it, and a client that leaves cancels its call', async () => {
+      // A replica that takes calls and never pulls their bodies (a busy or stuck function): the
+      // gateway must not read ahead of it. (The function's own watchdog is scaled away.)
+      const gw = platform.client();
+      expect((await gw.post('/system/functions', { service: 'sink', image: 'any', envProcess: 'cat', annotations: { 'com.skiff.timeout': '60s' } })).status).toBe(202);
+      expect((await gw.post('/system/scale-function/sink', { serviceName: 'sink', replicas: 0 })).status).toBe(202);
+      await waitFor('sink to have no replica', async () => ((await gw.get('/system/function/sink')).json<{ availableReplicas?: number }>().availableReplicas ? undefined : true), 60_000, 250);
+      const calls: string[] = [];
+      const cancels: string[] = [];
+      const replica = nc.subscribe(subjects.invoke(NS, 'sink'), { queue: subjects.queues.invoke(NS, 'sink'), callback: (_e, msg) => calls.push(msg.headers?.get(INVOKE_HEADERS.call) ?? '') });
+      const cancel = nc.subscribe(subjects.invokeCancel(NS, 'sink'), { callback: (_e, msg) => cancels.push(msg.string()) });
+      await nc.flush();
+      const pid = platform.process('gateway').child.pid as number;
+      const sockets = await Promise.all(Array.from({ length: 20 }, () => openSocket(port)));
+      try {
+        const before = rss(pid);
+        const sent = await Promise.all(sockets.map((s) => uploadUntilStalled(s, '/function/sink', 24 * MiB, 23 * MiB, 3000)));
+        const grown = rss(pid) - before;
+        process.stdout.write(`20 stalled uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all before stalling, gateway RSS grew ${(grown / MiB).toFixed(1)} MiB\n`);
+        expect(grown).toBeLessThan(50 * MiB);
+        await waitFor('every call to reach the replica', async () => (calls.length >= 20 ? true : undefined), 30_000, 100);
+        expect(calls.every((c) => c.length > 0)).toBe(true);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
+      await waitFor('every call to be cancelled', async () => (cancels.length >= 20 ? true : undefined), 30_000, 100);
+      expect(new Set(cancels)).toEqual(new Set(calls));
+      replica.unsubscribe();
+      cancel.unsubscribe();
+      expect((await rawHttp(port, { method: 'POST', target: '/function/echo', body: 'still here' })).text).toBe('still here');
+    });
+
+    it('streams a chunked body of several NATS messages to the function intact, and answers 413 past the limit while streaming', async () => {
+      const body = randomBytes(3 * MiB + 12345);
+      const echoed = await new Promise<Buffer>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/function/echo', agent: false }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve(Buffer.concat(parts)));
+        });
+        req.on('error', reject);
+        for (let at = 0; at < body.length; at += 100_000) req.write(body.subarray(at, at + 100_000));
+        req.end();
+      });
+      expect(echoed.equals(body)).toBe(true);
+      const limit = 32 * MiB;
+      const tooLarge = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/function/echo', agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+        const piece = randomBytes(MiB);
+        let n = 0;
+        const pump = () => {
+          while (n < 40 && !req.destroyed) {
+            n++;
+            if (!req.write(piece)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.text).toContain(`${limit} bytes`);
+    });
   });
 });

@@ -106,6 +106,24 @@ export class SubjectRegistry {
     return `${this.prefix}.invoke.${namespace}.${name}`;
   }
 
+  /**
+   * Where a caller serves a large request body for the replica to pull (`Skiff-Body-Pull`):
+   * `<prefix>.pull.<ns>.<fn>.<token>`, so a replica's user may pull its own function's bodies only.
+   */
+  bodyPull(namespace: string, name: string, token: string): string {
+    return `${this.prefix}.pull.${namespace}.${name}.${token}`;
+  }
+
+  /** Every body-pull subject of one function (what a replica of it may publish to). */
+  bodyPullOf(namespace: string, name: string): string {
+    return `${this.prefix}.pull.${namespace}.${name}.>`;
+  }
+
+  /** Every body-pull subject (what callers serve). */
+  get bodyPullAll(): string {
+    return `${this.prefix}.pull.>`;
+  }
+
   /** Cancels calls of one function; every replica listens (data: the call's `Skiff-Call` token). */
   invokeCancel(namespace: string, name: string): string {
     return `${this.prefix}.invoke-cancel.${namespace}.${name}`;

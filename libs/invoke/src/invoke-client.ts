@@ -3,7 +3,7 @@ import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
 import { ERROR_CODES, SkiffError, SubjectRegistry, FunctionRefLike } from '@skiff/contracts';
 import { decodeInvokeResponse, encodeInvokeRequest } from './invoke-codec';
 import { InvokeRequest, InvokeResponse, InvokeStreamResponse } from './invoke.types';
-import { BodyStreamError, collectBody, pullChunks, serveBody } from './body-stream';
+import { BodyStreamError, collectBody, pullChunks, serveBody, serveStream } from './body-stream';
 import { FunctionWaker } from './function-waker';
 
 /** Pause before asking again when a wake said "ready" but the call still found no replica. */
@@ -59,8 +59,9 @@ export class InvokeClient {
   /**
    * Like invoke(), but a reply the replica streams (large, or produced over time such as SSE) comes
    * back as soon as its status and headers are known: `body` holds the first bytes and `more` the
-   * rest, pulled chunk by chunk as it is read. A request body larger than one NATS message is
-   * pulled by the replica from a private inbox. Every hop shares one deadline, `timeoutMs` from now.
+   * rest, pulled chunk by chunk as it is read. A request body larger than one NATS message, or one
+   * still arriving (`bodyStream`), is pulled by the replica from `subjects.bodyPull(ns, fn, token)`.
+   * Every hop shares one deadline, `timeoutMs` from now.
    */
   async invokeStream(fn: FunctionRefLike, req: InvokeRequest, options: InvokeOptions): Promise<InvokeStreamResponse> {
     const deadline = Date.now() + options.timeoutMs;
@@ -71,10 +72,17 @@ export class InvokeClient {
     headers.set(INVOKE_HEADERS.acceptStream, '1');
     if (options.claim) headers.set(INVOKE_HEADERS.claim, options.claim);
     const chunk = chunkBytes(this.nc.info?.max_payload);
-    const upload = data.length > chunk ? serveBody(this.nc, data, chunk) : undefined;
+    // A body larger than one message (or still arriving) stays here; the replica pulls it.
+    const pullSubject = () => this.subjects.bodyPull(fn.namespace, fn.name, nuid.next());
+    let upload: { subject: string; close(): void } | undefined;
+    let size: number | undefined = data.length;
+    if (req.bodyStream) {
+      upload = serveStream(this.nc, req.bodyStream, chunk, pullSubject());
+      size = req.bodyStream.size;
+    } else if (data.length > chunk) upload = serveBody(this.nc, data, chunk, pullSubject());
     if (upload) {
       headers.set(INVOKE_HEADERS.bodyPull, upload.subject);
-      headers.set(INVOKE_HEADERS.bodySize, String(data.length));
+      if (size !== undefined) headers.set(INVOKE_HEADERS.bodySize, String(size));
       data = EMPTY;
     }
     let onAbort: (() => void) | undefined;

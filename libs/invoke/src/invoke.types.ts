@@ -1,3 +1,5 @@
+import type { StreamedBody } from './body-stream';
+
 /** HTTP headers as they travel: lower- or mixed-case names, one or several values. */
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -13,6 +15,8 @@ export interface InvokeRequest {
   headers: HeaderMap;
   /** Raw body. */
   body: Uint8Array;
+  /** A body still arriving (the HTTP request), served to the replica as it pulls; `body` is then ignored. */
+  bodyStream?: StreamedBody;
 }
 
 /** A function's answer. */

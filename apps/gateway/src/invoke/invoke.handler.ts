@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, NatsConnection, NatsError } from 'nats';
 import { OPENFAAS_INTERNAL_HEADER, SkiffError, parseFunctionRef, subjects } from '@skiff/contracts';
-import { FunctionWaker, InvokeClient, InvokeStreamResponse } from '@skiff/invoke';
+import { FunctionWaker, InvokeClient, InvokeStreamResponse, StreamedBody } from '@skiff/invoke';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
@@ -12,6 +12,7 @@ import { describeRefProblem, splitFunctionUrl } from './function-url';
 import { downstreamHeaders, upstreamHeaders } from './invoke-headers';
 import { GatewayMetrics } from '../scaling/gateway.metrics';
 import { GATEWAY_WAKER } from '../scaling/scaling.module';
+import { declaredLength, isStreamedBody } from '../http/raw-route';
 
 const EMPTY = new Uint8Array(0);
 const TEXT = 'text/plain; charset=utf-8';
@@ -46,6 +47,8 @@ export class InvokeHandler {
   private readonly client: InvokeClient;
   /** Largest request body of a sync call (SKIFF_MAX_BODY_BYTES). */
   readonly bodyLimit: BodyLimit;
+  /** Bodies up to this size travel in the call's message (read whole); larger ones are streamed as pulled. */
+  readonly inlineMax: number;
   private readonly defaultNamespace: string;
 
   constructor(
@@ -60,6 +63,7 @@ export class InvokeHandler {
     this.defaultNamespace = config.defaultNamespace;
     // Bodies above one NATS message are chunked, so only the configured limit applies here.
     this.bodyLimit = new BodyLimit(Math.max(bodyLimit.bytes, config.maxBodyBytes));
+    this.inlineMax = bodyLimit.bytes;
   }
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -74,6 +78,10 @@ export class InvokeHandler {
     if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
     const fn = this.resolver.resolve(ref.namespace, ref.name);
     if (!fn) return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
+
+    // A large (or chunked) body is still in the socket: the replica pulls it, and only then is it read.
+    const body = request.body;
+    const bodyStream: StreamedBody | undefined = isStreamedBody(body) ? { source: body, size: declaredLength(request), maxBytes: this.bodyLimit.bytes } : undefined;
 
     const meter = this.metrics.of(fn);
     meter.began();
@@ -93,15 +101,23 @@ export class InvokeHandler {
           path: target.path,
           query: target.query,
           headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
-          body: (request.body as Buffer | undefined) ?? EMPTY,
+          body: bodyStream ? EMPTY : ((body as Buffer | undefined) ?? EMPTY),
+          bodyStream,
         },
         { timeoutMs: fn.timeoutMs, signal: abort.signal },
       );
     } catch (err) {
       raw.off('close', onClose);
-      const [status, message] = this.describeFailure(err, `${fn.name}.${fn.namespace}`);
+      const [status, message] = bodyStream?.tooLarge ? [413, this.bodyLimit.message] : this.describeFailure(err, `${fn.name}.${fn.namespace}`);
       meter.ended(status, (performance.now() - started) / 1000);
-      return this.fail(reply, status, message, callId, startTime);
+      return this.fail(reply, status, message, callId, startTime, bodyStream !== undefined);
+    }
+    if (bodyStream?.tooLarge) {
+      // The replica saw its pull end with the reason; the caller gets the gateway's 413.
+      raw.off('close', onClose);
+      meter.ended(413, (performance.now() - started) / 1000);
+      if (res.more) abort.abort();
+      return this.fail(reply, 413, this.bodyLimit.message, callId, startTime, true);
     }
     const seconds = (performance.now() - started) / 1000;
     meter.ended(res.status, seconds);
@@ -111,6 +127,8 @@ export class InvokeHandler {
     headers['x-start-time'] = startTime;
     headers['x-duration-seconds'] = seconds.toFixed(6);
     if (res.internal && headers[INTERNAL] === undefined) headers[INTERNAL] = res.internal;
+    // The replica answered without pulling the whole body (its own limit, say): do not read the rest.
+    if (bodyStream && !bodyStream.source.readableEnded) headers.connection = 'close';
     if (!bodyless(res.status)) {
       // A streamed body goes out chunked as it arrives; its length is not known yet.
       if (!res.more) headers['content-length'] = String(res.body.byteLength);
@@ -171,10 +189,10 @@ export class InvokeHandler {
     return [502, `Can't reach service for: ${fn}: ${(err as Error).message}`];
   }
 
-  private fail(reply: FastifyReply, status: number, message: string, callId: string, startTime: string): void {
-    void reply
-      .code(status)
-      .headers({ 'content-type': TEXT, 'x-call-id': callId, 'x-start-time': startTime, [INTERNAL]: 'gateway' })
-      .send(message);
+  /** An answer made by the gateway; `close` ends the connection (a streamed body may not have been read whole). */
+  private fail(reply: FastifyReply, status: number, message: string, callId: string, startTime: string, close = false): void {
+    const headers: Record<string, string> = { 'content-type': TEXT, 'x-call-id': callId, 'x-start-time': startTime, [INTERNAL]: 'gateway' };
+    if (close) headers.connection = 'close';
+    void reply.code(status).headers(headers).send(message);
   }
 }

@@ -19,6 +19,7 @@ class InvokeRoutes implements OnModuleInit {
       {
         url: '/function/*',
         bodyLimit: this.handler.bodyLimit.bytes,
+        streamBodiesAbove: this.handler.inlineMax,
         handler: (request, reply) => this.handler.handle(request, reply),
         onError: (error, request, reply) => this.handler.onError(error, request, reply),
       },
