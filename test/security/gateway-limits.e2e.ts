@@ -204,6 +204,52 @@ describe('gateway limits (#9)', () => {
       expect((await rawHttp(port, { method: 'POST', target: '/function/echo', body: 'still here' })).text).toBe('still here');
     });
 
+    it('#9 streams large /async-function bodies into the body store instead of holding them, and a client that leaves leaves nothing behind', async () => {
+      const pid = platform.process('gateway').child.pid as number;
+      const jsm = await nc.jetstreamManager();
+      const bodyStream = `OBJ_${subjects.asyncBodiesStore}`;
+      const sockets = await Promise.all(Array.from({ length: 20 }, () => openSocket(port)));
+      try {
+        const before = rss(pid);
+        const sent = await Promise.all(sockets.map((s) => uploadUntilStalled(s, '/async-function/echo', 24 * MiB, 5 * MiB, 3000)));
+        // The bytes pass through on their way to the store, leaving garbage until V8 collects it (its
+        // external-memory slack is tens of MiB): wait for that. A gateway that holds the bodies (the
+        // old one: 83 MiB for these 100) never gets there while they stay open.
+        let grown = rss(pid) - before;
+        const atStall = grown;
+        await waitFor('gateway memory to settle', async () => ((grown = rss(pid) - before) < 32 * MiB ? true : undefined), 60_000, 1000).catch(() => undefined);
+        process.stdout.write(`20 stalled async uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all, gateway RSS grew ${(atStall / MiB).toFixed(1)} MiB, then ${(grown / MiB).toFixed(1)} MiB\n`);
+        expect(grown).toBeLessThan(32 * MiB);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
+      // Each put fails with its client and removes its chunks.
+      await waitFor('the body store to be empty again', async () => ((await jsm.streams.info(bodyStream)).state.messages === 0 ? true : undefined), 30_000, 250);
+    });
+
+    it('answers 413 to an async body that grows past the limit while it streams in, and stores nothing', async () => {
+      const jsm = await nc.jetstreamManager();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/async-function/echo', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+        const piece = randomBytes(MiB);
+        let n = 0;
+        const pump = () => {
+          while (n < 40 && !req.destroyed) {
+            n++;
+            if (!req.write(piece)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+      expect(status).toBe(413);
+      await waitFor('the body store to be empty again', async () => ((await jsm.streams.info(`OBJ_${subjects.asyncBodiesStore}`)).state.messages === 0 ? true : undefined), 30_000, 250);
+    });
+
     it('streams a chunked body of several NATS messages to the function intact, and answers 413 past the limit while streaming', async () => {
       const body = randomBytes(3 * MiB + 12345);
       const echoed = await new Promise<Buffer>((resolve, reject) => {

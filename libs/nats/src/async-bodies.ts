@@ -12,8 +12,12 @@ import { fullStoreError, openObjectStore } from './stream-limits';
  * it) until they are dropped. The store's TTL (the longer of the result and dead-letter retention)
  * collects whatever a crash left behind.
  */
+/** putStream waits for the server to have taken what was written after this many bytes (pacing, no pile-up). */
+const FLUSH_EVERY_BYTES = 1024 * 1024;
+
 export class AsyncBodyStore {
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly os: ObjectStore,
     private readonly maxBytes: number,
   ) {}
@@ -22,7 +26,7 @@ export class AsyncBodyStore {
   static async open(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<AsyncBodyStore> {
     const ttl = nanos(Math.max(options.resultTtlMs, options.deadLetterMaxAgeMs));
     const maxBytes = (options.limits ?? jetStreamLimits()).asyncBodiesBytes;
-    return new AsyncBodyStore(await openObjectStore(nc, subjects.asyncBodiesStore, { ttl, max_bytes: maxBytes }), maxBytes);
+    return new AsyncBodyStore(nc, await openObjectStore(nc, subjects.asyncBodiesStore, { ttl, max_bytes: maxBytes }), maxBytes);
   }
 
   /**
@@ -33,6 +37,40 @@ export class AsyncBodyStore {
     const name = `${callId}.${nuid.next()}`;
     try {
       await this.os.putBlob({ name }, body);
+    } catch (err) {
+      throw fullStoreError(err, 'the async body store', this.maxBytes) ?? err;
+    }
+    return name;
+  }
+
+  /**
+   * Stores a body as it arrives (the HTTP request, read at the pace the server takes it: the object
+   * store's put does not wait for its chunks' acks, so reading waits for a flush every MiB), so a large
+   * upload is never held whole; returns the reference like put(). An error from `source` (the
+   * caller's limit, a client that went away) ends the put and removes what was written.
+   */
+  async putStream(callId: string, source: AsyncIterable<Uint8Array>): Promise<string> {
+    const name = `${callId}.${nuid.next()}`;
+    const parts = source[Symbol.asyncIterator]();
+    const nc = this.nc;
+    let unflushed = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (unflushed >= FLUSH_EVERY_BYTES) {
+          await nc.flush();
+          unflushed = 0;
+        }
+        const next = await parts.next();
+        if (next.done) return controller.close();
+        unflushed += next.value.length;
+        controller.enqueue(next.value);
+      },
+      async cancel() {
+        await parts.return?.();
+      },
+    });
+    try {
+      await this.os.put({ name }, stream);
     } catch (err) {
       throw fullStoreError(err, 'the async body store', this.maxBytes) ?? err;
     }

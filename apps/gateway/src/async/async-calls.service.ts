@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, ensureAsyncStreams, openAsyncResultsBucket, requestDigestOf, StoredAsyncResult } from '@skiff/nats';
+import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, createRequestDigest, ensureAsyncStreams, openAsyncResultsBucket, requestDigestOf, StoredAsyncResult } from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, ASYNC_NATS, AsyncConfig } from './async.env';
 
@@ -59,7 +59,7 @@ export class AsyncCalls implements OnModuleInit {
    * reference instead (removed again when the call could not be stored or was a duplicate).
    */
   async submit(call: AsyncSubmission, inlineMax: number): Promise<void> {
-    const { submitter, bodies } = await this.store();
+    const { bodies } = await this.store();
     let bodyRef: string | undefined;
     try {
       if (call.data.length > inlineMax) {
@@ -68,6 +68,17 @@ export class AsyncCalls implements OnModuleInit {
         call.headers.set(ASYNC_HEADERS.bodyRef, bodyRef);
         call = { ...call, data: EMPTY, digest };
       }
+    } catch (err) {
+      if (!(err instanceof SkiffError)) this.ready = undefined;
+      throw unavailable(err as Error);
+    }
+    await this.submitStored(call, bodies, bodyRef);
+  }
+
+  /** Stores the call whose body is in its data or (bodyRef) already in the body store. */
+  private async submitStored(call: AsyncSubmission, bodies: AsyncBodyStore, bodyRef: string | undefined): Promise<void> {
+    const { submitter } = await this.store();
+    try {
       const outcome = await submitter.submit(call, {
         onStateError: (err) => this.logger.warn(`async call ${call.callId} stored without its queued state: ${err.message}`),
       });
@@ -78,6 +89,34 @@ export class AsyncCalls implements OnModuleInit {
       if (!(err instanceof SkiffError)) this.ready = undefined;
       throw unavailable(err as Error);
     }
+  }
+
+  /**
+   * submit() for a body still arriving (`body`, more than one message or of unknown length): it goes
+   * into the body store as it is read, at most `maxBytes` (SkiffError 413 with `tooLarge` beyond, the
+   * partial object removed), then the call is submitted with its reference.
+   */
+  async submitStream(call: Omit<AsyncSubmission, 'data' | 'digest'>, body: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: string): Promise<void> {
+    const { bodies } = await this.store();
+    const digest = createRequestDigest(call.headers.get(INVOKE_HEADERS.method), call.headers.get(INVOKE_HEADERS.path), call.headers.get(INVOKE_HEADERS.query));
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      let size = 0;
+      for await (const part of body) {
+        size += part.length;
+        if (size > maxBytes) throw new SkiffError(ERROR_CODES.bodyTooLarge, tooLarge);
+        digest.update(part);
+        yield part;
+      }
+    }
+    let bodyRef: string;
+    try {
+      bodyRef = await bodies.putStream(call.callId, counted());
+    } catch (err) {
+      if (!(err instanceof SkiffError)) this.ready = undefined;
+      throw unavailable(err as Error);
+    }
+    call.headers.set(ASYNC_HEADERS.bodyRef, bodyRef);
+    await this.submitStored({ ...call, data: EMPTY, digest: digest.digest('hex') }, bodies, bodyRef);
   }
 
   /**

@@ -10,6 +10,7 @@ import { describeRefProblem, splitFunctionUrl } from '../invoke/function-url';
 import { upstreamHeaders } from '../invoke/invoke-headers';
 import { hasAdminCredentials, sendAuthChallenge } from '../auth/basic-auth.hook';
 import { AsyncCalls } from './async-calls.service';
+import { isStreamedBody } from '../http/raw-route';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
 const EMPTY = new Uint8Array(0);
@@ -65,8 +66,8 @@ export class AsyncInvokeHandler {
   private readonly defaultNamespace: string;
   /** Largest request body (SKIFF_MAX_BODY_BYTES, as for sync calls). */
   readonly bodyLimit: BodyLimit;
-  /** Largest body carried in the call's message; larger ones are stored out of line. */
-  private readonly inlineMax: number;
+  /** Largest body carried in the call's message; larger ones (or of unknown length) are streamed into the body store. */
+  readonly inlineMax: number;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -119,7 +120,7 @@ export class AsyncInvokeHandler {
         path: target.path,
         query: target.query,
         headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
-        body: (request.body as Buffer | undefined) ?? EMPTY,
+        body: isStreamedBody(request.body) ? EMPTY : ((request.body as Buffer | undefined) ?? EMPTY),
       });
     } catch (err) {
       return this.fail(reply, 400, `invalid request header: ${(err as Error).message}`, callId, startTime);
@@ -129,9 +130,14 @@ export class AsyncInvokeHandler {
     encoded.headers.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
     if (callbackUrl) encoded.headers.set(ASYNC_HEADERS.callbackUrl, callbackUrl);
 
+    const streamed = isStreamedBody(request.body) ? request.body : undefined;
     try {
-      await this.calls.submit({ callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers, data: encoded.data }, this.inlineMax);
+      const call = { callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers };
+      if (streamed) await this.calls.submitStream(call, streamed, this.bodyLimit.bytes, this.bodyLimit.message);
+      else await this.calls.submit({ ...call, data: encoded.data }, this.inlineMax);
     } catch (err) {
+      // A streamed body may not have been read to its end: do not read the rest.
+      if (streamed && !streamed.readableEnded) void reply.header('connection', 'close');
       const status = err instanceof SkiffError ? err.status : 503;
       if (status >= 500) this.logger.warn(`async call ${callId} to ${fn.name}.${fn.namespace} not stored: ${(err as Error).message}`);
       // A full queue or store drains as calls finish: tell the caller when to come back.

@@ -23,6 +23,7 @@ class AsyncRoutes implements OnModuleInit {
       {
         url: '/async-function/*',
         bodyLimit: this.handler.bodyLimit.bytes,
+        streamBodiesAbove: this.handler.inlineMax,
         handler: (request, reply) => this.handler.handle(request, reply),
         onError: (error, request, reply) => this.handler.onError(error, request, reply),
       },
