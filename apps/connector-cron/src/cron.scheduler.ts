@@ -56,6 +56,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     this.queue.on('error', (err) => this.redisDown(err));
     this.fired = new Counter({ name: 'skiff_cron_ticks_total', help: 'Cron ticks handled, by outcome (queued, duplicate, skipped, failed)', labelNames: ['outcome'], registers: [metrics] });
     health.register('redis', () => (this.redisUp ? undefined : 'redis unreachable or schedules not synced yet'));
+    health.register('registry', () => (registry.watching ? undefined : 'function registry watch is not running (being restarted)'));
   }
 
   /** BullMQ queue of this platform (the subject prefix keeps platforms sharing a Redis apart). */

@@ -123,6 +123,12 @@ export class CallProcessor {
     }
     const record = this.registry.get(fn.namespace, fn.name);
     const policy = retryPolicyFor(record, this.config.retry);
+    if (!record && (await this.registry.lookup(fn.namespace, fn.name))) {
+      // The cache is behind (its watch is being restarted): the function exists, so wait instead of dead-lettering.
+      this.registry.resync(`${fn.name}.${fn.namespace} is in the bucket, not in the cache`);
+      msg.nak(this.config.retry.minWaitMs);
+      return;
+    }
     if (!record) {
       const error = `function ${fn.name}.${fn.namespace} was deleted while the call was queued`;
       await this.finish(msg, callId, fn, { status: 404, platform: true, durationSeconds: 0, error }, delivery, policy.attempts, true);

@@ -192,6 +192,11 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
     }
     for (const [durable, fn] of orphans) {
       if (this.registry.get(fn.namespace, fn.name) || this.active.has(durable)) continue;
+      // Never drain a function's calls on the word of a cache that is behind the bucket.
+      if (await this.registry.lookup(fn.namespace, fn.name)) {
+        this.registry.resync(`${fn.name}.${fn.namespace} is in the bucket, not in the cache`);
+        continue;
+      }
       void this.retire(fn.namespace, fn.name).catch((e: Error) => this.logger.warn(`retiring ${durable} failed: ${e.message}`));
     }
   }

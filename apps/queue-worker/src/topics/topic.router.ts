@@ -5,7 +5,7 @@ import { isReservedTopic, subjects, TRIGGER_HEADERS } from '@skiff/contracts';
 import { NATS_MSG_ID_HEADER as NATS_MSG_ID } from '@skiff/contracts';
 import { AsyncSubmitter, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
 import { HeaderMap, triggerSubmission } from '@skiff/invoke';
-import { METRICS_REGISTRY } from '@skiff/observability';
+import { HealthService, METRICS_REGISTRY } from '@skiff/observability';
 import { TOPIC_REGISTRY, TOPIC_SUBMITTER } from './topics.tokens';
 import { subscribersOf } from './topic-map';
 
@@ -37,7 +37,9 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(TOPIC_REGISTRY) private readonly registry: FunctionRegistryCache,
     @Inject(TOPIC_SUBMITTER) private readonly submitter: AsyncSubmitter,
     @Inject(METRICS_REGISTRY) metrics: Registry,
+    health: HealthService,
   ) {
+    health.register('topic-registry', () => (registry.watching ? undefined : 'the topic router\'s function registry watch is not running (being restarted)'));
     this.messages = new Counter({ name: 'skiff_topic_messages_total', help: 'Topic messages handled by the router, by outcome (routed, unrouted, reserved, failed)', labelNames: ['outcome'], registers: [metrics] });
     this.calls = new Counter({ name: 'skiff_topic_invocations_total', help: 'Async calls queued by the topic router', registers: [metrics] });
   }
