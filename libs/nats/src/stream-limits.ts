@@ -1,4 +1,4 @@
-import { JetStreamManager, KV, KvOptions, NatsConnection, NatsError, ObjectStore, ObjectStoreOptions, StorageType, StreamConfig, StreamInfo } from 'nats';
+import { JetStreamClient, JetStreamManager, KV, KvOptions, NatsConnection, NatsError, ObjectStore, ObjectStoreOptions, StorageType, StreamConfig, StreamInfo } from 'nats';
 import { ERROR_CODES, SkiffError } from '@skiff/contracts';
 import { jetStreamLimits } from '@skiff/config';
 
@@ -52,9 +52,26 @@ export async function openKvBucket(nc: NatsConnection, bucket: string, options: 
   return kv;
 }
 
+/**
+ * A JetStream client whose publishes never count as unhandled rejections. nats.js's object store `put`
+ * collects each chunk's publish promise and awaits them only once the source is read to its end: when a
+ * chunk is refused (store full) while a slow source (a request body still arriving) is being read, that
+ * rejection is unhandled for a while, and Node ends the process. The promise is returned as is (put
+ * still sees the failure); only the extra handler is attached.
+ */
+function settledPublishes(js: JetStreamClient): JetStreamClient {
+  const guarded = Object.create(js) as JetStreamClient;
+  guarded.publish = (...args: Parameters<JetStreamClient['publish']>) => {
+    const pending = js.publish(...args);
+    pending.catch(() => undefined);
+    return pending;
+  };
+  return guarded;
+}
+
 /** Opens (creating when missing) an object store with file storage and `max_bytes` (and `ttl`, in nanoseconds), brought to them when it exists. */
 export async function openObjectStore(nc: NatsConnection, name: string, options: Partial<ObjectStoreOptions> & { max_bytes: number }): Promise<ObjectStore> {
-  const os = await nc.jetstream().views.os(name, { storage: StorageType.File, ...options });
+  const os = await settledPublishes(nc.jetstream()).views.os(name, { storage: StorageType.File, ...options });
   await adjustStream(await nc.jetstreamManager(), `OBJ_${name}`, { max_bytes: options.max_bytes, ...(options.ttl ? { max_age: options.ttl } : {}) });
   return os;
 }
