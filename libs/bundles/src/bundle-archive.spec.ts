@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, readlinkSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
-import { BundleError, extractBundle, inspectBundle, packBundle, safeEntryPath } from './index';
+import { BundleError, extractBundle, inspectBundle, packBundle, safeEntryPath, treeDigest, treeStatSignature } from './index';
 
 /** A raw tar entry for hand-made (possibly hostile) archives. */
 interface RawEntry {
@@ -11,6 +11,7 @@ interface RawEntry {
   type?: string;
   linkpath?: string;
   body?: string;
+  mode?: number;
 }
 
 const MANIFEST = JSON.stringify({ schema: 1, name: 'f', lang: 'bash', fprocess: 'cat', environment: {} });
@@ -25,7 +26,7 @@ function rawTarGz(entries: RawEntry[]): Buffer {
       type: (e.type ?? 'File') as never,
       linkpath: e.linkpath,
       size: body.length,
-      mode: 0o644,
+      mode: e.mode ?? 0o644,
       mtime: new Date(0),
       uid: 0,
       gid: 0,
@@ -80,6 +81,41 @@ describe('inspectBundle', () => {
     await expect(inspectBundle(rawTarGz([{ path: 'skiff-bundle.json', body: '{"schema":2}' }]))).rejects.toThrow(/schema must be 1/);
   });
 
+  it.each([
+    ['a chain of links that leaves the root (a→., b→a/.., c→b/..)', [{ path: 'a', type: 'SymbolicLink', linkpath: '.' }, { path: 'b', type: 'SymbolicLink', linkpath: 'a/..' }, { path: 'c', type: 'SymbolicLink', linkpath: 'b/..' }], /"[bc]" points outside/],
+    ['a link through a link to a folder (d→sub/up/.., up→..)', [{ path: 'sub/', type: 'Directory' }, { path: 'sub/up', type: 'SymbolicLink', linkpath: '..' }, { path: 'd', type: 'SymbolicLink', linkpath: 'sub/up/..' }], /"d" points outside/],
+    ['an entry written through a link', [{ path: 'l', type: 'SymbolicLink', linkpath: '.' }, { path: 'l/x', body: 'x' }], /through the link "l"/],
+    ['a hard link to a symbolic link', [{ path: 'sub/', type: 'Directory' }, { path: 'sub/up', type: 'SymbolicLink', linkpath: '..' }, { path: 'copy', type: 'Link', linkpath: 'sub/up' }], /points to the symbolic link/],
+    ['a loop of links', [{ path: 'x', type: 'SymbolicLink', linkpath: 'y/z' }, { path: 'y', type: 'SymbolicLink', linkpath: 'x' }], /more than 40 links/],
+    ['a path twice', [{ path: 'a', body: '1' }, { path: 'a', type: 'SymbolicLink', linkpath: '..' }], /appears twice|outside/],
+  ])('refuses %s', async (_label, entries, reason) => {
+    await expect(inspectBundle(rawTarGz([manifest, ...(entries as RawEntry[])]))).rejects.toThrow(reason);
+  });
+
+  it('accepts links that stay inside through chains (node_modules/.bin style)', async () => {
+    const result = await inspectBundle(
+      rawTarGz([
+        manifest,
+        { path: 'node_modules/pkg/bin.js', body: 'x' },
+        { path: 'node_modules/.bin/pkg', type: 'SymbolicLink', linkpath: '../pkg/bin.js' },
+        { path: 'a', type: 'SymbolicLink', linkpath: '.' },
+        { path: 'b', type: 'SymbolicLink', linkpath: 'a/node_modules' },
+        { path: 'hard', type: 'Link', linkpath: 'node_modules/pkg/bin.js' },
+      ]),
+    );
+    expect(result.entries).toBe(6);
+  });
+
+  it('caps the decompressed stream, not only the sizes the headers claim (gzip bomb), and refuses a second compression layer', async () => {
+    const tarOnly = gunzipSync(rawTarGz([manifest, { path: 'a', body: 'x' }]));
+    // Within maxUnpackedBytes, but far more than the entries explain.
+    const bomb = gzipSync(Buffer.concat([tarOnly, Buffer.alloc(8 * 1024 * 1024)]));
+    await expect(inspectBundle(bomb, { maxEntries: 10, maxUnpackedBytes: 64 * 1024 * 1024 })).rejects.toThrow(/decompresses to more than/);
+    const padded = gzipSync(Buffer.concat([tarOnly, Buffer.alloc(20 * 512)]));
+    await expect(inspectBundle(padded)).resolves.toMatchObject({ entries: 2 });
+    await expect(inspectBundle(gzipSync(rawTarGz([manifest])))).rejects.toThrow(/compressed twice/);
+  });
+
   it('refuses more entries or bytes than the limits allow', async () => {
     const data = rawTarGz([manifest, { path: 'a', body: 'x'.repeat(100) }, { path: 'b', body: 'y' }]);
     await expect(inspectBundle(data, { maxEntries: 2, maxUnpackedBytes: 1e6 })).rejects.toThrow(/more than 2 entries/);
@@ -107,6 +143,23 @@ describe('packBundle / extractBundle', () => {
     expect(result.manifest.fprocess).toBe('cat');
     expect(readFileSync(join(out, 'function', 'handler.sh'), 'utf8')).toBe('cat\n');
     expect(readlinkSync(join(out, 'function', 'alias.sh'))).toBe('handler.sh');
+  });
+
+  it('masks modes: no setuid, setgid or sticky bit, nothing writable but by the owner; the tree digest sees any change', async () => {
+    const entry = (path: string, mode: number): RawEntry & { mode: number } => ({ path, body: '#!/bin/sh\n', mode });
+    const out = join(dir, 'out');
+    await extractBundle(rawTarGz([manifest, entry('suid', 0o4755), entry('sgid', 0o2777), entry('plain', 0o666), { path: 'd/', type: 'Directory', mode: 0o1777 } as RawEntry]), out);
+    const mode = (p: string) => statSync(join(out, p)).mode & 0o7777;
+    expect([mode('suid'), mode('sgid'), mode('plain'), mode('d'), mode('.')]).toEqual([0o755, 0o755, 0o644, 0o755, 0o755]);
+    const digest = await treeDigest(out);
+    const signature = await treeStatSignature(out);
+    expect(await treeDigest(out)).toBe(digest);
+    expect(await treeStatSignature(out)).toBe(signature);
+    writeFileSync(join(out, 'plain'), '#!/bin/sh\n');
+    expect(await treeStatSignature(out)).not.toBe(signature);
+    expect(await treeDigest(out)).toBe(digest);
+    writeFileSync(join(out, 'plain'), 'changed');
+    expect(await treeDigest(out)).not.toBe(digest);
   });
 
   it('writes nothing when the bundle is refused', async () => {

@@ -5,6 +5,9 @@ import * as tar from 'tar';
 import { BUNDLE_MANIFEST, BundleManifest } from '@skiff/contracts/bundles';
 import { BundleError } from './bundle-error';
 import { BundleLimits, DEFAULT_BUNDLE_LIMITS } from './bundle-limits';
+import { LinkCheckEntry, checkLinks } from './bundle-links';
+import { bundleMode, sealTree } from './bundle-tree';
+import { TAR_OVERHEAD_PER_ENTRY, TAR_SLACK, gunzipInto } from './capped-gunzip';
 
 /** What a bundle holds, found by reading it once without writing anything. */
 export interface BundleInspection {
@@ -45,10 +48,17 @@ function checkLink(type: string, path: string, target: string | undefined): void
   if (resolved === '..' || resolved.startsWith('../')) throw new BundleError(`link "${path}" points outside the bundle (${target})`);
 }
 
+/** Decompressed bytes the entries read so far explain (their contents, headers and padding), plus the slack. */
+function decompressedCap(unpackedBytes: number, entries: number): number {
+  return unpackedBytes + entries * TAR_OVERHEAD_PER_ENTRY + TAR_SLACK;
+}
+
 /**
  * Reads a gzipped bundle in memory and refuses it, with the reason, when it is not gzip, is a
- * corrupt tar, exceeds the limits, holds a path or a link leading out of its root, holds a device
- * or FIFO, or lacks a valid manifest. Nothing is written.
+ * corrupt tar, exceeds the limits (entries, file sizes, and decompressed bytes counted in the
+ * gzip stream), holds a path leading out of its root, a link that leaves it through any chain of
+ * the archive's own links, an entry written through a link, a device or FIFO, a path twice, or
+ * lacks a valid manifest. Nothing is written.
  */
 export async function inspectBundle(data: Buffer, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<BundleInspection> {
   if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) throw new BundleError('not a gzip file (a bundle is a .tar.gz made by skiff build)');
@@ -56,48 +66,60 @@ export async function inspectBundle(data: Buffer, limits: BundleLimits = DEFAULT
   let unpackedBytes = 0;
   let manifestText: string | undefined;
   let failure: Error | undefined;
+  const tree = new Map<string, LinkCheckEntry>();
   const fail = (err: Error) => (failure ??= err);
-  await new Promise<void>((resolve) => {
-    const parser = new tar.Parser({
-      strict: true,
-      onReadEntry: (entry) => {
-        try {
-          if (failure) return entry.resume();
-          entries += 1;
-          if (entries > limits.maxEntries) throw new BundleError(`more than ${limits.maxEntries} entries`);
-          if (!ALLOWED_TYPES.has(entry.type)) throw new BundleError(`entry "${entry.path}" is a ${entry.type}; only files, directories and links inside the bundle are allowed`);
-          const path = safeEntryPath(entry.path);
-          if (entry.type === 'SymbolicLink' || entry.type === 'Link') checkLink(entry.type, path, entry.linkpath);
-          unpackedBytes += entry.size ?? 0;
-          if (unpackedBytes > limits.maxUnpackedBytes) throw new BundleError(`unpacks to more than ${limits.maxUnpackedBytes} bytes`);
-          if (path === BUNDLE_MANIFEST && entry.type === 'File') {
-            if ((entry.size ?? 0) > MAX_MANIFEST_BYTES) throw new BundleError(`${BUNDLE_MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-            const chunks: Buffer[] = [];
-            entry.on('data', (c: Buffer) => chunks.push(c));
-            entry.on('end', () => (manifestText = Buffer.concat(chunks).toString('utf8')));
-            return;
-          }
-        } catch (err) {
-          fail(err as Error);
+  const parser = new tar.Parser({
+    strict: true,
+    zstd: false,
+    onReadEntry: (entry) => {
+      try {
+        if (failure) return entry.resume();
+        entries += 1;
+        if (entries > limits.maxEntries) throw new BundleError(`more than ${limits.maxEntries} entries`);
+        if (!ALLOWED_TYPES.has(entry.type)) throw new BundleError(`entry "${entry.path}" is a ${entry.type}; only files, directories and links inside the bundle are allowed`);
+        const path = safeEntryPath(entry.path);
+        if (entry.type === 'SymbolicLink' || entry.type === 'Link') checkLink(entry.type, path, entry.linkpath);
+        const seen = tree.get(path);
+        if (seen && !(seen.type === 'Directory' && entry.type === 'Directory')) throw new BundleError(`entry "${path}" appears twice`);
+        tree.set(path, { type: entry.type, linkpath: entry.linkpath });
+        unpackedBytes += entry.size ?? 0;
+        if (unpackedBytes > limits.maxUnpackedBytes) throw new BundleError(`unpacks to more than ${limits.maxUnpackedBytes} bytes`);
+        if (path === BUNDLE_MANIFEST && entry.type === 'File') {
+          if ((entry.size ?? 0) > MAX_MANIFEST_BYTES) throw new BundleError(`${BUNDLE_MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+          const chunks: Buffer[] = [];
+          entry.on('data', (c: Buffer) => chunks.push(c));
+          entry.on('end', () => (manifestText = Buffer.concat(chunks).toString('utf8')));
+          return;
         }
-        entry.resume();
-      },
-    });
-    // A truncated gzip stream aborts without 'end' or 'close'.
+      } catch (err) {
+        fail(err as Error);
+      }
+      entry.resume();
+    },
+  });
+  const gunzipping = gunzipInto(data, parser, () => decompressedCap(unpackedBytes, entries));
+  await new Promise<void>((resolve) => {
     parser.on('error', (err: Error) => fail(new BundleError(`corrupt bundle: ${err.message}`)));
+    // A truncated stream aborts without 'end' or 'close'.
     parser.on('abort', (err: Error) => {
       fail(new BundleError(`corrupt bundle: ${err.message}`));
+      gunzipping.stop();
       resolve();
     });
     parser.on('end', () => resolve());
     parser.on('close', () => resolve());
-    try {
-      parser.end(data);
-    } catch (err) {
-      fail(new BundleError(`corrupt bundle: ${(err as Error).message}`));
+    gunzipping.done.catch((err: Error) => {
+      fail(err);
       resolve();
-    }
+    });
   });
+  if (!failure) {
+    try {
+      checkLinks(tree);
+    } catch (err) {
+      fail(err as Error);
+    }
+  }
   if (failure) throw failure instanceof BundleError ? failure : new BundleError(failure.message);
   if (entries === 0) throw new BundleError('corrupt bundle: no entries');
   if (manifestText === undefined) throw new BundleError(`no ${BUNDLE_MANIFEST} at the bundle root (build it with skiff build)`);
@@ -128,18 +150,37 @@ export function parseManifest(text: string): BundleManifest {
 }
 
 /**
- * Unpacks a bundle into `dir` (created) after inspectBundle accepted it; node-tar's own guards
- * (no absolute paths, no `..`, no writing through links) stay on as a second line.
+ * Unpacks a bundle into `dir` (created) after inspectBundle accepted it, with the same cap on
+ * decompressed bytes; node-tar's own guards (no absolute paths, no `..`, no writing through
+ * links) stay on as a second line. Modes are masked (bundleMode: no setuid, setgid or sticky bit,
+ * nothing writable but by the owner) and files belong to the unpacking user, whatever the archive says.
  */
 export async function extractBundle(data: Buffer, dir: string, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<BundleInspection> {
   const inspection = await inspectBundle(data, limits);
   await mkdir(dir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
-    const extractor = tar.x({ cwd: dir, strict: true, preservePaths: false, preserveOwner: false, noMtime: true });
-    extractor.on('error', (err: Error) => reject(new BundleError(`could not unpack: ${err.message}`)));
+    const extractor = tar.x({
+      cwd: dir,
+      strict: true,
+      zstd: false,
+      preservePaths: false,
+      preserveOwner: false,
+      noMtime: true,
+      filter: (_path, entry) => {
+        if ('type' in entry && typeof entry.mode === 'number') entry.mode = bundleMode(entry.type === 'Directory', entry.mode);
+        return true;
+      },
+    });
+    const gunzipping = gunzipInto(data, extractor, () => decompressedCap(inspection.unpackedBytes, inspection.entries));
+    const failed = (err: Error) => {
+      gunzipping.stop();
+      reject(err instanceof BundleError ? err : new BundleError(`could not unpack: ${err.message}`));
+    };
+    extractor.on('error', failed);
     extractor.on('close', () => resolve());
-    extractor.end(data);
+    gunzipping.done.catch(failed);
   });
+  await sealTree(dir);
   return inspection;
 }
 

@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { freePort } from './free-port';
 import { deletePrefixStreams } from './prefix-streams';
 import { HttpClient } from './http-client';
-import { ServiceProcess } from './service-process';
+import { REPO_ROOT, ServiceProcess } from './service-process';
 import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader } from './test-env';
 import { waitFor } from './wait-for';
+
+/**
+ * SKIFF_SANDBOX_HOST_PATHS of test platforms: the fixture folders whose programs tests deploy by
+ * absolute path, opened read-only into every replica (nothing else of the project is). A test that
+ * needs more appends to it.
+ */
+export const TEST_SANDBOX_HOST_PATHS = ['test/fixtures', 'test/scaling/fixtures', 'test/portal/fixtures'].map((p) => join(REPO_ROOT, p)).join(',');
 
 /** How to start a platform for a test. */
 export interface PlatformOptions {
@@ -40,7 +47,8 @@ export class Platform {
     private readonly serviceEnv: Record<string, Record<string, string>>,
     /** HTTP port of each service. */
     readonly ports: Record<string, number>,
-    private readonly dataDir: string,
+    /** SKIFF_DATA_DIR of every service (a temporary directory, removed by stop()). */
+    readonly dataDir: string,
     private readonly readyTimeoutMs: number,
   ) {}
 
@@ -56,6 +64,7 @@ export class Platform {
       SKIFF_SUBJECT_PREFIX: process.env.SKIFF_SUBJECT_PREFIX ?? 'faas',
       SKIFF_DATA_DIR: dataDir,
       SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'warn',
+      SKIFF_SANDBOX_HOST_PATHS: TEST_SANDBOX_HOST_PATHS,
       ...(options.env ?? {}),
     };
     const platform = new Platform(env, options.serviceEnv ?? {}, ports, dataDir, options.readyTimeoutMs ?? 60_000);
