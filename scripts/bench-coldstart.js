@@ -18,7 +18,7 @@ const { randomBytes } = require('node:crypto');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { startHealthyService, deleteStreams, runBenchmark } = require('./lib/bench-platform');
-const { REPO_ROOT } = require('./lib/paths');
+const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
 const NS = 'openfaas-fn';
@@ -47,7 +47,7 @@ async function main() {
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
 
   const ports = { provider: await freePort(), gateway: await freePort(), scaler: await freePort() };
-  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_DATA_DIR: dataDir, SKIFF_LOG_LEVEL: 'warn', SKIFF_ADMIN_PASSWORD: PASSWORD };
+  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_DATA_DIR: dataDir, SKIFF_LOG_LEVEL: 'warn', SKIFF_ADMIN_PASSWORD: PASSWORD, SKIFF_SANDBOX_HOST_PATHS: BENCH_SANDBOX_HOST_PATHS };
   await startHealthyService('provider', { ...common, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider, cleanups);
   await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(ports.gateway) }, ports.gateway, cleanups);
   await startHealthyService('scaler', { ...common, SKIFF_SCALER_PORT: String(ports.scaler) }, ports.scaler, cleanups);

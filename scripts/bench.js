@@ -20,7 +20,7 @@ const { join } = require('node:path');
 const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { ServiceRunner } = require('./lib/service-runner');
-const { REPO_ROOT } = require('./lib/paths');
+const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
 const { deleteStreams, startChild, runBenchmark } = require('./lib/bench-platform');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -87,6 +87,7 @@ async function main() {
     SKIFF_DATA_DIR: dataDir,
     SKIFF_LOG_LEVEL: 'warn',
     SKIFF_ADMIN_PASSWORD: password,
+    SKIFF_SANDBOX_HOST_PATHS: BENCH_SANDBOX_HOST_PATHS,
   };
   const auth = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` };
   const ports = { provider: await freePort(), gateway: await freePort() };
@@ -115,9 +116,9 @@ async function main() {
     ['provider', services.provider?.pid],
     ...Object.entries(functions)
       .filter(([key]) => CASES.includes(key))
-      .map(([, spec]) => [`watchdog (${spec.service})`, replicaPids.get(spec.service)]),
+      .map(([, spec]) => [`replica (${spec.service})`, replicaPids.get(spec.service), true]),
     ['hello-server (a)', direct.child.pid],
-  ].map(([name, pid]) => ({ name, pid, kb: pid ? rssKb(pid) : undefined }));
+  ].map(([name, pid, tree]) => ({ name, pid, kb: pid ? rssKb(pid, tree) : undefined }));
 
   const results = [];
   const label = { a: '(a) direct Node http', e: '(e) bare NATS req/reply', b: '(b) inproc via gateway', c: '(c) http mode via gateway', d: '(d) classic cat via gateway' };
@@ -223,10 +224,18 @@ function pidListeningOn(port) {
 }
 
 /** Idle resident memory of a process, in kB (VmRSS). */
-function rssKb(pid) {
+/** Resident memory of a process, with its children when `tree` (a replica is a sandbox: bubblewrap, its init, the watchdog, the function). */
+function rssKb(pid, tree = false, seen = new Set()) {
+  if (!pid || seen.has(pid)) return 0;
+  seen.add(pid);
   try {
     const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    let total = match ? Number(match[1]) : 0;
+    if (!tree) return total;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) total += rssKb(Number(child), true, seen) ?? 0;
+    }
+    return total;
   } catch {
     return undefined;
   }
@@ -310,7 +319,7 @@ function printTable(results, rss) {
       `load average before the run: ${load}${busy}\n` +
       `POST "${BODY}", ${CONNECTIONS} keep-alive connections, ${DURATION} s per case (after ${WARMUP} s warm-up)\n\n` +
       `${table(rows)}\n\nCPU per request (µs, measured part only; a process tree includes its children${NATS_SHARED ? '; nats-server is shared with other clients' : ''}):\n\n` +
-      `${table(cpuRows(results))}\n\nIdle RSS (before load):\n\n` +
+      `${table(cpuRows(results))}\n\nIdle RSS (before load; a replica with everything in its sandbox):\n\n` +
       `${table([['process', 'pid', 'RSS MB'], ...rss.map((p) => [p.name, String(p.pid ?? '-'), p.kb ? (p.kb / 1024).toFixed(1) : '-'])])}\n`,
   );
 }

@@ -1,14 +1,14 @@
 // Issue 3 (OpenFaaS API parity): function logs, big and streamed bodies, cancellation and timeouts,
 // through the gateway's HTTP API with the built provider, gateway and watchdogs as real processes.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts/subjects';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import { HttpClient, Platform, TEST_NATS_URL, basicAuthHeader, processAlive, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, TEST_NATS_URL, TEST_SANDBOX_HOST_PATHS, basicAuthHeader, hostProcesses, processAlive, waitFor } from '@skiff/testing';
 
 jest.setTimeout(240_000);
 
@@ -66,9 +66,11 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
   let dir: string;
 
   beforeAll(async () => {
-    // Not under /tmp: sandboxed replicas get a private /tmp.
+    // Where functions leave markers for the test: opened read-write into the replicas (uid 65534),
+    // which otherwise see nothing of the host. Not under /tmp: replicas get a private /tmp.
     dir = mkdtempSync(join(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'skiff-parity-'));
-    platform = await Platform.start({ env: { SKIFF_MAX_BODY_BYTES: String(MAX_BODY) } });
+    chmodSync(dir, 0o777);
+    platform = await Platform.start({ env: { SKIFF_MAX_BODY_BYTES: String(MAX_BODY), SKIFF_SANDBOX_HOST_PATHS: `${TEST_SANDBOX_HOST_PATHS},${dir}:rw` } });
     gw = platform.client();
     nc = await connect({ servers: TEST_NATS_URL });
     const functions = [
@@ -275,15 +277,23 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
   });
 
   describe('cancellation and timeouts', () => {
+    /**
+     * Host pids of the fork-worker processes serving the call that was given `pidFile` (the pid the
+     * fork writes is its pid inside the replica's own pid namespace).
+     */
+    const forksOf = (pidFile: string) => hostProcesses((p) => p.cmdline.includes(FORK_WORKER) && p.env.some((e) => e.startsWith('Http_Query=') && e.includes(encodeURIComponent(pidFile))));
+
     it('kills a classic fork when the client disconnects', async () => {
       const pidFile = join(dir, 'hang-classic.pid');
       const abort = new AbortController();
       const call = fetch(`${gw.baseUrl}/function/hang?pid=${encodeURIComponent(pidFile)}`, { method: 'POST', signal: abort.signal }).catch((err: Error) => err);
-      const pid = await eventually('the fork to start', () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined));
-      expect(processAlive(pid)).toBe(true);
+      await eventually('the fork to start', () => existsSync(pidFile));
+      const forks = forksOf(pidFile);
+      expect(forks).toHaveLength(1);
+      expect(processAlive(forks[0])).toBe(true);
       abort.abort();
       await call;
-      await eventually('the fork to be killed', () => (processAlive(pid) ? undefined : true));
+      await eventually('the fork to be killed', () => (processAlive(forks[0]) ? undefined : true));
     });
 
     it('aborts the upstream request of an http-mode function when the client disconnects', async () => {
@@ -301,9 +311,8 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
       const pidFile = join(dir, 'deadline.pid');
       const reply = await gw.post(`/function/deadline?pid=${encodeURIComponent(pidFile)}`, 'x', { timeoutMs: 60_000 });
       expect(reply.status).toBe(504);
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      expect(pid).toBeGreaterThan(0);
-      await eventually('the fork to be killed at the deadline', () => (processAlive(pid) ? undefined : true), 30_000);
+      expect(Number(readFileSync(pidFile, 'utf8'))).toBeGreaterThan(0);
+      await eventually('the fork to be killed at the deadline', () => forksOf(pidFile).length === 0, 30_000);
     });
   });
 });

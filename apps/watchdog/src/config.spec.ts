@@ -54,7 +54,13 @@ describe('loadWatchdogConfig', () => {
   });
 
   describe('max_inflight', () => {
-    it('defaults to 0 (unlimited)', () => expect(load().maxInflight).toBe(0));
+    it('defaults to 64 in the fork modes (a process per call) and to 0 (unlimited) otherwise', () => {
+      expect(load({ mode: 'classic' }).maxInflight).toBe(64);
+      expect(load({ mode: 'streaming' }).maxInflight).toBe(64);
+      expect(load({ mode: 'http' }).maxInflight).toBe(0);
+      expect(load({ mode: 'inproc' }).maxInflight).toBe(0);
+      expect(load({ mode: 'classic', max_inflight: '0' }).maxInflight).toBe(0);
+    });
     it('reads a number', () => expect(load({ max_inflight: '4' }).maxInflight).toBe(4));
     it('rejects a negative number', () => expect(problemsOf({ ...BASE, max_inflight: '-1' })[0]).toMatch(/max_inflight/));
   });

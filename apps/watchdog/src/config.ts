@@ -47,6 +47,11 @@ export interface WatchdogConfig {
   namespace: string;
   /** Replica id. */
   instance: string;
+  /**
+   * Host pid of the replica as its supervisor sees it (SKIFF_REPLICA_PID, set by the local
+   * backend's wrapper: inside the sandbox's pid namespace process.pid is a small local number).
+   */
+  hostPid: number;
   /** Port of the health listener; 0 = ephemeral; undefined = no listener. */
   port?: number;
   /** Drain and exit when stdin closes (set by the local provider). */
@@ -71,6 +76,8 @@ export class WatchdogConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default max_inflight of the fork modes (classic, streaming); the others default to unlimited. */
+export const FORK_MAX_INFLIGHT = 64;
 /** The other services use pino's level names; the watchdog logger has fewer levels. */
 const PINO_LEVELS: Record<string, LogLevel> = { trace: 'debug', fatal: 'error' };
 const MODES: Record<string, WatchdogMode> = { classic: 'classic', serializing: 'classic', http: 'http', inproc: 'inproc', streaming: 'streaming' };
@@ -117,7 +124,10 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
   const writeTimeoutMs = duration('write_timeout', DEFAULT_TIMEOUT_MS);
   if (writeTimeoutMs === 0) problems.push('write_timeout must be greater than 0');
 
-  const rawInflight = get('max_inflight') ?? '0';
+  // Fork modes start a process per call: by default at most FORK_MAX_INFLIGHT at once per replica
+  // (429 beyond, so the gateway tries another replica), well below the replica's pids limit. An
+  // explicit 0 still means unlimited, as in OpenFaaS.
+  const rawInflight = get('max_inflight') ?? (mode === 'classic' || mode === 'streaming' ? String(FORK_MAX_INFLIGHT) : '0');
   const maxInflight = /^\d+$/.test(rawInflight) ? Number(rawInflight) : 0;
   if (!/^\d+$/.test(rawInflight)) problems.push(`max_inflight "${rawInflight}" must be a whole number (0 = unlimited)`);
 
@@ -167,6 +177,7 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     functionName,
     namespace,
     instance: get('SKIFF_INSTANCE') ?? `${functionName}-${randomHex()}`,
+    hostPid: /^[1-9][0-9]*$/.test(get('SKIFF_REPLICA_PID') ?? '') ? Number(get('SKIFF_REPLICA_PID')) : process.pid,
     port,
     exitOnStdinClose: bool('SKIFF_EXIT_ON_STDIN_CLOSE', false),
     logLevel: (logLevel as LogLevel) ?? 'info',

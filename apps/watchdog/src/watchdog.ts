@@ -252,7 +252,7 @@ export class Watchdog {
       name: this.config.functionName,
       namespace: this.config.namespace,
       instance: this.config.instance,
-      pid: process.pid,
+      pid: this.config.hostPid,
       host: hostname(),
       uptimeMs: Math.round(performance.now()),
     };

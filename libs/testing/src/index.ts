@@ -7,3 +7,4 @@ export * from './platform';
 export * from './replica-watcher';
 export * from './raw-http';
 export * from './prefix-streams';
+export * from './host-processes';

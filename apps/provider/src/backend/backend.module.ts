@@ -19,10 +19,16 @@ import { SandboxLauncher } from './local/sandbox.launcher';
       provide: PROCESS_LAUNCHER,
       inject: [PROVIDER_ENV],
       useFactory: (env: ProviderEnv) =>
-        new SandboxLauncher(new ChildProcessLauncher(), { dataDir: env.SKIFF_DATA_DIR, sandbox: env.SKIFF_SANDBOX, limits: env.SKIFF_LIMITS }),
+        new SandboxLauncher(new ChildProcessLauncher(), {
+          dataDir: env.SKIFF_DATA_DIR,
+          sandbox: env.SKIFF_SANDBOX,
+          limits: env.SKIFF_LIMITS,
+          watchdogEntry: env.SKIFF_WATCHDOG_ENTRY,
+          hostPaths: env.SKIFF_SANDBOX_HOST_PATHS,
+        }),
     },
     // Images naming a stored bundle run from the unpacked bundle; anything else on the host.
-    { provide: RUNTIME_RESOLVER, inject: [BundleCache], useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver(process.cwd())) },
+    { provide: RUNTIME_RESOLVER, inject: [BundleCache], useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver()) },
     LocalBackend,
     {
       provide: FUNCTION_BACKEND,

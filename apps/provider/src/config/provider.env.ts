@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 import { HttpServiceEnv, loadEnv } from '@skiff/config';
 
-/** How local replicas are isolated: `auto` uses bubblewrap when installed, `bwrap` requires it, `none` never. */
+/**
+ * How local replicas are isolated: `auto` requires the bubblewrap sandbox and refuses to start
+ * replicas without it, `bwrap` also refuses to start the provider without it, `none` is the
+ * explicit opt-out (function code runs unisolated as the provider's user).
+ */
 export const SANDBOX_MODES = ['auto', 'bwrap', 'none'] as const;
 
 /** How local replicas' limits are enforced: `auto` tries cgroups, then rlimits. */
@@ -52,6 +56,24 @@ export class ProviderEnv extends HttpServiceEnv {
   /** Key sealing secret values at rest: base64 of 32 bytes; default a key file generated under SKIFF_DATA_DIR. */
   @IsString()
   SKIFF_SECRETS_KEY = '';
+
+  /**
+   * Host folders bound into every replica at their own path, comma-separated, read-only (`:rw` for
+   * read-write): an explicit opening of the sandbox (tests use it for their fixtures). Never one
+   * that contains SKIFF_DATA_DIR.
+   */
+  @IsString()
+  SKIFF_SANDBOX_HOST_PATHS = '';
+
+  /** Most processes and threads per replica (cgroup pids.max; RLIMIT_NPROC where cgroups are not writable). */
+  @IsInt({ message: 'SKIFF_REPLICA_PIDS_MAX must be a whole number' })
+  @Min(32, { message: 'SKIFF_REPLICA_PIDS_MAX must be at least 32 (the watchdog alone uses about a dozen threads)' })
+  @Max(1_000_000)
+  SKIFF_REPLICA_PIDS_MAX = 256;
+
+  /** Memory limit of a replica whose function sets no limits.memory (a Kubernetes quantity; `0` for none). */
+  @Matches(/^(0|[0-9]+(\.[0-9]+)?([eE][0-9]+)?([KMGTPE]i|[kKMGTPE])?)$/, { message: 'SKIFF_REPLICA_DEFAULT_MEMORY must be a memory quantity such as 512Mi, or 0 for none' })
+  SKIFF_REPLICA_DEFAULT_MEMORY = '512Mi';
 
   /** Replica isolation on the local backend (see SANDBOX_MODES). */
   @IsIn(SANDBOX_MODES as unknown as string[], { message: `SKIFF_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}` })

@@ -9,7 +9,7 @@ export interface ReplicaEvent {
   namespace: string;
   /** Replica id, unique per process (`<fn>-<random>`). */
   instance: string;
-  /** OS process id of the watchdog. */
+  /** Host process id of the replica as its supervisor sees it (the sandbox; the watchdog itself without one). */
   pid: number;
   /** Host the replica runs on. */
   host: string;

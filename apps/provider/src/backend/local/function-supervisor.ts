@@ -183,7 +183,7 @@ export class FunctionSupervisor {
   private start(): boolean {
     const template = this.template!;
     const instance = newInstanceId(this.name);
-    const spec = { command: template.command, args: template.args, cwd: template.cwd, env: { ...template.env, SKIFF_INSTANCE: instance }, sandbox: template.sandbox };
+    const spec = { command: template.command, args: template.args, cwd: template.cwd, env: { ...template.env, SKIFF_INSTANCE: instance }, sandbox: template.sandbox, inheritData: template.inheritData };
     let proc: ReplicaProcess;
     try {
       proc = this.launcher.launch(spec);

@@ -80,7 +80,11 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
       logLevel: this.env.SKIFF_LOG_LEVEL,
       hostEnv: process.env,
     });
-    const limits = { memoryBytes: memoryBytes(spec.limits?.memory), cpuMillis: cpuMillis(spec.limits?.cpu) };
+    const limits = {
+      memoryBytes: memoryBytes(spec.limits?.memory) ?? memoryBytes(this.env.SKIFF_REPLICA_DEFAULT_MEMORY),
+      cpuMillis: cpuMillis(spec.limits?.cpu),
+      pidsMax: this.env.SKIFF_REPLICA_PIDS_MAX,
+    };
     const sandbox = sandboxOf(spec, secrets, limits);
     template.sandbox = sandbox.sandbox;
     template.fingerprint = JSON.stringify([template.fingerprint, sandbox.fingerprint]);

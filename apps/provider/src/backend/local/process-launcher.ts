@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import type { ReplicaSandboxSpec } from './replica-sandbox';
 
 /** Everything needed to start one replica process. */
@@ -9,13 +10,35 @@ export interface LaunchSpec {
   args: string[];
   /** Complete environment (nothing is inherited implicitly). */
   env: Record<string, string>;
-  /** Working directory. */
-  cwd: string;
+  /**
+   * Working directory on the host; undefined for an image that is not a bundle (the sandbox gives
+   * it an empty read-only one; without a sandbox it runs in `/`).
+   */
+  cwd?: string;
   /** Secrets, limits and isolation of the replica (applied by the SandboxLauncher). */
   sandbox?: ReplicaSandboxSpec;
-  /** An open file descriptor handed to the process as fd 3 (bubblewrap's --info-fd). */
-  fd3?: number;
+  /**
+   * Data handed to the process through inherited descriptors, never through a file: for each entry
+   * a pipe whose read end is the child's fd 4, 5, … (in order), `data` written and the write end
+   * closed, and env var `env` set to the fd number. Passes through bubblewrap unchanged.
+   */
+  inheritData?: InheritedData[];
+  /** Launcher plumbing: more data pipes after inheritData's, without env vars (bubblewrap's --ro-bind-data). */
+  dataFds?: Buffer[];
+  /** Launcher plumbing: fd 3 is a pipe read by the parent; its text arrives here when it closes (bubblewrap's --info-fd). */
+  onFd3?: (text: string) => void;
 }
+
+/** One LaunchSpec.inheritData entry. */
+export interface InheritedData {
+  /** Environment variable that gets the descriptor's number. */
+  env: string;
+  /** What the child reads from it (then end of file). */
+  data: Buffer;
+}
+
+/** First descriptor of LaunchSpec.inheritData (fd 3 stays bubblewrap's --info-fd). */
+export const FIRST_DATA_FD = 4;
 
 /** Which output stream a line came from. */
 export type OutputStream = 'stdout' | 'stderr';
@@ -73,8 +96,26 @@ export function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer
  */
 export class ChildProcessLauncher implements ProcessLauncher {
   launch(spec: LaunchSpec): ReplicaProcess {
-    const stdio: Array<'pipe' | number> = spec.fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', spec.fd3];
-    const child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio });
+    const data = [...(spec.inheritData ?? []).map((d) => d.data), ...(spec.dataFds ?? [])];
+    const stdio: Array<'pipe' | 'ignore'> = ['pipe', 'pipe', 'pipe'];
+    if (spec.onFd3 || data.length) stdio.push(spec.onFd3 ? 'pipe' : 'ignore', ...data.map(() => 'pipe' as const));
+    const env = { ...spec.env };
+    (spec.inheritData ?? []).forEach((d, i) => (env[d.env] = String(FIRST_DATA_FD + i)));
+    const child = spawn(spec.command, spec.args, { env, cwd: spec.cwd ?? '/', stdio });
+    data.forEach((bytes, i) => {
+      const pipe = child.stdio[FIRST_DATA_FD + i] as Writable | null;
+      // EPIPE when the child exits (or never started) before reading is not the provider's error.
+      pipe?.on('error', () => undefined);
+      pipe?.end(bytes);
+    });
+    const fd3 = spec.onFd3 && (child.stdio[3] as Readable | null);
+    if (fd3 && spec.onFd3) {
+      const chunks: Buffer[] = [];
+      const report = spec.onFd3;
+      fd3.on('data', (c: Buffer) => chunks.push(c));
+      fd3.on('error', () => undefined);
+      fd3.on('close', () => report(Buffer.concat(chunks).toString()));
+    }
     const exitListeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
     const lineListeners: Array<(stream: OutputStream, line: string) => void> = [];
     let exited = false;

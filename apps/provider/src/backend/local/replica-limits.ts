@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from './process-alive';
@@ -8,20 +9,22 @@ export interface ReplicaLimits {
   memoryBytes?: number;
   /** limits.cpu in millicores. */
   cpuMillis?: number;
+  /** Most processes and threads (SKIFF_REPLICA_PIDS_MAX). */
+  pidsMax?: number;
 }
 
 /** How limits are enforced on this host, decided once at start. */
 export type LimitEnforcement =
   | { kind: 'cgroup-v2'; base: string }
-  | { kind: 'cgroup-v1'; memory?: string; cpu?: string }
-  | { kind: 'rlimit' }
+  | { kind: 'cgroup-v1'; memory?: string; cpu?: string; pids?: string }
+  | { kind: 'rlimit'; nprocFlag?: string }
   | { kind: 'none' };
 
 /** One replica's cgroup directories (empty for rlimit/none) and the shell lines that apply its limits. */
 export interface ReplicaLimitSetup {
   /** `cgroup.procs` files the wrapper writes its own pid into before exec. */
   procsFiles: string[];
-  /** `ulimit` options (`-d <KiB>`) applied by the wrapper. */
+  /** `ulimit` options (`-d <KiB>`, `-u <n>`) applied by the wrapper (as root, before it drops to the replica's uid). */
   ulimits: string[];
   /** Removes the replica's cgroups once it has exited (best effort). */
   release(): void;
@@ -70,8 +73,8 @@ function sweepStale(parent: string): void {
 }
 
 function tryV1(tag: string): LimitEnforcement | undefined {
-  const out: { memory?: string; cpu?: string } = {};
-  for (const controller of ['memory', 'cpu'] as const) {
+  const out: { memory?: string; cpu?: string; pids?: string } = {};
+  for (const controller of ['memory', 'cpu', 'pids'] as const) {
     const mount = v1Mount(controller);
     const own = ownCgroup(controller);
     if (!mount || own === undefined) continue;
@@ -84,7 +87,7 @@ function tryV1(tag: string): LimitEnforcement | undefined {
       // not writable: this controller is not enforced
     }
   }
-  return out.memory || out.cpu ? { kind: 'cgroup-v1', ...out } : undefined;
+  return out.memory || out.cpu || out.pids ? { kind: 'cgroup-v1', ...out } : undefined;
 }
 
 function tryV2(tag: string): LimitEnforcement | undefined {
@@ -100,7 +103,8 @@ function tryV2(tag: string): LimitEnforcement | undefined {
   try {
     mkdirSync(base, { recursive: true });
     // Controllers can only be enabled for children of a cgroup without processes of its own.
-    const enable = () => write(join(parent, 'cgroup.subtree_control'), /\bcpu\b/.test(controllers) ? '+memory +cpu' : '+memory');
+    const wanted = ['memory', 'cpu', 'pids'].filter((c) => new RegExp(`\\b${c}\\b`).test(controllers)).map((c) => `+${c}`).join(' ');
+    const enable = () => write(join(parent, 'cgroup.subtree_control'), wanted);
     try {
       enable();
     } catch {
@@ -109,7 +113,7 @@ function tryV2(tag: string): LimitEnforcement | undefined {
       write(join(self, 'cgroup.procs'), String(process.pid));
       enable();
     }
-    write(join(base, 'cgroup.subtree_control'), /\bcpu\b/.test(controllers) ? '+memory +cpu' : '+memory');
+    write(join(base, 'cgroup.subtree_control'), wanted);
     return { kind: 'cgroup-v2', base };
   } catch {
     return undefined;
@@ -127,20 +131,43 @@ export function detectLimitEnforcement(mode: 'auto' | 'cgroup' | 'rlimit' | 'non
       // fall through to rlimits
     }
   }
-  return { kind: 'rlimit' };
+  return { kind: 'rlimit', nprocFlag: nprocFlag() };
+}
+
+/**
+ * The `/bin/sh` ulimit option for RLIMIT_NPROC (`-u` in bash, `-p` in dash), when setting it makes
+ * sense: it counts every process of a uid, so only when replicas run as a uid of their own (the
+ * provider is root and drops them to 65534), never the provider's own uid.
+ */
+function nprocFlag(): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const flag of ['-u', '-p']) {
+    try {
+      execFileSync('/bin/sh', ['-c', `ulimit ${flag} 64`], { stdio: 'ignore', timeout: 5000 });
+      return flag;
+    } catch {
+      // not this shell's option
+    }
+  }
+  return undefined;
 }
 
 /** Human-readable line for the start-up log. */
 export function describeEnforcement(e: LimitEnforcement): string {
   switch (e.kind) {
     case 'cgroup-v2':
-      return `limits.memory and limits.cpu enforced with cgroup v2 under ${e.base}`;
-    case 'cgroup-v1':
-      return `limits enforced with cgroup v1: memory ${e.memory ? `under ${e.memory}` : 'not available'}, cpu ${e.cpu ? `under ${e.cpu}` : 'not available'}`;
+      return `replica limits (memory, cpu, pids) enforced with cgroup v2 under ${e.base}`;
+    case 'cgroup-v1': {
+      const where = (dir?: string) => (dir ? `under ${dir}` : 'not available');
+      return `replica limits enforced with cgroup v1: memory ${where(e.memory)}, cpu ${where(e.cpu)}, pids ${where(e.pids)}`;
+    }
     case 'rlimit':
-      return 'cgroups not writable: limits.memory enforced as RLIMIT_DATA per replica process; limits.cpu is not enforced';
+      return (
+        'cgroups not writable: limits.memory enforced as RLIMIT_DATA per replica process; limits.cpu is not enforced; ' +
+        (e.nprocFlag ? 'SKIFF_REPLICA_PIDS_MAX as RLIMIT_NPROC, which counts the processes of every replica together (they share uid 65534)' : 'no process limit (RLIMIT_NPROC would count the provider user\'s own processes)')
+      );
     case 'none':
-      return 'SKIFF_LIMITS=none: limits are stored and reported but not enforced';
+      return 'SKIFF_LIMITS=none: limits are stored and reported but not enforced, and replicas have no process limit';
   }
 }
 
@@ -166,16 +193,22 @@ export function setUpReplicaLimits(e: LimitEnforcement, instance: string, limits
   const dirs: string[] = [];
   const release = () => dirs.forEach((d) => setTimeout(() => removeGroup(d), 200).unref());
   const none: ReplicaLimitSetup = { procsFiles: [], ulimits: [], release };
-  if (!limits.memoryBytes && !limits.cpuMillis) return none;
+  if (!limits.memoryBytes && !limits.cpuMillis && !limits.pidsMax) return none;
+  const quota = (millis: number) => String(Math.max(1000, Math.round((millis * CPU_PERIOD_US) / 1000)));
   switch (e.kind) {
     case 'none':
       return none;
-    case 'rlimit':
-      return limits.memoryBytes ? { ...none, ulimits: ['-d', String(Math.max(1, Math.floor(limits.memoryBytes / 1024)))] } : none;
+    case 'rlimit': {
+      const ulimits: string[] = [];
+      if (limits.memoryBytes) ulimits.push('-d', String(Math.max(1, Math.floor(limits.memoryBytes / 1024))));
+      if (limits.pidsMax && e.nprocFlag) ulimits.push(e.nprocFlag, String(limits.pidsMax));
+      return { ...none, ulimits };
+    }
     case 'cgroup-v2': {
       const files: Record<string, string> = {};
       if (limits.memoryBytes) Object.assign(files, { 'memory.max': String(limits.memoryBytes), 'memory.swap.max': '0' });
-      if (limits.cpuMillis) files['cpu.max'] = `${Math.max(1000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000))} ${CPU_PERIOD_US}`;
+      if (limits.cpuMillis) files['cpu.max'] = `${quota(limits.cpuMillis)} ${CPU_PERIOD_US}`;
+      if (limits.pidsMax) files['pids.max'] = String(limits.pidsMax);
       const dir = makeGroup(e.base, instance, files);
       dirs.push(dir);
       return { ...none, procsFiles: [join(dir, 'cgroup.procs')] };
@@ -185,10 +218,8 @@ export function setUpReplicaLimits(e: LimitEnforcement, instance: string, limits
         const bytes = String(limits.memoryBytes);
         dirs.push(makeGroup(e.memory, instance, { 'memory.limit_in_bytes': bytes, 'memory.memsw.limit_in_bytes': bytes }));
       }
-      if (limits.cpuMillis && e.cpu) {
-        const quota = String(Math.max(1000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000)));
-        dirs.push(makeGroup(e.cpu, instance, { 'cpu.cfs_period_us': String(CPU_PERIOD_US), 'cpu.cfs_quota_us': quota }));
-      }
+      if (limits.cpuMillis && e.cpu) dirs.push(makeGroup(e.cpu, instance, { 'cpu.cfs_period_us': String(CPU_PERIOD_US), 'cpu.cfs_quota_us': quota(limits.cpuMillis) }));
+      if (limits.pidsMax && e.pids) dirs.push(makeGroup(e.pids, instance, { 'pids.max': String(limits.pidsMax) }));
       return { ...none, procsFiles: dirs.map((d) => join(d, 'cgroup.procs')) };
     }
   }
@@ -196,7 +227,7 @@ export function setUpReplicaLimits(e: LimitEnforcement, instance: string, limits
 
 /** Removes this provider's (empty) cgroup directories at shutdown. */
 export function releaseEnforcement(e: LimitEnforcement): void {
-  const bases = e.kind === 'cgroup-v2' ? [e.base] : e.kind === 'cgroup-v1' ? [e.memory, e.cpu].filter((b): b is string => !!b) : [];
+  const bases = e.kind === 'cgroup-v2' ? [e.base] : e.kind === 'cgroup-v1' ? [e.memory, e.cpu, e.pids].filter((b): b is string => !!b) : [];
   for (const base of bases) {
     try {
       for (const child of readdirSync(base, { withFileTypes: true })) if (child.isDirectory()) removeGroup(join(base, child.name));

@@ -4,8 +4,8 @@ import { FunctionRecord } from '@skiff/contracts';
 export interface ReplicaRuntime {
   /** The process the watchdog runs (`fprocess`); undefined leaves it to envVars or the watchdog. */
   fprocess?: string;
-  /** Working directory of the replica. */
-  cwd: string;
+  /** Working directory of the replica on the host (a bundle); undefined: an empty read-only one. */
+  cwd?: string;
   /** Environment the runtime adds (below the function's envVars). */
   env: Record<string, string>;
   /** Changes whenever the replicas must be replaced (e.g. a rebuilt bundle's digest). */
@@ -26,12 +26,11 @@ export const RUNTIME_RESOLVER = 'RUNTIME_RESOLVER';
 
 /**
  * The local backend's default: an image it does not know means "run envProcess on this host",
- * in the provider's working directory, like the classic watchdog in front of any binary.
+ * like the classic watchdog in front of any binary, in an empty working directory of its own (the
+ * sandbox's /home/app), never in the provider's.
  */
 export class HostRuntimeResolver implements RuntimeResolver {
-  constructor(private readonly cwd: string = process.cwd()) {}
-
   async resolve(spec: FunctionRecord['spec']): Promise<ReplicaRuntime> {
-    return { fprocess: spec.envProcess, cwd: this.cwd, env: {}, fingerprint: `host:${spec.image}` };
+    return { fprocess: spec.envProcess, env: {}, fingerprint: `host:${spec.image}` };
   }
 }

@@ -12,9 +12,9 @@ export interface ReplicaSecretFile {
 export interface ReplicaSandboxSpec {
   /** Secret files the replica sees under /var/openfaas/secrets. */
   secrets: ReplicaSecretFile[];
-  /** Mount the root read-only (writable /tmp only). */
+  /** readOnlyRootFilesystem as deployed: the sandbox's root is read-only either way (writable /tmp only). */
   readOnlyRoot: boolean;
-  /** Memory and CPU limits. */
+  /** Memory, CPU and process limits. */
   limits: ReplicaLimits;
 }
 

@@ -13,10 +13,11 @@ describe('buildReplicaTemplate', () => {
   const spec = { service: 'echo', image: 'any', namespace: 'openfaas-fn', envProcess: 'cat', envVars: { mode: 'classic', SKIFF_NATS_URL: 'nats://evil:1' } };
 
   it('runs the watchdog with the platform variables, fprocess and the function envVars', async () => {
-    const t = buildReplicaTemplate(spec, await new HostRuntimeResolver('/work').resolve(spec), settings);
+    const t = buildReplicaTemplate(spec, await new HostRuntimeResolver().resolve(spec), settings);
     expect(t.command).toBe(process.execPath);
     expect(t.args).toEqual([settings.entry]);
-    expect(t.cwd).toBe('/work');
+    // Host images get an empty working directory of their own, never the provider's.
+    expect(t.cwd).toBeUndefined();
     expect(t.env).toMatchObject({
       PATH: '/usr/bin',
       HOME: '/home/u',
@@ -32,19 +33,19 @@ describe('buildReplicaTemplate', () => {
   });
 
   it('passes no other provider variables to functions', async () => {
-    const t = buildReplicaTemplate(spec, await new HostRuntimeResolver('/work').resolve(spec), settings);
+    const t = buildReplicaTemplate(spec, await new HostRuntimeResolver().resolve(spec), settings);
     expect(t.env).not.toHaveProperty('SKIFF_ADMIN_PASSWORD');
     expect(t.env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY');
   });
 
   it('falls back to envVars.fprocess when envProcess is empty', async () => {
     const s = { ...spec, envProcess: undefined, envVars: { fprocess: 'wc -c' } };
-    const t = buildReplicaTemplate(s, await new HostRuntimeResolver('/w').resolve(s), settings);
+    const t = buildReplicaTemplate(s, await new HostRuntimeResolver().resolve(s), settings);
     expect(t.env.fprocess).toBe('wc -c');
   });
 
   it('changes the fingerprint when anything the process sees changes, and only then', async () => {
-    const runtime = await new HostRuntimeResolver('/w').resolve(spec);
+    const runtime = await new HostRuntimeResolver().resolve(spec);
     const a = buildReplicaTemplate(spec, runtime, settings);
     expect(buildReplicaTemplate({ ...spec, labels: { x: 'y' } }, runtime, settings).fingerprint).toBe(a.fingerprint);
     expect(buildReplicaTemplate({ ...spec, envVars: { mode: 'http' } }, runtime, settings).fingerprint).not.toBe(a.fingerprint);

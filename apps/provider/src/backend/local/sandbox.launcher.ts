@@ -1,17 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
+import { FIRST_DATA_FD, LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
 import { LimitEnforcement, describeEnforcement, detectLimitEnforcement, releaseEnforcement, setUpReplicaLimits } from './replica-limits';
-import { SECRETS_MOUNT } from './replica-sandbox';
+import { ReplicaSandboxSpec, SECRETS_MOUNT } from './replica-sandbox';
+import { APP_DIR, IDENTITY_FILES, REPLICA_ID, SandboxLayout, parseHostPaths } from './sandbox-layout';
 import { processAlive } from './process-alive';
 
 /** How replicas are isolated on this host, decided once at start. */
 export interface SandboxCapabilities {
-  /** bubblewrap executable, when usable. */
+  /** bubblewrap executable, when it can build the sandbox here. */
   bwrap?: string;
-  /** Why bubblewrap is not used (for the log and the README's promise). */
+  /** setpriv executable, when the provider is root (it drops to REPLICA_ID before bubblewrap runs). */
+  setpriv?: string;
+  /** Why there is no sandbox (for the log, and the error every replica start gets). */
   bwrapMissing?: string;
   /** Limit enforcement. */
   limits: LimitEnforcement;
@@ -19,13 +22,20 @@ export interface SandboxCapabilities {
 
 /** Options of the SandboxLauncher. */
 export interface SandboxOptions {
-  /** SKIFF_DATA_DIR: per-replica secret files live under `<dataDir>/replicas/<provider pid>/<instance>`; hidden from replicas. */
+  /** SKIFF_DATA_DIR: never visible to a replica. */
   dataDir: string;
-  /** SKIFF_SANDBOX. */
+  /** SKIFF_SANDBOX: `auto` and `bwrap` require the sandbox (`bwrap` fails the start without it), `none` is the opt-out. */
   sandbox: 'auto' | 'bwrap' | 'none';
   /** SKIFF_LIMITS. */
   limits: 'auto' | 'cgroup' | 'rlimit' | 'none';
+  /** SKIFF_WATCHDOG_ENTRY: its installation is bound read-only at INSTALL_MOUNT. */
+  watchdogEntry: string;
+  /** SKIFF_SANDBOX_HOST_PATHS (raw). */
+  hostPaths?: string;
 }
+
+/** A replica without a sandbox spec: no secrets, no limits beyond the defaults. */
+const NO_SANDBOX_SPEC: ReplicaSandboxSpec = { secrets: [], readOnlyRoot: true, limits: {} };
 
 function findExecutable(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of path.split(delimiter)) {
@@ -41,26 +51,52 @@ function findExecutable(name: string, path = process.env.PATH ?? ''): string | u
   return undefined;
 }
 
-/** Finds a working bubblewrap (it must be able to create its namespaces here) and the secrets mount point. */
-export function detectBwrap(mode: SandboxOptions['sandbox']): Pick<SandboxCapabilities, 'bwrap' | 'bwrapMissing'> {
-  if (mode === 'none') return { bwrapMissing: 'SKIFF_SANDBOX=none' };
-  const bwrap = findExecutable('bwrap');
-  if (!bwrap) return { bwrapMissing: 'bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install -y bubblewrap)' };
-  try {
-    execFileSync(bwrap, ['--bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--', 'true'], { stdio: 'ignore', timeout: 10_000 });
-  } catch (err) {
-    return { bwrapMissing: `bubblewrap cannot create namespaces here (${(err as Error).message.split('\n')[0]})` };
-  }
-  // With a read-only root bubblewrap cannot create the mount point itself.
-  try {
-    mkdirSync(SECRETS_MOUNT, { recursive: true, mode: 0o755 });
-  } catch (err) {
-    return { bwrapMissing: `${SECRETS_MOUNT} does not exist and cannot be created (${(err as Error).message}); create it once as root` };
-  }
-  return { bwrap };
+/** Namespaces, identity and lifetime: the start of every replica's bubblewrap command line. */
+function isolationArgs(hostname: string): string[] {
+  const id = String(REPLICA_ID);
+  return ['--unshare-user', '--uid', id, '--gid', id, '--disable-userns', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup', '--hostname', hostname, '--new-session', '--die-with-parent'];
 }
 
-/** Removes the per-replica directories (secret files!) of providers that died without cleaning up. */
+/** `setpriv` arguments dropping to REPLICA_ID with no capabilities and no_new_privs (the provider is root). */
+function dropArgs(setpriv: string): string[] {
+  const id = String(REPLICA_ID);
+  return [setpriv, `--reuid=${id}`, `--regid=${id}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+}
+
+/**
+ * Finds bubblewrap (and setpriv when the provider is root) and checks, by running it once, that
+ * it can build the whole sandbox here: user, pid, ipc, uts and cgroup namespaces, the minimal root
+ * with the watchdog installation and the bundles folder, as REPLICA_ID.
+ */
+export function detectSandbox(mode: SandboxOptions['sandbox'], layout: SandboxLayout | undefined, bundlesDir: string): Omit<SandboxCapabilities, 'limits'> {
+  if (mode === 'none' || !layout) return { bwrapMissing: 'SKIFF_SANDBOX=none' };
+  const bwrap = findExecutable('bwrap');
+  if (!bwrap) return { bwrapMissing: 'bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install -y bubblewrap)' };
+  const root = process.getuid?.() === 0;
+  const setpriv = root ? findExecutable('setpriv') : undefined;
+  if (root && !setpriv) return { bwrapMissing: 'setpriv is not installed (it is part of util-linux: sudo apt-get install -y util-linux)' };
+  const probe = [
+    ...(setpriv ? dropArgs(setpriv) : []),
+    bwrap,
+    ...isolationArgs('skiff-probe'),
+    ...layout.systemArgs,
+    ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
+    ...layout.openArgs,
+    ...['--ro-bind', bundlesDir, APP_DIR, ...layout.maskArgs, '--remount-ro', '/', '--chdir', APP_DIR],
+    ...['--', '/bin/sh', '-c', 'test -r "$0" && id -u', layout.watchdogEntry],
+  ];
+  try {
+    const out = execFileSync(probe[0], probe.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 }).trim();
+    if (out !== String(REPLICA_ID)) return { bwrapMissing: `the sandbox probe ran as uid ${out || '?'} or could not read the watchdog at ${layout.watchdogEntry}` };
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n')[0];
+    const hint = /Permission denied/.test(stderr) ? `; it runs as uid ${REPLICA_ID}, which needs search (x) permission on every folder above the data dir, the installation and SKIFF_SANDBOX_HOST_PATHS` : '';
+    return { bwrapMissing: `bubblewrap cannot build the replica sandbox here (${stderr || (err as Error).message.split('\n')[0]})${hint}` };
+  }
+  return { bwrap, setpriv };
+}
+
+/** Removes per-replica directories of providers that died without cleaning up (secret files!). */
 function sweepReplicaDirs(root: string): void {
   if (!existsSync(root)) return;
   for (const entry of readdirSync(root, { withFileTypes: true })) {
@@ -70,22 +106,31 @@ function sweepReplicaDirs(root: string): void {
   }
 }
 
-function inside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+/** The wrapper: joins the replica's cgroups, sets its rlimits (as root, so it cannot raise them), names its host pid, execs. */
+function wrapper(procsFiles: string[], ulimits: string[], command: string[]): string[] {
+  const script =
+    'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; ' +
+    (ulimits.length ? `ulimit ${ulimits.join(' ')} || exit 97; ` : '') +
+    'SKIFF_REPLICA_PID=$$; export SKIFF_REPLICA_PID; exec "$@"';
+  return ['/bin/sh', '-c', script, 'sh', String(procsFiles.length), ...procsFiles, ...command];
 }
 
 /**
- * Starts each replica in its own view of the host. With bubblewrap: a private /tmp, the data dir
- * hidden (no replica reads another's secrets, the admin password or the secrets key), the
- * replica's secrets bound read-only at /var/openfaas/secrets, and a read-only root when the
- * function asks. Without it: the secrets are written to a private per-replica directory named by
- * SKIFF_SECRETS_DIR, /tmp is shared, and readOnlyRootFilesystem is not enforced. Limits go through
- * a tiny `sh` wrapper that joins the replica's cgroups (or sets RLIMIT_DATA) and execs.
+ * Starts each replica in a sandbox (bubblewrap, after setpriv when the provider is root): uid and
+ * gid 65534, no capabilities, no_new_privs, no nested user namespaces, its own pid, ipc, uts and
+ * cgroup namespaces, a minimal read-only root (system folders, a small /etc, the watchdog at
+ * /opt/skiff), the bundle read-only at /home/app (an empty folder for host images), a private
+ * writable /tmp, secrets from memory at /var/openfaas/secrets. The data dir and the project are not
+ * there. Limits go through a tiny `sh` wrapper that joins the replica's cgroups (or sets rlimits)
+ * as root and execs. Without a usable bubblewrap every start is refused, unless SKIFF_SANDBOX=none.
  */
 export class SandboxLauncher implements ProcessLauncher {
   private readonly logger = new Logger('Sandbox');
   private readonly dataDir: string;
+  private readonly layout?: SandboxLayout;
+  private readonly refusal?: string;
+  /** Where secret files of unsandboxed replicas go (a tmpfs when there is one). */
+  private readonly plainSecretsRoot: string;
   readonly capabilities: SandboxCapabilities;
 
   constructor(
@@ -94,88 +139,113 @@ export class SandboxLauncher implements ProcessLauncher {
     capabilities?: SandboxCapabilities,
   ) {
     this.dataDir = resolve(options.dataDir);
-    this.capabilities = capabilities ?? { ...detectBwrap(options.sandbox), limits: detectLimitEnforcement(options.limits) };
-    if (options.sandbox === 'bwrap' && !this.capabilities.bwrap) throw new Error(`SKIFF_SANDBOX=bwrap but ${this.capabilities.bwrapMissing}`);
+    const bundles = join(this.dataDir, 'bundles');
+    if (options.sandbox !== 'none') {
+      this.layout = new SandboxLayout(options.watchdogEntry, parseHostPaths(options.hostPaths ?? '', this.dataDir), this.dataDir);
+      this.prepareDataDir(bundles);
+    }
+    this.capabilities = capabilities ?? { ...detectSandbox(options.sandbox, this.layout, bundles), limits: detectLimitEnforcement(options.limits) };
+    this.plainSecretsRoot = existsSync('/dev/shm') ? join('/dev/shm', 'skiff-replicas') : join(this.dataDir, 'replicas');
     if (this.capabilities.bwrap) {
-      this.logger.log(`replica sandbox: bubblewrap (${this.capabilities.bwrap}): private /tmp, secrets read-only at ${SECRETS_MOUNT}, data dir hidden, read-only root when readOnlyRootFilesystem is set`);
+      this.logger.log(
+        `replica sandbox: bubblewrap (${this.capabilities.bwrap})${this.capabilities.setpriv ? ` after setpriv` : ''}: uid ${REPLICA_ID}, no capabilities, ` +
+          `own pid/ipc/uts/cgroup namespaces, read-only minimal root, bundle read-only at ${APP_DIR}, private /tmp, secrets from memory at ${SECRETS_MOUNT}` +
+          (options.hostPaths ? `; host paths opened by SKIFF_SANDBOX_HOST_PATHS: ${options.hostPaths}` : ''),
+      );
+    } else if (options.sandbox === 'bwrap') {
+      throw new Error(`SKIFF_SANDBOX=bwrap but ${this.capabilities.bwrapMissing}`);
+    } else if (options.sandbox === 'auto') {
+      this.refusal = `no replica sandbox: ${this.capabilities.bwrapMissing}. Replicas are refused; install bubblewrap, or set SKIFF_SANDBOX=none to run function code unisolated as the provider's user`;
+      this.logger.error(this.refusal);
     } else {
+      const banner = '!'.repeat(100);
       this.logger.warn(
-        `replica sandbox: NONE, ${this.capabilities.bwrapMissing}. Replicas run as plain processes: secrets are files in a per-replica directory ` +
-          `named by SKIFF_SECRETS_DIR (not at ${SECRETS_MOUNT}), /tmp is shared with the host, readOnlyRootFilesystem is not enforced`,
+        `${banner}\nSKIFF_SANDBOX=none: replicas run UNSANDBOXED as plain processes of the provider's user (${process.getuid?.() === 0 ? 'ROOT' : 'uid ' + process.getuid?.()}): ` +
+          `function code can read and change everything that user can, including SKIFF_DATA_DIR, other functions and the host. ` +
+          `Secrets are files in a private per-replica tmpfs directory named by SKIFF_SECRETS_DIR (${this.plainSecretsRoot}), /tmp is shared, readOnlyRootFilesystem is not enforced. ` +
+          `Only for trusted functions.\n${banner}`,
       );
     }
     this.logger.log(describeEnforcement(this.capabilities.limits));
+    sweepReplicaDirs(this.plainSecretsRoot);
+    // Earlier versions wrote secret files under the data dir: never leave them there.
     sweepReplicaDirs(join(this.dataDir, 'replicas'));
   }
 
   launch(spec: LaunchSpec): ReplicaProcess {
-    const sandbox = spec.sandbox;
-    if (!sandbox) return this.inner.launch(spec);
+    if (this.refusal) throw new Error(this.refusal);
+    const sandbox = spec.sandbox ?? NO_SANDBOX_SPEC;
     const instance = spec.env.SKIFF_INSTANCE ?? `replica-${Date.now()}`;
-    const dir = join(this.dataDir, 'replicas', String(process.pid), instance);
-    const secretsDir = join(dir, 'secrets');
-    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-    for (const secret of sandbox.secrets) writeFileSync(join(secretsDir, secret.name), secret.value, { mode: 0o400 });
-
     const limits = setUpReplicaLimits(this.capabilities.limits, instance, sandbox.limits);
-    const cleanup = () => {
-      limits.release();
-      rmSync(dir, { recursive: true, force: true });
-    };
-
-    let command = [spec.command, ...spec.args];
+    const cleanups: Array<() => void> = [() => limits.release()];
+    const cleanup = () => cleanups.splice(0).forEach((c) => c());
     const env = { ...spec.env };
-    let infoFd: number | undefined;
-    const infoFile = join(dir, 'bwrap-info.json');
-    if (this.capabilities.bwrap) {
-      env.SKIFF_SECRETS_DIR = SECRETS_MOUNT;
-      env.TMPDIR = '/tmp';
-      infoFd = openSync(infoFile, 'w', 0o600);
-      const programs = [spec.command, ...spec.args].filter((a) => isAbsolute(a) && existsSync(a));
-      command = [this.capabilities.bwrap, ...this.bwrapArgs(spec.cwd, programs, secretsDir, sandbox.readOnlyRoot), '--', ...command];
-    } else {
-      env.SKIFF_SECRETS_DIR = secretsDir;
-    }
-    if (limits.procsFiles.length || limits.ulimits.length) {
-      // Join the cgroups / set the rlimit, then exec: everything the replica starts inherits them.
-      const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; ' + (limits.ulimits.length ? `ulimit ${limits.ulimits.join(' ')} || exit 97; ` : '') + 'exec "$@"';
-      command = ['/bin/sh', '-c', script, 'sh', String(limits.procsFiles.length), ...limits.procsFiles, ...command];
+    let inner: LaunchSpec;
+    let childPid: number | undefined;
+    try {
+      if (this.capabilities.bwrap && this.layout) {
+        env.SKIFF_SECRETS_DIR = SECRETS_MOUNT;
+        env.TMPDIR = '/tmp';
+        if (!env.HOME || env.HOME === process.env.HOME) env.HOME = '/tmp';
+        const files = [...IDENTITY_FILES, ...sandbox.secrets.map((s) => ({ dest: join(SECRETS_MOUNT, s.name), data: s.value }))];
+        const firstFd = FIRST_DATA_FD + (spec.inheritData?.length ?? 0);
+        const command = [spec.command, ...spec.args].map((a) => this.layout!.insidePath(a));
+        const bwrap = [...(this.capabilities.setpriv ? dropArgs(this.capabilities.setpriv) : []), this.capabilities.bwrap, ...this.bwrapArgs(instance, spec.cwd, files, firstFd), '--', ...command];
+        inner = {
+          command: '/bin/sh',
+          args: wrapper(limits.procsFiles, limits.ulimits, bwrap).slice(1),
+          env,
+          cwd: '/',
+          inheritData: spec.inheritData,
+          dataFds: files.map((f) => f.data),
+          onFd3: (text) => {
+            const pid = (JSON.parse(text || '{}') as { 'child-pid'?: unknown })['child-pid'];
+            if (typeof pid === 'number') childPid = pid;
+          },
+        };
+      } else {
+        env.SKIFF_SECRETS_DIR = this.writePlainSecrets(instance, sandbox, cleanups);
+        inner = { command: '/bin/sh', args: wrapper(limits.procsFiles, limits.ulimits, [spec.command, ...spec.args]).slice(1), env, cwd: spec.cwd ?? '/', inheritData: spec.inheritData };
+      }
+    } catch (err) {
+      cleanup();
+      throw err;
     }
 
     let proc: ReplicaProcess;
     try {
-      proc = this.inner.launch({ command: command[0], args: command.slice(1), env, cwd: spec.cwd, fd3: infoFd });
+      proc = this.inner.launch(inner);
     } catch (err) {
       cleanup();
       throw err;
-    } finally {
-      if (infoFd !== undefined) closeSync(infoFd);
     }
-    proc.onExit(cleanup);
+    let exited = false;
+    proc.onExit(() => {
+      exited = true;
+      cleanup();
+    });
     if (!this.capabilities.bwrap) return proc;
 
-    // bubblewrap does not forward signals: deliver them to the sandboxed process it started.
-    let sandboxed: number | undefined;
-    const childPid = (): number | undefined => {
-      if (sandboxed) return sandboxed;
+    // bubblewrap does not forward signals, and its pid 1 (the sandbox's init) ignores them: deliver
+    // them to the watchdog, the first child of the init whose host pid bubblewrap reported.
+    let watchdog: number | undefined;
+    const watchdogPid = (): number | undefined => {
+      if (watchdog || !childPid) return watchdog;
       try {
-        const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { 'child-pid'?: unknown };
-        if (typeof info['child-pid'] === 'number') sandboxed = info['child-pid'];
+        watchdog = Number(readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
       } catch {
-        // not written yet
+        // the sandbox is gone already
       }
-      return sandboxed;
+      return watchdog;
     };
-    let exited = false;
-    proc.onExit(() => (exited = true));
     return {
       get pid() {
         return proc.pid;
       },
       kill: (signal) => {
         if (exited) return;
-        const pid = childPid();
-        if (pid && signal !== 'SIGKILL') {
+        const pid = signal === 'SIGKILL' ? undefined : watchdogPid();
+        if (pid) {
           try {
             process.kill(pid, signal);
             return;
@@ -183,7 +253,7 @@ export class SandboxLauncher implements ProcessLauncher {
             // gone already: fall through to bubblewrap itself
           }
         }
-        // SIGKILL (or no child yet): kill bubblewrap; --die-with-parent takes the replica with it.
+        // SIGKILL (or no watchdog yet): kill bubblewrap; --die-with-parent takes the sandbox with it.
         proc.kill(signal === 'SIGKILL' ? 'SIGKILL' : signal);
       },
       onExit: (listener) => proc.onExit(listener),
@@ -196,27 +266,48 @@ export class SandboxLauncher implements ProcessLauncher {
     releaseEnforcement(this.capabilities.limits);
   }
 
-  private bwrapArgs(cwd: string, programs: string[], secretsDir: string, readOnlyRoot: boolean): string[] {
-    const args = ['--die-with-parent', '--info-fd', '3', readOnlyRoot ? '--ro-bind' : '--bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-    const hidden = (path: string) => inside(path, this.dataDir) || inside(path, '/tmp');
-    // Keep what the replica runs from when it lives under /tmp: the installation (watchdog entry and
-    // its node_modules), read-only…
-    for (const dir of new Set(programs.map((p) => resolve(p)).filter(hidden).map(installRoot))) args.push('--ro-bind', dir, dir);
-    // …then hide the data dir (other replicas' secrets, the secrets key, the admin password, NATS's
-    // store), even where an installation bind above re-exposed it…
-    if (existsSync(this.dataDir)) args.push('--tmpfs', this.dataDir);
-    // …and keep the working directory (an unpacked bundle may sit in the data dir or /tmp).
-    const cwdAbs = resolve(cwd);
-    if (hidden(cwdAbs)) args.push(readOnlyRoot ? '--ro-bind' : '--bind', cwdAbs, cwdAbs);
-    args.push('--ro-bind', secretsDir, SECRETS_MOUNT, '--chdir', cwdAbs);
-    return args;
+  private bwrapArgs(instance: string, cwd: string | undefined, files: Array<{ dest: string }>, firstFd: number): string[] {
+    const layout = this.layout!;
+    const workdir = cwd ? ['--ro-bind', cwd, APP_DIR] : ['--dir', APP_DIR];
+    return [
+      ...isolationArgs(instance),
+      '--info-fd',
+      '3',
+      ...layout.systemArgs,
+      ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
+      ...layout.openArgs,
+      ...workdir,
+      ...files.flatMap((f, i) => ['--ro-bind-data', String(firstFd + i), f.dest]),
+      ...layout.maskArgs,
+      ...layout.masksFor(cwd ? [{ src: resolve(cwd), dest: APP_DIR }] : []),
+      ...['--remount-ro', '/', '--chdir', APP_DIR],
+    ];
   }
-}
 
-/** The directory holding a program's whole installation: the nearest ancestor with a package.json, else its directory. */
-function installRoot(file: string): string {
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'node_modules'))) return dir;
+  /** Without the sandbox: the secrets as 0400 files in a 0700 per-replica folder on a tmpfs, removed when it exits. */
+  private writePlainSecrets(instance: string, sandbox: ReplicaSandboxSpec, cleanups: Array<() => void>): string {
+    const dir = join(this.plainSecretsRoot, String(process.pid), instance);
+    mkdirSync(this.plainSecretsRoot, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    for (const secret of sandbox.secrets) writeFileSync(join(dir, secret.name), secret.value, { mode: 0o400 });
+    return dir;
   }
-  return dirname(file);
+
+  /**
+   * bubblewrap runs as REPLICA_ID and opens the bundles to bind from there: the data dir must be
+   * traversable (not readable) by it. Its own files keep their modes (0600 for the secrets key and
+   * the admin password); the bundles folder is not listable.
+   */
+  private prepareDataDir(bundles: string): void {
+    mkdirSync(bundles, { recursive: true, mode: 0o711 });
+    if (process.getuid?.() !== 0) return;
+    for (const dir of [this.dataDir, bundles]) {
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, mode | 0o001);
+        this.logger.log(`made ${dir} traversable (o+x, not listable) so replica sandboxes can bind bundles below it`);
+      }
+    }
+  }
 }
