@@ -180,6 +180,21 @@ function makeGroup(base: string, instance: string, files: Record<string, string>
   return dir;
 }
 
+/** SIGKILLs every process still in a cgroup. */
+function killGroup(dir: string): void {
+  try {
+    for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // the cgroup is gone
+  }
+}
+
 function removeGroup(dir: string): void {
   try {
     rmdirSync(dir);
@@ -191,7 +206,12 @@ function removeGroup(dir: string): void {
 /** Creates one replica's cgroups (or rlimit options); throws when a cgroup cannot be set up. */
 export function setUpReplicaLimits(e: LimitEnforcement, instance: string, limits: ReplicaLimits): ReplicaLimitSetup {
   const dirs: string[] = [];
-  const release = () => dirs.forEach((d) => setTimeout(() => removeGroup(d), 200).unref());
+  // Nothing of a replica outlives it: what is still in its cgroups once it exited is killed.
+  const release = () =>
+    dirs.forEach((d) => {
+      killGroup(d);
+      setTimeout(() => removeGroup(d), 200).unref();
+    });
   const none: ReplicaLimitSetup = { procsFiles: [], ulimits: [], release };
   if (!limits.memoryBytes && !limits.cpuMillis && !limits.pidsMax) return none;
   const quota = (millis: number) => String(Math.max(1000, Math.round((millis * CPU_PERIOD_US) / 1000)));
@@ -230,7 +250,11 @@ export function releaseEnforcement(e: LimitEnforcement): void {
   const bases = e.kind === 'cgroup-v2' ? [e.base] : e.kind === 'cgroup-v1' ? [e.memory, e.cpu, e.pids].filter((b): b is string => !!b) : [];
   for (const base of bases) {
     try {
-      for (const child of readdirSync(base, { withFileTypes: true })) if (child.isDirectory()) removeGroup(join(base, child.name));
+      for (const child of readdirSync(base, { withFileTypes: true })) {
+        if (!child.isDirectory()) continue;
+        killGroup(join(base, child.name));
+        removeGroup(join(base, child.name));
+      }
       rmdirSync(base);
     } catch {
       // a replica is still exiting; the directory is empty and harmless

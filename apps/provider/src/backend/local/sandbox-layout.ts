@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** Where the watchdog installation (its code, the shared libs, node_modules) appears in every replica. */
@@ -14,6 +14,8 @@ const SYSTEM_DIRS = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 /**
  * The part of /etc a runtime needs (dynamic linker, name resolution, TLS roots, time zone,
  * alternatives such as awk). Never shadow, sudoers, ssh keys, the host's passwd or group.
+ * Files are copied into a staged /etc once at start (one mount instead of one each: every mount
+ * costs replica start time); folders and the files that change while the host runs are bound live.
  */
 const ETC_SUBSET = [
   'alternatives',
@@ -36,12 +38,14 @@ const ETC_SUBSET = [
   'mime.types',
   'os-release',
 ];
+/** /etc files bound live rather than copied (DHCP, VPNs and operators change them while Skiff runs). */
+const ETC_LIVE = new Set(['hosts', 'resolv.conf']);
 
 /** Synthetic /etc/passwd and /etc/group: root and the replica's own user, nothing of the host's. */
-export const IDENTITY_FILES: ReadonlyArray<{ dest: string; data: Buffer }> = [
-  { dest: '/etc/passwd', data: Buffer.from(`root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:${REPLICA_ID}:${REPLICA_ID}:nobody:${APP_DIR}:/usr/sbin/nologin\n`) },
-  { dest: '/etc/group', data: Buffer.from(`root:x:0:\nnogroup:x:${REPLICA_ID}:\n`) },
-];
+const IDENTITY_FILES: Record<string, string> = {
+  passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:${REPLICA_ID}:${REPLICA_ID}:nobody:${APP_DIR}:/usr/sbin/nologin\n`,
+  group: `root:x:0:\nnogroup:x:${REPLICA_ID}:\n`,
+};
 
 /** One host folder shown inside every replica. */
 export interface HostPath {
@@ -111,6 +115,8 @@ export class SandboxLayout {
     watchdogEntry: string,
     hostPaths: HostPath[],
     private readonly dataDir: string,
+    /** Where the staged /etc is built (rebuilt at every start; must be reachable by REPLICA_ID). */
+    etcStage: string,
     /** The Node binary replicas run (bound at its own path when it is not under /usr). */
     nodeBinary = process.execPath,
   ) {
@@ -121,10 +127,7 @@ export class SandboxLayout {
       if (lstatSync(path).isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
       else this.bind(args, { src: path, dest: path });
     }
-    for (const name of ETC_SUBSET) {
-      const path = `/etc/${name}`;
-      if (existsSync(path)) this.bind(args, { src: realpathSync(path), dest: path });
-    }
+    args.push(...this.stageEtc(etcStage));
     this.systemArgs = args;
     const open: string[] = [];
     const node = realpathSync(nodeBinary);
@@ -156,6 +159,30 @@ export class SandboxLayout {
   /** The path an argument has inside: the watchdog entry's at INSTALL_MOUNT, anything else unchanged. */
   insidePath(arg: string): string {
     return arg === this.watchdogEntryHost || (isAbsolute(arg) && existsSync(arg) && realpathSync(arg) === this.watchdogEntryHost) ? this.watchdogEntry : arg;
+  }
+
+  /** Builds the staged /etc and returns the arguments mounting it, with the live binds on top. */
+  private stageEtc(stage: string): string[] {
+    rmSync(stage, { recursive: true, force: true });
+    mkdirSync(stage, { recursive: true, mode: 0o755 });
+    const live: string[] = [];
+    for (const name of ETC_SUBSET) {
+      const path = `/etc/${name}`;
+      if (!existsSync(path)) continue;
+      const real = realpathSync(path);
+      if (statSync(real).isDirectory() || ETC_LIVE.has(name)) {
+        // A mount point in the staged copy, the host's own (current) content bound on it.
+        if (statSync(real).isDirectory()) mkdirSync(join(stage, name), { mode: 0o755 });
+        else writeFileSync(join(stage, name), '', { mode: 0o644 });
+        this.bind(live, { src: real, dest: path });
+      } else {
+        copyFileSync(real, join(stage, name));
+        chmodSync(join(stage, name), 0o644);
+      }
+    }
+    for (const [name, content] of Object.entries(IDENTITY_FILES)) writeFileSync(join(stage, name), content, { mode: 0o644 });
+    chmodSync(stage, 0o755);
+    return ['--ro-bind', stage, '/etc', ...live];
   }
 
   private bind(args: string[], bind: Bind): void {

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@je
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@skiff/testing';
+import { REPO_ROOT, hostProcesses } from '@skiff/testing';
 import { ChildProcessLauncher, LaunchSpec, ProcessLauncher } from './process-launcher';
 import { detectLimitEnforcement } from './replica-limits';
 import { ReplicaSandboxSpec } from './replica-sandbox';
@@ -192,6 +192,18 @@ describe('SandboxLauncher', () => {
     });
     expect(out.lines).toContain('got-term');
     expect(out.code).toBe(0);
+  });
+
+  it.each(['SIGTERM', 'SIGKILL'] as const)('stops a replica %s-ed while bubblewrap is still building its sandbox, leaving nothing behind', async (signal) => {
+    if (!sandboxed) return;
+    // No cgroups here (they would sweep leftovers): the signal itself must reach the sandbox.
+    const launcher = new SandboxLauncher(new ChildProcessLauncher(), options());
+    for (const delayMs of [0, 2, 4, 6, 8, 10, 15, 20, 30]) {
+      const instance = `fn-early-${signal.toLowerCase()}-${delayMs}`;
+      await run(launcher, shell('trap "exit 0" TERM; echo up; while :; do sleep 0.1; done', instance, noLimits), (kill) => setTimeout(() => kill(signal), delayMs));
+      await new Promise((r) => setTimeout(r, 100));
+      expect({ delayMs, left: hostProcesses((p) => p.env.includes(`SKIFF_INSTANCE=${instance}`)) }).toEqual({ delayMs, left: [] });
+    }
   });
 
   it('refuses every replica without a sandbox unless SKIFF_SANDBOX=none, and SKIFF_SANDBOX=bwrap refuses to start', () => {

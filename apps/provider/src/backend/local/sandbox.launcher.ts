@@ -5,8 +5,9 @@ import { Logger } from '@nestjs/common';
 import { FIRST_DATA_FD, LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
 import { LimitEnforcement, describeEnforcement, detectLimitEnforcement, releaseEnforcement, setUpReplicaLimits } from './replica-limits';
 import { ReplicaSandboxSpec, SECRETS_MOUNT } from './replica-sandbox';
-import { APP_DIR, IDENTITY_FILES, REPLICA_ID, SandboxLayout, parseHostPaths } from './sandbox-layout';
+import { APP_DIR, REPLICA_ID, SandboxLayout, parseHostPaths } from './sandbox-layout';
 import { processAlive } from './process-alive';
+import { SandboxedProcess } from './sandboxed-process';
 
 /** How replicas are isolated on this host, decided once at start. */
 export interface SandboxCapabilities {
@@ -141,8 +142,8 @@ export class SandboxLauncher implements ProcessLauncher {
     this.dataDir = resolve(options.dataDir);
     const bundles = join(this.dataDir, 'bundles');
     if (options.sandbox !== 'none') {
-      this.layout = new SandboxLayout(options.watchdogEntry, parseHostPaths(options.hostPaths ?? '', this.dataDir), this.dataDir);
       this.prepareDataDir(bundles);
+      this.layout = new SandboxLayout(options.watchdogEntry, parseHostPaths(options.hostPaths ?? '', this.dataDir), this.dataDir, join(this.dataDir, 'sandbox-etc'));
     }
     this.capabilities = capabilities ?? { ...detectSandbox(options.sandbox, this.layout, bundles), limits: detectLimitEnforcement(options.limits) };
     this.plainSecretsRoot = existsSync('/dev/shm') ? join('/dev/shm', 'skiff-replicas') : join(this.dataDir, 'replicas');
@@ -181,16 +182,17 @@ export class SandboxLauncher implements ProcessLauncher {
     const cleanup = () => cleanups.splice(0).forEach((c) => c());
     const env = { ...spec.env };
     let inner: LaunchSpec;
-    let childPid: number | undefined;
+    let sandboxed: SandboxedProcess | undefined;
     try {
       if (this.capabilities.bwrap && this.layout) {
         env.SKIFF_SECRETS_DIR = SECRETS_MOUNT;
         env.TMPDIR = '/tmp';
         if (!env.HOME || env.HOME === process.env.HOME) env.HOME = '/tmp';
-        const files = [...IDENTITY_FILES, ...sandbox.secrets.map((s) => ({ dest: join(SECRETS_MOUNT, s.name), data: s.value }))];
+        const files = sandbox.secrets.map((s) => ({ dest: join(SECRETS_MOUNT, s.name), data: s.value }));
         const firstFd = FIRST_DATA_FD + (spec.inheritData?.length ?? 0);
         const command = [spec.command, ...spec.args].map((a) => this.layout!.insidePath(a));
         const bwrap = [...(this.capabilities.setpriv ? dropArgs(this.capabilities.setpriv) : []), this.capabilities.bwrap, ...this.bwrapArgs(instance, spec.cwd, files, firstFd), '--', ...command];
+        const replica = (sandboxed = new SandboxedProcess());
         inner = {
           command: '/bin/sh',
           args: wrapper(limits.procsFiles, limits.ulimits, bwrap).slice(1),
@@ -199,8 +201,13 @@ export class SandboxLauncher implements ProcessLauncher {
           inheritData: spec.inheritData,
           dataFds: files.map((f) => f.data),
           onFd3: (text) => {
-            const pid = (JSON.parse(text || '{}') as { 'child-pid'?: unknown })['child-pid'];
-            if (typeof pid === 'number') childPid = pid;
+            let pid: unknown;
+            try {
+              pid = (JSON.parse(text || '{}') as { 'child-pid'?: unknown })['child-pid'];
+            } catch {
+              // bubblewrap failed before it reported anything: it exits on its own
+            }
+            if (typeof pid === 'number') replica.started(pid);
           },
         };
       } else {
@@ -219,46 +226,8 @@ export class SandboxLauncher implements ProcessLauncher {
       cleanup();
       throw err;
     }
-    let exited = false;
-    proc.onExit(() => {
-      exited = true;
-      cleanup();
-    });
-    if (!this.capabilities.bwrap) return proc;
-
-    // bubblewrap does not forward signals, and its pid 1 (the sandbox's init) ignores them: deliver
-    // them to the watchdog, the first child of the init whose host pid bubblewrap reported.
-    let watchdog: number | undefined;
-    const watchdogPid = (): number | undefined => {
-      if (watchdog || !childPid) return watchdog;
-      try {
-        watchdog = Number(readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
-      } catch {
-        // the sandbox is gone already
-      }
-      return watchdog;
-    };
-    return {
-      get pid() {
-        return proc.pid;
-      },
-      kill: (signal) => {
-        if (exited) return;
-        const pid = signal === 'SIGKILL' ? undefined : watchdogPid();
-        if (pid) {
-          try {
-            process.kill(pid, signal);
-            return;
-          } catch {
-            // gone already: fall through to bubblewrap itself
-          }
-        }
-        // SIGKILL (or no watchdog yet): kill bubblewrap; --die-with-parent takes the sandbox with it.
-        proc.kill(signal === 'SIGKILL' ? 'SIGKILL' : signal);
-      },
-      onExit: (listener) => proc.onExit(listener),
-      onLine: (listener) => proc.onLine(listener),
-    };
+    proc.onExit(cleanup);
+    return sandboxed ? sandboxed.attach(proc) : proc;
   }
 
   /** Removes this provider's cgroups (shutdown). */
