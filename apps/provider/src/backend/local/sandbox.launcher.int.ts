@@ -269,7 +269,7 @@ describe('SandboxLauncher', () => {
     if (mode === 'rlimit' && (enforcement.kind !== 'rlimit' || !enforcement.nprocFlag)) return; // RLIMIT_NPROC is only set for a uid of the replicas' own
     if (sandbox === 'bwrap' && !sandboxed) return;
     const launcher = new SandboxLauncher(new ChildProcessLauncher(), options({ sandbox, limits: mode }), { ...(sandbox === 'bwrap' ? probe.capabilities : { bwrapMissing: 'test' }), limits: enforcement });
-    const out = await run(launcher, shell(bomb, `fn-pids-${mode}`, { ...noLimits, limits: { pidsMax: 40 } }));
+    const out = await run(launcher, shell(bomb, `fn-pids-${mode}-${sandbox}`, { ...noLimits, limits: { pidsMax: 40 } }));
     expect(Number(out.lines.at(-1))).toBeLessThan(40);
     launcher.release();
   });
