@@ -5,7 +5,7 @@
 // explicit opt-out, and limits (memory, cpu, pids) by cgroup or rlimit.
 import 'reflect-metadata';
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, hostProcesses } from '@skiff/testing';
@@ -216,20 +216,37 @@ describe('SandboxLauncher', () => {
     const launcher = new SandboxLauncher(new ChildProcessLauncher(), options({ sandbox: 'none' }));
     const out = await run(launcher, shell('cat "$SKIFF_SECRETS_DIR/token"; echo; stat -c %a "$SKIFF_SECRETS_DIR/token" "$SKIFF_SECRETS_DIR"; echo "$SKIFF_SECRETS_DIR"', 'fn-jjjjjj', noLimits));
     expect(out.lines.slice(0, 3)).toEqual(['t0ken-value', '400', '700']);
-    expect(out.lines[3]).toBe(join('/dev/shm', 'skiff-replicas', String(process.pid), 'fn-jjjjjj'));
+    expect(out.lines[3]).toBe(join('/dev/shm', `skiff-replicas-${process.getuid?.()}`, String(process.pid), 'fn-jjjjjj'));
     expect(existsSync(out.lines[3])).toBe(false);
     expect(filesHolding(dataDir, 't0ken-value')).toEqual([]);
   });
 
+  it('without the sandbox, refuses to write secrets into a tmpfs folder it does not own alone (a link someone planted)', () => {
+    const launcher = new SandboxLauncher(new ChildProcessLauncher(), options({ sandbox: 'none' }));
+    const shm = join('/dev/shm', `skiff-replicas-${process.getuid?.()}`);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'skiff-planted-'));
+    mkdirSync(shm, { recursive: true, mode: 0o700 });
+    rmSync(join(shm, String(process.pid)), { recursive: true, force: true });
+    symlinkSync(elsewhere, join(shm, String(process.pid)));
+    try {
+      expect(() => launcher.launch(shell('true', 'fn-planted', noLimits))).toThrow(/not a private folder/);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      rmSync(join(shm, String(process.pid)), { force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('removes the secret folders a dead provider left behind (in the tmpfs, and under the data dir where older versions wrote them)', () => {
-    const stale = [join(dataDir, 'replicas', '999999999', 'fn-old', 'secrets'), join('/dev/shm', 'skiff-replicas', '999999999', 'fn-old')];
+    const shm = join('/dev/shm', `skiff-replicas-${process.getuid?.()}`);
+    const stale = [join(dataDir, 'replicas', '999999999', 'fn-old', 'secrets'), join(shm, '999999999', 'fn-old')];
     for (const dir of stale) {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'token'), 'left over');
     }
     new SandboxLauncher(new ChildProcessLauncher(), options({ sandbox: 'none' }));
     expect(existsSync(join(dataDir, 'replicas', '999999999'))).toBe(false);
-    expect(existsSync(join('/dev/shm', 'skiff-replicas', '999999999'))).toBe(false);
+    expect(existsSync(join(shm, '999999999'))).toBe(false);
   });
 
   it('writes limits.cpu as a CFS quota (cgroup v1)', async () => {

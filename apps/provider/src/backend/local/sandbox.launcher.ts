@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { FIRST_DATA_FD, LaunchSpec, ProcessLauncher, ReplicaProcess } from './process-launcher';
@@ -99,11 +99,30 @@ export function detectSandbox(mode: SandboxOptions['sandbox'], layout: SandboxLa
 
 /** Removes per-replica directories of providers that died without cleaning up (secret files!). */
 function sweepReplicaDirs(root: string): void {
-  if (!existsSync(root)) return;
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (entry.isDirectory() && /^\d+$/.test(entry.name) && Number(entry.name) !== process.pid && !processAlive(Number(entry.name))) {
-      rmSync(join(root, entry.name), { recursive: true, force: true });
+  try {
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (entry.isDirectory() && /^\d+$/.test(entry.name) && Number(entry.name) !== process.pid && !processAlive(Number(entry.name))) {
+        rmSync(join(root, entry.name), { recursive: true, force: true });
+      }
     }
+  } catch {
+    // missing, or not ours
+  }
+}
+
+/**
+ * Creates (or reuses) `dir` as this user's private folder, refusing one that is not: in a shared
+ * tmpfs like /dev/shm anyone could have made it first, or made it a link to somewhere else.
+ */
+function privateDir(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o077) !== 0) {
+    throw new Error(`${dir} is not a private folder of this user (a directory, mode 0700): refusing to write secrets there`);
   }
 }
 
@@ -146,7 +165,7 @@ export class SandboxLauncher implements ProcessLauncher {
       this.layout = new SandboxLayout(options.watchdogEntry, parseHostPaths(options.hostPaths ?? '', this.dataDir), this.dataDir, join(this.dataDir, 'sandbox-etc'));
     }
     this.capabilities = capabilities ?? { ...detectSandbox(options.sandbox, this.layout, bundles), limits: detectLimitEnforcement(options.limits) };
-    this.plainSecretsRoot = existsSync('/dev/shm') ? join('/dev/shm', 'skiff-replicas') : join(this.dataDir, 'replicas');
+    this.plainSecretsRoot = existsSync('/dev/shm') ? join('/dev/shm', `skiff-replicas-${process.getuid?.() ?? 0}`) : join(this.dataDir, 'replicas');
     if (this.capabilities.bwrap) {
       this.logger.log(
         `replica sandbox: bubblewrap (${this.capabilities.bwrap})${this.capabilities.setpriv ? ` after setpriv` : ''}: uid ${REPLICA_ID}, no capabilities, ` +
@@ -230,9 +249,10 @@ export class SandboxLauncher implements ProcessLauncher {
     return sandboxed ? sandboxed.attach(proc) : proc;
   }
 
-  /** Removes this provider's cgroups (shutdown). */
+  /** Removes this provider's cgroups and secret folders (shutdown). */
   release(): void {
     releaseEnforcement(this.capabilities.limits);
+    rmSync(join(this.plainSecretsRoot, String(process.pid)), { recursive: true, force: true });
   }
 
   private bwrapArgs(instance: string, cwd: string | undefined, files: Array<{ dest: string }>, firstFd: number): string[] {
@@ -256,8 +276,9 @@ export class SandboxLauncher implements ProcessLauncher {
   /** Without the sandbox: the secrets as 0400 files in a 0700 per-replica folder on a tmpfs, removed when it exits. */
   private writePlainSecrets(instance: string, sandbox: ReplicaSandboxSpec, cleanups: Array<() => void>): string {
     const dir = join(this.plainSecretsRoot, String(process.pid), instance);
-    mkdirSync(this.plainSecretsRoot, { recursive: true, mode: 0o700 });
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    privateDir(this.plainSecretsRoot);
+    privateDir(join(this.plainSecretsRoot, String(process.pid)));
+    privateDir(dir);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     for (const secret of sandbox.secrets) writeFileSync(join(dir, secret.name), secret.value, { mode: 0o400 });
     return dir;
