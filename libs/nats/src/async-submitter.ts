@@ -17,7 +17,10 @@ export interface AsyncSubmission {
   headers: MsgHdrs;
   /** Body (empty when it is stored out of line). */
   data: Uint8Array;
-  /** requestDigest of the request; computed from headers and data when absent (give it when the body is out of line). */
+  /**
+   * requestDigest of the request; computed from headers and data when absent (give it when the body is
+   * out of line); `''` when the id was generated for this call (nothing to compare a resubmission with).
+   */
   digest?: string;
 }
 
@@ -61,7 +64,7 @@ export class AsyncSubmitter {
    * stored (the worker records the state itself); `onStateError` hears about it.
    */
   async submit(call: AsyncSubmission, options: { onStateError?: (err: Error) => void } = {}): Promise<SubmitOutcome> {
-    const requestDigest = call.digest ?? requestDigestOf(call.headers, call.data);
+    const requestDigest = (call.digest ?? requestDigestOf(call.headers, call.data)) || undefined;
     const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now(), requestDigest };
     let fresh = false;
     let stateError: Error | undefined;
@@ -87,7 +90,7 @@ export class AsyncSubmitter {
       // submission may have died before its publish, so publish (a copy within the window is dropped).
       if (previous && previous.value.state !== 'queued') return 'duplicate';
     }
-    call.headers.set(ASYNC_HEADERS.requestDigest, requestDigest);
+    if (requestDigest) call.headers.set(ASYNC_HEADERS.requestDigest, requestDigest);
     let ack: PubAck;
     try {
       ack = await this.publish(call, revision);

@@ -132,7 +132,8 @@ export class AsyncInvokeHandler {
 
     const streamed = isStreamedBody(request.body) ? request.body : undefined;
     try {
-      const call = { callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers };
+      // A generated id is new and unguessable: no resubmission to compare with, so no request digest.
+      const call = { callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers, ...(given === undefined ? { digest: '' } : {}) };
       if (streamed) await this.calls.submitStream(call, streamed, this.bodyLimit.bytes, this.bodyLimit.message);
       else await this.calls.submit({ ...call, data: encoded.data }, this.inlineMax);
     } catch (err) {

@@ -7,6 +7,9 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 /** IPv6 ranges refused on top of what ipaddr.js does not call `unicast`: IPv4-compatible `::a.b.c.d` (deprecated, RFC 4291). */
 const EXTRA_DENIED: Array<[ipaddr.IPv6, number]> = [[ipaddr.IPv6.parse('::'), 96]];
 
+/** Most answers CallbackPolicy remembers before starting over. */
+const MEMO_MAX = 1024;
+
 /** Host names that always mean this machine, whatever DNS says. */
 const LOCAL_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)\.?$|\.localhost\.?$/i;
 
@@ -24,6 +27,9 @@ const LOCAL_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopba
  * resolves to and connects only to an address it checked (see the queue-worker's CallbackSender).
  */
 export class CallbackPolicy {
+  /** Answers already worked out (the policy never changes; callback hosts repeat), bounded. */
+  private readonly memo = new Map<string, string | undefined>();
+
   private constructor(
     private readonly names: ReadonlySet<string>,
     private readonly ranges: ReadonlyArray<[Address, number]>,
@@ -67,6 +73,15 @@ export class CallbackPolicy {
    * refused range, or a name that always means this machine (`localhost`), unless allowed.
    */
   hostProblem(hostname: string): string | undefined {
+    const key = `h ${hostname}`;
+    if (this.memo.has(key)) return this.memo.get(key);
+    const problem = this.hostProblemOf(hostname);
+    if (this.memo.size >= MEMO_MAX) this.memo.clear();
+    this.memo.set(key, problem);
+    return problem;
+  }
+
+  private hostProblemOf(hostname: string): string | undefined {
     const host = unbracket(hostname);
     if (this.allowsName(host)) return undefined;
     if (isIP(host)) return this.addressProblem(host);
