@@ -24,4 +24,9 @@ describe('toWireError', () => {
   it('handles non-Error throws', () => {
     expect(toWireError('nope')).toMatchObject({ code: 'platform/internal', status: 500 });
   });
+
+  it('calls a write refused by a full bucket platform/storage-full (507), not a 500', () => {
+    const full = Object.assign(new Error('maximum bytes exceeded'), { api_error: { code: 503, err_code: 10077, description: 'maximum bytes exceeded' } });
+    expect(toWireError(full)).toMatchObject({ status: 507, code: 'platform/storage-full', message: expect.stringContaining('is full') });
+  });
 });

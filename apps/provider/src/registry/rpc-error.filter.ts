@@ -3,10 +3,16 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { RpcException } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { ERROR_CODES, SkiffError, WireError } from '@skiff/contracts';
+import { fullStoreError } from '@skiff/nats';
 
-/** The WireError a failure travels as: SkiffErrors keep their code, anything else is `platform/internal`. */
+/**
+ * The WireError a failure travels as: SkiffErrors keep their code, a write refused by a full bucket is
+ * `platform/storage-full` (507), anything else is `platform/internal`.
+ */
 export function toWireError(exception: unknown): WireError {
   if (exception instanceof SkiffError) return exception.toWire();
+  const full = fullStoreError(exception, "a bucket of the provider's (registry, secrets or namespaces)");
+  if (full) return full.toWire();
   const message = exception instanceof Error ? exception.message : String(exception);
   return new SkiffError(ERROR_CODES.internal, `provider failed: ${message}`).toWire();
 }
