@@ -94,7 +94,8 @@ async function main() {
   const services = {};
   const viaGateway = CASES.some((c) => ['b', 'c', 'd'].includes(c));
   for (const name of viaGateway ? ['provider', 'gateway'] : []) {
-    const runner = new ServiceRunner(name, { env: { ...common, [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]) }, out: null }).start();
+    const own = { [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]), ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}) };
+    const runner = new ServiceRunner(name, { env: { ...common, ...own }, out: null }).start();
     services[name] = runner;
     cleanups.push(() => runner.stop(20_000));
     await waitHealthy(name, `http://127.0.0.1:${ports[name]}/healthz`, runner);

@@ -65,6 +65,8 @@ async function main() {
   if (gateway?.address) {
     lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl -u admin:<password> ${httpUrl(gateway.address)}/system/functions)`);
     lines.push(`  Portal:       ${httpUrl(gateway.address)}/ui/   (log in as admin)`);
+    const metricsPort = Number(process.env.SKIFF_GATEWAY_METRICS_PORT || 8084);
+    if (metricsPort) lines.push(`  Metrics:      ${httpUrl({ ...gateway.address, port: metricsPort })}/metrics   (the gateway's; Prometheus: deploy/prometheus)`);
   }
   else lines.push('  Gateway:      not running (see the log above)');
   for (const s of started.services) {

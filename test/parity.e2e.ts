@@ -83,9 +83,10 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
       expect((await anon.get('/system/functions', { headers: basicAuthHeader() })).status).toBe(200);
     });
 
-    it('leaves /healthz, /metrics, /function/* and /async-function/* open', async () => {
+    it('leaves /healthz, /function/* and /async-function/* open; /metrics is on its own port (security audit #19)', async () => {
       expect((await anon.get('/healthz')).status).toBe(200);
-      expect((await anon.get('/metrics')).status).toBe(200);
+      expect((await anon.get('/metrics')).status).toBe(404);
+      expect((await platform.client('gateway-metrics').get('/metrics')).text).toContain('gateway_service_count');
       expect((await anon.post('/function/not-deployed', 'x')).status).toBe(404);
       expect((await anon.post('/async-function/not-deployed', 'x')).status).toBe(404);
     });

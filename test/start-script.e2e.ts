@@ -77,6 +77,7 @@ describe('npm start (scripts/start.js)', () => {
       SKIFF_SEED: 'false',
     };
     for (const s of services) env[portVariable(s.name)] = String(await freePort());
+    env.SKIFF_GATEWAY_METRICS_PORT = String(await freePort());
     script = StartScript.run(env);
 
     await script.waitForOutput('Skiff is running.');

@@ -10,6 +10,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a built service and waits until `/healthz` on `port` answers 200; `cleanups` gets its stop. */
 async function startHealthyService(name, env, port, cleanups, label = name) {
+  // A gateway serves /metrics on a port of its own: any free one here, never npm start's 8084.
+  if (name === 'gateway') env = { SKIFF_GATEWAY_METRICS_PORT: '0', ...env };
   const runner = new ServiceRunner(name, { env, out: null, label }).start();
   cleanups.push(() => runner.stop(20_000));
   const url = `http://127.0.0.1:${port}/healthz`;

@@ -56,6 +56,7 @@ describe('Prometheus + AlertManager with the shipped config', () => {
     const rewrite = (text: string) =>
       text
         .replaceAll('127.0.0.1:8080', gateway)
+        .replaceAll('127.0.0.1:8084', new URL(platform.url('gateway-metrics')).host)
         .replaceAll('127.0.0.1:8081', new URL(platform.url('provider')).host)
         .replaceAll('127.0.0.1:8082', new URL(platform.url('scaler')).host)
         .replaceAll('127.0.0.1:9093', `127.0.0.1:${amPort}`)

@@ -206,7 +206,7 @@ describe('scaling end to end', () => {
   });
 
   it('exposes OpenFaaS gateway metrics, and every service passes promtool check metrics', async () => {
-    const text = (await gw.get('/metrics')).text;
+    const text = (await platform.client('gateway-metrics').get('/metrics')).text;
     expect(sample(text, 'gateway_function_invocation_total', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'gateway_functions_seconds_count', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'gateway_function_invocation_started', { function_name: 'counted.openfaas-fn' })).toBeGreaterThanOrEqual(3);
@@ -215,7 +215,7 @@ describe('scaling end to end', () => {
     expect(sample(worker, 'skiff_async_queue_depth', { function_name: 'late-riser.openfaas-fn', state: 'waiting' })).toBe(0);
     const scaler = (await platform.client('scaler').get('/metrics')).text;
     expect(sample(scaler, 'skiff_scaler_desired_replicas', { function_name: 'two.openfaas-fn' })).toBe(2);
-    for (const service of ['gateway', 'provider', 'scaler', 'queue-worker']) {
+    for (const service of ['gateway-metrics', 'provider', 'scaler', 'queue-worker']) {
       const exposition = (await platform.client(service).get('/metrics')).text;
       expect({ service, problems: promtoolProblems(exposition) }).toEqual({ service, problems: '' });
     }

@@ -166,4 +166,27 @@ describe('gateway authorisation (#1, #19)', () => {
     expect((await rawHttp(port, { target: '/ui/', headers: basicAuthHeader() })).status).toBe(200);
     expect((await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader('admin', `${TEST_ADMIN_PASSWORD}x`) })).status).toBe(401);
   });
+
+  it('#19 slows a password guesser down per address: after 200 wrong passwords the right one from that address is refused (429, Retry-After), another address gets in at once', async () => {
+    const attacker = '127.0.0.3';
+    const other = '127.0.0.2';
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 200; i++) {
+      const reply = await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader('admin', `guess-${i}`), localAddress: attacker });
+      statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+      expect([401, 429]).toContain(reply.status);
+    }
+    expect(statuses.get(429) ?? 0).toBeGreaterThan(0);
+    const right = await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader(), localAddress: attacker });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    expect(right.text).not.toContain(FN);
+    // A cancel from that address is not checked either.
+    expect((await rawHttp(port, { method: 'DELETE', target: '/async-function/some-call', headers: basicAuthHeader(), localAddress: attacker })).status).toBe(429);
+    const elsewhere = await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader(), localAddress: other });
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.text).toContain(FN);
+    // Public routes stay open to the guesser.
+    expect((await rawHttp(port, { target: '/healthz', localAddress: attacker })).status).toBe(200);
+  });
 });

@@ -21,7 +21,8 @@ export const GATEWAY_SERVICE = 'gateway';
 const infrastructure = [
   // No per-request stack capture on the invoke hot path.
   NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl, asyncTraces: false }),
-  ObservabilityModule.forRoot(GATEWAY_SERVICE),
+  // Metrics on a port of their own, never on the API port.
+  ObservabilityModule.forRoot(GATEWAY_SERVICE, { metricsListener: { port: gatewayConfig().metricsPort, host: gatewayConfig().host } }),
   GatewayConfigModule,
   GatewayHttpModule,
   RegistryModule,

@@ -7,6 +7,7 @@ import { BodyLimit } from './config/body-limit';
 import { loadAdminCredentials } from '@skiff/config/admin-credentials';
 import { installGatewayGuard } from './auth/gateway-guard';
 import { HostPolicy } from './auth/host-policy';
+import { AuthThrottle } from './auth/auth-throttle';
 import { GatewayConfig } from './config/gateway.config';
 
 /** Every Nest route gets the effective body limit (Fastify's per-route limit beats the parser's). */
@@ -24,10 +25,11 @@ function applyBodyLimit(app: NestFastifyApplication): void {
 function applyGuard(app: NestFastifyApplication, config: GatewayConfig): void {
   const credentials = loadAdminCredentials();
   const hosts = new HostPolicy(config.hosts, config.host);
-  installGatewayGuard(app.getHttpAdapter().getInstance(), { credentials, hosts, allowedOrigins: new Set(config.allowedOrigins) });
+  const throttle = new AuthThrottle(config.authThrottle);
+  installGatewayGuard(app.getHttpAdapter().getInstance(), { credentials, hosts, allowedOrigins: new Set(config.allowedOrigins), throttle });
   const where = credentials.source === 'env' ? 'SKIFF_ADMIN_PASSWORD' : credentials.file;
   const logger = new Logger('GatewayGuard');
-  logger.log(`basic auth on /system/* and /ui/: user ${credentials.user}, password from ${where}`);
+  logger.log(`basic auth on /system/* and /ui/: user ${credentials.user}, password from ${where}; ${config.authThrottle.maxFailures} failed logins from one address within ${config.authThrottle.windowMs / 1000} s block it (429)`);
   logger.log(`Host names answered: ${hosts.describe()}; other origins allowed on the admin API: ${config.allowedOrigins.join(', ') || 'none'}`);
 }
 

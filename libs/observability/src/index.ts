@@ -5,3 +5,4 @@ export * from './observability.tokens';
 export * from './observability.module';
 export * from './bootstrap';
 export * from './request-target';
+export * from './metrics-server';

@@ -4,19 +4,22 @@ import { Registry } from 'prom-client';
 import { HealthService } from './health.service';
 import { METRICS_REGISTRY } from './observability.tokens';
 
-/** `/healthz` (200 when every check passes, 503 otherwise) and `/metrics` (Prometheus text). */
+/** `/healthz`: 200 when every check passes, 503 otherwise. */
 @Controller()
-export class ObservabilityController {
-  constructor(
-    private readonly health: HealthService,
-    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
-  ) {}
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
 
   @Get('healthz')
   async healthz(@Res() reply: FastifyReply): Promise<void> {
     const report = await this.health.report();
     await reply.code(report.ok ? 200 : 503).send(report);
   }
+}
+
+/** `/metrics` (Prometheus text) on the service's own HTTP listener. */
+@Controller()
+export class MetricsController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 
   @Get('metrics')
   @Header('Cache-Control', 'no-store')

@@ -15,6 +15,9 @@ import { waitFor } from './wait-for';
  */
 export const TEST_SANDBOX_HOST_PATHS = ['test/fixtures', 'test/scaling/fixtures', 'test/portal/fixtures'].map((p) => join(REPO_ROOT, p)).join(',');
 
+/** The gateway's metrics listener, as a "service" of url() and client(). */
+export const GATEWAY_METRICS = 'gateway-metrics';
+
 /** How to start a platform for a test. */
 export interface PlatformOptions {
   /** Services to run, in start order (default provider, gateway). */
@@ -58,6 +61,8 @@ export class Platform {
     const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
     const ports: Record<string, number> = {};
     for (const name of names) ports[name] = await freePort();
+    // The gateway serves /metrics on a port of its own: `url('gateway-metrics')`, `client('gateway-metrics')`.
+    if (names.includes('gateway')) ports[GATEWAY_METRICS] = await freePort();
     const env: Record<string, string> = {
       SKIFF_NATS_URL: TEST_NATS_URL,
       SKIFF_REDIS_URL: TEST_REDIS_URL,
@@ -106,6 +111,7 @@ export class Platform {
     const proc = ServiceProcess.start(name, {
       ...this.env,
       [portVariable(name)]: String(this.ports[name]),
+      ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: String(this.ports[GATEWAY_METRICS]) } : {}),
       ...(this.serviceEnv[name] ?? {}),
     });
     this.services.set(name, proc);

@@ -35,11 +35,13 @@ export class ServiceProcess {
 
   /**
    * Starts `dist/apps/<app>/src/main.js` with `env` added to this process's environment (and the
-   * test admin password, unless `env` sets SKIFF_ADMIN_PASSWORD).
+   * test admin password, unless `env` sets SKIFF_ADMIN_PASSWORD; a gateway's metrics on any free
+   * port unless `env` sets SKIFF_GATEWAY_METRICS_PORT).
    */
   static start(app: string, env: Record<string, string>, name = app): ServiceProcess {
+    const defaults: Record<string, string> = { SKIFF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...(app === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}) };
     const child = spawn(process.execPath, [distEntry(app)], {
-      env: { ...process.env, SKIFF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
+      env: { ...process.env, ...defaults, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new ServiceProcess(name, child);

@@ -4,8 +4,12 @@ import { refusedTarget, rewriteRequestTarget } from '@skiff/observability';
 import { hasAdminCredentials } from './basic-auth.hook';
 import { installGatewayGuard } from './gateway-guard';
 import { HostPolicy } from './host-policy';
+import { AuthThrottle } from './auth-throttle';
 
 const auth = (p: string) => ({ authorization: `Basic ${Buffer.from(`admin:${p}`).toString('base64')}` });
+
+// The spec's own wrong logins come from 127.0.0.1 and stay under the limit; the #19 case fills it for another address.
+const throttle = new AuthThrottle({ maxFailures: 1000, windowMs: 60_000, maxBlockMs: 600_000, maxAddresses: 100 });
 
 /** A Fastify instance shaped like the gateway's: target rewriting, the auth hook first, then routes. */
 function gatewayLike(): FastifyInstance {
@@ -15,7 +19,10 @@ function gatewayLike(): FastifyInstance {
     if (problem === undefined) return done();
     void reply.code(400).send(problem);
   });
-  installGatewayGuard(app, { credentials: { user: 'admin', password: 'pw' }, hosts: new HostPolicy(undefined, '127.0.0.1'), allowedOrigins: new Set(['https://ok.example']) });
+  installGatewayGuard(app, { credentials: { user: 'admin', password: 'pw' }, hosts: new HostPolicy(undefined, '127.0.0.1'),
+    allowedOrigins: new Set(['https://ok.example']),
+    throttle,
+  });
   app.get('/system/functions', async () => ['secret-list']);
   app.get('/system/function/:name', async () => 'secret-fn');
   app.post('/system/functions', async () => 'deployed');
@@ -178,5 +185,16 @@ describe('installGatewayGuard', () => {
     for (const host of ['localhost', `localhost:${port}`, 'app.localhost', '127.0.0.1', '10.1.2.3:8080', '[::1]:8080', 'LOCALHOST.']) {
       expect([host, (await rawHttp(port, { target: '/healthz', headers: { host } })).status]).toEqual([host, 200]);
     }
+  });
+
+  it('#19 answers 429 with Retry-After, without checking, to an address that failed too often; others are served', async () => {
+    for (let i = 0; i < 1000; i++) throttle.failed('127.0.0.9');
+    const blocked = await rawHttp(port, { target: '/system/functions', headers: auth('pw'), localAddress: '127.0.0.9' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    expect((await rawHttp(port, { method: 'DELETE', target: '/async-function/call-1', headers: auth('pw'), localAddress: '127.0.0.9' })).status).toBe(429);
+    expect((await rawHttp(port, { target: '/system/functions', localAddress: '127.0.0.9' })).status).toBe(401);
+    expect((await rawHttp(port, { target: '/healthz', localAddress: '127.0.0.9' })).status).toBe(200);
+    expect((await rawHttp(port, { target: '/system/functions', headers: auth('pw'), localAddress: '127.0.0.8' })).status).toBe(200);
   });
 });

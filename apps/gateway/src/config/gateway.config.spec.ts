@@ -4,7 +4,7 @@ import { gatewayConfig } from './gateway.config';
 describe('gatewayConfig', () => {
   it('applies the defaults', () => {
     const sut = gatewayConfig({});
-    expect(sut).toMatchObject({ port: 8080, upstreamTimeoutMs: 60_000, defaultNamespace: 'openfaas-fn', maxBodyBytes: 32 * 1024 * 1024 });
+    expect(sut).toMatchObject({ port: 8080, metricsPort: 8084, upstreamTimeoutMs: 60_000, defaultNamespace: 'openfaas-fn', maxBodyBytes: 32 * 1024 * 1024 });
   });
 
   it('reads seconds and Go durations for the upstream timeout', () => {

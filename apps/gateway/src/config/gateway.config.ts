@@ -1,5 +1,6 @@
 import { loadEnv } from '@skiff/config';
 import type { HttpLimits } from '@skiff/observability';
+import type { AuthThrottleOptions } from '../auth/auth-throttle';
 import { GatewayEnv } from './gateway.env';
 import { parseDurationMs } from './duration';
 import { parseOrigins } from '../auth/cross-site';
@@ -13,6 +14,8 @@ export interface GatewayConfig {
   natsUrl: string;
   /** HTTP port. */
   port: number;
+  /** Port of `/metrics` (0: any free port). */
+  metricsPort: number;
   /** Address to bind. */
   host: string;
   /** Cap of every upstream call, in milliseconds. */
@@ -29,7 +32,12 @@ export interface GatewayConfig {
   hosts: string | undefined;
   /** Client timeouts and the connection cap. */
   httpLimits: HttpLimits;
+  /** Failed-login blocking per client address. */
+  authThrottle: AuthThrottleOptions;
 }
+
+/** Client addresses the failed-login count remembers at most (about 100 bytes each). */
+const AUTH_THROTTLE_ADDRESSES = 10_000;
 
 let cached: GatewayConfig | undefined;
 
@@ -40,6 +48,7 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
   const config: GatewayConfig = {
     natsUrl: e.SKIFF_NATS_URL,
     port: e.SKIFF_GATEWAY_PORT,
+    metricsPort: e.SKIFF_GATEWAY_METRICS_PORT,
     host: e.SKIFF_BIND_ADDRESS,
     upstreamTimeoutMs: parseDurationMs(e.SKIFF_UPSTREAM_TIMEOUT) as number,
     maxBodyBytes: e.SKIFF_MAX_BODY_BYTES,
@@ -52,6 +61,12 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
       requestTimeoutMs: e.SKIFF_GATEWAY_REQUEST_TIMEOUT_MS,
       idleTimeoutMs: e.SKIFF_GATEWAY_IDLE_TIMEOUT_MS,
       maxConnections: e.SKIFF_GATEWAY_MAX_CONNECTIONS,
+    },
+    authThrottle: {
+      maxFailures: e.SKIFF_GATEWAY_AUTH_MAX_FAILURES,
+      windowMs: e.SKIFF_GATEWAY_AUTH_WINDOW_S * 1000,
+      maxBlockMs: e.SKIFF_GATEWAY_AUTH_MAX_BLOCK_S * 1000,
+      maxAddresses: AUTH_THROTTLE_ADDRESSES,
     },
   };
   if (env === process.env) cached = config;

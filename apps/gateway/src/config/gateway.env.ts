@@ -60,6 +60,12 @@ export class GatewayEnv extends HttpServiceEnv {
   @Max(65535)
   SKIFF_GATEWAY_PORT: number = 8080;
 
+  /** Port of the gateway's `/metrics` (OpenFaaS serves gateway metrics apart from the API too); 0: any free port. */
+  @IsInt({ message: 'SKIFF_GATEWAY_METRICS_PORT must be a port number (0: any free port)' })
+  @Min(0)
+  @Max(65535)
+  SKIFF_GATEWAY_METRICS_PORT: number = 8084;
+
   /** Longest wait for a function or a provider call; caps every function's own timeout. */
   @Validate(IsPositiveDuration)
   SKIFF_UPSTREAM_TIMEOUT: string = '60s';
@@ -103,4 +109,20 @@ export class GatewayEnv extends HttpServiceEnv {
   @IsInt({ message: 'SKIFF_GATEWAY_MAX_CONNECTIONS must be a whole number' })
   @Min(1)
   SKIFF_GATEWAY_MAX_CONNECTIONS: number = 1024;
+
+  /** Failed logins from one client address within SKIFF_GATEWAY_AUTH_WINDOW_S before it is blocked. */
+  @IsInt({ message: 'SKIFF_GATEWAY_AUTH_MAX_FAILURES must be a whole number' })
+  @Min(1)
+  SKIFF_GATEWAY_AUTH_MAX_FAILURES: number = 10;
+
+  /** Window of the failed-login count, and the first block's length (doubling per block in a row). */
+  @IsInt({ message: 'SKIFF_GATEWAY_AUTH_WINDOW_S must be a whole number of seconds' })
+  @Min(1)
+  @Validate(NotAbove, ['SKIFF_GATEWAY_AUTH_MAX_BLOCK_S'])
+  SKIFF_GATEWAY_AUTH_WINDOW_S: number = 60;
+
+  /** Longest block of an address after failed logins. */
+  @IsInt({ message: 'SKIFF_GATEWAY_AUTH_MAX_BLOCK_S must be a whole number of seconds' })
+  @Min(1)
+  SKIFF_GATEWAY_AUTH_MAX_BLOCK_S: number = 900;
 }
