@@ -79,10 +79,11 @@ export function registerRawRoutes(fastify: FastifyInstance, routes: RawRoute[]):
   void fastify.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (request: FastifyRequest, payload: Readable, next: Done) => {
-      const limit = request.routeOptions.bodyLimit;
+      // (routeOptions is built anew on every read: read it once.)
+      const { bodyLimit: limit, config } = request.routeOptions;
       const declared = declaredLength(request);
       if (declared !== undefined && declared > limit) return next(bodyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'));
-      const above = (request.routeOptions.config as RawRouteConfig).streamBodiesAbove;
+      const above = (config as RawRouteConfig).streamBodiesAbove;
       if (above !== undefined && (declared === undefined || declared > above)) return next(null, payload);
       readWhole(payload, declared, limit, next);
     });
