@@ -175,7 +175,7 @@ describe('installGatewayGuard', () => {
   });
 
   it('#4 answers only to its names in Host (DNS rebinding): 421 on every route', async () => {
-    for (const host of ['rebound.example', `rebound.example:${port}`, 'localhost.evil.example']) {
+    for (const host of ['rebound.example', `rebound.example:${port}`, 'localhost.evil.example', '[rebound.example]:80', 'localhost:x']) {
       for (const target of ['/healthz', '/function/echo', '/system/functions']) {
         const res = await rawHttp(port, { target, headers: { ...auth('pw'), host } });
         expect([host, target, res.status]).toEqual([host, target, 421]);

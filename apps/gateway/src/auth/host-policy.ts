@@ -67,7 +67,8 @@ export class HostPolicy {
   problem(host: string | undefined): string | undefined {
     if (host === undefined || this.anyName) return undefined;
     const name = hostName(host);
-    if (name !== undefined && (name.startsWith('[') || isIP(name) !== 0 || this.exact.has(name) || this.suffixes.some((s) => name.endsWith(s)))) return undefined;
+    const ip = name?.startsWith('[') ? isIP(name.slice(1, -1)) === 6 : name !== undefined && isIP(name) === 4;
+    if (name !== undefined && (ip || this.exact.has(name) || this.suffixes.some((s) => name.endsWith(s)))) return undefined;
     return `host "${host}" is not a name this gateway answers to: add it to SKIFF_GATEWAY_HOSTS`;
   }
 }
