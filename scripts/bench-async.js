@@ -22,9 +22,9 @@ const { createServer } = require('node:http');
 const { readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
-const { ensureNats, freePort } = require('./lib/infra');
+const { freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, startChild, deleteStreams, runBenchmark } = require('./lib/bench-platform');
+const { openBenchBus, startHealthyService, startChild, deleteStreams, runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -75,11 +75,11 @@ async function main() {
   const { SubjectRegistry } = dist('contracts/src/subjects.js');
   const { decodeInvokeRequest, encodeInvokeResponse } = dist('invoke/src/invoke-codec.js');
 
-  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
-  natsStarted = nats.started;
   const prefix = `bencha${randomBytes(4).toString('hex')}`;
+  const nats = await openBenchBus(prefix, say);
+  natsStarted = nats.started;
   const subjects = new SubjectRegistry(prefix);
-  const nc = await connect({ servers: nats.url.split(','), name: 'bench-async' });
+  const nc = await connect(nats.connectOptions({ name: 'bench-async' }));
   cleanups.push(() => deleteStreams(nc, subjects).finally(() => nc.close()));
 
   // The function: registry record (as the provider writes it) and a replica answering from here.
@@ -105,7 +105,7 @@ async function main() {
   nc.subscribe(bare.invoke, { callback: (_err, msg) => msg.respond(hello) });
   const startBare = async (consume) => {
     const port = await freePort();
-    const env = { NATS_URL: nats.url, SUBJECT: bare.subject, STREAM: bare.stream, DURABLE: bare.durable, INVOKE_SUBJECT: bare.invoke, CONSUME: consume ? '1' : '0', PORT: String(port) };
+    const env = { ...nats.childEnv, SUBJECT: bare.subject, STREAM: bare.stream, DURABLE: bare.durable, INVOKE_SUBJECT: bare.invoke, CONSUME: consume ? '1' : '0', PORT: String(port) };
     const { child } = await startChild('bare-async', process.execPath, [BARE_ASYNC], env, /^listening/, cleanups);
     return { url: `http://127.0.0.1:${port}`, pid: child.pid };
   };

@@ -15,9 +15,9 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
-const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
+const { BootstrapError, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams, runBenchmark } = require('./lib/bench-platform');
+const { openBenchBus, startHealthyService, deleteStreams, runBenchmark } = require('./lib/bench-platform');
 const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
@@ -37,11 +37,11 @@ async function main() {
   const { connect, JSONCodec } = require('nats');
   const { SubjectRegistry } = require(join(REPO_ROOT, 'dist', 'libs', 'contracts', 'src', 'subjects.js'));
 
-  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
-  natsStarted = nats.started;
   const prefix = `benchc${randomBytes(4).toString('hex')}`;
+  const nats = await openBenchBus(prefix, say);
+  natsStarted = nats.started;
   const subjects = new SubjectRegistry(prefix);
-  const nc = await connect({ servers: nats.url.split(','), name: 'bench-coldstart' });
+  const nc = await connect(nats.connectOptions({ name: 'bench-coldstart' }));
   cleanups.push(() => deleteStreams(nc, subjects).finally(() => nc.close()));
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-coldstart-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));

@@ -20,9 +20,9 @@ const { createHmac, randomBytes } = require('node:crypto');
 const os = require('node:os');
 const { join } = require('node:path');
 const { mkdtempSync, rmSync } = require('node:fs');
-const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
+const { BootstrapError, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startHealthyService, deleteStreams, startChild, runBenchmark } = require('./lib/bench-platform');
+const { openBenchBus, startHealthyService, deleteStreams, startChild, runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
@@ -52,11 +52,11 @@ async function main() {
   const { SubjectRegistry } = dist('contracts/src/subjects.js');
   const { decodeInvokeRequest, encodeInvokeResponse } = dist('invoke/src/invoke-codec.js');
 
-  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
-  natsStarted = nats.started;
   const prefix = `bencht${randomBytes(4).toString('hex')}`;
+  const nats = await openBenchBus(prefix, say);
+  natsStarted = nats.started;
   const subjects = new SubjectRegistry(prefix);
-  const nc = await connect({ servers: nats.url.split(','), name: 'bench-triggers' });
+  const nc = await connect(nats.connectOptions({ name: 'bench-triggers' }));
   cleanups.push(() => deleteStreams(nc, subjects).finally(() => nc.close()));
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
@@ -157,7 +157,7 @@ async function main() {
     const plainStream = `${subjects.streamPrefix}_WEBHOOK_BASELINE`;
     await jsm.streams.add({ name: plainStream, subjects: [`${prefix}.bench.webhook`], storage: StorageType.File, duplicate_window: nanos(120_000) });
     const plainPort = await freePort();
-    await startChild('publish-server', process.execPath, [PUBLISH_SERVER], { NATS_URL: nats.url, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/, cleanups);
+    await startChild('publish-server', process.execPath, [PUBLISH_SERVER], { ...nats.childEnv, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/, cleanups);
     let plainRate;
     for (const [label, url, headers, setup] of [
       ['(k) baseline: Node http + JetStream publish', `http://127.0.0.1:${plainPort}/`, {}],

@@ -17,11 +17,12 @@ const { randomBytes } = require('node:crypto');
 const { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { BootstrapError, ensureNats, freePort } = require('./lib/infra');
+const { BootstrapError, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { ServiceRunner } = require('./lib/service-runner');
 const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
-const { deleteStreams, startChild, runBenchmark } = require('./lib/bench-platform');
+const { deleteStreams, openBenchBus, startChild, runBenchmark } = require('./lib/bench-platform');
+const { serviceEnv } = require('./lib/services');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
@@ -48,16 +49,16 @@ async function main() {
   const { connect } = require('nats');
   const { SubjectRegistry } = require(join(REPO_ROOT, 'dist', 'libs', 'contracts', 'src', 'subjects.js'));
 
-  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const nats = await openBenchBus(prefix, say);
   natsStarted = nats.started;
   NATS_SHARED = !nats.started;
-  const prefix = `bench${randomBytes(4).toString('hex')}`;
   const subjects = new SubjectRegistry(prefix);
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   say(`${CASES.length} cases × ${DURATION} s, ${CONNECTIONS} connections, keep-alive; prefix ${prefix}; NATS ${nats.url}`);
 
-  const nc = await connect({ servers: nats.url.split(','), name: 'bench' });
+  const nc = await connect(nats.connectOptions({ name: 'bench' }));
   cleanups.push(() => deleteStreams(nc, subjects).finally(() => nc.close()));
   const replicaPids = new Map();
   nc.subscribe(subjects.replicaReadyAll, {
@@ -76,7 +77,7 @@ async function main() {
   const directUrl = `http://127.0.0.1:${direct.match[1]}`;
   // The invoke subject of a function nobody deployed: the same subject shape the gateway uses.
   const responderSubject = subjects.invoke('bench', 'nats-baseline');
-  const responder = await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], {}, /^ready/, cleanups);
+  const responder = await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], nats.childEnv, /^ready/, cleanups);
   const natsPid = pidListeningOn(Number(new URL(nats.url.split(',')[0]).port) || 4222);
 
   // Platform.
@@ -94,8 +95,8 @@ async function main() {
   const services = {};
   const viaGateway = CASES.some((c) => ['b', 'c', 'd'].includes(c));
   for (const name of viaGateway ? ['provider', 'gateway'] : []) {
-    const own = { [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]), ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}) };
-    const runner = new ServiceRunner(name, { env: { ...common, ...own }, out: null }).start();
+    const own = { ...common, ...nats.env(name), [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]), ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}) };
+    const runner = new ServiceRunner(name, { env: serviceEnv(name, process.env, own), out: null }).start();
     services[name] = runner;
     cleanups.push(() => runner.stop(20_000));
     await waitHealthy(name, `http://127.0.0.1:${ports[name]}/healthz`, runner);

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 'use strict';
-// `npm start`: the whole platform on this machine. Installs and builds when needed, finds or starts
-// NATS (and Redis when a service needs it), starts provider, gateway and every other built service
-// with readable prefixed logs, and stops it all on Ctrl-C / SIGTERM.
+// `npm start`: the whole platform on this machine. Installs and builds when needed, starts its own
+// NATS (credentials required, one user per service) and Redis (generated password) unless
+// SKIFF_NATS_URL / SKIFF_REDIS_URL name servers to use as given, starts provider, gateway and every
+// other built service with readable prefixed logs, and stops it all on Ctrl-C / SIGTERM.
 // Only Node built-ins here: this runs before `npm ci` on a fresh clone.
-const { BootstrapError, defaultDataDir, ensureNats, ensureRedis } = require('./lib/infra');
+const { copyFileSync, chmodSync } = require('node:fs');
+const { join } = require('node:path');
+const { BootstrapError, defaultDataDir, useNats, useRedis, startRedis } = require('./lib/infra');
+const { startBus, platformCredentials, serviceBusEnv } = require('./lib/bus');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { discoverServices, needsRedis } = require('./lib/services');
+const { discoverServices, needsRedis, serviceEnv } = require('./lib/services');
 const { ServiceRunner, httpUrl } = require('./lib/service-runner');
 const { formatLine, paint, useColour } = require('./lib/log-format');
 const { REPO_ROOT } = require('./lib/paths');
@@ -33,18 +37,37 @@ async function main() {
   if (!services.length) throw new BootstrapError('no built service under dist/apps (did the build run?)');
   say(`services: ${services.map((s) => s.name).join(', ')}`);
 
-  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', dataDir, log: say });
-  if (nats.started) started.infra.push(nats.started);
+  const prefix = process.env.SKIFF_SUBJECT_PREFIX || 'faas';
+  let nats;
+  let credentials;
+  let publisherCreds;
+  if (process.env.SKIFF_NATS_URL) {
+    // Used as given; a server that lets anonymous clients in makes every service warn.
+    nats = await useNats({ url: process.env.SKIFF_NATS_URL, log: say });
+  } else {
+    nats = await startBus({ dataDir, log: say });
+    started.infra.push(nats.started);
+    credentials = await platformCredentials(nats, prefix, join(nats.dir, 'creds'));
+    publisherCreds = join(dataDir, 'nats-publisher.creds');
+    copyFileSync(credentials.publisher, publisherCreds);
+    chmodSync(publisherCreds, 0o600);
+  }
   const env = { SKIFF_NATS_URL: nats.url, SKIFF_DATA_DIR: dataDir };
+  let redis;
   if (needsRedis(services)) {
-    const redis = await ensureRedis({ url: process.env.SKIFF_REDIS_URL || 'redis://127.0.0.1:6379', dataDir, log: say });
+    redis = process.env.SKIFF_REDIS_URL ? await useRedis({ url: process.env.SKIFF_REDIS_URL, log: say }) : await startRedis({ dataDir, log: say });
     if (redis.started) started.infra.push(redis.started);
-    env.SKIFF_REDIS_URL = redis.url;
   }
   if (stopping) return;
 
   for (const [index, service] of services.entries()) {
-    const runner = new ServiceRunner(service.name, { env, colour, index }).start();
+    // Each service gets only what it needs: its own bus credentials, and secrets only where they are used.
+    const own = { ...env, ...(credentials ? serviceBusEnv(nats, credentials, service.name) : {}) };
+    if (redis && service.needsRedis) {
+      own.SKIFF_REDIS_URL = redis.url;
+      if (redis.passwordFile) own.SKIFF_REDIS_PASSWORD_FILE = redis.passwordFile;
+    }
+    const runner = new ServiceRunner(service.name, { env: serviceEnv(service.name, process.env, own), colour, index }).start();
     started.services.push(runner);
     runner.exited.then(({ code, signal }) => onServiceExit(runner, code, signal));
     // Provider and gateway come up in order; the rest can start together.
@@ -74,8 +97,9 @@ async function main() {
     lines.push(`  ${`${s.name}:`.padEnd(13)} pid ${String(s.pid).padEnd(8)} ${where}`);
   }
   lines.push(...adminLines(gateway, dataDir));
-  lines.push(`  NATS:         ${nats.url}${nats.started ? ' (started here)' : ''}`);
-  if (env.SKIFF_REDIS_URL) lines.push(`  Redis:        ${env.SKIFF_REDIS_URL}`);
+  lines.push(`  NATS:         ${nats.url}${nats.started ? ' (started here; credentials required)' : nats.open ? ' (SKIFF_NATS_URL; it lets ANONYMOUS clients in)' : ' (SKIFF_NATS_URL)'}`);
+  if (publisherCreds) lines.push(`  Publish:      topics only, with the credentials in ${publisherCreds}`);
+  if (redis) lines.push(`  Redis:        ${redis.url}${redis.passwordFile ? ` (password in ${redis.passwordFile})` : ''}`);
   lines.push(`  Data:         ${dataDir}`);
   lines.push('Press Ctrl-C to stop.');
   say(lines.join('\n'));
@@ -85,23 +109,19 @@ async function main() {
   }
 }
 
-/** The admin login of /system/* and /ui/, from the one module that decides where it lives. */
+/** Where the admin login of /system/* and /ui/ is (never the password itself: logs and terminals get copied). */
 function adminLines(gateway, dataDir) {
-  let credentials;
-  try {
-    const { readAdminPassword, adminPasswordPath, ADMIN_USER } = require('../dist/libs/config/src/admin-credentials');
-    const fromEnv = process.env.SKIFF_ADMIN_PASSWORD && process.env.SKIFF_ADMIN_PASSWORD.trim();
-    const password = fromEnv || readAdminPassword(dataDir);
-    if (!password) return ['  Admin:        no password yet (the gateway writes one when it starts)'];
-    credentials = { user: ADMIN_USER, password, where: fromEnv ? 'from SKIFF_ADMIN_PASSWORD' : `stored in ${adminPasswordPath(dataDir)}` };
-  } catch (err) {
-    return [`  Admin:        could not read the admin password: ${err.message}`];
-  }
   const url = gateway && gateway.address ? httpUrl(gateway.address) : 'http://127.0.0.1:8080';
-  return [
-    `  Admin:        user ${credentials.user}, password ${credentials.password}   (${credentials.where})`,
-    `  Login:        faas-cli login -g ${url} -u ${credentials.user} --password-stdin <<< '${credentials.password}'`,
-  ];
+  if (process.env.SKIFF_ADMIN_PASSWORD && process.env.SKIFF_ADMIN_PASSWORD.trim()) return ['  Admin:        user admin, the password is SKIFF_ADMIN_PASSWORD'];
+  let file;
+  try {
+    const { readAdminPassword, adminPasswordPath } = require('../dist/libs/config/src/admin-credentials');
+    if (!readAdminPassword(dataDir)) return ['  Admin:        no password yet (the gateway writes one when it starts)'];
+    file = adminPasswordPath(dataDir);
+  } catch (err) {
+    return [`  Admin:        could not find the admin password: ${err.message}`];
+  }
+  return [`  Admin:        user admin, password in ${file} (mode 0600)`, `  Login:        faas-cli login -g ${url} -u admin --password-stdin < ${file}`];
 }
 
 function onServiceExit(runner, code, signal) {

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 // `npm test [-- <jest args>]`: the whole suite (unit, integration, e2e) against real NATS (and Redis
-// when a service needs it). Uses the servers at SKIFF_NATS_URL / SKIFF_REDIS_URL when they answer;
-// otherwise starts throw-away ones on free ports with temporary data dirs and stops them afterwards.
+// when a service needs it), set up the way `npm start` runs them: a private nats-server that requires
+// credentials (every service gets its own user, the provider mints replica users) and a redis-server
+// with a generated password, on free ports with temporary data, stopped afterwards. SKIFF_NATS_URL /
+// SKIFF_REDIS_URL name servers to use as given instead.
 // Builds and type-checks (tests included) first. Runs jest in band unless the arguments choose the workers; exits with jest's code.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
-const { BootstrapError, ensureNats, ensureRedis } = require('./lib/infra');
+const { BootstrapError, useNats, useRedis, startRedis } = require('./lib/infra');
+const { startBus, platformCredentials } = require('./lib/bus');
 const { installIfMissing, buildUnlessSkipped, typecheckUnlessSkipped } = require('./lib/prepare');
 const { discoverServices, needsRedis } = require('./lib/services');
 const { REPO_ROOT } = require('./lib/paths');
@@ -22,18 +25,28 @@ async function main() {
   process.chdir(REPO_ROOT);
   const t0 = Date.now();
   installIfMissing(say);
-
-  const nats = await ensureNats({ url: process.env.SKIFF_NATS_URL || 'nats://127.0.0.1:4222', ephemeral: true, log: say });
-  if (nats.started) started.push(nats.started);
-  const env = { ...process.env, SKIFF_NATS_URL: nats.url };
-  if (needsRedis(discoverServices({ built: false }))) {
-    const redis = await ensureRedis({ url: process.env.SKIFF_REDIS_URL || 'redis://127.0.0.1:6379', ephemeral: true, log: say });
-    if (redis.started) started.push(redis.started);
-    env.SKIFF_REDIS_URL = redis.url;
-  }
-
+  // The bus set-up needs the build (dist/libs/nats/src/auth).
   buildUnlessSkipped(say);
   typecheckUnlessSkipped(say);
+
+  const env = { ...process.env };
+  if (process.env.SKIFF_NATS_URL) {
+    await useNats({ url: process.env.SKIFF_NATS_URL, log: say });
+  } else {
+    const bus = await startBus({ ephemeral: true, log: say });
+    started.push(bus.started);
+    // Test code that plays a replica or reads streams connects as the run's admin; platforms mint their own users.
+    const admin = await platformCredentials(bus, 'test', join(bus.dir, 'run-creds'));
+    Object.assign(env, { SKIFF_NATS_URL: bus.url, SKIFF_TEST_NATS_ISSUER: bus.issuerFile, SKIFF_TEST_NATS_CREDS: admin.admin });
+  }
+  if (needsRedis(discoverServices({ built: false }))) {
+    if (process.env.SKIFF_REDIS_URL) await useRedis({ url: process.env.SKIFF_REDIS_URL, log: say });
+    else {
+      const redis = await startRedis({ ephemeral: true, log: say });
+      started.push(redis.started);
+      Object.assign(env, { SKIFF_REDIS_URL: redis.url, SKIFF_TEST_REDIS_PASSWORD_FILE: redis.passwordFile });
+    }
+  }
   const t1 = Date.now();
 
   const args = process.argv.slice(2);

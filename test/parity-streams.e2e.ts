@@ -8,7 +8,7 @@ import { connect, NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts/subjects';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import { HttpClient, Platform, TEST_NATS_URL, TEST_SANDBOX_HOST_PATHS, basicAuthHeader, hostProcesses, processAlive, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, TEST_SANDBOX_HOST_PATHS, basicAuthHeader, hostProcesses, processAlive, testNatsOptions, waitFor } from '@skiff/testing';
 
 jest.setTimeout(240_000);
 
@@ -72,7 +72,7 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
     chmodSync(dir, 0o777);
     platform = await Platform.start({ env: { SKIFF_MAX_BODY_BYTES: String(MAX_BODY), SKIFF_SANDBOX_HOST_PATHS: `${TEST_SANDBOX_HOST_PATHS},${dir}:rw` } });
     gw = platform.client();
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     const functions = [
       { service: 'logger', image: 'any', envProcess: `${NODE} ${FORK_WORKER} log`, envVars: { combine_output: 'false' } },
       { service: 'cat', image: 'any', envProcess: 'cat' },

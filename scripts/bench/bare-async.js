@@ -13,7 +13,7 @@ const { Agent, request } = require('undici');
 
 async function main() {
   const env = process.env;
-  const nc = await connect({ servers: env.NATS_URL.split(','), name: 'bench-bare-async' });
+  const nc = await connect(require('../lib/bench-platform').helperConnectOptions(env, 'bench-bare-async'));
   const js = nc.jetstream();
   const server = http.createServer((req, res) => {
     const chunks = [];

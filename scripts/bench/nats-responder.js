@@ -1,10 +1,10 @@
 'use strict';
-// Second baseline: a bare NATS responder answering "Hello, World!" on one subject (argv: url subject).
+// Second baseline: a bare NATS responder answering "Hello, World!" on one subject (argv: url subject; NATS_CREDS).
 const { connect } = require('nats');
 
 async function main() {
   const [url, subject] = process.argv.slice(2);
-  const nc = await connect({ servers: url.split(','), name: 'bench-responder' });
+  const nc = await connect(require('../lib/bench-platform').helperConnectOptions({ ...process.env, NATS_URL: url }, 'bench-responder'));
   const body = new TextEncoder().encode('Hello, World!');
   nc.subscribe(subject, { callback: (_err, msg) => msg.respond(body) });
   await nc.flush();

@@ -7,7 +7,7 @@ const { randomUUID } = require('node:crypto');
 const { connect } = require('nats');
 
 async function main() {
-  const nc = await connect({ servers: process.env.NATS_URL.split(','), name: 'bench-publish-server' });
+  const nc = await connect(require('../lib/bench-platform').helperConnectOptions(process.env, 'bench-publish-server'));
   const js = nc.jetstream();
   const server = http.createServer((req, res) => {
     const chunks = [];

@@ -3,16 +3,56 @@
 // a helper process, deleting the streams, KV buckets and object stores of the benchmark's own subject
 // prefix, and running main() with its clean-up (also on Ctrl-C).
 const { spawn } = require('node:child_process');
-const { BootstrapError } = require('./infra');
+const { join } = require('node:path');
+const { BootstrapError, useNats } = require('./infra');
+const { startBus, platformCredentials, serviceBusEnv, adminConnectOptions } = require('./bus');
+const { serviceEnv } = require('./services');
 const { ServiceRunner } = require('./service-runner');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The bus a benchmark measures on: as `npm start` runs it (its own nats-server, credentials required,
+ * one user per service, replica users minted by the provider) unless SKIFF_NATS_URL names a server to
+ * use as given. Resolves with `{ url, started, env(service), connectOptions(extra), childEnv }`:
+ * `env` is a service's bus variables, `childEnv` what a baseline helper needs (NATS_URL, NATS_CREDS).
+ */
+async function openBenchBus(prefix, say) {
+  if (process.env.SKIFF_NATS_URL) {
+    const nats = await useNats({ url: process.env.SKIFF_NATS_URL, log: say });
+    activeBus = { url: nats.url, started: null, env: () => ({ SKIFF_NATS_URL: nats.url }), connectOptions: (extra = {}) => ({ servers: nats.url.split(','), ...extra }), childEnv: { NATS_URL: nats.url } };
+    return activeBus;
+  }
+  const bus = await startBus({ ephemeral: true, log: say });
+  const creds = await platformCredentials(bus, prefix, join(bus.dir, 'creds'));
+  activeBus = {
+    url: bus.url,
+    started: bus.started,
+    env: (service) => serviceBusEnv(bus, creds, service),
+    connectOptions: (extra = {}) => ({ ...adminConnectOptions(bus, creds), ...extra }),
+    childEnv: { NATS_URL: bus.url, NATS_CREDS: creds.admin },
+  };
+  return activeBus;
+}
+
+/** The bus opened by openBenchBus: every service started by startHealthyService gets its own user on it. */
+let activeBus;
+
+/** nats.js connect options from a baseline helper's NATS_URL and NATS_CREDS. */
+function helperConnectOptions(env, name) {
+  const options = { servers: env.NATS_URL.split(','), name };
+  if (env.NATS_CREDS) {
+    const { credsAuthenticator } = require('nats');
+    options.authenticator = credsAuthenticator(require('node:fs').readFileSync(env.NATS_CREDS));
+  }
+  return options;
+}
 
 /** Starts a built service and waits until `/healthz` on `port` answers 200; `cleanups` gets its stop. */
 async function startHealthyService(name, env, port, cleanups, label = name) {
   // A gateway serves /metrics on a port of its own: any free one here, never npm start's 8084.
   if (name === 'gateway') env = { SKIFF_GATEWAY_METRICS_PORT: '0', ...env };
-  const runner = new ServiceRunner(name, { env, out: null, label }).start();
+  const runner = new ServiceRunner(name, { env: serviceEnv(name, process.env, { ...env, ...(activeBus ? activeBus.env(name) : {}) }), out: null, label }).start();
   cleanups.push(() => runner.stop(20_000));
   const url = `http://127.0.0.1:${port}/healthz`;
   const deadline = Date.now() + 60_000;
@@ -100,4 +140,4 @@ function runBenchmark(label, main, { cleanups, natsServer, say, after }) {
     });
 }
 
-module.exports = { startHealthyService, startChild, deleteStreams, runBenchmark };
+module.exports = { openBenchBus, helperConnectOptions, startHealthyService, startChild, deleteStreams, runBenchmark };

@@ -2,7 +2,8 @@
 // Finds NATS (with JetStream) and Redis at their URLs, or starts local nats-server / redis-server
 // when nothing answers. Shared by `npm start` and `npm test`.
 const { spawn } = require('node:child_process');
-const { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { delimiter, join, resolve } = require('node:path');
@@ -38,13 +39,6 @@ function parseServerUrl(url, defaultPort) {
   };
 }
 
-/** URL with the same scheme and credentials on another port. */
-function withPort(server, port) {
-  const auth = server.username ? `${encodeURIComponent(server.username)}${server.password ? `:${encodeURIComponent(server.password)}` : ''}@` : '';
-  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
-  return `${server.protocol}://${auth}${host}:${port}`;
-}
-
 /**
  * Connects to host:port; resolves with the first bytes the peer sends within `timeoutMs`
  * (after writing `hello`, if given), '' when it accepted but said nothing, or null when nothing answers.
@@ -77,12 +71,12 @@ async function probeNats(host, port) {
   const greeting = await probeTcp(host, port);
   if (greeting === null) return null;
   const match = /^INFO\s+(\{.*\})/.exec(greeting);
-  if (!match) return { nats: false, jetstream: false, version: undefined };
+  if (!match) return { nats: false, jetstream: false, version: undefined, open: false };
   try {
     const info = JSON.parse(match[1]);
-    return { nats: true, jetstream: Boolean(info.jetstream), version: info.version };
+    return { nats: true, jetstream: Boolean(info.jetstream), version: info.version, open: !info.auth_required };
   } catch {
-    return { nats: true, jetstream: false, version: undefined };
+    return { nats: true, jetstream: false, version: undefined, open: false };
   }
 }
 
@@ -204,89 +198,66 @@ function spawnServer(name, bin, args, { logFile }) {
 }
 
 /**
- * Makes sure a NATS server with JetStream answers.
- * - `url`: where to look (SKIFF_NATS_URL).
- * - `dataDir`: JetStream store when this starts one (ignored with `ephemeral`).
- * - `ephemeral`: start on a free port with a temporary store (tests), instead of the URL's port.
- * Resolves with `{ url, started }`; `started` is a StartedServer or null when one was already there.
+ * Uses the NATS server at `url` (SKIFF_NATS_URL set explicitly) as given: it must answer, with
+ * JetStream. Resolves with `{ url, started: null, open }`; `open` is true when the server lets clients
+ * in without credentials (every service then warns, and /system/info says so).
  */
-async function ensureNats({ url, dataDir = defaultDataDir(), ephemeral = false, log = console.log }) {
+async function useNats({ url, log = console.log }) {
   const server = parseServerUrl(url, 4222);
   const found = await probeNats(server.host, server.port);
-  if (found) {
-    const problem = !found.nats
-      ? `something answers at ${server.url}, but it is not a NATS server`
-      : !found.jetstream
-        ? `the NATS server at ${server.url} runs without JetStream; Skiff needs it (nats-server -js)`
-        : undefined;
-    if (!problem) {
-      log(`NATS ${found.version ?? ''} with JetStream found at ${server.url}`);
-      return { url, started: null };
-    }
-    // A throw-away server on another port serves tests just as well.
-    if (!(ephemeral && server.local)) throw new BootstrapError(problem);
-    log(`${problem}: starting a private one instead`);
-  }
-  if (!server.local) {
-    throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_NATS_URL); start NATS there, or use a local URL so it is started for you`);
-  }
-  const bin = which(process.env.SKIFF_NATS_SERVER_BIN || 'nats-server');
-  if (!bin) throw new BootstrapError(installHint('nats-server', 'nats-server', 'nats-server', 'SKIFF_NATS_URL', server.url));
-
-  const port = ephemeral ? await freePort(server.host) : server.port;
-  const tempDir = ephemeral ? mkdtempSync(join(tmpdir(), 'skiff-nats-')) : undefined;
-  const storeDir = ephemeral ? tempDir : resolve(dataDir, 'nats');
-  mkdirSync(storeDir, { recursive: true });
-  const args = ['-js', '-a', server.host, '-p', String(port), '-sd', storeDir];
-  if (server.username && server.password) args.push('--user', server.username, '--pass', server.password);
-  else if (server.username) args.push('--auth', server.username);
-  const logFile = join(ephemeral ? tempDir : resolve(dataDir), 'nats-server.log');
-  const { child, tail } = spawnServer('nats-server', bin, args, { logFile });
-  const started = new StartedServer('nats-server', child, withPort(server, port), { tempDir, logFile, tail });
-  log(`starting ${bin} ${args.join(' ')}`);
-  try {
-    await waitUntil('nats-server', async () => (await probeNats(server.host, port))?.nats, { child });
-  } catch (err) {
-    const output = tail.length ? `\n  ${tail.join('\n  ')}` : '';
-    await started.stop(2000);
-    throw new BootstrapError(`${err.message} (log: ${logFile})${output}`);
-  }
-  log(`nats-server (pid ${child.pid}) listening at ${started.url}, JetStream store ${storeDir}`);
-  return { url: started.url, started };
+  if (!found) throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_NATS_URL); start NATS there, or unset SKIFF_NATS_URL to let Skiff start its own`);
+  if (!found.nats) throw new BootstrapError(`something answers at ${server.url}, but it is not a NATS server`);
+  if (!found.jetstream) throw new BootstrapError(`the NATS server at ${server.url} runs without JetStream; Skiff needs it (nats-server -js)`);
+  log(`NATS ${found.version ?? ''} with JetStream found at ${server.url} (SKIFF_NATS_URL)${found.open ? ': it lets anonymous clients in' : ''}`);
+  return { url, started: null, open: found.open };
 }
 
-/** Like ensureNats, for Redis (`redis-server`, no persistence). */
-async function ensureRedis({ url, dataDir = defaultDataDir(), ephemeral = false, log = console.log }) {
+/** Uses the Redis at `url` (SKIFF_REDIS_URL set explicitly) as given: something must answer there. */
+async function useRedis({ url, log = console.log }) {
   const server = parseServerUrl(url, 6379);
-  if (await probeRedis(server.host, server.port)) {
-    log(`Redis found at ${server.url}`);
-    return { url, started: null };
+  if (!(await probeRedis(server.host, server.port))) {
+    throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_REDIS_URL); start Redis there, or unset SKIFF_REDIS_URL to let Skiff start its own`);
   }
-  if (!server.local) {
-    throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_REDIS_URL); start Redis there, or use a local URL so it is started for you`);
-  }
-  const bin = which(process.env.SKIFF_REDIS_SERVER_BIN || 'redis-server');
-  if (!bin) throw new BootstrapError(installHint('redis-server', 'redis-server', 'redis', 'SKIFF_REDIS_URL', server.url));
+  log(`Redis found at ${server.host}:${server.port} (SKIFF_REDIS_URL)`);
+  return { url, started: null };
+}
 
-  const port = ephemeral ? await freePort(server.host) : server.port;
+/**
+ * Starts the platform's own redis-server with a generated password, from a 0600 config file (never
+ * on the command line): port 6379 when free (else any), data in `<dataDir>/redis`, no persistence.
+ * The password is in `<dir>/password` (0600); the URL carries none. Resolves with
+ * `{ url, started, passwordFile }`.
+ */
+async function startRedis({ dataDir, ephemeral = false, log = console.log }) {
+  const host = '127.0.0.1';
+  const bin = which(process.env.SKIFF_REDIS_SERVER_BIN || 'redis-server');
+  if (!bin) throw new BootstrapError(installHint('redis-server', 'redis-server', 'redis', 'SKIFF_REDIS_URL', `redis://${host}:6379`));
   const tempDir = ephemeral ? mkdtempSync(join(tmpdir(), 'skiff-redis-')) : undefined;
-  const workDir = ephemeral ? tempDir : resolve(dataDir, 'redis');
-  mkdirSync(workDir, { recursive: true });
-  const args = ['--bind', server.host, '--port', String(port), '--dir', workDir, '--save', '', '--appendonly', 'no'];
-  if (server.password) args.push('--requirepass', server.password);
-  const logFile = join(ephemeral ? tempDir : resolve(dataDir), 'redis-server.log');
-  const { child, tail } = spawnServer('redis-server', bin, args, { logFile });
-  const started = new StartedServer('redis-server', child, withPort(server, port), { tempDir, logFile, tail });
-  log(`starting ${bin} ${args.map((a) => (a === '' ? '""' : a)).join(' ')}`);
+  const dir = ephemeral ? tempDir : resolve(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const port = !ephemeral && (await probeTcp(host, 6379, { timeoutMs: 500 })) === null ? 6379 : await freePort(host);
+  const passwordFile = join(dir, 'password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const configFile = join(dir, 'redis.conf');
+  const config = [`bind ${host}`, `port ${port}`, `dir ${dir}`, 'save ""', 'appendonly no', `requirepass ${password}`, ''].join('\n');
+  writeFileSync(configFile, config, { mode: 0o600 });
+  chmodSync(configFile, 0o600);
+  const logFile = join(dir, 'redis-server.log');
+  const { child, tail } = spawnServer('redis-server', bin, [configFile], { logFile });
+  const url = `redis://${host}:${port}`;
+  const started = new StartedServer('redis-server', child, url, { tempDir, logFile, tail });
+  log(`starting ${bin} ${configFile}`);
   try {
-    await waitUntil('redis-server', () => probeRedis(server.host, port), { child });
+    await waitUntil('redis-server', () => probeRedis(host, port), { child });
   } catch (err) {
     const output = tail.length ? `\n  ${tail.join('\n  ')}` : '';
     await started.stop(2000);
     throw new BootstrapError(`${err.message} (log: ${logFile})${output}`);
   }
-  log(`redis-server (pid ${child.pid}) listening at ${started.url}`);
-  return { url: started.url, started };
+  log(`redis-server (pid ${child.pid}) listening at ${url}, password in ${passwordFile}`);
+  return { url, started, passwordFile };
 }
 
 module.exports = {
@@ -299,7 +270,10 @@ module.exports = {
   waitUntil,
   which,
   freePort,
-  ensureNats,
-  ensureRedis,
+  useNats,
+  useRedis,
+  startRedis,
   StartedServer,
+  spawnServer,
+  installHint,
 };

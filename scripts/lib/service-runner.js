@@ -11,7 +11,7 @@ class ServiceRunner {
   /**
    * @param {string} name service (app) name
    * @param {object} options
-   * @param {Record<string,string>} [options.env] added to this process's environment
+   * @param {Record<string,string>} [options.env] the service's whole environment (see serviceEnv)
    * @param {NodeJS.WritableStream|null} [options.out] where prefixed logs go (null: keep only the tail)
    * @param {boolean} [options.colour]
    * @param {number} [options.index] picks the prefix colour
@@ -33,7 +33,7 @@ class ServiceRunner {
   /** Spawns the service in its own process group (the terminal's Ctrl-C goes to the script only). */
   start() {
     const child = spawn(process.execPath, [distEntry(this.name)], {
-      env: { ...process.env, ...this.env },
+      env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

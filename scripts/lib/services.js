@@ -6,10 +6,13 @@ const { existsSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { REPO_ROOT } = require('./paths');
 
-/** Known services in start order; `needsRedis` makes the scripts find or start Redis. */
+/**
+ * Known services in start order; `needsRedis` makes the scripts find or start Redis; `secretEnv` are
+ * the secret variables of the user's environment this service (and only this one) is given.
+ */
 const SERVICES = [
-  { name: 'provider' },
-  { name: 'gateway' },
+  { name: 'provider', secretEnv: ['SKIFF_SECRETS_KEY'] },
+  { name: 'gateway', secretEnv: ['SKIFF_ADMIN_PASSWORD'] },
   { name: 'scaler' },
   { name: 'queue-worker' },
   { name: 'connector-cron', needsRedis: true },
@@ -55,9 +58,29 @@ function discoverServices({ built = true } = {}) {
   return [...known, ...extra];
 }
 
+/** Variables of the user's environment every service gets (besides the non-secret SKIFF_* ones). */
+const HOST_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NO_COLOR', 'FORCE_COLOR'];
+
+/** Every secret variable some service may be given; no other service sees them. */
+const SECRET_ENV = new Set(SERVICES.flatMap((s) => s.secretEnv ?? []));
+
+/**
+ * The environment of one service: the host basics, the user's SKIFF_* settings except other
+ * services' secrets, then `own` (bus credentials, URLs) on top. Nothing else of the parent leaks.
+ */
+function serviceEnv(name, parent, own = {}) {
+  const mine = new Set(SERVICES.find((s) => s.name === name)?.secretEnv ?? []);
+  const env = {};
+  for (const [key, value] of Object.entries(parent)) {
+    if (value === undefined) continue;
+    if (HOST_ENV.includes(key) || (key.startsWith('SKIFF_') && (!SECRET_ENV.has(key) || mine.has(key)))) env[key] = value;
+  }
+  return { ...env, ...own };
+}
+
 /** True when one of `services` needs Redis. */
 function needsRedis(services) {
   return services.some((s) => s.needsRedis);
 }
 
-module.exports = { SERVICES, NOT_SERVICES, discoverServices, needsRedis, distEntry, sourceEntry };
+module.exports = { SERVICES, NOT_SERVICES, discoverServices, needsRedis, serviceEnv, distEntry, sourceEntry };

@@ -5,7 +5,7 @@ import { connect, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse, pullBody } from '@skiff/invoke';
-import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, deletePrefixStreams, waitFor } from '@skiff/testing';
+import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, deletePrefixStreams, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
 
 /** The tests' callback receivers listen on 127.0.0.1, which the platform refuses by default (audit #7). */
 export const LOCAL_CALLBACKS = { SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' };
@@ -76,7 +76,7 @@ export class AsyncHarness {
   constructor(readonly natsUrl = TEST_NATS_URL) {}
 
   async connect(): Promise<this> {
-    this.nc = await connect({ servers: this.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    this.nc = await connect(testNatsOptions({ maxReconnectAttempts: -1, reconnectTimeWait: 250 }, this.natsUrl));
     return this;
   }
 
@@ -117,7 +117,8 @@ export class AsyncHarness {
   /** Starts the gateway and waits for its health check (callbacks to 127.0.0.1 allowed unless `env` says otherwise). */
   async startGateway(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const port = await freePort();
-    const p = ServiceProcess.start('gateway', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_GATEWAY_PORT: String(port), ...LOCAL_CALLBACKS, ...env });
+    const base = { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_GATEWAY_PORT: String(port), ...LOCAL_CALLBACKS, ...env };
+    const p = ServiceProcess.start('gateway', { ...(await serviceBusEnv('gateway', base)), ...base });
     this.processes.push(p);
     this.gatewayUrl = `http://127.0.0.1:${port}`;
     await waitHealthy(p, this.gatewayUrl);
@@ -127,7 +128,8 @@ export class AsyncHarness {
   /** Starts a queue-worker and waits for its health check (callbacks to 127.0.0.1 allowed unless `env` says otherwise). */
   async startWorker(env: Record<string, string> = {}, name = 'queue-worker'): Promise<ServiceProcess> {
     const port = await freePort();
-    const p = ServiceProcess.start('queue-worker', { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_QUEUE_WORKER_PORT: String(port), ...LOCAL_CALLBACKS, ...env }, name);
+    const base = { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_QUEUE_WORKER_PORT: String(port), ...LOCAL_CALLBACKS, ...env };
+    const p = ServiceProcess.start('queue-worker', { ...(await serviceBusEnv('queue-worker', base)), ...base }, name);
     this.processes.push(p);
     this.workerUrls.push(`http://127.0.0.1:${port}`);
     await waitHealthy(p, `http://127.0.0.1:${port}`);

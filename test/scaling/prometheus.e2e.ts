@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { connect, JSONCodec, NatsConnection } from 'nats';
 import { EVENTS, subjects } from '@skiff/contracts';
 import type { ScaleDecisionEvent } from '@skiff/contracts/messages/scale-decision.event';
-import { HttpClient, Platform, TEST_ADMIN_PASSWORD, TEST_NATS_URL, freePort } from '@skiff/testing';
+import { HttpClient, Platform, TEST_ADMIN_PASSWORD, freePort, testNatsOptions } from '@skiff/testing';
 import { deletePrefixStreams, eventually, status, steadyLoad } from './helpers';
 
 jest.setTimeout(300_000);
@@ -46,7 +46,7 @@ describe('Prometheus + AlertManager with the shipped config', () => {
     need('prometheus-alertmanager');
     platform = await Platform.start({ services: ['provider', 'gateway', 'scaler'], serviceEnv: { scaler: { SKIFF_SCALER_AUTOSCALE: 'false' } } });
     gw = platform.client();
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     const json = JSONCodec<ScaleDecisionEvent>();
     nc.subscribe(subjects.event(EVENTS.scaleDecision), { callback: (_e, msg) => decisions.push(json.decode(msg.data)) });
 

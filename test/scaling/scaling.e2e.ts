@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { connect, NatsConnection, JSONCodec } from 'nats';
 import { EVENTS, subjects } from '@skiff/contracts';
 import type { ScaleDecisionEvent } from '@skiff/contracts/messages/scale-decision.event';
-import { HttpClient, Platform, TEST_NATS_URL } from '@skiff/testing';
+import { HttpClient, Platform, testNatsOptions } from '@skiff/testing';
 import { FAST_SCALER_ENV, deletePrefixStreams, eventually, promtoolProblems, sample, status, steadyLoad } from './helpers';
 
 jest.setTimeout(240_000);
@@ -22,7 +22,7 @@ describe('scaling end to end', () => {
   beforeAll(async () => {
     platform = await Platform.start({ services: ['provider', 'gateway', 'scaler', 'queue-worker'], serviceEnv: { scaler: FAST_SCALER_ENV } });
     gw = platform.client();
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     const json = JSONCodec<ScaleDecisionEvent>();
     nc.subscribe(subjects.event(EVENTS.scaleDecision), { callback: (_err, msg) => decisions.push(json.decode(msg.data)) });
   });

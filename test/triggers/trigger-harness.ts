@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjects } from '@skiff/contracts';
 import { InvokeRequest } from '@skiff/invoke';
-import { ServiceProcess, waitFor } from '@skiff/testing';
+import { ServiceProcess, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
 import { AsyncHarness, freePort } from '../async/harness';
 
 /** Async harness plus the trigger services and a record of every call each test replica received. */
@@ -30,7 +30,8 @@ export class TriggerHarness extends AsyncHarness {
   /** Starts a built service on a free port (`portVar`) and waits for /healthz; returns it and its URL. */
   async startApp(app: string, portVar: string, env: Record<string, string> = {}, name = app): Promise<{ process: ServiceProcess; url: string }> {
     const port = await freePort();
-    const p = ServiceProcess.start(app, { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, [portVar]: String(port), ...env }, name);
+    const base = { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, [portVar]: String(port), ...env };
+    const p = ServiceProcess.start(app, { ...(await serviceBusEnv(app, base)), ...base }, name);
     this.processes.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${name} to be healthy`, async () => {

@@ -20,7 +20,7 @@ class RegistryLifecycle implements OnApplicationShutdown {
 
 /** connector-cron: scheduled functions fire as async calls, driven by BullMQ job schedulers. */
 @Module({
-  imports: [NatsModule.forRoot({ service: CONNECTOR_CRON_SERVICE, url: connectorCronEnv().SKIFF_NATS_URL }), ObservabilityModule.forRoot(CONNECTOR_CRON_SERVICE)],
+  imports: [NatsModule.forRoot({ service: CONNECTOR_CRON_SERVICE, url: connectorCronEnv().SKIFF_NATS_URL, credsFile: connectorCronEnv().SKIFF_NATS_CREDS }), ObservabilityModule.forRoot(CONNECTOR_CRON_SERVICE)],
   providers: [
     { provide: CONNECTOR_CRON_ENV, useFactory: () => connectorCronEnv() },
     { provide: CRON_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },

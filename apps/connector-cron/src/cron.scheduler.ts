@@ -52,7 +52,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(METRICS_REGISTRY) metrics: Registry,
     health: HealthService,
   ) {
-    this.queue = new Queue<TickData>(this.queueName, { connection: redisConnection(env.SKIFF_REDIS_URL), prefix: env.SKIFF_CRON_REDIS_PREFIX });
+    this.queue = new Queue<TickData>(this.queueName, { connection: redisConnection(env.SKIFF_REDIS_URL, env.SKIFF_REDIS_PASSWORD_FILE), prefix: env.SKIFF_CRON_REDIS_PREFIX });
     this.queue.on('error', (err) => this.redisDown(err));
     this.fired = new Counter({ name: 'skiff_cron_ticks_total', help: 'Cron ticks handled, by outcome (queued, duplicate, skipped, failed)', labelNames: ['outcome'], registers: [metrics] });
     health.register('redis', () => (this.redisUp ? undefined : 'redis unreachable or schedules not synced yet'));
@@ -66,7 +66,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     this.worker = new Worker<TickData>(this.queueName, (job) => this.tick(job), {
-      connection: redisConnection(this.env.SKIFF_REDIS_URL),
+      connection: redisConnection(this.env.SKIFF_REDIS_URL, this.env.SKIFF_REDIS_PASSWORD_FILE),
       prefix: this.env.SKIFF_CRON_REDIS_PREFIX,
       concurrency: 8,
     });

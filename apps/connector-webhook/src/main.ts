@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     port: env.SKIFF_WEBHOOK_PORT,
     host: env.SKIFF_BIND_ADDRESS,
     natsUrl: env.SKIFF_NATS_URL,
+    natsCreds: env.SKIFF_NATS_CREDS,
     rpc: false,
     gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
     configure: (app) => {

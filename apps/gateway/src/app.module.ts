@@ -20,7 +20,7 @@ export const GATEWAY_SERVICE = 'gateway';
 /** Shared infrastructure every feature module may inject (config, body limit, registry, bus, health). */
 const infrastructure = [
   // No per-request stack capture on the invoke hot path.
-  NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl, asyncTraces: false }),
+  NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl, credsFile: gatewayConfig().natsCreds, asyncTraces: false }),
   // Metrics on a port of their own, never on the API port.
   ObservabilityModule.forRoot(GATEWAY_SERVICE, { metricsListener: { port: gatewayConfig().metricsPort, host: gatewayConfig().host } }),
   GatewayConfigModule,

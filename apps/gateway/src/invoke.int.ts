@@ -5,7 +5,7 @@ import { connect, KV, Msg, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, subjects } from '@skiff/contracts';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeResponse } from '@skiff/invoke';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
-import { HttpClient, Platform, TEST_NATS_URL, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, TEST_NATS_URL, testNatsOptions, waitFor } from '@skiff/testing';
 
 // Real processes start and stop here; jest 30 applies only the global testTimeout, so set it per file.
 jest.setTimeout(120_000);
@@ -71,7 +71,7 @@ describe('gateway sync invoke (real gateway process, real NATS)', () => {
   const subs: Subscription[] = [];
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     kv = await openFunctionsBucket(nc, subjects);
     await kv.put(subjects.functionKey(NS, 'echo'), encodeFunctionRecord(record('echo')));
     await kv.put(subjects.functionKey('team', 'echo'), encodeFunctionRecord(record('echo', 'team')));

@@ -14,7 +14,7 @@ import { LogStreamModule } from './logs/log-stream.module';
 @Module({
   imports: [
     ConfigModule,
-    NatsModule.forRoot({ service: 'provider', url: providerEnv().SKIFF_NATS_URL }),
+    NatsModule.forRoot({ service: 'provider', url: providerEnv().SKIFF_NATS_URL, credsFile: providerEnv().SKIFF_NATS_CREDS }),
     ObservabilityModule.forRoot('provider'),
     // Before the backend, so the first replicas already find the stream.
     LogStreamModule,

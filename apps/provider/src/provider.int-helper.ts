@@ -7,7 +7,7 @@ import { firstValueFrom, timeout } from 'rxjs';
 import { ReplicaEvent, RpcMap, RpcName, SkiffError, WireError, subjects } from '@skiff/contracts';
 import { InvokeClient } from '@skiff/invoke';
 import { createNatsTransport, openFunctionsBucket } from '@skiff/nats';
-import { ServiceProcess, TEST_NATS_URL, waitFor } from '@skiff/testing';
+import { ServiceProcess, TEST_NATS_CREDS_FILE, TEST_NATS_URL, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
 
 const json = JSONCodec<ReplicaEvent>();
 
@@ -56,8 +56,8 @@ export class ProviderTestBus {
   }
 
   static async open(): Promise<ProviderTestBus> {
-    const nc = await connect({ servers: TEST_NATS_URL, name: 'provider-test' });
-    const rpc = ClientProxyFactory.create(createNatsTransport({ service: 'provider-test', url: TEST_NATS_URL })) as ClientProxy;
+    const nc = await connect(testNatsOptions({ name: 'provider-test' }));
+    const rpc = ClientProxyFactory.create(createNatsTransport({ service: 'provider-test', url: TEST_NATS_URL, credsFile: TEST_NATS_CREDS_FILE })) as ClientProxy;
     await rpc.connect();
     return new ProviderTestBus(nc, rpc, new InvokeClient(nc, subjects));
   }
@@ -102,7 +102,7 @@ export class ProviderTestBus {
 
 /** Starts the built provider and waits until it answers RPCs. */
 export async function startProvider(bus: ProviderTestBus, port: number, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
-  const proc = ServiceProcess.start('provider', {
+  const env = {
     SKIFF_SUBJECT_PREFIX: process.env.SKIFF_SUBJECT_PREFIX!,
     SKIFF_NATS_URL: TEST_NATS_URL,
     SKIFF_PROVIDER_PORT: String(port),
@@ -110,7 +110,8 @@ export async function startProvider(bus: ProviderTestBus, port: number, extraEnv
     SKIFF_SHUTDOWN_GRACE_MS: '8000',
     SKIFF_LOG_LEVEL: 'info',
     ...extraEnv,
-  });
+  };
+  const proc = ServiceProcess.start('provider', { ...(await serviceBusEnv('provider', env)), ...env });
   await waitFor(
     'the provider to answer RPCs',
     async () => {

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     natsUrl: config.natsUrl,
+    natsCreds: config.natsCreds,
     rpc: false,
     gracePeriodMs: config.gracePeriodMs,
   });

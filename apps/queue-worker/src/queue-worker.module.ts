@@ -29,7 +29,7 @@ export class QueueWorkerModule {
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: QueueWorkerModule,
-      imports: [NatsModule.forRoot({ service: 'queue-worker', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs, asyncTraces: false, batchWrites: true }), ObservabilityModule.forRoot('queue-worker'), TopicsModule.forRoot(config)],
+      imports: [NatsModule.forRoot({ service: 'queue-worker', url: config.natsUrl, credsFile: config.natsCreds, gracePeriodMs: config.gracePeriodMs, asyncTraces: false, batchWrites: true }), ObservabilityModule.forRoot('queue-worker'), TopicsModule.forRoot(config)],
       providers: [
         { provide: QUEUE_WORKER_CONFIG, useValue: config },
         {

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
     port: env.SKIFF_SCALER_PORT,
     host: env.SKIFF_BIND_ADDRESS,
     natsUrl: env.SKIFF_NATS_URL,
+    natsCreds: env.SKIFF_NATS_CREDS,
     rpc: true,
     gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
   });

@@ -39,6 +39,12 @@ export interface WatchdogConfig {
   rawBody: boolean;
   /** NATS server URL(s). */
   natsUrl: string;
+  /**
+   * Where this replica's NATS credentials come from: an inherited descriptor the provider writes them
+   * to (`SKIFF_NATS_CREDS_FD`, read once and closed), or a `.creds` file (`SKIFF_NATS_CREDS`, e.g. a
+   * mounted secret); none on an open bus.
+   */
+  natsCreds?: { fd: number } | { file: string };
   /** Subject prefix of the platform. */
   subjectPrefix: string;
   /** Function name. */
@@ -81,6 +87,16 @@ export const FORK_MAX_INFLIGHT = 64;
 /** The other services use pino's level names; the watchdog logger has fewer levels. */
 const PINO_LEVELS: Record<string, LogLevel> = { trace: 'debug', fatal: 'error' };
 const MODES: Record<string, WatchdogMode> = { classic: 'classic', serializing: 'classic', http: 'http', inproc: 'inproc', streaming: 'streaming' };
+
+/** Where the credentials come from; a descriptor wins over a file. */
+function credsSource(fd: string | undefined, file: string | undefined, problems: string[]): WatchdogConfig['natsCreds'] {
+  if (fd !== undefined) {
+    if (/^\d+$/.test(fd) && Number(fd) > 2) return { fd: Number(fd) };
+    problems.push(`SKIFF_NATS_CREDS_FD "${fd}" must be a file descriptor number above 2`);
+    return undefined;
+  }
+  return file ? { file } : undefined;
+}
 
 /** Reads the watchdog configuration from `env` (OpenFaaS names plus `SKIFF_*`); throws WatchdogConfigError. */
 export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = () => randomBytes(3).toString('hex')): WatchdogConfig {
@@ -173,6 +189,7 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     handlerModule: resolve(cwd, get('handler_module') ?? './handler.js'),
     rawBody: bool('RAW_BODY', false),
     natsUrl: get('SKIFF_NATS_URL') ?? 'nats://127.0.0.1:4222',
+    natsCreds: credsSource(get('SKIFF_NATS_CREDS_FD'), get('SKIFF_NATS_CREDS'), problems),
     subjectPrefix,
     functionName,
     namespace,

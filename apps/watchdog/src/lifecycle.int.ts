@@ -57,7 +57,7 @@ describe('watchdog lifecycle', () => {
 
   it('finishes an in-flight call on SIGTERM, announces replica.gone and exits 0', async () => {
     const wd = await start('drain', { fprocess: 'sleep 2' });
-    const gone = bus.nc.subscribe(subjects.replicaGone('openfaas-fn', 'drain'), { max: 1 });
+    const gone = bus.nc.subscribe(subjects.replicaGoneOf('openfaas-fn', 'drain'), { max: 1 });
     const call = bus.invoke('drain', { body: 'x' });
     await new Promise((r) => setTimeout(r, 500));
     const exit = exitOf(wd.proc);

@@ -20,13 +20,15 @@ export class ReplyStreamer {
     private readonly nc: NatsConnection,
     private readonly chunk: number,
     private readonly log: Logger,
+    /** The replica's inbox prefix: the caller pulls from an inbox only this replica may subscribe to. */
+    private readonly inboxPrefix: string,
   ) {}
 
   /** Resolves when the stream ended (fully sent, failed, abandoned or past `deadline`; 0 = none). */
   async send(msg: Msg, res: InvokeResponse, source: Readable, started: number, deadline: number, cancel: () => void): Promise<void> {
     const reader = new ChunkReader(source, this.chunk);
     const first = reader.ready ? await reader.next().catch(() => EMPTY) : EMPTY;
-    const subject = createInbox();
+    const subject = createInbox(this.inboxPrefix);
     const sub = this.nc.subscribe(subject);
     const head = { ...res, headers: { ...res.headers, 'X-Duration-Seconds': ((performance.now() - started) / 1000).toFixed(6) }, body: first ?? EMPTY };
     const { headers, data } = encodeInvokeResponse(head);

@@ -6,7 +6,7 @@ import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
 import { subjects } from '@skiff/contracts/subjects';
 import { InvokeClient } from '@skiff/invoke/invoke-client';
 import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
-import { REPO_ROOT, ServiceProcess, TEST_NATS_URL } from '@skiff/testing';
+import { REPO_ROOT, ServiceProcess, TEST_NATS_URL, replicaBusEnv, testNatsOptions } from '@skiff/testing';
 
 /** Absolute path of a file in test/fixtures. */
 export const fixture = (name: string): string => join(REPO_ROOT, 'test', 'fixtures', name);
@@ -33,7 +33,7 @@ export class WatchdogTestBus {
   ) {}
 
   static async open(): Promise<WatchdogTestBus> {
-    const nc = await connect({ servers: TEST_NATS_URL, name: 'watchdog-test' });
+    const nc = await connect(testNatsOptions({ name: 'watchdog-test' }));
     return new WatchdogTestBus(nc, new InvokeClient(nc, subjects));
   }
 
@@ -41,7 +41,7 @@ export class WatchdogTestBus {
   async start(name: string, env: Record<string, string>): Promise<StartedWatchdog> {
     const instance = env.SKIFF_INSTANCE ?? `${name}-${randomBytes(3).toString('hex')}`;
     const namespace = env.SKIFF_FUNCTION_NAMESPACE ?? 'openfaas-fn';
-    const sub = this.nc.subscribe(subjects.replicaReady(namespace, name));
+    const sub = this.nc.subscribe(subjects.replicaReadyOf(namespace, name));
     await this.nc.flush();
     const started = performance.now();
     const proc = ServiceProcess.start(
@@ -53,6 +53,7 @@ export class WatchdogTestBus {
         SKIFF_LOG_LEVEL: 'info',
         SKIFF_FUNCTION_NAME: name,
         SKIFF_INSTANCE: instance,
+        ...(await replicaBusEnv(namespace, name, instance)),
         ...env,
       },
       instance,

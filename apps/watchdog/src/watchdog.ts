@@ -1,7 +1,8 @@
 import { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
-import { Msg, NatsConnection, NatsError, Subscription, connect } from 'nats';
+import { closeSync, readFileSync } from 'node:fs';
+import { ConnectionOptions, Msg, NatsConnection, NatsError, Subscription, connect, credsAuthenticator } from 'nats';
 import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
 import { natsServers } from '@skiff/contracts/nats-url';
 import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
@@ -68,7 +69,7 @@ export class Watchdog {
     const startup = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
     if (config.port !== undefined) this.health = await startHealthServer(config.port, config.readTimeoutMs, () => this.state());
     const [nc] = await Promise.all([
-      connect({ ...natsServers(config.natsUrl), name: `watchdog ${config.namespace}/${config.instance}`, maxReconnectAttempts: -1 }).catch((err: Error) => {
+      connect(this.connectionOptions()).catch((err: Error) => {
         throw new Error(`cannot connect to NATS at ${config.natsUrl}: ${err.message}`);
       }).finally(() => (startup.connectedMs = performance.now())),
       this.runner.start().finally(() => (startup.runnerMs = performance.now())),
@@ -90,8 +91,25 @@ export class Watchdog {
     await nc.flush();
     startup.subscribedMs = performance.now();
     this.accepting = true;
-    nc.publish(this.subjects.replicaReady(config.namespace, config.functionName), this.replicaEvent(startup));
+    nc.publish(this.subjects.replicaReady(config.namespace, config.functionName, config.instance), this.replicaEvent(startup));
     await nc.flush();
+  }
+
+  /** Its own inbox prefix and, on a secured bus, its own credentials (read once: a descriptor can be read only once). */
+  private connectionOptions(): ConnectionOptions {
+    const { config } = this;
+    const options: ConnectionOptions = {
+      ...natsServers(config.natsUrl),
+      name: `watchdog ${config.namespace}/${config.instance}`,
+      maxReconnectAttempts: -1,
+      inboxPrefix: this.subjects.replicaInboxPrefix(config.instance),
+    };
+    const source = config.natsCreds;
+    if (source) {
+      const creds = 'fd' in source ? readDescriptor(source.fd) : readFileSync(source.file);
+      options.authenticator = credsAuthenticator(new Uint8Array(creds));
+    }
+    return options;
   }
 
   /**
@@ -110,7 +128,7 @@ export class Watchdog {
     this.accepting = false;
     if (nc && !nc.isClosed()) {
       try {
-        nc.publish(this.subjects.replicaGone(config.namespace, config.functionName), this.replicaEvent());
+        nc.publish(this.subjects.replicaGone(config.namespace, config.functionName, config.instance), this.replicaEvent());
         await this.sub?.drain();
         this.cancelSub?.unsubscribe();
       } catch (err) {
@@ -157,7 +175,7 @@ export class Watchdog {
           return done();
         }
         if (msg.headers?.get(INVOKE_HEADERS.acceptStream) !== '1') return this.replyCollected(msg, res, started).finally(done);
-        return new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log)
+        return new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log, this.subjects.replicaInboxPrefix(this.config.instance))
           .send(msg, res, res.stream, started, deadline, () => abort.abort())
           .finally(done);
       });
@@ -207,7 +225,7 @@ export class Watchdog {
   private reply(msg: Msg, res: InvokeResponse, started: number): void {
     if (res.body.length > this.chunk && msg.headers?.get(INVOKE_HEADERS.acceptStream) === '1') {
       // Too large for one message: the same streamed reply as produced output, from memory.
-      void new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log).send(msg, { ...res, body: new Uint8Array(0) }, Readable.from([res.body]), started, 0, () => undefined);
+      void new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log, this.subjects.replicaInboxPrefix(this.config.instance)).send(msg, { ...res, body: new Uint8Array(0) }, Readable.from([res.body]), started, 0, () => undefined);
       return;
     }
     res.headers['X-Duration-Seconds'] = ((performance.now() - started) / 1000).toFixed(6);
@@ -258,5 +276,14 @@ export class Watchdog {
     };
     if (startup) event.startup = startup;
     return Buffer.from(JSON.stringify(event));
+  }
+}
+
+/** Reads an inherited descriptor to its end and closes it. */
+function readDescriptor(fd: number): Buffer {
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,4 +1,5 @@
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsReadableFile } from './readable-file';
 import { SUBJECT_PREFIX_PATTERN } from '@skiff/contracts/prefix';
 import { JetStreamLimitsEnv } from './jetstream-limits.env';
 
@@ -13,6 +14,14 @@ export class BaseEnv extends JetStreamLimitsEnv {
     message: 'SKIFF_NATS_URL must be one or more nats:// URLs separated by commas',
   })
   SKIFF_NATS_URL = 'nats://127.0.0.1:4222';
+
+  /**
+   * This service's NATS credentials (a `.creds` file: user JWT and seed). `npm start` writes one per
+   * service; none on a server that lets anonymous clients in.
+   */
+  @IsOptional()
+  @IsReadableFile()
+  SKIFF_NATS_CREDS?: string = undefined;
 
   /** Prefix of every subject, stream and bucket (lets several platforms and test runs share a server). */
   @Matches(SUBJECT_PREFIX_PATTERN, { message: 'SKIFF_SUBJECT_PREFIX must be 1-32 characters of A-Z a-z 0-9 _ -' })

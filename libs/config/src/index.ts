@@ -3,3 +3,4 @@ export * from './load-env';
 export * from './env-bool';
 export * from './admin-credentials';
 export * from './jetstream-limits.env';
+export * from './readable-file';

@@ -34,3 +34,4 @@ export * from './scaling/scale-labels';
 export * from './bus-map';
 export * from './triggers/trigger-annotations';
 export * from './triggers/webhook-verify';
+export * from './bus-permissions';

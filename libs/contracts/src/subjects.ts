@@ -156,14 +156,27 @@ export class SubjectRegistry {
     return { namespace: parts[2], name: parts[3], instance: parts[4] };
   }
 
-  /** A watchdog announces it is subscribed and can take calls. */
-  replicaReady(namespace: string, name: string): string {
-    return `${this.prefix}.evt.replica.ready.${namespace}.${name}`;
+  /**
+   * A watchdog announces it is subscribed and can take calls: `<prefix>.evt.replica.ready.<ns>.<fn>.<instance>`.
+   * The instance is part of the subject so that a replica's bus user can be allowed to speak for itself only.
+   */
+  replicaReady(namespace: string, name: string, instance: string): string {
+    return `${this.prefix}.evt.replica.ready.${namespace}.${name}.${logToken(instance)}`;
   }
 
-  /** A watchdog announces it has stopped taking calls. */
-  replicaGone(namespace: string, name: string): string {
-    return `${this.prefix}.evt.replica.gone.${namespace}.${name}`;
+  /** A watchdog announces it has stopped taking calls (it drains, then exits). */
+  replicaGone(namespace: string, name: string, instance: string): string {
+    return `${this.prefix}.evt.replica.gone.${namespace}.${name}.${logToken(instance)}`;
+  }
+
+  /** replica.ready events of every replica of one function. */
+  replicaReadyOf(namespace: string, name: string): string {
+    return `${this.prefix}.evt.replica.ready.${namespace}.${name}.*`;
+  }
+
+  /** replica.gone events of every replica of one function. */
+  replicaGoneOf(namespace: string, name: string): string {
+    return `${this.prefix}.evt.replica.gone.${namespace}.${name}.*`;
   }
 
   /** Wildcard over every replica.ready event. */
@@ -220,6 +233,36 @@ export class SubjectRegistry {
     const parts = subject.split('.');
     if (parts.length !== 6 || parts[0] !== this.prefix || parts[1] !== 'claim') return undefined;
     return { namespace: parts[2], name: parts[3], claimant: parts[4], token: parts[5] };
+  }
+
+  /** Splits a replica event subject into the function and the replica token it names. */
+  replicaEventOf(subject: string): { kind: string; namespace: string; name: string; instance: string } | undefined {
+    const parts = subject.split('.');
+    if (parts.length !== 7 || parts[0] !== this.prefix || parts[1] !== 'evt' || parts[2] !== 'replica') return undefined;
+    return { kind: parts[3], namespace: parts[4], name: parts[5], instance: parts[6] };
+  }
+
+  /**
+   * Inbox prefix of one bus user (`_I.<prefix>.<owner>`): every connection uses its own instead of
+   * `_INBOX`, so that a user can be allowed to receive its own replies and nobody else's.
+   */
+  inboxPrefix(owner: string): string {
+    return `_I.${this.prefix}.${logToken(owner)}`;
+  }
+
+  /** Inbox prefix of one replica (`_I.<prefix>.r.<instance>`). */
+  replicaInboxPrefix(instance: string): string {
+    return `_I.${this.prefix}.r.${logToken(instance)}`;
+  }
+
+  /** Every inbox of this platform's users. */
+  get inboxAll(): string {
+    return `_I.${this.prefix}.>`;
+  }
+
+  /** Every inbox of this platform's replicas. */
+  get replicaInboxAll(): string {
+    return `_I.${this.prefix}.r.>`;
   }
 
   /** Queue groups. */

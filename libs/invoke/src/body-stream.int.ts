@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NatsConnection, connect, createInbox, headers as natsHeaders } from 'nats';
 import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
 import { subjects } from '@skiff/contracts/subjects';
-import { TEST_NATS_URL } from '@skiff/testing';
+import { testNatsOptions } from '@skiff/testing';
 import { Readable } from 'node:stream';
 import { BodyStreamError, StreamedBody, pullBody, pullChunks, serveBody, serveStream } from './body-stream';
 
@@ -26,7 +26,7 @@ describe('chunked bodies over real NATS', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { connect, NatsConnection, Subscription } from 'nats';
 import { ERROR_CODES, SkiffError, subjects } from '@skiff/contracts';
-import { TEST_NATS_URL } from '@skiff/testing';
+import { testNatsOptions } from '@skiff/testing';
 import { decodeInvokeRequest, encodeInvokeResponse } from './invoke-codec';
 import { FunctionWaker, WakeRequester } from './function-waker';
 import { InvokeClient } from './invoke-client';
@@ -16,7 +16,7 @@ describe('FunctionWaker with InvokeClient (real NATS)', () => {
   const replicas: Subscription[] = [];
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
   });
 
   afterAll(async () => {
@@ -36,7 +36,7 @@ describe('FunctionWaker with InvokeClient (real NATS)', () => {
       }),
     );
     await nc.flush();
-    nc.publish(subjects.replicaReady(NS, name), JSON.stringify({ name, namespace: NS, instance: `${name}-1`, pid: 1, host: 'test', uptimeMs: 1 }));
+    nc.publish(subjects.replicaReady(NS, name, `${name}-1`), JSON.stringify({ name, namespace: NS, instance: `${name}-1`, pid: 1, host: 'test', uptimeMs: 1 }));
   }
 
   it('wakes once for many concurrent calls and delivers every call', async () => {

@@ -56,7 +56,7 @@ export class FunctionWaker {
 
   private async wake(fn: FunctionRefLike, deadline: number): Promise<void> {
     const started = performance.now();
-    const sub = this.nc.subscribe(this.subjects.replicaReady(fn.namespace, fn.name), { max: 1 });
+    const sub = this.nc.subscribe(this.subjects.replicaReadyOf(fn.namespace, fn.name), { max: 1 });
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {

@@ -1,6 +1,6 @@
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { ASYNC_HEADERS, INVOKE_HEADERS, subjects } from '@skiff/contracts';
-import { TEST_NATS_URL } from '@skiff/testing';
+import { testNatsOptions } from '@skiff/testing';
 import { AsyncResultStore, ensureAsyncStreams, openAsyncResultsBucket } from './async-store';
 import { AsyncSubmitter } from './async-submitter';
 
@@ -21,7 +21,7 @@ describe('AsyncSubmitter (real JetStream)', () => {
   const lastMessage = async () => (await nc.jetstreamManager()).streams.getMessage(subjects.asyncStream, { last_by_subj: subjects.asyncCall('openfaas-fn', 'sub-test') });
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     await ensureAsyncStreams(nc, subjects, STORE);
     results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, STORE), subjects);
     submitter = new AsyncSubmitter(nc.jetstream(), results, subjects);

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConnectionOptions } from 'nats';
+import { ConnectionOptions, credsAuthenticator } from 'nats';
 import { NatsOptions, Transport } from '@nestjs/microservices';
 import { natsServers } from '@skiff/contracts/nats-url';
+import { subjects } from '@skiff/contracts/subjects';
 
 /** What a service tells the NATS layer about itself. */
 export interface NatsServiceOptions {
@@ -9,6 +11,13 @@ export interface NatsServiceOptions {
   service: string;
   /** NATS server URL(s), comma-separated. */
   url: string;
+  /** The service's NATS credentials file (`SKIFF_NATS_CREDS`, a `.creds` file); none on an open server. */
+  credsFile?: string;
+  /**
+   * The bus user this connection belongs to (default: `service`): names the inbox prefix, which
+   * must match the user's permissions (`_I.<prefix>.<role>`).
+   */
+  role?: string;
   /** How long Nest's transport waits for in-flight handlers on close. */
   gracePeriodMs?: number;
   /**
@@ -33,6 +42,9 @@ export function natsConnectionOptions(options: NatsServiceOptions): ConnectionOp
   return {
     // Credentials in SKIFF_NATS_URL (`nats://user:pass@host`) become options: the client ignores them in URLs.
     ...natsServers(options.url),
+    // Read at every (re)connect, so a rotated file is picked up without a restart.
+    ...(options.credsFile ? { authenticator: credsAuthenticator(() => readFileSync(options.credsFile as string)) } : {}),
+    inboxPrefix: subjects.inboxPrefix(options.role ?? options.service),
     name: connectionName(options.service),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

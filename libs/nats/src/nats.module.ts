@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { connect, NatsConnection } from 'nats';
+import { ANONYMOUS_BUS_WARNING } from '@skiff/contracts/openfaas/provider-info';
 import { Bus } from './bus.service';
 import { NATS_CONNECTION, NATS_MODULE_OPTIONS, NATS_RPC_CLIENT } from './nats.tokens';
 import { NatsServiceOptions, createNatsTransport, natsConnectionOptions } from './nats-options';
@@ -33,6 +34,7 @@ export class NatsModule {
           provide: NATS_CONNECTION,
           useFactory: async (): Promise<NatsConnection> => {
             const nc = await connect(natsConnectionOptions(options));
+            if (!nc.info?.auth_required) new Logger('Nats').warn(ANONYMOUS_BUS_WARNING);
             if (options.batchWrites && !batchWrites(nc)) new Logger('Nats').warn('write batching is not available with this nats client version; writing per microtask');
             void watchStatus(nc, new Logger('Nats'));
             return nc;

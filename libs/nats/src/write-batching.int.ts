@@ -1,6 +1,6 @@
 import { connect, NatsConnection, StringCodec } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { TEST_NATS_URL, waitFor } from '@skiff/testing';
+import { testNatsOptions, waitFor } from '@skiff/testing';
 import { batchWrites } from './write-batching';
 
 const sc = StringCodec();
@@ -12,8 +12,8 @@ describe('batchWrites (real NATS)', () => {
   const subject = `${subjects.prefix}.batch-test`;
 
   beforeAll(async () => {
-    batched = await connect({ servers: TEST_NATS_URL });
-    plain = await connect({ servers: TEST_NATS_URL });
+    batched = await connect(testNatsOptions());
+    plain = await connect(testNatsOptions());
     expect(batchWrites(batched)).toBe(true);
   });
 

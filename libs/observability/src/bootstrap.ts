@@ -54,6 +54,8 @@ export interface ServiceBootstrap {
   host: string;
   /** NATS URL; when `rpc` is true the app also serves `@MessagePattern` handlers. */
   natsUrl: string;
+  /** NATS credentials file of the service, if the bus needs one. */
+  natsCreds?: string;
   /** Serve request/reply handlers over Nest's NATS transport. */
   rpc: boolean;
   /** Milliseconds to wait for in-flight work on shutdown. */
@@ -101,7 +103,7 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
   (app.getHttpServer() as Server).maxConnections = limits.maxConnections;
   if (options.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
-      createNatsTransport({ service: options.service, url: options.natsUrl, gracePeriodMs: options.gracePeriodMs }),
+      createNatsTransport({ service: options.service, url: options.natsUrl, credsFile: options.natsCreds, gracePeriodMs: options.gracePeriodMs }),
       { inheritAppConfig: true },
     );
   }

@@ -8,3 +8,4 @@ export * from './replica-watcher';
 export * from './raw-http';
 export * from './prefix-streams';
 export * from './host-processes';
+export * from './bus-env';

@@ -5,7 +5,9 @@ import { freePort } from './free-port';
 import { deletePrefixStreams } from './prefix-streams';
 import { HttpClient } from './http-client';
 import { REPO_ROOT, ServiceProcess } from './service-process';
-import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader } from './test-env';
+import type { ConnectionOptions } from 'nats';
+import { serviceBusEnv } from './bus-env';
+import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader, testNatsOptions } from './test-env';
 import { waitFor } from './wait-for';
 
 /**
@@ -94,6 +96,11 @@ export class Platform {
     return new HttpClient(this.url(service), service === 'gateway' ? basicAuthHeader() : {});
   }
 
+  /** Connect options for the test's own NATS connection (admin credentials on a secured bus). */
+  natsOptions(extra: ConnectionOptions = {}): ConnectionOptions {
+    return testNatsOptions(extra, this.env.SKIFF_NATS_URL);
+  }
+
   /** An HTTP client for the gateway without credentials. */
   anonymousClient(): HttpClient {
     return new HttpClient(this.url('gateway'));
@@ -108,12 +115,14 @@ export class Platform {
 
   /** Starts (or starts again) one service and waits for its /healthz. */
   async startService(name: string): Promise<ServiceProcess> {
-    const proc = ServiceProcess.start(name, {
+    const env: Record<string, string> = {
       ...this.env,
       [portVariable(name)]: String(this.ports[name]),
       ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: String(this.ports[GATEWAY_METRICS]) } : {}),
       ...(this.serviceEnv[name] ?? {}),
-    });
+    };
+    // As npm start does it: every service connects as its own bus user (and only the provider mints replica users).
+    const proc = ServiceProcess.start(name, { ...(await serviceBusEnv(name, env)), ...env });
     this.services.set(name, proc);
     const health = new HttpClient(this.url(name));
     const healthy = await waitFor(

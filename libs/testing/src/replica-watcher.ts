@@ -1,7 +1,7 @@
 import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
 import type { ReplicaEvent } from '@skiff/contracts/messages/replica.event';
 import { subjects } from '@skiff/contracts/subjects';
-import { TEST_NATS_URL } from './test-env';
+import { TEST_NATS_URL, testNatsOptions } from './test-env';
 
 const json = JSONCodec<ReplicaEvent>();
 
@@ -19,7 +19,7 @@ export class ReplicaWatcher {
   ) {}
 
   static async start(url = TEST_NATS_URL): Promise<ReplicaWatcher> {
-    const nc = await connect({ servers: url.split(','), name: 'test-replica-watcher' });
+    const nc = await connect(testNatsOptions({ name: 'test-replica-watcher' }, url));
     const watcher = new ReplicaWatcher(nc, []);
     watcher.subs.push(
       nc.subscribe(subjects.replicaReadyAll, { callback: (_e, m) => watcher.onEvent('ready', m.data) }),

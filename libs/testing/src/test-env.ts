@@ -1,15 +1,27 @@
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConnectionOptions, credsAuthenticator } from 'nats';
 
-/** NATS the tests use (CI starts one on the default port). */
+/** NATS the tests use (`npm test` starts a secured one for the run; see scripts/test.js). */
 export const TEST_NATS_URL = process.env.SKIFF_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** The run's bus issuer (account signing key): platforms started by tests mint their services' credentials with it. */
+export const TEST_NATS_ISSUER_FILE = process.env.SKIFF_TEST_NATS_ISSUER || undefined;
+
+/** Credentials allowed everything on the run's bus (test code that plays a replica, reads streams, …). */
+export const TEST_NATS_CREDS_FILE = process.env.SKIFF_TEST_NATS_CREDS || undefined;
+
+/** The password file of the run's Redis, when `npm test` started one. */
+export const TEST_REDIS_PASSWORD_FILE = process.env.SKIFF_TEST_REDIS_PASSWORD_FILE || undefined;
+
+/** Connect options for test code talking to the run's NATS directly (with the admin credentials on a secured bus). */
+export function testNatsOptions(extra: ConnectionOptions = {}, url = TEST_NATS_URL): ConnectionOptions {
+  const options: ConnectionOptions = { servers: url.split(','), ...extra };
+  if (TEST_NATS_CREDS_FILE && url === TEST_NATS_URL) options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(TEST_NATS_CREDS_FILE)));
+  return options;
+}
 
 /** Redis the tests use. */
 export const TEST_REDIS_URL = process.env.SKIFF_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** A subject prefix no other test run uses, so runs never see each other's subjects, streams or buckets. */
-export function uniquePrefix(label = 't'): string {
-  return `${label}${randomBytes(4).toString('hex')}`.slice(0, 32);
-}
 
 /** Admin password every gateway started by the test helpers uses (SKIFF_ADMIN_PASSWORD). */
 export const TEST_ADMIN_PASSWORD = 'skiff-test-admin';

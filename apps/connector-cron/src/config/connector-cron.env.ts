@@ -1,5 +1,5 @@
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { HttpServiceEnv, loadEnv } from '@skiff/config';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { HttpServiceEnv, IsReadableFile, loadEnv } from '@skiff/config';
 
 /** Environment of connector-cron. */
 export class ConnectorCronEnv extends HttpServiceEnv {
@@ -12,6 +12,11 @@ export class ConnectorCronEnv extends HttpServiceEnv {
   /** Redis holding the BullMQ job schedulers (shared by every connector-cron replica). */
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'SKIFF_REDIS_URL must be a redis:// or rediss:// URL' })
   SKIFF_REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** A file holding Redis's password (`npm start` generates one); wins over a password in the URL. */
+  @IsOptional()
+  @IsReadableFile()
+  SKIFF_REDIS_PASSWORD_FILE?: string = undefined;
 
   /** Key prefix of every BullMQ key in Redis (the queue name adds the subject prefix). */
   @IsString()

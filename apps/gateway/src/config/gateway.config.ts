@@ -12,6 +12,8 @@ export const GATEWAY_CONFIG = 'GATEWAY_CONFIG';
 export interface GatewayConfig {
   /** NATS server URL(s). */
   natsUrl: string;
+  /** The gateway's NATS credentials file, if the bus needs one. */
+  natsCreds?: string;
   /** HTTP port. */
   port: number;
   /** Port of `/metrics` (0: any free port). */
@@ -47,6 +49,7 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
   const e = loadEnv(GatewayEnv, env);
   const config: GatewayConfig = {
     natsUrl: e.SKIFF_NATS_URL,
+    natsCreds: e.SKIFF_NATS_CREDS,
     port: e.SKIFF_GATEWAY_PORT,
     metricsPort: e.SKIFF_GATEWAY_METRICS_PORT,
     host: e.SKIFF_BIND_ADDRESS,

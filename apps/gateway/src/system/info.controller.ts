@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { GatewayInfo, RPC, VersionInfo } from '@skiff/contracts';
-import { Bus } from '@skiff/nats';
+import type { NatsConnection } from 'nats';
+import { ANONYMOUS_BUS_WARNING, GatewayInfo, RPC, VersionInfo } from '@skiff/contracts';
+import { Bus, NATS_CONNECTION } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { gatewayVersion, machineArch } from './version';
 
@@ -13,12 +14,14 @@ export class InfoController {
   constructor(
     private readonly bus: Bus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
   ) {}
 
   @Get('info')
   async info(): Promise<GatewayInfo> {
     const provider = await this.bus.request(RPC.providerInfo, {}, { timeoutMs: this.config.upstreamTimeoutMs });
-    return { provider, version: this.version, arch: this.arch };
+    const anonymous = !this.nc.info?.auth_required;
+    return { provider, version: this.version, arch: this.arch, bus: anonymous ? { anonymous, warning: ANONYMOUS_BUS_WARNING } : { anonymous } };
   }
 
   @Get('namespaces')

@@ -9,6 +9,7 @@ import { BundleCache } from '../bundles/bundle-cache.service';
 import { BundleRuntimeResolver } from '../bundles/bundle-runtime.resolver';
 import { SecretsModule } from '../secrets/secrets.module';
 import { SandboxLauncher } from './local/sandbox.launcher';
+import { ReplicaCredentials } from './replica-credentials';
 
 /** The backend selected by `SKIFF_BACKEND` (only `local` so far), behind FUNCTION_BACKEND. */
 @Module({
@@ -29,6 +30,7 @@ import { SandboxLauncher } from './local/sandbox.launcher';
     },
     // Images naming a stored bundle run from the unpacked bundle; anything else on the host.
     { provide: RUNTIME_RESOLVER, inject: [BundleCache], useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver()) },
+    ReplicaCredentials,
     LocalBackend,
     {
       provide: FUNCTION_BACKEND,

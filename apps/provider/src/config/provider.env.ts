@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
-import { HttpServiceEnv, loadEnv } from '@skiff/config';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { HttpServiceEnv, IsReadableFile, loadEnv } from '@skiff/config';
 
 /**
  * How local replicas are isolated: `auto` requires the bubblewrap sandbox and refuses to start
@@ -86,6 +86,14 @@ export class ProviderEnv extends HttpServiceEnv {
   /** NATS URL handed to replicas (e.g. a user restricted to function subjects); default SKIFF_NATS_URL. */
   @IsString()
   SKIFF_REPLICA_NATS_URL = '';
+
+  /**
+   * The bus account's signing key and public key (`npm start` writes `SKIFF_DATA_DIR/bus/issuer.nk`):
+   * with it the provider mints each replica a NATS user of its own, limited to its function.
+   */
+  @IsOptional()
+  @IsReadableFile()
+  SKIFF_NATS_ISSUER_FILE?: string = undefined;
 
   /** Commit the build came from (else `git rev-parse HEAD`, else `unknown`). */
   @IsString()

@@ -11,6 +11,8 @@ export const QUEUE_WORKER_CONFIG = 'QUEUE_WORKER_CONFIG';
 export interface QueueWorkerConfig {
   /** NATS server URL(s). */
   natsUrl: string;
+  /** The queue-worker's NATS credentials file, if the bus needs one. */
+  natsCreds?: string;
   /** HTTP port (health and metrics). */
   port: number;
   /** Address to bind. */
@@ -46,6 +48,7 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
   const e = loadEnv(QueueWorkerEnv, env);
   return {
     natsUrl: e.SKIFF_NATS_URL,
+    natsCreds: e.SKIFF_NATS_CREDS,
     port: e.SKIFF_QUEUE_WORKER_PORT,
     host: e.SKIFF_BIND_ADDRESS,
     gracePeriodMs: e.SKIFF_SHUTDOWN_GRACE_MS,

@@ -20,7 +20,7 @@ export class TopicsModule {
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: TopicsModule,
-      imports: [NatsModule.forRoot({ service: 'queue-worker-topics', url: config.natsUrl, gracePeriodMs: config.gracePeriodMs, asyncTraces: false })],
+      imports: [NatsModule.forRoot({ service: 'queue-worker-topics', role: 'queue-worker', url: config.natsUrl, credsFile: config.natsCreds, gracePeriodMs: config.gracePeriodMs, asyncTraces: false })],
       providers: [
         { provide: TOPIC_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
         {

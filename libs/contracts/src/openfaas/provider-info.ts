@@ -26,4 +26,19 @@ export interface GatewayInfo {
   version: VersionInfo;
   /** CPU architecture, e.g. `x86_64`. */
   arch: string;
+  /** Skiff extension: how the bus is protected, as this gateway sees it. */
+  bus?: BusSecurityInfo;
 }
+
+/** Whether the NATS server requires credentials (`/system/info` → `bus`). */
+export interface BusSecurityInfo {
+  /** True when the server lets clients in without credentials: anyone who reaches it can drive the platform. */
+  anonymous: boolean;
+  /** What to do about it, when anonymous. */
+  warning?: string;
+}
+
+/** The warning every service logs, and `/system/info` shows, on a bus that lets anonymous clients in. */
+export const ANONYMOUS_BUS_WARNING =
+  'the NATS server lets anonymous clients in: any process that reaches it can deploy functions, read calls and purge streams. Unset SKIFF_NATS_URL to let npm start run its own secured server, or give the server users (see docs/security.md)';
+

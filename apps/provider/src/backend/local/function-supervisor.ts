@@ -183,7 +183,14 @@ export class FunctionSupervisor {
   private start(): boolean {
     const template = this.template!;
     const instance = newInstanceId(this.name);
-    const spec = { command: template.command, args: template.args, cwd: template.cwd, env: { ...template.env, SKIFF_INSTANCE: instance }, sandbox: template.sandbox, inheritData: template.inheritData };
+    const spec = {
+      command: template.command,
+      args: template.args,
+      cwd: template.cwd,
+      env: { ...template.env, SKIFF_INSTANCE: instance },
+      sandbox: template.sandbox,
+      inheritData: [...(template.inheritData ?? []), ...(template.perReplica?.(instance) ?? [])],
+    };
     let proc: ReplicaProcess;
     try {
       proc = this.launcher.launch(spec);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, NatsConnection, Subscription } from 'nats';
-import { FunctionRecord, FunctionUsage, ReplicaEvent, ReplicaExitedEvent, subjects } from '@skiff/contracts';
+import { FunctionRecord, FunctionUsage, ReplicaEvent, ReplicaExitedEvent, logToken, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { Registry } from 'prom-client';
@@ -18,6 +18,7 @@ import { cpuMillis, memoryBytes } from './resource-quantity';
 import { SandboxLauncher } from './sandbox.launcher';
 import { relogLine } from './replica-log';
 import { CpuSampler } from './replica-cpu';
+import { ReplicaCredentials } from '../replica-credentials';
 
 const json = JSONCodec<ReplicaEvent>();
 const exitJson = JSONCodec<ReplicaExitedEvent>();
@@ -45,6 +46,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     @Inject(RUNTIME_RESOLVER) private readonly runtime: RuntimeResolver,
     @Inject(METRICS_REGISTRY) registry: Registry,
     private readonly secrets: SecretStore,
+    private readonly busAccess: ReplicaCredentials,
   ) {
     this.metrics = new BackendMetrics(registry, () => [...this.supervisors.values()].map((s) => [s.label, s.states()]));
     this.options = {
@@ -61,8 +63,8 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
       throw new Error(`SKIFF_WATCHDOG_ENTRY ${this.env.SKIFF_WATCHDOG_ENTRY} does not exist: build the watchdog (npm run build) or point the variable at it`);
     }
     this.subscriptions.push(
-      this.nc.subscribe(subjects.replicaReadyAll, { callback: (err, msg) => !err && this.onReplicaEvent('ready', msg.data) }),
-      this.nc.subscribe(subjects.replicaGoneAll, { callback: (err, msg) => !err && this.onReplicaEvent('gone', msg.data) }),
+      this.nc.subscribe(subjects.replicaReadyAll, { callback: (err, msg) => !err && this.onReplicaEvent('ready', msg.subject, msg.data) }),
+      this.nc.subscribe(subjects.replicaGoneAll, { callback: (err, msg) => !err && this.onReplicaEvent('gone', msg.subject, msg.data) }),
     );
   }
 
@@ -75,7 +77,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     const secrets = await this.secrets.read(spec.namespace, spec.secrets ?? []);
     const template = buildReplicaTemplate(spec, runtime, {
       entry: this.env.SKIFF_WATCHDOG_ENTRY,
-      natsUrl: this.env.SKIFF_REPLICA_NATS_URL || this.env.SKIFF_NATS_URL,
+      natsUrl: this.busAccess.access.url,
       subjectPrefix: subjects.prefix,
       logLevel: this.env.SKIFF_LOG_LEVEL,
       hostEnv: process.env,
@@ -88,6 +90,10 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     const sandbox = sandboxOf(spec, secrets, limits);
     template.sandbox = sandbox.sandbox;
     template.fingerprint = JSON.stringify([template.fingerprint, sandbox.fingerprint]);
+    // Its own bus user per replica, handed over on a descriptor: never on disk, in the environment or on a command line.
+    if (this.busAccess.perReplica) {
+      template.perReplica = (instance) => [{ env: 'SKIFF_NATS_CREDS_FD', data: this.busAccess.forReplica(spec.namespace, spec.service, instance) }];
+    }
     let supervisor = this.supervisors.get(key);
     if (!supervisor) {
       supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.launcher, this.options);
@@ -132,15 +138,22 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     if (this.launcher instanceof SandboxLauncher) this.launcher.release();
   }
 
-  private onReplicaEvent(kind: 'ready' | 'gone', data: Uint8Array): void {
+  /**
+   * A replica's bus user may publish events only on subjects naming its own function and instance,
+   * so the subject, not the payload, says whose event it is; a payload naming another replica is ignored.
+   */
+  private onReplicaEvent(kind: 'ready' | 'gone', subject: string, data: Uint8Array): void {
+    const from = subjects.replicaEventOf(subject);
+    if (!from) return;
     let event: ReplicaEvent;
     try {
       event = json.decode(data);
     } catch {
       return;
     }
-    if (!event || typeof event.instance !== 'string') return;
-    const supervisor = this.supervisors.get(subjects.functionKey(String(event.namespace), String(event.name)));
+    if (!event || typeof event.instance !== 'string' || logToken(event.instance) !== from.instance) return;
+    if (event.namespace !== from.namespace || event.name !== from.name) return;
+    const supervisor = this.supervisors.get(subjects.functionKey(from.namespace, from.name));
     if (!supervisor?.has(event.instance)) return;
     this.logger.debug({ msg: `replica ${kind}`, replica: event.instance, pid: event.pid, uptimeMs: event.uptimeMs });
     if (kind === 'ready') supervisor.markReady(event.instance);

@@ -33,8 +33,8 @@ export interface LaunchSpec {
 export interface InheritedData {
   /** Environment variable that gets the descriptor's number. */
   env: string;
-  /** What the child reads from it (then end of file). */
-  data: Buffer;
+  /** What the child reads from it (then end of file); a promise while it is still being made (the child blocks reading). */
+  data: Uint8Array | Promise<Uint8Array>;
 }
 
 /** First descriptor of LaunchSpec.inheritData (fd 3 stays bubblewrap's --info-fd). */
@@ -106,7 +106,10 @@ export class ChildProcessLauncher implements ProcessLauncher {
       const pipe = child.stdio[FIRST_DATA_FD + i] as Writable | null;
       // EPIPE when the child exits (or never started) before reading is not the provider's error.
       pipe?.on('error', () => undefined);
-      pipe?.end(bytes);
+      Promise.resolve(bytes).then(
+        (ready) => pipe?.end(ready),
+        () => pipe?.destroy(),
+      );
     });
     const fd3 = spec.onFd3 && (child.stdio[3] as Readable | null);
     if (fd3 && spec.onFd3) {

@@ -1,5 +1,5 @@
 import { FunctionRecord } from '@skiff/contracts';
-import { LaunchSpec } from './process-launcher';
+import { InheritedData, LaunchSpec } from './process-launcher';
 import { ReplicaRuntime } from './replica-runtime';
 
 /** Host variables a replica inherits from the provider; nothing else leaks (no platform credentials). */
@@ -9,6 +9,8 @@ export const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'T
 export interface ReplicaTemplate extends LaunchSpec {
   /** Equal fingerprints mean "same replicas": no rollout needed. */
   fingerprint: string;
+  /** What each replica gets for itself on inherited descriptors (its bus credentials); not in the fingerprint. */
+  perReplica?: (instance: string) => InheritedData[];
 }
 
 /** Platform settings the provider hands to each watchdog. */

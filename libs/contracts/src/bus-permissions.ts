@@ -1,0 +1,186 @@
+import { SubjectRegistry } from './subjects';
+
+/** Who may do what on the bus: the shape of a NATS user's permissions (as in a user JWT). */
+export interface BusPermissions {
+  /** Subjects the user may publish to (deny wins over allow). */
+  pub: { allow: string[]; deny?: string[] };
+  /** Subjects the user may subscribe to; `"<subject> <queue>"` allows that queue group only. */
+  sub: { allow: string[]; deny?: string[] };
+  /** Replies allowed to requests received, without a publish permission for the reply subject. */
+  resp?: { max: number; ttlMs: number };
+}
+
+/** The platform's services, each a bus user of its own. */
+export const PLATFORM_SERVICES = ['provider', 'gateway', 'scaler', 'queue-worker', 'connector-cron', 'connector-webhook'] as const;
+
+/** One of the platform's services. */
+export type PlatformService = (typeof PLATFORM_SERVICES)[number];
+
+/** True when `name` is a platform service. */
+export function isPlatformService(name: string): name is PlatformService {
+  return (PLATFORM_SERVICES as readonly string[]).includes(name);
+}
+
+/** Longest a replica may take to answer one call: its reply permission lasts this long (1 hour). */
+export const REPLICA_REPLY_TTL_MS = 3_600_000;
+
+/** JetStream resources of one platform, by kind (stream names as JetStream knows them). */
+type JetStreamResource = 'logs' | 'async' | 'callbacks' | 'deadLetters' | 'topics' | 'functions' | 'invocations' | 'secrets' | 'namespaces' | 'asyncResults' | 'asyncBodies' | 'bundles';
+
+/** The stream behind each resource, and the subjects a client publishes to directly (KV puts, object chunks). */
+function jetStreamResource(s: SubjectRegistry, r: JetStreamResource): { stream: string; subjects: string[] } {
+  const kv = (bucket: string) => ({ stream: `KV_${bucket}`, subjects: [`$KV.${bucket}.>`] });
+  const os = (store: string) => ({ stream: `OBJ_${store}`, subjects: [`$O.${store}.>`] });
+  switch (r) {
+    case 'logs':
+      return { stream: s.logStream, subjects: [] };
+    case 'async':
+      return { stream: s.asyncStream, subjects: [] };
+    case 'callbacks':
+      return { stream: s.asyncCallbackStream, subjects: [] };
+    case 'deadLetters':
+      return { stream: s.asyncDeadLetterStream, subjects: [] };
+    case 'topics':
+      return { stream: s.topicStream, subjects: [] };
+    case 'functions':
+      return kv(s.functionsBucket);
+    case 'invocations':
+      return kv(s.invocationsBucket);
+    case 'secrets':
+      return kv(s.secretsBucket);
+    case 'namespaces':
+      return kv(s.namespacesBucket);
+    case 'asyncResults':
+      return kv(s.asyncResultsBucket);
+    case 'asyncBodies':
+      return os(s.asyncBodiesStore);
+    case 'bundles':
+      return os(s.bundlesStore);
+  }
+}
+
+/**
+ * The JetStream API subjects that manage and use the given streams (create/update/info/purge,
+ * consumers, direct and message gets, acks, flow control) — nothing of other platforms' streams.
+ */
+function jetStreamApi(s: SubjectRegistry, resources: JetStreamResource[]): string[] {
+  const out = ['$JS.API.INFO', '$JS.API.STREAM.NAMES', '$JS.API.STREAM.LIST'];
+  for (const r of resources) {
+    const { stream, subjects } = jetStreamResource(s, r);
+    out.push(
+      `$JS.API.STREAM.*.${stream}`,
+      `$JS.API.STREAM.MSG.*.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}.>`,
+      `$JS.API.CONSUMER.*.${stream}`,
+      `$JS.API.CONSUMER.*.${stream}.>`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
+      `$JS.ACK.${stream}.>`,
+      `$JS.FC.${stream}.>`,
+      ...subjects,
+    );
+  }
+  return out;
+}
+
+/** What each service touches besides its own inbox. */
+interface ServiceGrant {
+  pub: string[];
+  sub: string[];
+  jetStream: JetStreamResource[];
+}
+
+function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGrant {
+  const p = s.prefix;
+  const providerRpc = `${p}.provider.>`;
+  const scalerRpc = `${p}.scaler.>`;
+  const events = `${p}.evt.>`;
+  const replicaInboxes = s.replicaInboxAll;
+  switch (service) {
+    case 'provider':
+      return {
+        pub: [events, s.inboxAll],
+        sub: [providerRpc, events],
+        jetStream: ['functions', 'secrets', 'namespaces', 'logs', 'bundles'],
+      };
+    case 'gateway':
+      return {
+        pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, events, s.inboxAll],
+        sub: [`${p}.pull.>`, events],
+        jetStream: ['functions', 'invocations', 'asyncResults', 'async', 'deadLetters', 'logs', 'topics', 'asyncBodies', 'bundles'],
+      };
+    case 'scaler':
+      return {
+        pub: [providerRpc, events, s.inboxAll],
+        sub: [scalerRpc, events],
+        jetStream: ['functions', 'invocations'],
+      };
+    case 'queue-worker':
+      return {
+        pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, s.asyncCallbackAll, s.asyncDeadLetterAll, events, replicaInboxes],
+        sub: [`${p}.pull.>`, events],
+        jetStream: ['functions', 'asyncResults', 'async', 'callbacks', 'deadLetters', 'topics', 'asyncBodies'],
+      };
+    case 'connector-cron':
+      return {
+        pub: [s.asyncCallAll, events],
+        sub: [events],
+        jetStream: ['functions', 'asyncResults', 'async', 'asyncBodies'],
+      };
+    case 'connector-webhook':
+      return {
+        pub: [s.webhookVerify, s.topicAll],
+        sub: [],
+        jetStream: ['topics'],
+      };
+  }
+}
+
+/** Permissions of one platform service's bus user: its own subjects, its own inbox, its own prefix's streams. */
+export function servicePermissions(s: SubjectRegistry, service: PlatformService): BusPermissions {
+  const grant = serviceGrant(s, service);
+  const api = jetStreamApi(s, grant.jetStream);
+  return {
+    pub: { allow: unique([...grant.pub, ...api]) },
+    sub: { allow: unique([...grant.sub, `${s.inboxPrefix(service)}.>`]) },
+  };
+}
+
+/**
+ * Permissions of one function replica: serve its own function's invoke subject in its queue group,
+ * hear cancellations of its function's calls, reply to what it was asked, pull its own function's
+ * request bodies, publish its own log lines and replica events, receive on its own inbox. No
+ * JetStream API, no other subject.
+ */
+export function replicaPermissions(s: SubjectRegistry, namespace: string, name: string, instance: string): BusPermissions {
+  const inbox = s.replicaInboxPrefix(instance);
+  return {
+    pub: {
+      allow: [
+        s.functionLog(namespace, name, instance),
+        s.replicaReady(namespace, name, instance),
+        s.replicaGone(namespace, name, instance),
+        `${s.prefix}.pull.${namespace}.${name}.>`,
+      ],
+    },
+    sub: {
+      allow: [`${s.invoke(namespace, name)} ${s.queues.invoke(namespace, name)}`, s.invokeCancel(namespace, name), `${inbox}.>`],
+    },
+    resp: { max: 1, ttlMs: REPLICA_REPLY_TTL_MS },
+  };
+}
+
+/** Permissions of a topic publisher ("publish to NATS directly"): `<prefix>.topic.>` and nothing else. */
+export function publisherPermissions(s: SubjectRegistry): BusPermissions {
+  return { pub: { allow: [s.topicAll] }, sub: { allow: [] } };
+}
+
+/** Permissions of the platform's operator (tests, `nats` CLI): everything of every platform on the account. */
+export function adminPermissions(): BusPermissions {
+  return { pub: { allow: ['>'] }, sub: { allow: ['>'] } };
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PLATFORM_SERVICES, PlatformService, adminPermissions, publisherPermissions, servicePermissions } from '@skiff/contracts/bus-permissions';
+import { SubjectRegistry } from '@skiff/contracts/subjects';
+import { BusIssuer, issuerFileContents, mintCredentials } from './bus-credentials';
+import { AccountLimits, busJwts, loadOrCreateBusKeys, writePrivateFile } from './bus-keys';
+
+/** Longest protocol line the server accepts (the CONNECT line carries the user JWT). */
+export const MAX_CONTROL_LINE = 32_768;
+
+/** Where a NATS server started by Skiff listens and keeps its JetStream store. */
+export interface BusServerOptions {
+  /** Directory of the bus keys, the server config and the issuer file (made 0700). */
+  dir: string;
+  /** Address the server binds. */
+  host: string;
+  /** Client port. */
+  port: number;
+  /** JetStream store directory. */
+  storeDir: string;
+  /** Account (and server) JetStream limits. */
+  limits: AccountLimits;
+}
+
+/** Files of a prepared bus. */
+export interface BusServerFiles {
+  /** nats-server config (0600): operator mode, the accounts preloaded, JetStream limits. */
+  configFile: string;
+  /** The account signing key and the account's public key (0600): whoever reads it can mint users. */
+  issuerFile: string;
+  /** The issuer, for minting credentials in this process. */
+  issuer: BusIssuer;
+}
+
+/**
+ * Writes (or rewrites) the config of a NATS server in decentralized-JWT mode: only users signed
+ * by the platform's account signing key get in, each with the permissions in its JWT. Keys are
+ * generated once and kept in `dir`, so credentials minted earlier stay valid across restarts.
+ */
+export async function prepareBusServer(options: BusServerOptions): Promise<BusServerFiles> {
+  const keys = loadOrCreateBusKeys(options.dir);
+  const jwts = await busJwts(keys, options.limits);
+  const config = [
+    `# Written by Skiff; regenerated at every start. Operator mode: every client needs a user JWT signed by the platform's account.`,
+    `server_name: skiff_${options.port}`,
+    `listen: "${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}"`,
+    // A service's user JWT lists every subject it may use: its CONNECT line is longer than the default 4 KiB.
+    `max_control_line: ${MAX_CONTROL_LINE}`,
+    `jetstream {`,
+    `  store_dir: ${JSON.stringify(options.storeDir)}`,
+    `  max_file_store: ${options.limits.maxFileBytes}`,
+    `  max_memory_store: ${options.limits.maxMemoryBytes}`,
+    `}`,
+    `operator: ${jwts.operator}`,
+    `system_account: ${keys.system.getPublicKey()}`,
+    `resolver: MEMORY`,
+    `resolver_preload: {`,
+    `  ${keys.system.getPublicKey()}: ${jwts.system}`,
+    `  ${keys.account.getPublicKey()}: ${jwts.account}`,
+    `}`,
+    '',
+  ].join('\n');
+  const configFile = join(options.dir, 'nats-server.conf');
+  writePrivateFile(configFile, config);
+  const issuer = { signer: keys.signer, account: keys.account.getPublicKey() };
+  const issuerFile = join(options.dir, 'issuer.nk');
+  writePrivateFile(issuerFile, issuerFileContents(issuer));
+  return { configFile, issuerFile, issuer };
+}
+
+/** Credentials files of one platform (one subject prefix) on a bus. */
+export interface PlatformCredentials {
+  /** One creds file per service. */
+  services: Record<PlatformService, string>;
+  /** Publish `<prefix>.topic.>` only. */
+  publisher: string;
+  /** Everything (operators, tests). */
+  admin: string;
+}
+
+/** Mints a creds file (0600) for every service of the platform with `prefix`, its topic publisher and an admin, into `dir`. */
+export async function writePlatformCredentials(issuer: BusIssuer, prefix: string, dir: string): Promise<PlatformCredentials> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const subjects = new SubjectRegistry(prefix);
+  const write = async (file: string, name: string, permissions: Parameters<typeof mintCredentials>[2]) => {
+    const path = join(dir, file);
+    writePrivateFile(path, await mintCredentials(issuer, name, permissions));
+    return path;
+  };
+  const services = {} as Record<PlatformService, string>;
+  for (const service of PLATFORM_SERVICES) services[service] = await write(`${service}.creds`, `${prefix}-${service}`, servicePermissions(subjects, service));
+  return {
+    services,
+    publisher: await write('publisher.creds', `${prefix}-publisher`, publisherPermissions(subjects)),
+    admin: await write('admin.creds', `${prefix}-admin`, adminPermissions()),
+  };
+}

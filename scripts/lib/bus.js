@@ -1,0 +1,105 @@
+'use strict';
+// The platform's own NATS server: decentralized-JWT mode, a generated 0600 config, keys kept in the
+// data dir, one credentials file per service. Shared by `npm start`, `npm test` and the benchmarks.
+// Needs the build (dist/libs/nats/src/auth), which every caller runs first.
+const { existsSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const { REPO_ROOT } = require('./paths');
+const { BootstrapError, StartedServer, freePort, probeNats, probeTcp, spawnServer, waitUntil, which, installHint } = require('./infra');
+
+const HOST = '127.0.0.1';
+const DEFAULT_PORT = 4222;
+const GiB = 1024 ** 3;
+
+function auth() {
+  const file = join(REPO_ROOT, 'dist', 'libs', 'nats', 'src', 'auth', 'bus-setup.js');
+  if (!existsSync(file)) throw new BootstrapError(`${file} is missing: build first (npm run build)`);
+  return require(file);
+}
+
+/** JetStream limits: SKIFF_NATS_MAX_FILE_BYTES (default: half the free space of the store, at most 10 GiB) and SKIFF_NATS_MAX_MEMORY_BYTES (256 MiB). */
+function jetStreamLimits(storeDir) {
+  const number = (name, fallback) => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1024 * 1024) throw new BootstrapError(`${name} "${raw}" must be a whole number of bytes, at least 1048576`);
+    return Number(raw);
+  };
+  let free = 10 * GiB;
+  try {
+    const fs = statfsSync(existsSync(storeDir) ? storeDir : tmpdir());
+    free = fs.bavail * fs.bsize;
+  } catch {
+    // statfs unavailable: keep the cap
+  }
+  return {
+    maxFileBytes: number('SKIFF_NATS_MAX_FILE_BYTES', Math.max(256 * 1024 * 1024, Math.min(10 * GiB, Math.floor(free / 2)))),
+    maxMemoryBytes: number('SKIFF_NATS_MAX_MEMORY_BYTES', 256 * 1024 * 1024),
+  };
+}
+
+/** The port to listen on: the one used last time (kept in the bus dir), else 4222, else any free one. */
+async function choosePort(dir, ephemeral) {
+  if (ephemeral) return freePort(HOST);
+  const remembered = join(dir, 'port');
+  const last = existsSync(remembered) ? Number(readFileSync(remembered, 'utf8')) : DEFAULT_PORT;
+  for (const candidate of [last, DEFAULT_PORT]) {
+    if (candidate > 0 && (await probeTcp(HOST, candidate, { timeoutMs: 500 })) === null) return candidate;
+  }
+  return freePort(HOST);
+}
+
+/**
+ * Starts the platform's own nats-server (JetStream, operator mode). `dataDir` keeps the keys
+ * (`bus/`) and the store (`nats/`); `ephemeral` uses a temporary directory and a free port instead.
+ * Resolves with `{ url, started, issuer, issuerFile, dir }`.
+ */
+async function startBus({ dataDir, ephemeral = false, log = console.log }) {
+  const bin = which(process.env.SKIFF_NATS_SERVER_BIN || 'nats-server');
+  if (!bin) throw new BootstrapError(installHint('nats-server', 'nats-server', 'nats-server', 'SKIFF_NATS_URL', `nats://${HOST}:${DEFAULT_PORT}`));
+  const root = ephemeral ? mkdtempSync(join(tmpdir(), 'skiff-bus-')) : resolve(dataDir);
+  const dir = join(root, 'bus');
+  const storeDir = join(root, 'nats');
+  const { prepareBusServer } = auth();
+  const port = await choosePort(dir, ephemeral);
+  const files = await prepareBusServer({ dir, host: HOST, port, storeDir, limits: jetStreamLimits(root) });
+  if (!ephemeral) writeFileSync(join(dir, 'port'), String(port));
+  const logFile = join(root, 'nats-server.log');
+  const args = ['-c', files.configFile];
+  const { child, tail } = spawnServer('nats-server', bin, args, { logFile });
+  const url = `nats://${HOST}:${port}`;
+  const started = new StartedServer('nats-server', child, url, { tempDir: ephemeral ? root : undefined, logFile, tail });
+  log(`starting ${bin} -c ${files.configFile}`);
+  try {
+    await waitUntil('nats-server', async () => (await probeNats(HOST, port))?.nats, { child });
+  } catch (err) {
+    const output = tail.length ? `\n  ${tail.join('\n  ')}` : '';
+    await started.stop(2000);
+    throw new BootstrapError(`${err.message} (log: ${logFile})${output}`);
+  }
+  log(`nats-server (pid ${child.pid}) listening at ${url}, JetStream store ${storeDir}, credentials required`);
+  return { url, started, issuer: files.issuer, issuerFile: files.issuerFile, dir };
+}
+
+/** Mints the credentials of one platform (subject prefix) into `dir`: one file per service, a topic publisher, an admin. */
+async function platformCredentials(bus, prefix, dir) {
+  return auth().writePlatformCredentials(bus.issuer, prefix, dir);
+}
+
+/** The bus variables of one service: its URL and credentials; the provider also gets the issuer (it mints replica credentials). */
+function serviceBusEnv(bus, credentials, service) {
+  const env = { SKIFF_NATS_URL: bus.url };
+  const creds = credentials.services[service];
+  if (creds) env.SKIFF_NATS_CREDS = creds;
+  if (service === 'provider') env.SKIFF_NATS_ISSUER_FILE = bus.issuerFile;
+  return env;
+}
+
+/** nats.js connect options of the admin credentials (for the scripts' own connections). */
+function adminConnectOptions(bus, credentials) {
+  const { credsAuthenticator } = require(join(REPO_ROOT, 'node_modules', 'nats'));
+  return { servers: [bus.url], authenticator: credsAuthenticator(readFileSync(credentials.admin)) };
+}
+
+module.exports = { startBus, platformCredentials, serviceBusEnv, adminConnectOptions, jetStreamLimits };
