@@ -1,6 +1,8 @@
-// Replicas on a restricted NATS user (SKIFF_REPLICA_NATS_URL): a private nats-server with one user
-// for the platform services and one for function replicas, limited to the subjects a watchdog
-// needs. Functions still deploy and answer; the replica user cannot call provider RPCs.
+// Replicas on a NATS user an operator configured (SKIFF_REPLICA_NATS_URL, for a bus Skiff does not
+// run and holds no signing key for): a private nats-server with one user for the platform services and
+// one shared by every replica, limited to the subjects a watchdog needs. Functions still deploy and
+// answer; the replica user cannot call provider RPCs. (npm start's own bus gives each replica a user
+// of its own instead: test/security/bus.e2e.ts.)
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +23,9 @@ authorization {
   users = [
     { user: platform, password: platform-pw }
     { user: replica, password: replica-pw, permissions: {
-        publish: { allow: ["${prefix}.evt.replica.>", "${prefix}.logs.>", "_INBOX.>"] }
-        subscribe: { allow: ["${prefix}.invoke.>", "${prefix}.invoke-cancel.>", "_INBOX.>"] }
+        publish: { allow: ["${prefix}.evt.replica.>", "${prefix}.logs.>", "${prefix}.pull.>"] }
+        subscribe: { allow: ["${prefix}.invoke.>", "${prefix}.invoke-cancel.>", "_I.${prefix}.r.>"] }
+        allow_responses: true
     } }
   ]
 }

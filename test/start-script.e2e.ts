@@ -1,10 +1,15 @@
-// `npm start` (scripts/start.js) as a user runs it: its own nats-server when nothing answers, every
-// built service with readable prefixed logs, a loud message when a service dies, and a clean stop.
+// `npm start` (scripts/start.js) as a user runs it: its own nats-server (credentials required) and
+// redis-server (password), every built service with readable prefixed logs, a loud message when a
+// service dies, and a clean stop; and, as an attacker on the same machine would look (audit #3, #13):
+// no anonymous NATS or Redis client gets in, no credential is printed, on a command line or in the
+// environment of a service that does not need it, and the publisher's credentials reach topics only.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, credsAuthenticator } from 'nats';
 import { HttpClient, REPO_ROOT, basicAuthHeader, freePort, portVariable, processAlive, waitFor } from '@skiff/testing';
 import { adminPasswordPath } from '@skiff/config/admin-credentials';
 
@@ -13,6 +18,20 @@ jest.setTimeout(180_000);
 
 const { discoverServices } = require('../scripts/lib/services.js') as { discoverServices(): { name: string; needsRedis?: boolean }[] };
 const { formatLine } = require('../scripts/lib/log-format.js') as { formatLine(line: string, o?: { colour?: boolean }): string };
+
+/** What Redis answers to one command sent without credentials. */
+function redisSays(port: number, command: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write(`${command}\r\n`));
+    socket.once('data', (d) => (resolve(d.toString().trim()), socket.destroy()));
+    socket.once('error', (e) => resolve(`error ${e.message}`));
+  });
+}
+
+/** A process's command line and environment as another process of root sees them. */
+function procText(pid: number, file: 'cmdline' | 'environ'): string {
+  return readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0').join('\n');
+}
 
 /** scripts/start.js as a child process, with everything it printed. */
 class StartScript {
@@ -25,11 +44,13 @@ class StartScript {
     this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
   }
 
+  /** Runs start.js as a user would: none of the test run's own servers or keys in its environment. */
   static run(env: Record<string, string>): StartScript {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^SKIFF_(NATS_URL|REDIS_URL|TEST_)/.test(k)));
     return new StartScript(
       spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'start.js')], {
         cwd: REPO_ROOT,
-        env: { ...process.env, SKIFF_SKIP_BUILD: '1', NO_COLOR: '1', ...env },
+        env: { ...inherited, SKIFF_SKIP_BUILD: '1', NO_COLOR: '1', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -64,15 +85,16 @@ describe('npm start (scripts/start.js)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts nats-server and every service, survives a dead service, and stops everything on SIGTERM', async () => {
+  it('starts its own secured nats-server and redis-server and every service, survives a dead service, and stops everything on SIGTERM', async () => {
     const services = discoverServices();
     expect(services.slice(0, 2).map((s) => s.name)).toEqual(['provider', 'gateway']);
+    const secretsKey = randomBytes(32).toString('base64');
     const env: Record<string, string> = {
-      SKIFF_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
-      SKIFF_REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
       SKIFF_DATA_DIR: dataDir,
       SKIFF_SUBJECT_PREFIX: process.env.SKIFF_SUBJECT_PREFIX ?? 'faas',
       SKIFF_LOG_LEVEL: 'info',
+      // A secret the user set: only the provider may see it.
+      SKIFF_SECRETS_KEY: secretsKey,
       // The store seed deploys functions in the background; this test checks an empty platform.
       SKIFF_SEED: 'false',
     };
@@ -82,7 +104,8 @@ describe('npm start (scripts/start.js)', () => {
 
     await script.waitForOutput('Skiff is running.');
     pids = script.pids();
-    expect(script.output).toContain(`nats-server (pid ${pids['nats-server']}) listening at ${env.SKIFF_NATS_URL}`);
+    const natsUrl = /nats-server \(pid \d+\) listening at (nats:\/\/\S+), JetStream store \S+, credentials required/.exec(script.output)?.[1];
+    expect(natsUrl).toBeTruthy();
     for (const s of services) expect(pids[s.name]).toBeGreaterThan(0);
     if (services.some((s) => s.needsRedis)) expect(pids['redis-server']).toBeGreaterThan(0);
 
@@ -93,15 +116,60 @@ describe('npm start (scripts/start.js)', () => {
     const url = /Gateway:\s+(http:\/\/\S+)/.exec(script.output)?.[1];
     if (!url) throw new Error(`no gateway URL in the output of start.js:\n${script.output}`);
     expect(url).toBe(`http://127.0.0.1:${env.SKIFF_GATEWAY_PORT}`);
-    // The generated admin password is printed, stored with mode 0600, and guards /system/*.
-    const password = /Admin:\s+user admin, password (\S+)/.exec(script.output)?.[1];
-    expect(password).toBeTruthy();
-    expect(readFileSync(adminPasswordPath(dataDir), 'utf8').trim()).toBe(password);
+    // The generated admin password is stored with mode 0600 and guards /system/*; start.js prints where it is, not what (#13).
+    const password = readFileSync(adminPasswordPath(dataDir), 'utf8').trim();
+    expect(password.length).toBeGreaterThan(10);
     expect(statSync(adminPasswordPath(dataDir)).mode & 0o777).toBe(0o600);
+    expect(script.output).toContain(`Admin:        user admin, password in ${adminPasswordPath(dataDir)}`);
+    expect(script.output).not.toContain(password);
     const gateway = new HttpClient(url!, basicAuthHeader('admin', password));
     expect((await gateway.get('/healthz')).status).toBe(200);
     expect((await gateway.get('/system/functions')).json()).toEqual([]);
     expect((await new HttpClient(url!).get('/system/functions')).status).toBe(401);
+    expect((await gateway.get('/system/info')).json<{ bus: { anonymous: boolean } }>().bus.anonymous).toBe(false);
+
+    // The bus: no anonymous client (#3); its files are the owner's only.
+    await expect(connect({ servers: natsUrl!, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
+    const busDir = join(dataDir, 'bus');
+    expect(statSync(busDir).mode & 0o777).toBe(0o700);
+    for (const file of ['nats-server.conf', 'issuer.nk', 'operator.nk', 'account.nk', 'signing.nk', 'system.nk']) expect(statSync(join(busDir, file)).mode & 0o777).toBe(0o600);
+    for (const file of readdirSync(join(busDir, 'creds'))) expect(statSync(join(busDir, 'creds', file)).mode & 0o777).toBe(0o600);
+
+    // The topic publisher's credentials (printed where they are) publish topics and nothing else.
+    const publisherCreds = join(dataDir, 'nats-publisher.creds');
+    expect(script.output).toContain(`Publish:      topics only, with the credentials in ${publisherCreds}`);
+    expect(statSync(publisherCreds).mode & 0o777).toBe(0o600);
+    const publisher = await connect({ servers: natsUrl!, authenticator: credsAuthenticator(new Uint8Array(readFileSync(publisherCreds))), reconnect: false });
+    const errors: string[] = [];
+    void (async () => {
+      for await (const s of publisher.status()) if (s.type === 'error') errors.push(String(s.data));
+    })();
+    publisher.publish(`${env.SKIFF_SUBJECT_PREFIX}.topic.orders`, '{"id":1}');
+    publisher.publish(`${env.SKIFF_SUBJECT_PREFIX}.provider.function.list`, '{}');
+    await publisher.flush();
+    await waitFor('the permission error', () => errors.length > 0, 5_000);
+    expect(errors.join(' ')).toMatch(/PERMISSIONS_VIOLATION/);
+    await publisher.close();
+
+    // Redis needs the generated password (#13).
+    const redisPort = Number(/redis-server \(pid \d+\) listening at redis:\/\/127\.0\.0\.1:(\d+)/.exec(script.output)?.[1]);
+    expect(await redisSays(redisPort, 'PING')).toMatch(/NOAUTH/);
+    const redisPassword = readFileSync(join(dataDir, 'redis', 'password'), 'utf8').trim();
+    expect(await redisSays(redisPort, `AUTH ${redisPassword}`)).toBe('+OK');
+
+    // No credential on a command line; secrets only in the environment of the service that uses them (#13).
+    for (const [name, pid] of Object.entries(pids)) {
+      const cmdline = procText(pid, 'cmdline');
+      for (const secret of [password, redisPassword, secretsKey]) expect(cmdline).not.toContain(secret);
+      expect(cmdline).not.toMatch(/--pass|requirepass|--user/);
+      if (name === 'nats-server' || name === 'redis-server') continue;
+      const environ = procText(pid, 'environ');
+      expect(environ).not.toContain(password);
+      expect(environ).not.toContain(redisPassword);
+      expect(environ.includes(secretsKey)).toBe(name === 'provider');
+      expect(environ.includes('SKIFF_NATS_ISSUER_FILE')).toBe(name === 'provider');
+    }
+    expect(existsSync(join(dataDir, 'bus', 'creds', 'provider.creds'))).toBe(true);
 
     // A service that dies is reported loudly; the others keep running.
     process.kill(pids.gateway, 'SIGKILL');
@@ -117,9 +185,8 @@ describe('npm start (scripts/start.js)', () => {
     }
   });
 
-  it('says how to install nats-server when it is missing and nothing answers', async () => {
+  it('says how to install nats-server when it is missing', async () => {
     const missing = StartScript.run({
-      SKIFF_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
       SKIFF_NATS_SERVER_BIN: '/nonexistent/nats-server',
       SKIFF_DATA_DIR: dataDir,
     });

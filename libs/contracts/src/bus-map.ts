@@ -10,6 +10,7 @@ import { FunctionChangedEvent } from './messages/function-changed.event';
 import { InvocationStatsEvent } from './messages/invocation-stats.event';
 import { AlertManagerPayload } from './messages/alert.event';
 import { Secret, SecretListRequest, SecretSummary } from './openfaas/secret';
+import { SecretTransportKey } from './openfaas/secret-transport';
 import { FunctionNamespace, NamespaceRef } from './openfaas/function-namespace';
 import { FunctionUsage, ScaleDecisionEvent, WakeResult } from './messages/scale-decision.event';
 
@@ -27,6 +28,7 @@ export interface RpcMap {
   [RPC.scalerWake]: { request: FunctionRef; response: WakeResult };
   [RPC.scalerScale]: { request: FunctionScaleRequest; response: FunctionStatus };
   [RPC.secretList]: { request: SecretListRequest; response: SecretSummary[] };
+  [RPC.secretTransportKey]: { request: Record<string, never>; response: SecretTransportKey };
   [RPC.secretCreate]: { request: Secret; response: SecretSummary };
   [RPC.secretUpdate]: { request: Secret; response: SecretSummary };
   [RPC.secretDelete]: { request: Secret; response: SecretSummary };

@@ -107,8 +107,8 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
     case 'gateway':
       return {
         pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, events, s.inboxAll],
-        sub: [`${p}.pull.>`, events],
-        jetStream: ['functions', 'invocations', 'asyncResults', 'async', 'deadLetters', 'logs', 'topics', 'asyncBodies', 'bundles'],
+        sub: [s.bodyPullAll, events],
+        jetStream: ['functions', 'invocations', 'asyncResults', 'async', 'callbacks', 'deadLetters', 'logs', 'topics', 'asyncBodies', 'bundles'],
       };
     case 'scaler':
       return {
@@ -119,7 +119,7 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
     case 'queue-worker':
       return {
         pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, s.asyncCallbackAll, s.asyncDeadLetterAll, events, replicaInboxes],
-        sub: [`${p}.pull.>`, events],
+        sub: [s.bodyPullAll, events],
         jetStream: ['functions', 'asyncResults', 'async', 'callbacks', 'deadLetters', 'topics', 'asyncBodies'],
       };
     case 'connector-cron':
@@ -161,7 +161,7 @@ export function replicaPermissions(s: SubjectRegistry, namespace: string, name: 
         s.functionLog(namespace, name, instance),
         s.replicaReady(namespace, name, instance),
         s.replicaGone(namespace, name, instance),
-        `${s.prefix}.pull.${namespace}.${name}.>`,
+        s.bodyPullOf(namespace, name),
       ],
     },
     sub: {

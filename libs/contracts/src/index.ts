@@ -35,3 +35,4 @@ export * from './bus-map';
 export * from './triggers/trigger-annotations';
 export * from './triggers/webhook-verify';
 export * from './bus-permissions';
+export * from './openfaas/secret-transport';

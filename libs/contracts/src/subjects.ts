@@ -29,6 +29,8 @@ export const RPC = {
   scalerScale: 'scaler.scale',
   /** Secret names of one namespace, never values (SecretListRequest → SecretSummary[]). */
   secretList: 'provider.secret.list',
+  /** The provider's key secret values are sealed to before they cross the bus (empty → SecretTransportKey). */
+  secretTransportKey: 'provider.secret.transport-key',
   /** Create a secret; 409 when it exists (Secret → SecretSummary). */
   secretCreate: 'provider.secret.create',
   /** Replace a secret's value; 404 when missing (Secret → SecretSummary). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConnectionOptions, credsAuthenticator } from 'nats';
+import { subjects } from '@skiff/contracts/subjects';
 
 /** NATS the tests use (`npm test` starts a secured one for the run; see scripts/test.js). */
 export const TEST_NATS_URL = process.env.SKIFF_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -15,7 +16,8 @@ export const TEST_REDIS_PASSWORD_FILE = process.env.SKIFF_TEST_REDIS_PASSWORD_FI
 
 /** Connect options for test code talking to the run's NATS directly (with the admin credentials on a secured bus). */
 export function testNatsOptions(extra: ConnectionOptions = {}, url = TEST_NATS_URL): ConnectionOptions {
-  const options: ConnectionOptions = { servers: url.split(','), ...extra };
+  // Inside the platform's inboxes, so the services (whose users reply only there) can answer the test.
+  const options: ConnectionOptions = { servers: url.split(','), inboxPrefix: subjects.inboxPrefix('test'), ...extra };
   if (TEST_NATS_CREDS_FILE && url === TEST_NATS_URL) options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(TEST_NATS_CREDS_FILE)));
   return options;
 }

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { DEFAULT_NAMESPACE, RPC, Secret, SecretListRequest, SecretSummary, parsePayload, subjects } from '@skiff/contracts';
+import { DEFAULT_NAMESPACE, RPC, Secret, SecretListRequest, SecretSummary, SecretTransportKey, parsePayload, subjects } from '@skiff/contracts';
 import { SecretStore } from './secret.store';
 
 /** `provider.secret.*`: the gateway's `/system/secrets`, validated again here. */
@@ -12,6 +12,11 @@ export class SecretController {
   list(@Payload() payload: unknown): Promise<SecretSummary[]> {
     const req = parsePayload(SecretListRequest, payload ?? {});
     return this.store.list(req.namespace || DEFAULT_NAMESPACE);
+  }
+
+  @MessagePattern(subjects.rpc(RPC.secretTransportKey), { queue: subjects.queues.provider })
+  transportKey(): SecretTransportKey {
+    return this.store.transportKey();
   }
 
   @MessagePattern(subjects.rpc(RPC.secretCreate), { queue: subjects.queues.provider })

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, KV, KvEntry, NatsConnection } from 'nats';
-import { ERROR_CODES, Secret, SecretSummary, SkiffError, subjects } from '@skiff/contracts';
+import { ERROR_CODES, RPC, SEALED_SECRET_ALGORITHM, Secret, SecretSummary, SecretTransportKey, SkiffError, openSecretValue, secretSealContext, subjects, transportKeyPair } from '@skiff/contracts';
 import { NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { SealedValue, SecretCipher, loadSecretsKey } from './secret-cipher';
@@ -31,10 +31,6 @@ function isConflict(err: unknown): boolean {
   return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
 }
 
-/** The bytes of a Secret body: `rawValue` (base64) when non-empty, else `value`. */
-export function secretBytes(secret: Pick<Secret, 'value' | 'rawValue'>): Buffer {
-  return secret.rawValue ? Buffer.from(secret.rawValue, 'base64') : Buffer.from(secret.value ?? '', 'utf8');
-}
 
 /**
  * Secrets in a JetStream KV bucket (`<P>_secrets`, key `<ns>.<name>`), the provider its only
@@ -47,6 +43,7 @@ export class SecretStore implements OnModuleInit {
   private readonly logger = new Logger(SecretStore.name);
   private kv!: KV;
   private cipher!: SecretCipher;
+  private transport!: ReturnType<typeof transportKeyPair>;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -56,6 +53,7 @@ export class SecretStore implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { key, source } = loadSecretsKey(this.env.SKIFF_DATA_DIR, this.env.SKIFF_SECRETS_KEY);
     this.cipher = new SecretCipher(key);
+    this.transport = transportKeyPair(key);
     this.kv = await openKvBucket(this.nc, subjects.secretsBucket);
     this.logger.log({ msg: 'secrets encrypted at rest', key: source, bucket: subjects.secretsBucket });
   }
@@ -76,7 +74,7 @@ export class SecretStore implements OnModuleInit {
   async create(secret: Secret & { namespace: string }): Promise<SecretSummary> {
     const key = subjects.secretKey(secret.namespace, secret.name);
     try {
-      await this.kv.create(key, this.encode(key, secretBytes(secret)));
+      await this.kv.create(key, this.encode(key, this.unseal(secret)));
     } catch (err) {
       if (isConflict(err)) throw new SkiffError(ERROR_CODES.secretExists, `secret: ${secret.name} already exists in namespace ${secret.namespace} (update it with PUT /system/secrets)`);
       throw err;
@@ -85,13 +83,33 @@ export class SecretStore implements OnModuleInit {
     return { name: secret.name, namespace: secret.namespace };
   }
 
+  /** The key the gateway seals values to (derived from the secrets key). */
+  transportKey(): SecretTransportKey {
+    return { publicKey: this.transport.publicKey, alg: SEALED_SECRET_ALGORITHM };
+  }
+
+  /**
+   * The value of a create or update, which must arrive sealed to the transport key: a value sent in
+   * clear has already been exposed on the bus, so it is refused instead of stored.
+   */
+  private unseal(secret: Secret & { namespace: string }): Buffer {
+    if (secret.value !== undefined || secret.rawValue !== undefined || !secret.sealed) {
+      throw new SkiffError(ERROR_CODES.invalidRequest, `secret values must cross the bus sealed to the provider's transport key (${RPC.secretTransportKey}), never in clear`);
+    }
+    try {
+      return openSecretValue(secret.sealed, this.transport, secretSealContext(secret.namespace, secret.name));
+    } catch {
+      throw new SkiffError(ERROR_CODES.invalidRequest, `the sealed value of secret ${secret.name} cannot be opened: sealed to another key or another secret`);
+    }
+  }
+
   /** Replaces a secret's value; 404 when missing. */
   async update(secret: Secret & { namespace: string }): Promise<SecretSummary> {
     const key = subjects.secretKey(secret.namespace, secret.name);
     const entry = await this.entry(key);
     if (!entry) throw this.notFound(secret.name, secret.namespace);
     try {
-      await this.kv.update(key, this.encode(key, secretBytes(secret)), entry.revision);
+      await this.kv.update(key, this.encode(key, this.unseal(secret)), entry.revision);
     } catch (err) {
       if (isConflict(err)) throw new SkiffError(ERROR_CODES.unavailable, `secret: ${secret.name} changed during the update; try again`);
       throw err;

@@ -1,11 +1,12 @@
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+import { SECRET_VALUE_MAX, SealedSecretValue } from './secret-transport';
 import { IsDnsLabel } from '../validation';
 
 /** Longest secret name (a Kubernetes secret name is a DNS subdomain of at most 253 characters). */
 export const SECRET_NAME_MAX = 253;
 
-/** Largest secret value in bytes (Kubernetes allows 1 MiB per secret; the bus needs headroom). */
-export const SECRET_VALUE_MAX = 512 * 1024;
+export { SECRET_VALUE_MAX };
 
 /** Secret names: lower-case letters, digits, `-` and `.`, starting and ending alphanumeric, no `..`. */
 export const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -61,6 +62,16 @@ export class Secret {
   @Matches(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { message: 'rawValue: must be a base64 string' })
   @MaxLength(Math.ceil(SECRET_VALUE_MAX / 3) * 4, { message: `rawValue: must decode to at most ${SECRET_VALUE_MAX} bytes` })
   rawValue?: string;
+
+  /**
+   * Skiff, on the bus only: the value sealed to the provider's transport key. The gateway replaces
+   * `value`/`rawValue` with it, so no value crosses the bus in clear; the provider takes no other form.
+   */
+  @IsOptional()
+  @IsObject({ message: 'sealed: must be an object' })
+  @ValidateNested()
+  @Type(() => SealedSecretValue)
+  sealed?: SealedSecretValue;
 }
 
 /** A secret as listed: never its value. */

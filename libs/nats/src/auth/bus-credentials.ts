@@ -33,6 +33,11 @@ export function issuerFileContents(issuer: BusIssuer): string {
 
 const NANOS_PER_MS = 1_000_000;
 
+/** In NATS an empty allow list means "no restriction": a permission that allows nothing must deny everything. */
+function jwtPermission(p: { allow: string[]; deny?: string[] }): { allow: string[]; deny: string[] } {
+  return p.allow.length ? { allow: p.allow, deny: p.deny ?? [] } : { allow: [], deny: ['>'] };
+}
+
 /**
  * A NATS `.creds` file (user JWT + its seed) for a new user of the account with exactly
  * `permissions`, signed by the account's signing key.
@@ -44,8 +49,8 @@ export async function mintCredentials(issuer: BusIssuer, name: string, permissio
     user,
     issuer.account,
     {
-      pub: { allow: permissions.pub.allow, deny: permissions.pub.deny ?? [] },
-      sub: { allow: permissions.sub.allow, deny: permissions.sub.deny ?? [] },
+      pub: jwtPermission(permissions.pub),
+      sub: jwtPermission(permissions.sub),
       ...(permissions.resp ? { resp: { max: permissions.resp.max, ttl: permissions.resp.ttlMs * NANOS_PER_MS } } : {}),
       ...(options.sources?.length ? { src: options.sources } : {}),
     },
