@@ -17,5 +17,6 @@ const quotas = {
   SKIFF_TOPICS_MAX_BYTES: 32 * MIB,
   SKIFF_BUNDLES_MAX_BYTES: 256 * MIB,
   SKIFF_KV_MAX_BYTES: 4 * MIB,
+  SKIFF_LOGS_MAX_BYTES: 32 * MIB,
 };
 for (const [name, value] of Object.entries(quotas)) process.env[name] = process.env[name] || String(value);

@@ -108,6 +108,8 @@ describe('npm start (scripts/start.js)', () => {
     expect(natsUrl).toBeTruthy();
     for (const s of services) expect(pids[s.name]).toBeGreaterThan(0);
     if (services.some((s) => s.needsRedis)) expect(pids['redis-server']).toBeGreaterThan(0);
+    // Every service runs with its own bus user (a permission it lacks would have stopped it).
+    for (const [name, pid] of Object.entries(pids)) expect([name, processAlive(pid)]).toEqual([name, true]);
 
     // Readable, prefixed logs instead of JSON lines.
     expect(script.output).toMatch(/^\[provider\] \d\d:\d\d:\d\d\.\d{3} info {2}provider listening port=\d+/m);

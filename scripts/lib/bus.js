@@ -52,10 +52,11 @@ async function choosePort(dir, ephemeral) {
 
 /**
  * Starts the platform's own nats-server (JetStream, operator mode). `dataDir` keeps the keys
- * (`bus/`) and the store (`nats/`); `ephemeral` uses a temporary directory and a free port instead.
+ * (`bus/`) and the store (`nats/`); `ephemeral` uses a temporary directory and a free port instead;
+ * `limits` replaces the JetStream limits of jetStreamLimits().
  * Resolves with `{ url, started, issuer, issuerFile, dir }`.
  */
-async function startBus({ dataDir, ephemeral = false, log = console.log }) {
+async function startBus({ dataDir, ephemeral = false, log = console.log, limits }) {
   const bin = which(process.env.SKIFF_NATS_SERVER_BIN || 'nats-server');
   if (!bin) throw new BootstrapError(installHint('nats-server', 'nats-server', 'nats-server', 'SKIFF_NATS_URL', `nats://${HOST}:${DEFAULT_PORT}`));
   const root = ephemeral ? mkdtempSync(join(tmpdir(), 'skiff-bus-')) : resolve(dataDir);
@@ -63,7 +64,7 @@ async function startBus({ dataDir, ephemeral = false, log = console.log }) {
   const storeDir = join(root, 'nats');
   const { prepareBusServer } = auth();
   const port = await choosePort(dir, ephemeral);
-  const files = await prepareBusServer({ dir, host: HOST, port, storeDir, limits: jetStreamLimits(root) });
+  const files = await prepareBusServer({ dir, host: HOST, port, storeDir, limits: limits ?? jetStreamLimits(root) });
   if (!ephemeral) writeFileSync(join(dir, 'port'), String(port));
   const logFile = join(root, 'nats-server.log');
   const args = ['-c', files.configFile];

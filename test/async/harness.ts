@@ -175,9 +175,10 @@ export class AsyncHarness {
   async close(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM', 10_000)));
-    if (this.nc && !this.nc.isClosed()) await this.nc.close();
+    if (!this.nc || this.nc.isClosed()) return;
     // Every stream, bucket and object store of the test's prefix (the services create more than the async ones).
-    await deletePrefixStreams(this.natsUrl, subjects.prefix);
+    await deletePrefixStreams(this.nc);
+    await this.nc.close();
   }
 }
 

@@ -88,11 +88,3 @@ export function promtoolProblems(text: string): string {
   return run.status === 0 ? '' : `${run.stdout}${run.stderr}`.trim() || `exit ${run.status}`;
 }
 
-/** Deletes every stream, KV bucket and object store of this test file's prefix. */
-export async function deletePrefixStreams(nc: NatsConnection): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
-  for await (const info of jsm.streams.list()) {
-    if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
-  }
-}

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { connect, JSONCodec, NatsConnection } from 'nats';
 import { EVENTS, subjects } from '@skiff/contracts';
 import type { ScaleDecisionEvent } from '@skiff/contracts/messages/scale-decision.event';
-import { HttpClient, Platform, TEST_ADMIN_PASSWORD, freePort, testNatsOptions } from '@skiff/testing';
-import { deletePrefixStreams, eventually, status, steadyLoad } from './helpers';
+import { HttpClient, Platform, TEST_ADMIN_PASSWORD, deletePrefixStreams, freePort, testNatsOptions } from '@skiff/testing';
+import { eventually, status, steadyLoad } from './helpers';
 
 jest.setTimeout(300_000);
 

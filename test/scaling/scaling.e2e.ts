@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { connect, NatsConnection, JSONCodec } from 'nats';
 import { EVENTS, subjects } from '@skiff/contracts';
 import type { ScaleDecisionEvent } from '@skiff/contracts/messages/scale-decision.event';
-import { HttpClient, Platform, testNatsOptions } from '@skiff/testing';
-import { FAST_SCALER_ENV, deletePrefixStreams, eventually, promtoolProblems, sample, status, steadyLoad } from './helpers';
+import { HttpClient, Platform, deletePrefixStreams, testNatsOptions } from '@skiff/testing';
+import { FAST_SCALER_ENV, eventually, promtoolProblems, sample, status, steadyLoad } from './helpers';
 
 jest.setTimeout(240_000);
 

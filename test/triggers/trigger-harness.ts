@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjects } from '@skiff/contracts';
 import { InvokeRequest } from '@skiff/invoke';
-import { ServiceProcess, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
+import { ServiceProcess, deletePrefixStreams, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
 import { AsyncHarness, freePort } from '../async/harness';
 
 /** Async harness plus the trigger services and a record of every call each test replica received. */

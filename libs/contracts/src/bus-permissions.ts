@@ -84,6 +84,9 @@ function jetStreamApi(s: SubjectRegistry, resources: JetStreamResource[]): strin
   return out;
 }
 
+/** The async call's streams and stores, opened together wherever async calls are submitted or run. */
+const ASYNC_CALLS: JetStreamResource[] = ['async', 'callbacks', 'deadLetters', 'asyncResults', 'asyncBodies'];
+
 /** What each service touches besides its own inbox. */
 interface ServiceGrant {
   pub: string[];
@@ -96,7 +99,6 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
   const providerRpc = `${p}.provider.>`;
   const scalerRpc = `${p}.scaler.>`;
   const events = `${p}.evt.>`;
-  const replicaInboxes = s.replicaInboxAll;
   switch (service) {
     case 'provider':
       return {
@@ -108,7 +110,7 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
       return {
         pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, events, s.inboxAll],
         sub: [s.bodyPullAll, events],
-        jetStream: ['functions', 'invocations', 'asyncResults', 'async', 'callbacks', 'deadLetters', 'logs', 'topics', 'asyncBodies', 'bundles'],
+        jetStream: ['functions', 'invocations', ...ASYNC_CALLS, 'logs', 'topics', 'bundles'],
       };
     case 'scaler':
       return {
@@ -118,15 +120,15 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
       };
     case 'queue-worker':
       return {
-        pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, s.asyncCallbackAll, s.asyncDeadLetterAll, events, replicaInboxes],
+        pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, s.asyncCallbackAll, s.asyncDeadLetterAll, events, s.inboxAll],
         sub: [s.bodyPullAll, events],
-        jetStream: ['functions', 'asyncResults', 'async', 'callbacks', 'deadLetters', 'topics', 'asyncBodies'],
+        jetStream: ['functions', ...ASYNC_CALLS, 'topics'],
       };
     case 'connector-cron':
       return {
         pub: [s.asyncCallAll, events],
         sub: [events],
-        jetStream: ['functions', 'asyncResults', 'async', 'asyncBodies'],
+        jetStream: ['functions', ...ASYNC_CALLS],
       };
     case 'connector-webhook':
       return {

@@ -9,3 +9,4 @@ export * from './raw-http';
 export * from './prefix-streams';
 export * from './host-processes';
 export * from './bus-env';
+export * from './prefix-streams';

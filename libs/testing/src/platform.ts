@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { deletePrefixStreams } from './prefix-streams';
 import { HttpClient } from './http-client';
 import { REPO_ROOT, ServiceProcess } from './service-process';
-import type { ConnectionOptions } from 'nats';
+import { ConnectionOptions, connect } from 'nats';
+import { SubjectRegistry } from '@skiff/contracts/subjects';
+import { deletePrefixStreams } from './prefix-streams';
 import { serviceBusEnv } from './bus-env';
 import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader, testNatsOptions } from './test-env';
 import { waitFor } from './wait-for';
@@ -165,10 +166,11 @@ export class Platform {
     return [...this.retired, ...this.services.values()].map((p) => `--- ${p.name} ---\n${p.log}`).join('\n');
   }
 
-  /** Stops every service in reverse start order, removes the data dir and every stream of the test's prefix. */
+  /** Stops every service in reverse start order, deletes the platform's streams and removes the data dir. */
   async stop(): Promise<void> {
     for (const name of [...this.services.keys()].reverse()) await this.stopService(name);
     rmSync(this.dataDir, { recursive: true, force: true });
-    await deletePrefixStreams(this.env.SKIFF_NATS_URL, this.env.SKIFF_SUBJECT_PREFIX).catch(() => undefined);
+    const nc = await connect(this.natsOptions({ name: 'test-cleanup', reconnect: false })).catch(() => undefined);
+    if (nc) await deletePrefixStreams(nc, new SubjectRegistry(this.env.SKIFF_SUBJECT_PREFIX)).finally(() => nc.close());
   }
 }

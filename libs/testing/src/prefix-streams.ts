@@ -1,20 +1,15 @@
-import { connect } from 'nats';
-import { SubjectRegistry } from '@skiff/contracts/subjects';
+import type { NatsConnection } from 'nats';
+import { SubjectRegistry, subjects as fileSubjects } from '@skiff/contracts/subjects';
 
 /**
- * Deletes every JetStream stream, KV bucket and object store of a subject prefix. A test platform
- * must leave none behind: JetStream reserves each store's max_bytes on the shared server, so leftovers
- * would soon leave no room for the next test's platform.
+ * Deletes every stream, KV bucket and object store of one subject prefix (default: the test file's).
+ * Many test platforms share the run's server, and JetStream reserves each stream's max_bytes while it
+ * exists: a test that leaves its streams behind takes storage from the ones after it.
  */
-export async function deletePrefixStreams(natsUrl: string, prefix: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
-  try {
-    const jsm = await nc.jetstreamManager();
-    const mine = new RegExp(`^(KV_|OBJ_)?${new SubjectRegistry(prefix).streamPrefix}_`);
-    for await (const info of jsm.streams.list()) {
-      if (mine.test(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => undefined);
-    }
-  } finally {
-    await nc.close();
-  }
+export async function deletePrefixStreams(nc: NatsConnection, subjects: SubjectRegistry = fileSubjects): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  const mine = new RegExp(`^(KV_|OBJ_)?${subjects.streamPrefix}_`);
+  const names: string[] = [];
+  for await (const info of jsm.streams.list()) if (mine.test(info.config.name)) names.push(info.config.name);
+  for (const name of names) await jsm.streams.delete(name).catch(() => undefined);
 }
