@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { ClientRequest, request as httpRequest } from 'node:http';
 import { NatsConnection, connect } from 'nats';
 import { INVOKE_HEADERS, subjects } from '@skiff/contracts';
-import { Platform, TEST_NATS_URL, basicAuthHeader, openSocket, rawHttp, socketClosed, waitFor } from '@skiff/testing';
+import { Platform, basicAuthHeader, openSocket, rawHttp, socketClosed, testNatsOptions, waitFor } from '@skiff/testing';
 
 jest.setTimeout(300_000);
 
@@ -165,7 +165,7 @@ describe('gateway limits (#9)', () => {
     const NS = 'openfaas-fn';
 
     beforeAll(async () => {
-      nc = await connect({ servers: TEST_NATS_URL });
+      nc = await connect(testNatsOptions());
     });
 
     afterAll(async () => {

@@ -1,6 +1,6 @@
 import { connect, NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { TEST_NATS_URL, waitFor } from '@skiff/testing';
+import { testNatsOptions, waitFor } from '@skiff/testing';
 import { ReplicaExits } from './replica-exits';
 
 describe('ReplicaExits (real NATS)', () => {
@@ -9,7 +9,7 @@ describe('ReplicaExits (real NATS)', () => {
   const fn = { namespace: 'openfaas-fn', name: 'sink' };
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     sut = new ReplicaExits(nc);
     sut.onApplicationBootstrap();
     await nc.flush();

@@ -121,7 +121,8 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
     case 'queue-worker':
       return {
         pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, s.asyncCallbackAll, s.asyncDeadLetterAll, events, s.inboxAll],
-        sub: [s.bodyPullAll, events],
+        // Claims: the replica that took one of this worker's calls says so (callClaimsOf).
+        sub: [s.bodyPullAll, events, `${p}.claim.>`],
         jetStream: ['functions', ...ASYNC_CALLS, 'topics'],
       };
     case 'connector-cron':
@@ -152,8 +153,8 @@ export function servicePermissions(s: SubjectRegistry, service: PlatformService)
 /**
  * Permissions of one function replica: serve its own function's invoke subject in its queue group,
  * hear cancellations of its function's calls, reply to what it was asked, pull its own function's
- * request bodies, publish its own log lines and replica events, receive on its own inbox. No
- * JetStream API, no other subject.
+ * request bodies, claim its function's async calls, publish its own log lines and replica events,
+ * receive on its own inbox. No JetStream API, no other subject.
  */
 export function replicaPermissions(s: SubjectRegistry, namespace: string, name: string, instance: string): BusPermissions {
   const inbox = s.replicaInboxPrefix(instance);
@@ -164,6 +165,7 @@ export function replicaPermissions(s: SubjectRegistry, namespace: string, name: 
         s.replicaReady(namespace, name, instance),
         s.replicaGone(namespace, name, instance),
         s.bodyPullOf(namespace, name),
+        `${s.callClaimPrefix(namespace, name)}>`,
       ],
     },
     sub: {

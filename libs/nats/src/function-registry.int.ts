@@ -1,6 +1,6 @@
 import { connect, NatsConnection } from 'nats';
 import { FunctionRecord, subjects } from '@skiff/contracts';
-import { TEST_NATS_URL, waitFor } from '@skiff/testing';
+import { testNatsOptions, waitFor } from '@skiff/testing';
 import { encodeFunctionRecord, FunctionRegistryCache, openFunctionsBucket } from './function-registry';
 
 /** Audit #20: a registry watch that stopped was only reported, never restarted, so every cache went stale. */
@@ -15,7 +15,7 @@ describe('FunctionRegistryCache (real JetStream)', () => {
   const put = async (name: string) => (await openFunctionsBucket(nc, subjects)).put(subjects.functionKey('openfaas-fn', name), encodeFunctionRecord(record(name)));
 
   beforeAll(async () => {
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connect(testNatsOptions());
     await put('before');
     cache = await FunctionRegistryCache.start(nc, subjects, { restartMinMs: 100, restartMaxMs: 1_000, verifyIntervalMs: 500 });
   });
