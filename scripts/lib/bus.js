@@ -39,6 +39,14 @@ function jetStreamLimits(storeDir) {
   };
 }
 
+/** SKIFF_NATS_SYNC_INTERVAL: `always` (fsync every write) or a Go duration; unset keeps nats-server's 2-minute default. */
+function syncInterval() {
+  const raw = (process.env.SKIFF_NATS_SYNC_INTERVAL || '').trim();
+  if (!raw) return undefined;
+  if (raw !== 'always' && !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw)) throw new BootstrapError(`SKIFF_NATS_SYNC_INTERVAL "${raw}" must be "always" or a duration such as 10s or 1m`);
+  return raw;
+}
+
 /** The port to listen on: the one used last time (kept in the bus dir), else 4222, else any free one. */
 async function choosePort(dir, ephemeral) {
   if (ephemeral) return freePort(HOST);
@@ -64,7 +72,7 @@ async function startBus({ dataDir, ephemeral = false, log = console.log, limits 
   const storeDir = join(root, 'nats');
   const { prepareBusServer } = auth();
   const port = await choosePort(dir, ephemeral);
-  const files = await prepareBusServer({ dir, host: HOST, port, storeDir, limits: limits ?? jetStreamLimits(root) });
+  const files = await prepareBusServer({ dir, host: HOST, port, storeDir, limits: limits ?? jetStreamLimits(root), syncInterval: syncInterval() });
   if (!ephemeral) writeFileSync(join(dir, 'port'), String(port));
   const logFile = join(root, 'nats-server.log');
   const args = ['-c', files.configFile];

@@ -20,6 +20,11 @@ export interface BusServerOptions {
   storeDir: string;
   /** Account (and server) JetStream limits. */
   limits: AccountLimits;
+  /**
+   * JetStream's fsync interval (`always`, or a duration such as `10s`); unset keeps the server's
+   * default (every 2 minutes). Needs nats-server 2.10 or later.
+   */
+  syncInterval?: string;
 }
 
 /** Files of a prepared bus. */
@@ -50,6 +55,7 @@ export async function prepareBusServer(options: BusServerOptions): Promise<BusSe
     `  store_dir: ${JSON.stringify(options.storeDir)}`,
     `  max_file_store: ${options.limits.maxFileBytes}`,
     `  max_memory_store: ${options.limits.maxMemoryBytes}`,
+    ...(options.syncInterval ? [`  sync_interval: ${JSON.stringify(options.syncInterval)}`] : []),
     `}`,
     `operator: ${jwts.operator}`,
     `system_account: ${keys.system.getPublicKey()}`,
