@@ -1,7 +1,7 @@
 'use strict';
 // Steps `npm start` and `npm test` share before any service runs: dependencies and the build.
 const { spawnSync } = require('node:child_process');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { REPO_ROOT } = require('./paths');
 const { BootstrapError } = require('./infra');
@@ -17,10 +17,26 @@ function run(command, args, what = `${command} ${args.join(' ')}`) {
   return Date.now() - started;
 }
 
-/** `npm ci` when node_modules is missing (a fresh clone). */
+/** Direct dependencies named in package-lock.json that node_modules lacks (a pull that added one). */
+function missingPackages() {
+  try {
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8'));
+    return Object.entries(lock.packages ?? {})
+      .filter(([path, meta]) => path.startsWith('node_modules/') && !path.slice(13).includes('node_modules/') && !meta.optional)
+      .map(([path]) => path)
+      .filter((path) => !existsSync(join(REPO_ROOT, path, 'package.json')));
+  } catch {
+    return [];
+  }
+}
+
+/** `npm ci` when node_modules is missing (a fresh clone) or lacks a package the lock file names. */
 function installIfMissing(log = console.log) {
-  if (existsSync(join(REPO_ROOT, 'node_modules', '.package-lock.json'))) return;
-  log('node_modules is missing: npm ci');
+  if (existsSync(join(REPO_ROOT, 'node_modules', '.package-lock.json'))) {
+    const missing = missingPackages();
+    if (!missing.length) return;
+    log(`node_modules lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}: npm ci`);
+  } else log('node_modules is missing: npm ci');
   run(NPM, ['ci'], 'npm ci');
 }
 
