@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConnectionOptions, credsAuthenticator } from 'nats';
+import { ConnectionOptions } from 'nats';
+import { credsAuthenticator } from './auth/native-signer';
 import { NatsOptions, Transport } from '@nestjs/microservices';
 import { natsServers } from '@skiff/contracts/nats-url';
 import { subjects } from '@skiff/contracts/subjects';

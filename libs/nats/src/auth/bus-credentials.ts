@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { KeyPair, createUser, encodeUser, fmtCreds, fromSeed } from '@nats-io/jwt';
+import { KeyPair, encodeUser, fmtCreds } from '@nats-io/jwt';
+import { nativeKeyPair, newUserKey } from './native-signer';
 import type { BusPermissions } from '@skiff/contracts/bus-permissions';
 
 /** What a user JWT may carry besides its permissions. */
@@ -23,7 +24,7 @@ export interface BusIssuer {
 export function readIssuerFile(file: string): BusIssuer {
   const [seed, account] = readFileSync(file, 'utf8').trim().split(/\s+/);
   if (!seed?.startsWith('SA') || !account?.startsWith('A')) throw new Error(`${file} is not a Skiff bus issuer file (signing key seed, then account key)`);
-  return { signer: fromSeed(new TextEncoder().encode(seed)), account };
+  return { signer: nativeKeyPair(seed), account };
 }
 
 /** The issuer file's contents: the signing key's seed and the account's public key. */
@@ -43,10 +44,10 @@ function jwtPermission(p: { allow: string[]; deny?: string[] }): { allow: string
  * `permissions`, signed by the account's signing key.
  */
 export async function mintCredentials(issuer: BusIssuer, name: string, permissions: BusPermissions, options: CredentialOptions = {}): Promise<Uint8Array> {
-  const user = createUser();
+  const user = newUserKey();
   const jwt = await encodeUser(
     name,
-    user,
+    user.publicKey,
     issuer.account,
     {
       pub: jwtPermission(permissions.pub),
@@ -56,5 +57,5 @@ export async function mintCredentials(issuer: BusIssuer, name: string, permissio
     },
     { signer: issuer.signer },
   );
-  return fmtCreds(jwt, user);
+  return fmtCreds(jwt, { getSeed: () => user.seed } as KeyPair);
 }

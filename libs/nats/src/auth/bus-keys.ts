@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyPair, createAccount, createOperator, encodeAccount, encodeOperator, fromSeed } from '@nats-io/jwt';
+import { KeyPair, createAccount, createOperator, encodeAccount, encodeOperator } from '@nats-io/jwt';
+import { nativeKeyPair } from './native-signer';
 
 /**
  * The keys of a bus in NATS decentralized-JWT mode: an operator (trusted by the server), the
@@ -20,7 +21,7 @@ export const BUS_KEY_FILES = { operator: 'operator.nk', system: 'system.nk', acc
 
 /** Reads an nkey seed file (one line `S…`). */
 export function readSeed(file: string): KeyPair {
-  return fromSeed(new TextEncoder().encode(readFileSync(file, 'utf8').trim()));
+  return nativeKeyPair(readFileSync(file, 'utf8').trim());
 }
 
 /** Writes a file only its owner can read, whatever the umask. */
