@@ -1,8 +1,7 @@
 import { KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { Authenticator } from 'nats';
-import { Prefix } from '@nats-io/nkeys';
 import type { KeyPair } from '@nats-io/nkeys';
-import { Codec } from '@nats-io/nkeys/lib/codec';
+import { NKEY_PREFIX, decodeSeed, encodeNkey } from './nkey-codec';
 
 // DER prefix of an Ed25519 private key (PKCS#8) around its 32-byte seed.
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -16,13 +15,14 @@ const SPKI_ED25519_LENGTH = 12;
  * credentials when it starts: both are on the cold-start path.
  */
 export function nativeKeyPair(seed: Uint8Array | string): KeyPair {
-  const encoded = typeof seed === 'string' ? new TextEncoder().encode(seed) : new Uint8Array(seed);
-  const { buf: rawSeed, prefix: role } = Codec.decodeSeed(encoded);
+  const text = typeof seed === 'string' ? seed : new TextDecoder().decode(seed);
+  const encoded = new TextEncoder().encode(text.trim());
+  const { raw: rawSeed, role } = decodeSeed(text);
   const key: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, rawSeed]), format: 'der', type: 'pkcs8' });
   const publicKey = createPublicKey(key);
   const rawPublic = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519_LENGTH);
-  const encodedPublic = new TextDecoder().decode(Codec.encode(role, new Uint8Array(rawPublic)));
-  const encodedPrivate = Codec.encode(Prefix.Private, new Uint8Array(Buffer.concat([rawSeed, rawPublic])));
+  const encodedPublic = encodeNkey(role, new Uint8Array(rawPublic));
+  const encodedPrivate = new TextEncoder().encode(encodeNkey(NKEY_PREFIX.private, new Uint8Array(Buffer.concat([rawSeed, rawPublic]))));
   return {
     getPublicKey: () => encodedPublic,
     getPrivateKey: () => encodedPrivate,
@@ -45,8 +45,8 @@ export function newUserKey(): { publicKey: string; seed: Uint8Array } {
   const rawSeed = (privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).subarray(PKCS8_ED25519.length);
   const rawPublic = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519_LENGTH);
   return {
-    publicKey: new TextDecoder().decode(Codec.encode(Prefix.User, new Uint8Array(rawPublic))),
-    seed: Codec.encodeSeed(Prefix.User, new Uint8Array(rawSeed)),
+    publicKey: encodeNkey(NKEY_PREFIX.user, new Uint8Array(rawPublic)),
+    seed: new TextEncoder().encode(encodeNkey(NKEY_PREFIX.user, new Uint8Array(rawSeed), true)),
   };
 }
 
@@ -65,7 +65,7 @@ export function credsAuthenticator(creds: Uint8Array | (() => Uint8Array)): Auth
       if (blocks.length < 2) throw new Error('not a NATS credentials file (a user JWT and an nkey seed)');
       cached = { text, jwt: blocks[0], pair: nativeKeyPair(blocks[1]) };
     }
-    const sig = nonce ? Buffer.from(cached.pair.sign(new TextEncoder().encode(nonce))).toString('base64url') : '';
+    const sig = nonce ? Buffer.from(cached.pair.sign(new TextEncoder().encode(nonce))).toString('base64') : '';
     return { jwt: cached.jwt, nkey: cached.pair.getPublicKey(), sig };
   };
 }
