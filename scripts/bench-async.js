@@ -85,7 +85,12 @@ async function main() {
   // The function: registry record (as the provider writes it) and a replica answering from here.
   const now = new Date().toISOString();
   const kv = await nc.jetstream().views.kv(subjects.functionsBucket, { history: 1 });
-  const record = { spec: { service: FN, image: 'bench', namespace: NS, annotations: { 'com.openfaas.queue.max_inflight': '256' } }, replicas: 1, createdAt: now, updatedAt: now };
+  const record = {
+    spec: { service: FN, image: 'bench', namespace: NS, annotations: { 'com.openfaas.queue.max_inflight': '256' } },
+    replicas: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
   await kv.put(subjects.functionKey(NS, FN), new TextEncoder().encode(JSON.stringify(record)));
   const hello = new TextEncoder().encode('Hello, World!');
   nc.subscribe(subjects.invoke(NS, FN), {
@@ -98,14 +103,27 @@ async function main() {
   });
 
   // The baseline: its stream, a durable consumer, a plain responder, and a way to start its processes (accepting only, or consuming too).
-  const bare = { stream: `${subjects.streamPrefix}_BARE`, subject: `${prefix}.bare.calls`, invoke: `${prefix}.bare.invoke`, durable: 'bare' };
+  const bare = {
+    stream: `${subjects.streamPrefix}_BARE`,
+    subject: `${prefix}.bare.calls`,
+    invoke: `${prefix}.bare.invoke`,
+    durable: 'bare',
+  };
   const jsm = await nc.jetstreamManager();
   await jsm.streams.add({ name: bare.stream, subjects: [bare.subject], storage: 'file', duplicate_window: 120 * 1e9 });
   await jsm.consumers.add(bare.stream, { durable_name: bare.durable, ack_policy: 'explicit', max_ack_pending: 256, ack_wait: 5 * 1e9 });
   nc.subscribe(bare.invoke, { callback: (_err, msg) => msg.respond(hello) });
   const startBare = async (consume) => {
     const port = await freePort();
-    const env = { ...nats.childEnv, SUBJECT: bare.subject, STREAM: bare.stream, DURABLE: bare.durable, INVOKE_SUBJECT: bare.invoke, CONSUME: consume ? '1' : '0', PORT: String(port) };
+    const env = {
+      ...nats.childEnv,
+      SUBJECT: bare.subject,
+      STREAM: bare.stream,
+      DURABLE: bare.durable,
+      INVOKE_SUBJECT: bare.invoke,
+      CONSUME: consume ? '1' : '0',
+      PORT: String(port),
+    };
     const { child } = await startChild('bare-async', process.execPath, [BARE_ASYNC], env, /^listening/, cleanups);
     return { url: `http://127.0.0.1:${port}`, pid: child.pid };
   };
@@ -131,7 +149,12 @@ async function main() {
   const gatewayPort = await freePort();
   const gatewayRunner = await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(gatewayPort) }, gatewayPort, cleanups);
   const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const workerEnv = (port) => ({ ...common, SKIFF_QUEUE_WORKER_PORT: String(port), SKIFF_QUEUE_ACK_WAIT_MS: '5000', SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200' });
+  const workerEnv = (port) => ({
+    ...common,
+    SKIFF_QUEUE_WORKER_PORT: String(port),
+    SKIFF_QUEUE_ACK_WAIT_MS: '5000',
+    SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200',
+  });
   const purge = async () => {
     await jsm.streams.purge(bare.stream).catch(() => undefined);
     await jsm.streams.purge(subjects.asyncStream).catch(() => undefined);
@@ -153,7 +176,10 @@ async function main() {
       await autocannon({ ...options, duration: 1 });
       const cpu = cpuMeter(pids);
       const r = await autocannon({ ...options, duration: DURATION });
-      return { rate: r.requests.average, detail: `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors; ${cpu(r.requests.total)}` };
+      return {
+        rate: r.requests.average,
+        detail: `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors + r.timeouts} errors; ${cpu(r.requests.total)}`,
+      };
     };
     const baseline = await startBare(false);
     const b = await accept(baseline.url, { 'bare-async': baseline.pid, bench: process.pid });
@@ -182,7 +208,12 @@ async function main() {
       while (next < count) {
         next += 1;
         try {
-          const res = await to.pool.request({ path: to.path, method: 'POST', body: 'Hello, World!', headers: { 'x-callback-url': callbackUrl } });
+          const res = await to.pool.request({
+            path: to.path,
+            method: 'POST',
+            body: 'Hello, World!',
+            headers: { 'x-callback-url': callbackUrl },
+          });
           await res.body.dump();
           if (res.statusCode === 202) {
             ids.push(res.headers['x-call-id']);
@@ -210,7 +241,10 @@ async function main() {
       await waitCallbacks(ids, 120_000);
       const done = ids.filter((id) => seen.has(id)).length;
       const seconds = (lastCallbackAt - started) / 1000;
-      return { rate: done / seconds, detail: `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed; ${cpu(done)}` };
+      return {
+        rate: done / seconds,
+        detail: `${done}/${ids.length} callbacks in ${seconds.toFixed(1)} s, ${failures} submissions failed; ${cpu(done)}`,
+      };
     };
     // Same shape as Skiff's: one process takes the calls, two run them.
     const front = await startBare(false);
@@ -241,7 +275,11 @@ async function main() {
     await waitCallbacks(ids, 180_000);
     const lost = ids.filter((id) => !seen.has(id)).length;
     const duplicated = ids.reduce((sum, id) => sum + Math.max(0, (seen.get(id) ?? 0) - 1), 0);
-    rows.push([`(h) ${CRASH_CALLS} calls, one worker SIGKILLed`, `lost ${lost}`, `duplicated ${duplicated} (same call id, redelivered after the crash), ${failures} submissions refused`]);
+    rows.push([
+      `(h) ${CRASH_CALLS} calls, one worker SIGKILLed`,
+      `lost ${lost}`,
+      `duplicated ${duplicated} (same call id, redelivered after the crash), ${failures} submissions refused`,
+    ]);
     say(rows.at(-1).join(': '));
   }
 

@@ -21,7 +21,6 @@ const { openBenchBus, startHealthyService, deleteStreams, runBenchmark } = requi
 const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
-const NS = 'openfaas-fn';
 const PASSWORD = `bench-${randomBytes(6).toString('hex')}`;
 const AUTH = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
 
@@ -47,13 +46,24 @@ async function main() {
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
 
   const ports = { provider: await freePort(), gateway: await freePort(), scaler: await freePort() };
-  const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_DATA_DIR: dataDir, SKIFF_LOG_LEVEL: 'warn', SKIFF_ADMIN_PASSWORD: PASSWORD, SKIFF_SANDBOX_HOST_PATHS: BENCH_SANDBOX_HOST_PATHS };
+  const common = {
+    SKIFF_NATS_URL: nats.url,
+    SKIFF_SUBJECT_PREFIX: prefix,
+    SKIFF_DATA_DIR: dataDir,
+    SKIFF_LOG_LEVEL: 'warn',
+    SKIFF_ADMIN_PASSWORD: PASSWORD,
+    SKIFF_SANDBOX_HOST_PATHS: BENCH_SANDBOX_HOST_PATHS,
+  };
   await startHealthyService('provider', { ...common, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider, cleanups);
   await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(ports.gateway) }, ports.gateway, cleanups);
   await startHealthyService('scaler', { ...common, SKIFF_SCALER_PORT: String(ports.scaler) }, ports.scaler, cleanups);
   const gw = `http://127.0.0.1:${ports.gateway}`;
   const http = async (method, path, body) => {
-    const res = await fetch(`${gw}${path}`, { method, headers: { ...AUTH, 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(`${gw}${path}`, {
+      method,
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: res.status, text: await res.text() };
   };
 
@@ -61,7 +71,9 @@ async function main() {
   const json = JSONCodec();
   const events = [];
   const listen = (subject) =>
-    nc.subscribe(subject, { callback: (_err, msg) => events.push({ at: performance.now(), subject: msg.subject, data: json.decode(msg.data) }) });
+    nc.subscribe(subject, {
+      callback: (_err, msg) => events.push({ at: performance.now(), subject: msg.subject, data: json.decode(msg.data) }),
+    });
   listen(subjects.replicaReadyAll);
   listen(subjects.event('evt.function.scaled'));
   listen(subjects.event('evt.scale.decision'));
@@ -69,7 +81,13 @@ async function main() {
 
   const functions = [
     { name: 'cold-classic', deploy: { envProcess: 'cat' } },
-    { name: 'cold-http', deploy: { envProcess: `${process.execPath} ${join(REPO_ROOT, 'test', 'fixtures', 'http-echo-server.js')}`, envVars: { mode: 'http' } } },
+    {
+      name: 'cold-http',
+      deploy: {
+        envProcess: `${process.execPath} ${join(REPO_ROOT, 'test', 'fixtures', 'http-echo-server.js')}`,
+        envVars: { mode: 'http' },
+      },
+    },
   ];
   const rows = [];
   for (const fn of functions) {
@@ -118,7 +136,12 @@ async function main() {
   }
 
   // Decision latency: steady 10 req/s on a function with the default rule.
-  await http('POST', '/system/functions', { service: 'busy', image: 'local', envProcess: 'cat', labels: { 'com.openfaas.scale.max': '4' } });
+  await http('POST', '/system/functions', {
+    service: 'busy',
+    image: 'local',
+    envProcess: 'cat',
+    labels: { 'com.openfaas.scale.max': '4' },
+  });
   await until('busy to answer', async () => (await http('POST', '/function/busy', 'x')).status === 200);
   const from = events.length;
   const loadStart = performance.now();
@@ -130,7 +153,9 @@ async function main() {
     const next = loadStart + sent * 100;
     const wait = next - performance.now();
     if (wait > 0) await sleep(wait);
-    decisionAt = events.slice(from).find((e) => e.subject.endsWith('evt.scale.decision') && e.data.name === 'busy' && e.data.reason === 'autoscaler')?.at;
+    decisionAt = events
+      .slice(from)
+      .find((e) => e.subject.endsWith('evt.scale.decision') && e.data.name === 'busy' && e.data.reason === 'autoscaler')?.at;
   }
 
   const pct = (values, p) => {
@@ -161,7 +186,9 @@ async function main() {
     out += `${'warm call (baseline)'.padEnd(52)} ${ms(pct(warm, 50)).padStart(10)} ${ms(pct(warm, 95)).padStart(10)}\n`;
   }
   out += `\nscaler decision latency (steady 10 req/s, default rule: > 5 req/s over 10 s, sustained 5 s, checked every 2 s): `;
-  out += decisionAt ? `${((decisionAt - loadStart) / 1000).toFixed(1)} s from load start to the scale-up decision\n` : 'no decision within 60 s\n';
+  out += decisionAt
+    ? `${((decisionAt - loadStart) / 1000).toFixed(1)} s from load start to the scale-up decision\n`
+    : 'no decision within 60 s\n';
   process.stdout.write(out);
 }
 

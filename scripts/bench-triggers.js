@@ -47,7 +47,7 @@ async function main() {
   installIfMissing(say);
   buildUnlessSkipped(say);
   const autocannon = require('autocannon');
-  const { connect, AckPolicy, RetentionPolicy, StorageType, nanos } = require('nats');
+  const { connect, AckPolicy, StorageType, nanos } = require('nats');
   const dist = (p) => require(join(REPO_ROOT, 'dist', 'libs', p));
   const { SubjectRegistry } = dist('contracts/src/subjects.js');
   const { decodeInvokeRequest, encodeInvokeResponse } = dist('invoke/src/invoke-codec.js');
@@ -62,7 +62,9 @@ async function main() {
   const jsm = await nc.jetstreamManager();
   const body = new TextEncoder().encode(BODY);
   const common = { SKIFF_NATS_URL: nats.url, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_LOG_LEVEL: 'warn' };
-  say(`prefix ${prefix}; ${MESSAGES} messages × ${FANOUT} subscribers; webhook ${DURATION} s × ${CONNECTIONS} connections; NATS ${nats.url}`);
+  say(
+    `prefix ${prefix}; ${MESSAGES} messages × ${FANOUT} subscribers; webhook ${DURATION} s × ${CONNECTIONS} connections; NATS ${nats.url}`,
+  );
 
   /** Publishes `count` messages with acks, CONNECTIONS in flight. */
   const publishAll = async (subject, count, msgId) => {
@@ -135,8 +137,18 @@ async function main() {
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const password = randomBytes(12).toString('hex');
     const ports = { provider: await freePort(), gateway: await freePort(), webhook: await freePort() };
-    await startHealthyService('provider', { ...common, SKIFF_DATA_DIR: dataDir, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider, cleanups);
-    await startHealthyService('gateway', { ...common, SKIFF_ADMIN_PASSWORD: password, SKIFF_GATEWAY_PORT: String(ports.gateway) }, ports.gateway, cleanups);
+    await startHealthyService(
+      'provider',
+      { ...common, SKIFF_DATA_DIR: dataDir, SKIFF_PROVIDER_PORT: String(ports.provider) },
+      ports.provider,
+      cleanups,
+    );
+    await startHealthyService(
+      'gateway',
+      { ...common, SKIFF_ADMIN_PASSWORD: password, SKIFF_GATEWAY_PORT: String(ports.gateway) },
+      ports.gateway,
+      cleanups,
+    );
     const created = await fetch(`http://127.0.0.1:${ports.gateway}/system/secrets`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
@@ -144,7 +156,12 @@ async function main() {
     });
     if (created.status >= 300) throw new BootstrapError(`creating the webhook secret: ${created.status} ${await created.text()}`);
     // The unsigned case needs its topic opened for unsigned posts (topics without a secret refuse them).
-    await startHealthyService('connector-webhook', { ...common, SKIFF_WEBHOOK_PORT: String(ports.webhook), SKIFF_WEBHOOK_UNSIGNED_TOPICS: TOPIC }, ports.webhook, cleanups);
+    await startHealthyService(
+      'connector-webhook',
+      { ...common, SKIFF_WEBHOOK_PORT: String(ports.webhook), SKIFF_WEBHOOK_UNSIGNED_TOPICS: TOPIC },
+      ports.webhook,
+      cleanups,
+    );
     // A signed request is accepted once (replay protection): each request gets its own body and timestamped signature.
     let sequence = 0;
     const signedRequest = (req) => {
@@ -155,16 +172,36 @@ async function main() {
     };
     // Baseline: a plain Node HTTP server publishing each body to a plain stream, 202 after the ack.
     const plainStream = `${subjects.streamPrefix}_WEBHOOK_BASELINE`;
-    await jsm.streams.add({ name: plainStream, subjects: [`${prefix}.bench.webhook`], storage: StorageType.File, duplicate_window: nanos(120_000) });
+    await jsm.streams.add({
+      name: plainStream,
+      subjects: [`${prefix}.bench.webhook`],
+      storage: StorageType.File,
+      duplicate_window: nanos(120_000),
+    });
     const plainPort = await freePort();
-    await startChild('publish-server', process.execPath, [PUBLISH_SERVER], { ...nats.childEnv, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) }, /^listening/, cleanups);
+    await startChild(
+      'publish-server',
+      process.execPath,
+      [PUBLISH_SERVER],
+      { ...nats.childEnv, SUBJECT: `${prefix}.bench.webhook`, PORT: String(plainPort) },
+      /^listening/,
+      cleanups,
+    );
     let plainRate;
     for (const [label, url, headers, setup] of [
       ['(k) baseline: Node http + JetStream publish', `http://127.0.0.1:${plainPort}/`, {}],
       ['(k) webhook, topic without secret', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}`, {}],
       ['(k) webhook, signed (provider checks)', `http://127.0.0.1:${ports.webhook}/webhook/${TOPIC}-signed`, {}, signedRequest],
     ]) {
-      const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, pipelining: 1, ...(setup ? { requests: [{ setupRequest: setup }] } : {}) };
+      const options = {
+        url,
+        method: 'POST',
+        body: BODY,
+        headers: { 'content-type': 'application/json', ...headers },
+        connections: CONNECTIONS,
+        pipelining: 1,
+        ...(setup ? { requests: [{ setupRequest: setup }] } : {}),
+      };
       await autocannon({ ...options, duration: 1 });
       const r = await autocannon({ ...options, duration: DURATION });
       const bad = r.non2xx + r.errors + r.timeouts;
@@ -185,7 +222,12 @@ async function main() {
     const hello = new TextEncoder().encode('ok');
     for (let f = 1; f <= FANOUT; f++) {
       const name = `fan-${f}`;
-      const record = { spec: { service: name, image: 'bench', namespace: NS, annotations: { topic: TOPIC, 'com.openfaas.queue.max_inflight': '256' } }, replicas: 1, createdAt: now, updatedAt: now };
+      const record = {
+        spec: { service: name, image: 'bench', namespace: NS, annotations: { topic: TOPIC, 'com.openfaas.queue.max_inflight': '256' } },
+        replicas: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
       await kv.put(subjects.functionKey(NS, name), new TextEncoder().encode(JSON.stringify(record)));
       nc.subscribe(subjects.invoke(NS, name), {
         queue: subjects.queues.invoke(NS, name),
@@ -213,7 +255,7 @@ async function main() {
     // When the router has fanned every message out (the topic stream is a work queue: empty once acked).
     let routedAt = 0n;
     void (async () => {
-      for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
         const info = await jsm.streams.info(subjects.topicStream).catch(() => undefined);
         if (info && info.state.messages === 0) {
           routedAt = process.hrtime.bigint();
@@ -243,7 +285,9 @@ async function main() {
     `\nSkiff trigger benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
       `load average before the run: ${LOAD_BEFORE.map((l) => l.toFixed(2)).join(' ')}${busy}\n` +
       `body ${BODY.length} bytes; ${CONNECTIONS} publishers / keep-alive connections\n\n` +
-      rows.map((r) => `${r[0].padEnd(width)} | ${r[2].toFixed(0).padStart(7)} ${r[1].padEnd(13)} | ${r[3].padEnd(26)} | ${r[4]}`).join('\n') +
+      rows
+        .map((r) => `${r[0].padEnd(width)} | ${r[2].toFixed(0).padStart(7)} ${r[1].padEnd(13)} | ${r[3].padEnd(26)} | ${r[4]}`)
+        .join('\n') +
       '\n',
   );
 }

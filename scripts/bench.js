@@ -73,11 +73,25 @@ async function main() {
   });
 
   // Baselines.
-  const direct = await startChild('hello-server', process.execPath, [HELLO_SERVER], { PORT: String(await freePort()) }, /^listening (\d+)/, cleanups);
+  const direct = await startChild(
+    'hello-server',
+    process.execPath,
+    [HELLO_SERVER],
+    { PORT: String(await freePort()) },
+    /^listening (\d+)/,
+    cleanups,
+  );
   const directUrl = `http://127.0.0.1:${direct.match[1]}`;
   // The invoke subject of a function nobody deployed: the same subject shape the gateway uses.
   const responderSubject = subjects.invoke('bench', 'nats-baseline');
-  const responder = await startChild('nats-responder', process.execPath, [NATS_RESPONDER, nats.url, responderSubject], nats.childEnv, /^ready/, cleanups);
+  const responder = await startChild(
+    'nats-responder',
+    process.execPath,
+    [NATS_RESPONDER, nats.url, responderSubject],
+    nats.childEnv,
+    /^ready/,
+    cleanups,
+  );
   const natsPid = pidListeningOn(Number(new URL(nats.url.split(',')[0]).port) || 4222);
 
   // Platform.
@@ -95,7 +109,12 @@ async function main() {
   const services = {};
   const viaGateway = CASES.some((c) => ['b', 'c', 'd'].includes(c));
   for (const name of viaGateway ? ['provider', 'gateway'] : []) {
-    const own = { ...common, ...nats.env(name), [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]), ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}) };
+    const own = {
+      ...common,
+      ...nats.env(name),
+      [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]),
+      ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}),
+    };
     const runner = new ServiceRunner(name, { env: serviceEnv(name, process.env, own), out: null }).start();
     services[name] = runner;
     cleanups.push(() => runner.stop(20_000));
@@ -123,7 +142,13 @@ async function main() {
   ].map(([name, pid, tree]) => ({ name, pid, kb: pid ? rssKb(pid, tree) : undefined }));
 
   const results = [];
-  const label = { a: '(a) direct Node http', e: '(e) bare NATS req/reply', b: '(b) inproc via gateway', c: '(c) http mode via gateway', d: '(d) classic cat via gateway' };
+  const label = {
+    a: '(a) direct Node http',
+    e: '(e) bare NATS req/reply',
+    b: '(b) inproc via gateway',
+    c: '(c) http mode via gateway',
+    d: '(d) classic cat via gateway',
+  };
   for (const key of CASES) {
     const fn = functions[key];
     const watched = {
@@ -138,7 +163,9 @@ async function main() {
     else if (fn) result = await httpLoad(autocannon, `${gateway}/function/${fn.service}`, cpu);
     else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,b,c,d,e)`);
     results.push({ key, name: label[key], ...result, cpu: cpu.perRequestUs(result.total) });
-    say(`${label[key]}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`);
+    say(
+      `${label[key]}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`,
+    );
   }
 
   printTable(results, rss);
@@ -235,7 +262,8 @@ function rssKb(pid, tree = false, seen = new Set()) {
     let total = match ? Number(match[1]) : 0;
     if (!tree) return total;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) total += rssKb(Number(child), true, seen) ?? 0;
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean))
+        total += rssKb(Number(child), true, seen) ?? 0;
     }
     return total;
   } catch {
@@ -311,7 +339,11 @@ function printTable(results, rss) {
   const table = (data) => {
     const widths = data[0].map((_, i) => Math.max(...data.map((row) => row[i].length)));
     const line = (row) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
-    return [line(data[0]), `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...data.slice(1).map(line)].join('\n');
+    return [
+      line(data[0]),
+      `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+      ...data.slice(1).map(line),
+    ].join('\n');
   };
   const os = require('node:os');
   const load = LOAD_BEFORE.map((l) => l.toFixed(2)).join(' ');
@@ -352,7 +384,8 @@ async function deployAndWait(gateway, spec, auth) {
       if (!text.includes('Hello')) say(`warning: ${spec.service} answers "${text.slice(0, 80)}"`);
       break;
     }
-    if (Date.now() > deadline) throw new BootstrapError(`${spec.service} did not answer 200 within 60 s (last: ${call?.status} ${text.slice(0, 200)})`);
+    if (Date.now() > deadline)
+      throw new BootstrapError(`${spec.service} did not answer 200 within 60 s (last: ${call?.status} ${text.slice(0, 200)})`);
     await sleep(250);
   }
   say(`deployed ${spec.service}`);
@@ -385,7 +418,10 @@ const SECTIONS = { async: 'bench-async.js', triggers: 'bench-triggers.js' };
 function runSections() {
   const wanted = (process.env.BENCH_SECTIONS ?? Object.keys(SECTIONS).join(',')).split(',').map((s) => s.trim());
   for (const name of wanted.filter((w) => SECTIONS[w])) {
-    const run = spawnSync(process.execPath, [join(__dirname, SECTIONS[name])], { stdio: 'inherit', env: { ...process.env, SKIFF_SKIP_BUILD: '1' } });
+    const run = spawnSync(process.execPath, [join(__dirname, SECTIONS[name])], {
+      stdio: 'inherit',
+      env: { ...process.env, SKIFF_SKIP_BUILD: '1' },
+    });
     if (run.status !== 0) process.exitCode = 1;
   }
 }

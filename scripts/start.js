@@ -55,7 +55,9 @@ async function main() {
   const env = { SKIFF_NATS_URL: nats.url, SKIFF_DATA_DIR: dataDir };
   let redis;
   if (needsRedis(services)) {
-    redis = process.env.SKIFF_REDIS_URL ? await useRedis({ url: process.env.SKIFF_REDIS_URL, log: say }) : await startRedis({ dataDir, log: say });
+    redis = process.env.SKIFF_REDIS_URL
+      ? await useRedis({ url: process.env.SKIFF_REDIS_URL, log: say })
+      : await startRedis({ dataDir, log: say });
     if (redis.started) started.infra.push(redis.started);
   }
   if (stopping) return;
@@ -86,18 +88,24 @@ async function main() {
   const gateway = started.services.find((s) => s.name === 'gateway');
   const lines = ['Skiff is running.'];
   if (gateway?.address) {
-    lines.push(`  Gateway:      ${httpUrl(gateway.address)}   (try: curl -u admin:<password> ${httpUrl(gateway.address)}/system/functions)`);
+    lines.push(
+      `  Gateway:      ${httpUrl(gateway.address)}   (try: curl -u admin:<password> ${httpUrl(gateway.address)}/system/functions)`,
+    );
     lines.push(`  Portal:       ${httpUrl(gateway.address)}/ui/   (log in as admin)`);
     const metricsPort = Number(process.env.SKIFF_GATEWAY_METRICS_PORT || 8084);
-    if (metricsPort) lines.push(`  Metrics:      ${httpUrl({ ...gateway.address, port: metricsPort })}/metrics   (the gateway's; Prometheus: deploy/prometheus)`);
-  }
-  else lines.push('  Gateway:      not running (see the log above)');
+    if (metricsPort)
+      lines.push(
+        `  Metrics:      ${httpUrl({ ...gateway.address, port: metricsPort })}/metrics   (the gateway's; Prometheus: deploy/prometheus)`,
+      );
+  } else lines.push('  Gateway:      not running (see the log above)');
   for (const s of started.services) {
     const where = s.address ? `${httpUrl(s.address)}/healthz` : s.running ? 'did not report its address' : 'not running';
     lines.push(`  ${`${s.name}:`.padEnd(13)} pid ${String(s.pid).padEnd(8)} ${where}`);
   }
   lines.push(...adminLines(gateway, dataDir));
-  lines.push(`  NATS:         ${nats.url}${nats.started ? ' (started here; credentials required)' : nats.open ? ' (SKIFF_NATS_URL; it lets ANONYMOUS clients in)' : ' (SKIFF_NATS_URL)'}`);
+  lines.push(
+    `  NATS:         ${nats.url}${nats.started ? ' (started here; credentials required)' : nats.open ? ' (SKIFF_NATS_URL; it lets ANONYMOUS clients in)' : ' (SKIFF_NATS_URL)'}`,
+  );
   if (publisherCreds) lines.push(`  Publish:      topics only, with the credentials in ${publisherCreds}`);
   if (redis) lines.push(`  Redis:        ${redis.url}${redis.passwordFile ? ` (password in ${redis.passwordFile})` : ''}`);
   lines.push(`  Data:         ${dataDir}`);
@@ -112,7 +120,8 @@ async function main() {
 /** Where the admin login of /system/* and /ui/ is (never the password itself: logs and terminals get copied). */
 function adminLines(gateway, dataDir) {
   const url = gateway && gateway.address ? httpUrl(gateway.address) : 'http://127.0.0.1:8080';
-  if (process.env.SKIFF_ADMIN_PASSWORD && process.env.SKIFF_ADMIN_PASSWORD.trim()) return ['  Admin:        user admin, the password is SKIFF_ADMIN_PASSWORD'];
+  if (process.env.SKIFF_ADMIN_PASSWORD && process.env.SKIFF_ADMIN_PASSWORD.trim())
+    return ['  Admin:        user admin, the password is SKIFF_ADMIN_PASSWORD'];
   let file;
   try {
     const { readAdminPassword, adminPasswordPath } = require('../dist/libs/config/src/admin-credentials');
@@ -121,7 +130,10 @@ function adminLines(gateway, dataDir) {
   } catch (err) {
     return [`  Admin:        could not find the admin password: ${err.message}`];
   }
-  return [`  Admin:        user admin, password in ${file} (mode 0600)`, `  Login:        faas-cli login -g ${url} -u admin --password-stdin < ${file}`];
+  return [
+    `  Admin:        user admin, password in ${file} (mode 0600)`,
+    `  Login:        faas-cli login -g ${url} -u admin --password-stdin < ${file}`,
+  ];
 }
 
 function onServiceExit(runner, code, signal) {

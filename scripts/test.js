@@ -65,7 +65,9 @@ async function main() {
   const { code, signal } = await new Promise((r) => jest.once('exit', (c, s) => r({ code: c, signal: s })));
   clearTimeout(watchdog);
   const t2 = Date.now();
-  say(`prepare + build ${((t1 - t0) / 1000).toFixed(1)} s, jest ${((t2 - t1) / 1000).toFixed(1)} s, total ${((t2 - t0) / 1000).toFixed(1)} s`);
+  say(
+    `prepare + build ${((t1 - t0) / 1000).toFixed(1)} s, jest ${((t2 - t1) / 1000).toFixed(1)} s, total ${((t2 - t0) / 1000).toFixed(1)} s`,
+  );
   return code ?? (signal ? 1 : 0);
 }
 

@@ -28,7 +28,11 @@ async function seedStore({ gatewayUrl, dataDir, repoRoot, env = process.env }) {
   const args = [cli, 'store', 'deploy', ...SEED_FUNCTIONS, '--gateway', gatewayUrl, '--no-color', '--timeout', '120s'];
   const output = [];
   const code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...env, SKIFF_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...env, SKIFF_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (c) => output.push(c.toString()));
     child.stderr.on('data', (c) => output.push(c.toString()));
     child.on('error', (err) => {

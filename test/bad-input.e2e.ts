@@ -39,15 +39,36 @@ const fn = (service: string) => ({ service, image: 'any', envProcess: 'cat' });
 
 const BAD_REQUESTS: BadRequest[] = [
   // Bad JSON.
-  { what: 'deploy: truncated JSON', method: 'POST', path: '/system/functions', body: '{"service": "x", "image":', headers: JSON_HEADERS, status: 400 },
+  {
+    what: 'deploy: truncated JSON',
+    method: 'POST',
+    path: '/system/functions',
+    body: '{"service": "x", "image":',
+    headers: JSON_HEADERS,
+    status: 400,
+  },
   { what: 'deploy: not JSON at all', method: 'POST', path: '/system/functions', body: 'service=x', headers: JSON_HEADERS, status: 400 },
   { what: 'deploy: empty body', method: 'POST', path: '/system/functions', body: '', headers: JSON_HEADERS, status: 400 },
   deploy([], 'deploy: an array', 400),
   deploy('"just a string"', 'deploy: a JSON string', 400),
   deploy('null', 'deploy: JSON null', 400),
   { what: 'update: truncated JSON', method: 'PUT', path: '/system/functions', body: '{"service"', headers: JSON_HEADERS, status: 400 },
-  { what: 'delete: truncated JSON', method: 'DELETE', path: '/system/functions', body: '{"functionName', headers: JSON_HEADERS, status: 400 },
-  { what: 'scale: truncated JSON', method: 'POST', path: '/system/scale-function/x', body: '{"replicas": ', headers: JSON_HEADERS, status: 400 },
+  {
+    what: 'delete: truncated JSON',
+    method: 'DELETE',
+    path: '/system/functions',
+    body: '{"functionName',
+    headers: JSON_HEADERS,
+    status: 400,
+  },
+  {
+    what: 'scale: truncated JSON',
+    method: 'POST',
+    path: '/system/scale-function/x',
+    body: '{"replicas": ',
+    headers: JSON_HEADERS,
+    status: 400,
+  },
 
   // Wrong types and missing fields.
   deploy({ image: 'any' }, 'deploy: service missing', 400),

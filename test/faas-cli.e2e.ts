@@ -36,15 +36,33 @@ describe('faas-cli 0.16 exchanges', () => {
 
   it('secret create / list / update / remove', async () => {
     // faas-cli secret create api-key --from-literal=... (namespace in the body)
-    expect([200, 201, 202]).toContain((await http.post('/system/secrets', { name: 'api-key', namespace: GATEWAY_NS, value: 'v1' }, { headers: json })).status);
-    expect((await http.post('/system/secrets', { name: 'api-key', namespace: GATEWAY_NS, value: 'v1' }, { headers: json })).status).toBe(409);
+    expect([200, 201, 202]).toContain(
+      (await http.post('/system/secrets', { name: 'api-key', namespace: GATEWAY_NS, value: 'v1' }, { headers: json })).status,
+    );
+    expect((await http.post('/system/secrets', { name: 'api-key', namespace: GATEWAY_NS, value: 'v1' }, { headers: json })).status).toBe(
+      409,
+    );
     // faas-cli secret list (namespace in the query)
-    expect((await http.get(`/system/secrets?namespace=${GATEWAY_NS}`, { headers: auth })).json()).toEqual([{ name: 'api-key', namespace: GATEWAY_NS }]);
+    expect((await http.get(`/system/secrets?namespace=${GATEWAY_NS}`, { headers: auth })).json()).toEqual([
+      { name: 'api-key', namespace: GATEWAY_NS },
+    ]);
     // --from-file sends rawValue and value
-    expect([200, 201, 202]).toContain((await http.put('/system/secrets', { name: 'api-key', namespace: GATEWAY_NS, value: 'v2', rawValue: Buffer.from('v2').toString('base64') }, { headers: json })).status);
-    expect([200, 201, 202]).toContain((await http.post('/system/secrets', { name: 'tmp-secret', namespace: GATEWAY_NS, value: 'x' }, { headers: json })).status);
+    expect([200, 201, 202]).toContain(
+      (
+        await http.put(
+          '/system/secrets',
+          { name: 'api-key', namespace: GATEWAY_NS, value: 'v2', rawValue: Buffer.from('v2').toString('base64') },
+          { headers: json },
+        )
+      ).status,
+    );
+    expect([200, 201, 202]).toContain(
+      (await http.post('/system/secrets', { name: 'tmp-secret', namespace: GATEWAY_NS, value: 'x' }, { headers: json })).status,
+    );
     // faas-cli secret remove tmp-secret: DELETE with the Secret in the body
-    expect([200, 202, 204]).toContain((await http.delete('/system/secrets', { name: 'tmp-secret', namespace: GATEWAY_NS }, { headers: json })).status);
+    expect([200, 202, 204]).toContain(
+      (await http.delete('/system/secrets', { name: 'tmp-secret', namespace: GATEWAY_NS }, { headers: json })).status,
+    );
     expect((await http.delete('/system/secrets', { name: 'tmp-secret', namespace: GATEWAY_NS }, { headers: json })).status).toBe(404);
   });
 
@@ -116,15 +134,21 @@ describe('faas-cli 0.16 exchanges', () => {
 
   it('namespace list and version', async () => {
     expect((await http.get('/system/namespaces', { headers: auth })).json()).toContain(GATEWAY_NS);
-    const info = (await http.get('/system/info', { headers: auth })).json<Record<string, any>>();
+    const info = (await http.get('/system/info', { headers: auth })).json<Record<string, unknown>>();
     // faas-cli version prints provider name, orchestration, and the gateway's and provider's version and sha.
-    expect(info.provider).toMatchObject({ provider: expect.any(String), orchestration: expect.any(String), version: { release: expect.any(String), sha: expect.any(String) } });
+    expect(info.provider).toMatchObject({
+      provider: expect.any(String),
+      orchestration: expect.any(String),
+      version: { release: expect.any(String), sha: expect.any(String) },
+    });
     expect(info.version).toMatchObject({ release: expect.any(String), sha: expect.any(String) });
     expect(typeof info.arch).toBe('string');
   });
 
   it('remove: DELETE /system/functions with {functionName, namespace}', async () => {
-    expect([200, 202]).toContain((await http.delete('/system/functions', { functionName: 'env', namespace: GATEWAY_NS }, { headers: json })).status);
+    expect([200, 202]).toContain(
+      (await http.delete('/system/functions', { functionName: 'env', namespace: GATEWAY_NS }, { headers: json })).status,
+    );
     expect((await http.delete('/system/functions', { functionName: 'env', namespace: GATEWAY_NS }, { headers: json })).status).toBe(404);
     expect((await http.get(`/system/functions?namespace=${GATEWAY_NS}`, { headers: auth })).json()).toEqual([]);
   });

@@ -44,7 +44,16 @@ describe('replicas on a restricted NATS user', () => {
     port = await freePort();
     writeFileSync(join(dir, 'nats.conf'), natsConfig(port, join(dir, 'js'), subjects.prefix));
     server = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
-    await waitFor('nats-server', () => connect(natsServers(`nats://platform:platform-pw@127.0.0.1:${port}`)).then((nc) => nc.close().then(() => true), () => undefined), 20_000, 200);
+    await waitFor(
+      'nats-server',
+      () =>
+        connect(natsServers(`nats://platform:platform-pw@127.0.0.1:${port}`)).then(
+          (nc) => nc.close().then(() => true),
+          () => undefined,
+        ),
+      20_000,
+      200,
+    );
     platform = await Platform.start({
       env: { SKIFF_NATS_URL: `nats://platform:platform-pw@127.0.0.1:${port}` },
       serviceEnv: { provider: { SKIFF_REPLICA_NATS_URL: `nats://replica:replica-pw@127.0.0.1:${port}` } },
@@ -76,8 +85,12 @@ describe('replicas on a restricted NATS user', () => {
     let nc: NatsConnection | undefined;
     try {
       nc = await connect(natsServers(`nats://replica:replica-pw@127.0.0.1:${port}`));
-      await expect(nc.request(subjects.rpc('provider.function.delete'), new TextEncoder().encode('{"functionName":"echo"}'), { timeout: 3_000 })).rejects.toThrow(/permission/i);
-      await expect(nc.request(`$JS.API.DIRECT.GET.KV_${subjects.secretsBucket}`, new Uint8Array(), { timeout: 3_000 })).rejects.toThrow(/permission/i);
+      await expect(
+        nc.request(subjects.rpc('provider.function.delete'), new TextEncoder().encode('{"functionName":"echo"}'), { timeout: 3_000 }),
+      ).rejects.toThrow(/permission/i);
+      await expect(nc.request(`$JS.API.DIRECT.GET.KV_${subjects.secretsBucket}`, new Uint8Array(), { timeout: 3_000 })).rejects.toThrow(
+        /permission/i,
+      );
     } finally {
       await nc?.close();
     }

@@ -8,7 +8,16 @@ import { connect, NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts/subjects';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import { HttpClient, Platform, TEST_SANDBOX_HOST_PATHS, basicAuthHeader, hostProcesses, processAlive, testNatsOptions, waitFor } from '@skiff/testing';
+import {
+  HttpClient,
+  Platform,
+  TEST_SANDBOX_HOST_PATHS,
+  basicAuthHeader,
+  hostProcesses,
+  processAlive,
+  testNatsOptions,
+  waitFor,
+} from '@skiff/testing';
 
 jest.setTimeout(240_000);
 
@@ -70,17 +79,30 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
     // which otherwise see nothing of the host. Not under /tmp: replicas get a private /tmp.
     dir = mkdtempSync(join(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'skiff-parity-'));
     chmodSync(dir, 0o777);
-    platform = await Platform.start({ env: { SKIFF_MAX_BODY_BYTES: String(MAX_BODY), SKIFF_SANDBOX_HOST_PATHS: `${TEST_SANDBOX_HOST_PATHS},${dir}:rw` } });
+    platform = await Platform.start({
+      env: { SKIFF_MAX_BODY_BYTES: String(MAX_BODY), SKIFF_SANDBOX_HOST_PATHS: `${TEST_SANDBOX_HOST_PATHS},${dir}:rw` },
+    });
     gw = platform.client();
     nc = await connect(testNatsOptions());
     const functions = [
       { service: 'logger', image: 'any', envProcess: `${NODE} ${FORK_WORKER} log`, envVars: { combine_output: 'false' } },
       { service: 'cat', image: 'any', envProcess: 'cat' },
       { service: 'streamer', image: 'any', envProcess: `${NODE} ${STREAM_SERVER}`, envVars: { mode: 'http' } },
-      { service: 'events', image: 'any', envProcess: `${NODE} ${FORK_WORKER} events`, envVars: { mode: 'streaming', content_type: 'text/plain' } },
+      {
+        service: 'events',
+        image: 'any',
+        envProcess: `${NODE} ${FORK_WORKER} events`,
+        envVars: { mode: 'streaming', content_type: 'text/plain' },
+      },
       { service: 'hang', image: 'any', envProcess: `${NODE} ${FORK_WORKER} hang`, envVars: { exec_timeout: '60s' } },
       // One timeout for every hop, from the annotation; the watchdog's own exec_timeout is longer.
-      { service: 'deadline', image: 'any', envProcess: `${NODE} ${FORK_WORKER} hang`, envVars: { exec_timeout: '60s' }, annotations: { 'com.skiff.timeout': '3s' } },
+      {
+        service: 'deadline',
+        image: 'any',
+        envProcess: `${NODE} ${FORK_WORKER} hang`,
+        envVars: { exec_timeout: '60s' },
+        annotations: { 'com.skiff.timeout': '3s' },
+      },
     ];
     for (const fn of functions) {
       const reply = await gw.post('/system/functions', fn);
@@ -100,7 +122,8 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
   });
 
   afterAll(async () => {
-    for (const fn of ['logger', 'cat', 'streamer', 'events', 'hang', 'deadline']) await gw?.delete('/system/functions', { functionName: fn }).catch(() => undefined);
+    for (const fn of ['logger', 'cat', 'streamer', 'events', 'hang', 'deadline'])
+      await gw?.delete('/system/functions', { functionName: fn }).catch(() => undefined);
     await platform?.stop();
     await (await nc?.jetstreamManager())?.streams.delete(subjects.logStream).catch(() => undefined);
     await nc?.close();
@@ -158,7 +181,10 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
 
     it('follows new lines until the client goes, then removes its consumer', async () => {
       const abort = new AbortController();
-      const res = await fetch(`${gw.baseUrl}/system/logs?name=logger&tail=1&follow=true`, { signal: abort.signal, headers: basicAuthHeader() });
+      const res = await fetch(`${gw.baseUrl}/system/logs?name=logger&tail=1&follow=true`, {
+        signal: abort.signal,
+        headers: basicAuthHeader(),
+      });
       expect(res.status).toBe(200);
       const body = new BodyReader(res);
       await body.until(/log: gamma/);
@@ -169,12 +195,17 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
       const jsm = await nc.jetstreamManager();
       expect((await jsm.consumers.list(subjects.logStream).next()).length).toBeGreaterThan(0);
       abort.abort();
-      await eventually('the follow consumer to be deleted', async () => ((await jsm.consumers.list(subjects.logStream).next()).length === 0 ? true : undefined));
+      await eventually('the follow consumer to be deleted', async () =>
+        (await jsm.consumers.list(subjects.logStream).next()).length === 0 ? true : undefined,
+      );
     });
 
     it('answers a follow at once, before any line exists', async () => {
       const abort = new AbortController();
-      const res = await fetch(`${gw.baseUrl}/system/logs?name=logger&instance=no-such-replica&follow=true`, { signal: abort.signal, headers: basicAuthHeader() });
+      const res = await fetch(`${gw.baseUrl}/system/logs?name=logger&instance=no-such-replica&follow=true`, {
+        signal: abort.signal,
+        headers: basicAuthHeader(),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/x-ndjson');
       abort.abort();
@@ -193,9 +224,30 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
   describe('logs: bad input (property-based)', () => {
     const param = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.constantFrom('', '-1', '0', '5', '1e3', 'true', 'FALSE', 't', 'yes', '2024-05-01T10:00:00Z', '2024-13-45T99:99:99Z', '../../etc', 'logger', 'logger.*', '>', '\u0000', 'x'.repeat(2000)),
+      fc.constantFrom(
+        '',
+        '-1',
+        '0',
+        '5',
+        '1e3',
+        'true',
+        'FALSE',
+        't',
+        'yes',
+        '2024-05-01T10:00:00Z',
+        '2024-13-45T99:99:99Z',
+        '../../etc',
+        'logger',
+        'logger.*',
+        '>',
+        '\u0000',
+        'x'.repeat(2000),
+      ),
     );
-    const query = fc.record({ name: param, namespace: param, instance: param, since: param, tail: param, follow: param }, { requiredKeys: [] });
+    const query = fc.record(
+      { name: param, namespace: param, instance: param, since: param, tail: param, follow: param },
+      { requiredKeys: [] },
+    );
 
     it('never answers 5xx and only 200, 404 or 422, whatever the parameters', async () => {
       let runs = 0;
@@ -226,7 +278,11 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
       ['a classic `cat` function', '/function/cat'],
       ['an http-mode function', '/function/streamer/echo'],
     ])('echoes a 5 MiB upload intact through %s', async (_what, path) => {
-      const res = await fetch(`${gw.baseUrl}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/octet-stream' } });
+      const res = await fetch(`${gw.baseUrl}${path}`, {
+        method: 'POST',
+        body: payload,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expect(res.status).toBe(200);
       const back = Buffer.from(await res.arrayBuffer());
       expect(back.length).toBe(payload.length);
@@ -237,11 +293,15 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
       // The gateway answers as soon as it sees Content-Length, before the upload ends: read the
       // status with a plain client that does not give up when the rest of its upload is refused.
       const status = await new Promise<number>((resolve, reject) => {
-        const req = httpRequest(`${gw.baseUrl}/function/cat`, { method: 'POST', headers: { 'content-length': String(MAX_BODY + 1) } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-          req.destroy();
-        });
+        const req = httpRequest(
+          `${gw.baseUrl}/function/cat`,
+          { method: 'POST', headers: { 'content-length': String(MAX_BODY + 1) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            req.destroy();
+          },
+        );
         req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
         // Announce the size and send the first MiB only: the gateway decides on Content-Length.
         req.write(randomBytes(1024 * 1024));
@@ -253,7 +313,9 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
   describe('streamed responses', () => {
     it('relays SSE events one by one: the first arrives before the function writes the second', async () => {
       const gate = join(dir, 'sse-gate');
-      const res = await fetch(`${gw.baseUrl}/function/streamer/sse?gate=${encodeURIComponent(gate)}`, { headers: { accept: 'text/event-stream' } });
+      const res = await fetch(`${gw.baseUrl}/function/streamer/sse?gate=${encodeURIComponent(gate)}`, {
+        headers: { accept: 'text/event-stream' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const body = new BodyReader(res);
@@ -281,12 +343,17 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
      * Host pids of the fork-worker processes serving the call that was given `pidFile` (the pid the
      * fork writes is its pid inside the replica's own pid namespace).
      */
-    const forksOf = (pidFile: string) => hostProcesses((p) => p.cmdline.includes(FORK_WORKER) && p.env.some((e) => e.startsWith('Http_Query=') && e.includes(encodeURIComponent(pidFile))));
+    const forksOf = (pidFile: string) =>
+      hostProcesses(
+        (p) => p.cmdline.includes(FORK_WORKER) && p.env.some((e) => e.startsWith('Http_Query=') && e.includes(encodeURIComponent(pidFile))),
+      );
 
     it('kills a classic fork when the client disconnects', async () => {
       const pidFile = join(dir, 'hang-classic.pid');
       const abort = new AbortController();
-      const call = fetch(`${gw.baseUrl}/function/hang?pid=${encodeURIComponent(pidFile)}`, { method: 'POST', signal: abort.signal }).catch((err: Error) => err);
+      const call = fetch(`${gw.baseUrl}/function/hang?pid=${encodeURIComponent(pidFile)}`, { method: 'POST', signal: abort.signal }).catch(
+        (err: Error) => err,
+      );
       await eventually('the fork to start', () => existsSync(pidFile));
       const forks = forksOf(pidFile);
       expect(forks).toHaveLength(1);
@@ -299,7 +366,9 @@ describe('parity: logs, big and streamed bodies, cancellation, timeouts', () => 
     it('aborts the upstream request of an http-mode function when the client disconnects', async () => {
       const marker = join(dir, 'hang-http');
       const abort = new AbortController();
-      const call = fetch(`${gw.baseUrl}/function/streamer/hang?pid=${encodeURIComponent(marker)}`, { signal: abort.signal }).catch((err: Error) => err);
+      const call = fetch(`${gw.baseUrl}/function/streamer/hang?pid=${encodeURIComponent(marker)}`, { signal: abort.signal }).catch(
+        (err: Error) => err,
+      );
       await eventually('the upstream to get the request', () => (existsSync(marker) ? true : undefined));
       expect(existsSync(`${marker}.aborted`)).toBe(false);
       abort.abort();

@@ -96,7 +96,15 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
     it('creates, lists names only, rejects duplicates and unknown names', async () => {
       expect((await gw.post('/system/secrets', { name: 'api-key', value: secretValue })).status).toBe(202);
       expect((await gw.post('/system/secrets', { name: 'api-key', value: 'other' })).status).toBe(409);
-      expect((await gw.post('/system/secrets', { name: 'bin', rawValue: Buffer.from([0, 1, 2, 255]).toString('base64'), namespace: 'openfaas-fn' })).status).toBe(202);
+      expect(
+        (
+          await gw.post('/system/secrets', {
+            name: 'bin',
+            rawValue: Buffer.from([0, 1, 2, 255]).toString('base64'),
+            namespace: 'openfaas-fn',
+          })
+        ).status,
+      ).toBe(202);
       const list = await gw.get('/system/secrets');
       expect(list.status).toBe(200);
       expect(list.json()).toEqual([
@@ -125,7 +133,12 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
       const path = sandboxed ? '/var/openfaas/secrets/api-key' : undefined;
       const spec = sandboxed
         ? { service: 'reads-secret', image: 'any', envProcess: `cat ${path}`, secrets: ['api-key'] }
-        : { service: 'reads-secret', image: 'any', envProcess: `${process.execPath} -e process.stdout.write(require('fs').readFileSync(process.env.SKIFF_SECRETS_DIR+'/api-key'))`, secrets: ['api-key'] };
+        : {
+            service: 'reads-secret',
+            image: 'any',
+            envProcess: `${process.execPath} -e process.stdout.write(require('fs').readFileSync(process.env.SKIFF_SECRETS_DIR+'/api-key'))`,
+            secrets: ['api-key'],
+          };
       expect((await gw.post('/system/functions', spec)).status).toBe(202);
       await invokeUntil('reads-secret', (r) => r.status === 200 && r.text === secretValue);
 
@@ -176,10 +189,18 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
       expect((await gw.get('/system/namespaces')).json()).toContain('staging');
       expect((await gw.delete('/system/namespace/staging')).status).toBe(202);
       // curl -d alone sends form encoding: refused (CSRF, security audit #4); with the JSON type it works.
-      const form = await gw.post('/system/namespace/', JSON.stringify({ name: 'curl-made', labels }), { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const form = await gw.post('/system/namespace/', JSON.stringify({ name: 'curl-made', labels }), {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(form.status).toBe(415);
       expect(form.text).toMatch(/Content-Type: application\/json/);
-      expect((await gw.post('/system/namespace/', JSON.stringify({ name: 'curl-made', labels }), { headers: { 'content-type': 'application/json' } })).status).toBe(201);
+      expect(
+        (
+          await gw.post('/system/namespace/', JSON.stringify({ name: 'curl-made', labels }), {
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+      ).toBe(201);
       expect((await gw.post('/system/namespace/', '{oops', { headers: { 'content-type': 'application/json' } })).status).toBe(400);
       expect((await gw.delete('/system/namespace/curl-made')).status).toBe(202);
       expect((await gw.delete('/system/namespace/staging')).status).toBe(404);
@@ -211,11 +232,25 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
         const s = (await gw.get('/system/function/shaped')).json<FunctionStatus>();
         return s.availableReplicas ? s : undefined;
       });
-      expect(status).toMatchObject({ name: 'shaped', namespace: 'openfaas-fn', limits: spec.limits, requests: spec.requests, labels: { faas_function: 'shaped' }, annotations: {} });
+      expect(status).toMatchObject({
+        name: 'shaped',
+        namespace: 'openfaas-fn',
+        limits: spec.limits,
+        requests: spec.requests,
+        labels: { faas_function: 'shaped' },
+        annotations: {},
+      });
       expect(status.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
       expect(status).not.toHaveProperty('envVars');
-      const info = (await gw.get('/system/info')).json<{ provider: { provider: string; orchestration: string; version: { sha: string; release: string } }; version: { sha: string; release: string } }>();
-      expect(info.provider).toMatchObject({ provider: expect.any(String), orchestration: expect.any(String), version: { sha: expect.any(String), release: expect.any(String) } });
+      const info = (await gw.get('/system/info')).json<{
+        provider: { provider: string; orchestration: string; version: { sha: string; release: string } };
+        version: { sha: string; release: string };
+      }>();
+      expect(info.provider).toMatchObject({
+        provider: expect.any(String),
+        orchestration: expect.any(String),
+        version: { sha: expect.any(String), release: expect.any(String) },
+      });
       expect(info.version).toMatchObject({ sha: expect.any(String), release: expect.any(String) });
     });
 
@@ -244,7 +279,10 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
         envVars: { PROBE_TARGET: probeTarget },
         readOnlyRootFilesystem,
       });
-      for (const [service, readOnly] of [['read-only', true], ['read-write', false]] as const) {
+      for (const [service, readOnly] of [
+        ['read-only', true],
+        ['read-write', false],
+      ] as const) {
         expect((await gw.post('/system/functions', fn(service, readOnly))).status).toBe(202);
         const reply = await invokeUntil(service, (r) => r.status === 200);
         expect(reply.text).toContain('tmp=ok');

@@ -118,7 +118,10 @@ describe('platform end to end (gateway HTTP API)', () => {
     await platform.restart('provider');
 
     expect((await invokeWhenReady('POST', 'echo', 'after restart')).text).toBe('after restart');
-    expect((await invokeWhenReady('GET', 'http-echo/again?q=1')).json<EchoedRequest>()).toMatchObject({ path: '/again', query: { q: '1' } });
+    expect((await invokeWhenReady('GET', 'http-echo/again?q=1')).json<EchoedRequest>()).toMatchObject({
+      path: '/again',
+      query: { q: '1' },
+    });
     await eventually('echo back at 3 available replicas', async () => (await status('echo'))?.availableReplicas === 3);
   });
 

@@ -104,7 +104,9 @@ describe('npm start (scripts/start.js)', () => {
 
     await script.waitForOutput('Skiff is running.');
     pids = script.pids();
-    const natsUrl = /nats-server \(pid \d+\) listening at (nats:\/\/\S+), JetStream store \S+, credentials required/.exec(script.output)?.[1];
+    const natsUrl = /nats-server \(pid \d+\) listening at (nats:\/\/\S+), JetStream store \S+, credentials required/.exec(
+      script.output,
+    )?.[1];
     expect(natsUrl).toBeTruthy();
     for (const s of services) expect(pids[s.name]).toBeGreaterThan(0);
     if (services.some((s) => s.needsRedis)) expect(pids['redis-server']).toBeGreaterThan(0);
@@ -134,14 +136,19 @@ describe('npm start (scripts/start.js)', () => {
     await expect(connect({ servers: natsUrl!, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
     const busDir = join(dataDir, 'bus');
     expect(statSync(busDir).mode & 0o777).toBe(0o700);
-    for (const file of ['nats-server.conf', 'issuer.nk', 'operator.nk', 'account.nk', 'signing.nk', 'system.nk']) expect(statSync(join(busDir, file)).mode & 0o777).toBe(0o600);
+    for (const file of ['nats-server.conf', 'issuer.nk', 'operator.nk', 'account.nk', 'signing.nk', 'system.nk'])
+      expect(statSync(join(busDir, file)).mode & 0o777).toBe(0o600);
     for (const file of readdirSync(join(busDir, 'creds'))) expect(statSync(join(busDir, 'creds', file)).mode & 0o777).toBe(0o600);
 
     // The topic publisher's credentials (printed where they are) publish topics and nothing else.
     const publisherCreds = join(dataDir, 'nats-publisher.creds');
     expect(script.output).toContain(`Publish:      topics only, with the credentials in ${publisherCreds}`);
     expect(statSync(publisherCreds).mode & 0o777).toBe(0o600);
-    const publisher = await connect({ servers: natsUrl!, authenticator: credsAuthenticator(new Uint8Array(readFileSync(publisherCreds))), reconnect: false });
+    const publisher = await connect({
+      servers: natsUrl!,
+      authenticator: credsAuthenticator(new Uint8Array(readFileSync(publisherCreds))),
+      reconnect: false,
+    });
     const errors: string[] = [];
     void (async () => {
       for await (const s of publisher.status()) if (s.type === 'error') errors.push(String(s.data));

@@ -68,7 +68,12 @@ async function main() {
   server.listen(Number(env.PORT || 0), '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
   const stop = () => {
     setTimeout(() => process.exit(0), 3000).unref();
-    server.close(() => nc.drain().then(() => consuming).then(() => process.exit(0)));
+    server.close(() =>
+      nc
+        .drain()
+        .then(() => consuming)
+        .then(() => process.exit(0)),
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

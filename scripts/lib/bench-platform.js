@@ -20,7 +20,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function openBenchBus(prefix, say) {
   if (process.env.SKIFF_NATS_URL) {
     const nats = await useNats({ url: process.env.SKIFF_NATS_URL, log: say });
-    activeBus = { url: nats.url, started: null, env: () => ({ SKIFF_NATS_URL: nats.url }), connectOptions: (extra = {}) => ({ servers: nats.url.split(','), ...extra }), childEnv: { NATS_URL: nats.url } };
+    activeBus = {
+      url: nats.url,
+      started: null,
+      env: () => ({ SKIFF_NATS_URL: nats.url }),
+      connectOptions: (extra = {}) => ({ servers: nats.url.split(','), ...extra }),
+      childEnv: { NATS_URL: nats.url },
+    };
     return activeBus;
   }
   const bus = await startBus({ ephemeral: true, log: say });
@@ -52,7 +58,11 @@ function helperConnectOptions(env, name) {
 async function startHealthyService(name, env, port, cleanups, label = name) {
   // A gateway serves /metrics on a port of its own: any free one here, never npm start's 8084.
   if (name === 'gateway') env = { SKIFF_GATEWAY_METRICS_PORT: '0', ...env };
-  const runner = new ServiceRunner(name, { env: serviceEnv(name, process.env, { ...env, ...(activeBus ? activeBus.env(name) : {}) }), out: null, label }).start();
+  const runner = new ServiceRunner(name, {
+    env: serviceEnv(name, process.env, { ...env, ...(activeBus ? activeBus.env(name) : {}) }),
+    out: null,
+    label,
+  }).start();
   cleanups.push(() => runner.stop(20_000));
   const url = `http://127.0.0.1:${port}/healthz`;
   const deadline = Date.now() + 60_000;

@@ -23,7 +23,8 @@ function jetStreamLimits(storeDir) {
   const number = (name, fallback) => {
     const raw = process.env[name];
     if (raw === undefined || raw === '') return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < 1024 * 1024) throw new BootstrapError(`${name} "${raw}" must be a whole number of bytes, at least 1048576`);
+    if (!/^\d+$/.test(raw) || Number(raw) < 1024 * 1024)
+      throw new BootstrapError(`${name} "${raw}" must be a whole number of bytes, at least 1048576`);
     return Number(raw);
   };
   let free = 10 * GiB;
@@ -43,7 +44,8 @@ function jetStreamLimits(storeDir) {
 function syncInterval() {
   const raw = (process.env.SKIFF_NATS_SYNC_INTERVAL || '').trim();
   if (!raw) return undefined;
-  if (raw !== 'always' && !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw)) throw new BootstrapError(`SKIFF_NATS_SYNC_INTERVAL "${raw}" must be "always" or a duration such as 10s or 1m`);
+  if (raw !== 'always' && !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw))
+    throw new BootstrapError(`SKIFF_NATS_SYNC_INTERVAL "${raw}" must be "always" or a duration such as 10s or 1m`);
   return raw;
 }
 
@@ -66,13 +68,21 @@ async function choosePort(dir, ephemeral) {
  */
 async function startBus({ dataDir, ephemeral = false, log = console.log, limits }) {
   const bin = which(process.env.SKIFF_NATS_SERVER_BIN || 'nats-server');
-  if (!bin) throw new BootstrapError(installHint('nats-server', 'nats-server', 'nats-server', 'SKIFF_NATS_URL', `nats://${HOST}:${DEFAULT_PORT}`));
+  if (!bin)
+    throw new BootstrapError(installHint('nats-server', 'nats-server', 'nats-server', 'SKIFF_NATS_URL', `nats://${HOST}:${DEFAULT_PORT}`));
   const root = ephemeral ? mkdtempSync(join(tmpdir(), 'skiff-bus-')) : resolve(dataDir);
   const dir = join(root, 'bus');
   const storeDir = join(root, 'nats');
   const { prepareBusServer } = auth();
   const port = await choosePort(dir, ephemeral);
-  const files = await prepareBusServer({ dir, host: HOST, port, storeDir, limits: limits ?? jetStreamLimits(root), syncInterval: syncInterval() });
+  const files = await prepareBusServer({
+    dir,
+    host: HOST,
+    port,
+    storeDir,
+    limits: limits ?? jetStreamLimits(root),
+    syncInterval: syncInterval(),
+  });
   if (!ephemeral) writeFileSync(join(dir, 'port'), String(port));
   const logFile = join(root, 'nats-server.log');
   const args = ['-c', files.configFile];

@@ -3,7 +3,17 @@
 // when nothing answers. Shared by `npm start` and `npm test`.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = require('node:fs');
 const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { delimiter, join, resolve } = require('node:path');
@@ -205,10 +215,16 @@ function spawnServer(name, bin, args, { logFile }) {
 async function useNats({ url, log = console.log }) {
   const server = parseServerUrl(url, 4222);
   const found = await probeNats(server.host, server.port);
-  if (!found) throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_NATS_URL); start NATS there, or unset SKIFF_NATS_URL to let Skiff start its own`);
+  if (!found)
+    throw new BootstrapError(
+      `nothing answers at ${server.url} (SKIFF_NATS_URL); start NATS there, or unset SKIFF_NATS_URL to let Skiff start its own`,
+    );
   if (!found.nats) throw new BootstrapError(`something answers at ${server.url}, but it is not a NATS server`);
-  if (!found.jetstream) throw new BootstrapError(`the NATS server at ${server.url} runs without JetStream; Skiff needs it (nats-server -js)`);
-  log(`NATS ${found.version ?? ''} with JetStream found at ${server.url} (SKIFF_NATS_URL)${found.open ? ': it lets anonymous clients in' : ''}`);
+  if (!found.jetstream)
+    throw new BootstrapError(`the NATS server at ${server.url} runs without JetStream; Skiff needs it (nats-server -js)`);
+  log(
+    `NATS ${found.version ?? ''} with JetStream found at ${server.url} (SKIFF_NATS_URL)${found.open ? ': it lets anonymous clients in' : ''}`,
+  );
   return { url, started: null, open: found.open };
 }
 
@@ -216,7 +232,9 @@ async function useNats({ url, log = console.log }) {
 async function useRedis({ url, log = console.log }) {
   const server = parseServerUrl(url, 6379);
   if (!(await probeRedis(server.host, server.port))) {
-    throw new BootstrapError(`nothing answers at ${server.url} (SKIFF_REDIS_URL); start Redis there, or unset SKIFF_REDIS_URL to let Skiff start its own`);
+    throw new BootstrapError(
+      `nothing answers at ${server.url} (SKIFF_REDIS_URL); start Redis there, or unset SKIFF_REDIS_URL to let Skiff start its own`,
+    );
   }
   log(`Redis found at ${server.host}:${server.port} (SKIFF_REDIS_URL)`);
   return { url, started: null };

@@ -38,8 +38,13 @@ function formatLine(line, { colour = false } = {}) {
     return line;
   }
   if (!record || typeof record !== 'object') return line;
-  const level = typeof record.level === 'number' ? PINO_LEVELS[record.level] ?? String(record.level) : String(record.level ?? 'info');
-  const time = typeof record.time === 'string' ? record.time.slice(11, 23) : typeof record.time === 'number' ? new Date(record.time).toISOString().slice(11, 23) : '';
+  const level = typeof record.level === 'number' ? (PINO_LEVELS[record.level] ?? String(record.level)) : String(record.level ?? 'info');
+  const time =
+    typeof record.time === 'string'
+      ? record.time.slice(11, 23)
+      : typeof record.time === 'number'
+        ? new Date(record.time).toISOString().slice(11, 23)
+        : '';
   const parts = [];
   if (time) parts.push(paint(colour, 'grey', time));
   parts.push(paint(colour, LEVEL_COLOURS[level] ?? 'bold', level.padEnd(5)));

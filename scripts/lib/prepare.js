@@ -60,6 +60,9 @@ function typecheckUnlessSkipped(log = console.log) {
   log('npm run typecheck');
   const ms = run(NPM, ['run', 'typecheck', '--silent'], 'npm run typecheck');
   log(`typecheck done in ${(ms / 1000).toFixed(1)} s`);
+  log('npm run lint (eslint, prettier --check; `npm run format` fixes what it can)');
+  const lintMs = run(NPM, ['run', 'lint', '--silent'], 'npm run lint');
+  log(`lint done in ${(lintMs / 1000).toFixed(1)} s`);
 }
 
 module.exports = { run, installIfMissing, buildUnlessSkipped, typecheckUnlessSkipped, NPM };

@@ -59,7 +59,19 @@ function discoverServices({ built = true } = {}) {
 }
 
 /** Variables of the user's environment every service gets (besides the non-secret SKIFF_* ones). */
-const HOST_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NO_COLOR', 'FORCE_COLOR'];
+const HOST_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'NO_COLOR',
+  'FORCE_COLOR',
+];
 
 /** Every secret variable some service may be given; no other service sees them. */
 const SECRET_ENV = new Set(SERVICES.flatMap((s) => s.secretEnv ?? []));

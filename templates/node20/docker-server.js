@@ -9,7 +9,10 @@ const port = Number(process.env.PORT || process.env.http_port || 3000);
 const rawBody = /^(true|1)$/i.test(process.env.RAW_BODY || '');
 
 function parseBody(buffer, contentType) {
-  const type = String(contentType || '').split(';')[0].trim().toLowerCase();
+  const type = String(contentType || '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (rawBody) return buffer;
   if (type === '' || type.startsWith('text/')) return buffer.toString('utf8');
   if (type === 'application/json' || type.endsWith('+json')) return buffer.length ? JSON.parse(buffer.toString('utf8')) : {};

@@ -15,7 +15,10 @@ describe('async invocation: bad input', () => {
   const gate = new Promise<void>((r) => (release = r));
   const workerEnv = { SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '100', SKIFF_QUEUE_RETRY_MAX_WAIT_MS: '300', SKIFF_QUEUE_SWEEP_INTERVAL_MS: '1000' };
 
-  const deadLetters = async (query: string) => (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?${query}`, { headers: basicAuthHeader() })).json()) as Array<Record<string, unknown>>;
+  const deadLetters = async (query: string) =>
+    (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?${query}`, { headers: basicAuthHeader() })).json()) as Array<
+      Record<string, unknown>
+    >;
 
   beforeAll(async () => {
     await h.connect();
@@ -85,7 +88,12 @@ describe('async invocation: bad input', () => {
     expect(dl).toHaveLength(3);
     expect(dl.every((d) => String(d.reason).includes('was deleted'))).toBe(true);
     const jsm = await h.nc.jetstreamManager();
-    await waitFor('the consumer of the deleted function to be removed', async () => !(await jsm.consumers.info(subjects.asyncStream, subjects.asyncConsumer('openfaas-fn', 'doomed')).catch(() => undefined)), 30_000, 200);
+    await waitFor(
+      'the consumer of the deleted function to be removed',
+      async () => !(await jsm.consumers.info(subjects.asyncStream, subjects.asyncConsumer('openfaas-fn', 'doomed')).catch(() => undefined)),
+      30_000,
+      200,
+    );
   });
 
   it('dead-letters calls of a function deleted while no queue-worker was running', async () => {
@@ -103,11 +111,18 @@ describe('async invocation: bad input', () => {
     const hdr = natsHeaders();
     hdr.set('Skiff-Call-Id', 'poison-2');
     await js.publish(subjects.asyncCall('openfaas-fn', 'ok'), new TextEncoder().encode('no method'), { headers: hdr });
-    await waitFor('two poison dead letters', async () => (await deadLetters('name=ok')).filter((d) => String(d.reason).includes('unreadable')).length === 2, 30_000, 200);
+    await waitFor(
+      'two poison dead letters',
+      async () => (await deadLetters('name=ok')).filter((d) => String(d.reason).includes('unreadable')).length === 2,
+      30_000,
+      200,
+    );
     const res = await h.submit('/async-function/ok', { body: 'still fine' });
     await h.waitState(res.headers.get('x-call-id')!, 'succeeded');
     const poison = (await deadLetters('name=ok')).find((d) => d.callId === 'poison-2')!;
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${poison.id}/replay`, { method: 'POST', headers: basicAuthHeader() })).status).toBe(400);
+    expect(
+      (await fetch(`${h.gatewayUrl}/system/async/dead-letters/${poison.id}/replay`, { method: 'POST', headers: basicAuthHeader() })).status,
+    ).toBe(400);
   });
 
   it('answers 503 (never 202) when the async stream cannot store the call, and recovers once it is back', async () => {

@@ -66,7 +66,8 @@ describe('async guarantees with real processes', () => {
     await h.startGateway();
     await h.startWorker(workerEnv, 'worker-c');
     // The delivery lost with the killed workers does not count as an attempt.
-    for (const id of ids) expect(await h.waitState(id, 'succeeded', 60_000)).toMatchObject({ statusCode: 200, body: 'done', attempts: 1, crashes: 1 });
+    for (const id of ids)
+      expect(await h.waitState(id, 'succeeded', 60_000)).toMatchObject({ statusCode: 200, body: 'done', attempts: 1, crashes: 1 });
     for (const id of ids) {
       const cbs = await waitFor(`callback of ${id}`, () => (callbacks.of(id).length ? callbacks.of(id) : undefined));
       expect(cbs.every((c) => c.body === 'done' && c.headers['x-call-id'] === id)).toBe(true);
@@ -104,13 +105,18 @@ describe('async guarantees across a NATS server restart (own nats-server, file s
 
   const startNats = async () => {
     server = spawn('nats-server', ['-js', '-sd', dir, '-p', String(port), '-a', '127.0.0.1'], { stdio: 'ignore' });
-    await waitFor('nats-server to listen', async () => {
-      const { connect } = await import('nats');
-      const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false }).catch(() => undefined);
-      if (!nc) return false;
-      await nc.close();
-      return true;
-    }, 20_000, 100);
+    await waitFor(
+      'nats-server to listen',
+      async () => {
+        const { connect } = await import('nats');
+        const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false }).catch(() => undefined);
+        if (!nc) return false;
+        await nc.close();
+        return true;
+      },
+      20_000,
+      100,
+    );
   };
   const stopNats = async () => {
     const s = server!;
@@ -128,7 +134,12 @@ describe('async guarantees across a NATS server restart (own nats-server, file s
     await h.connect();
     await h.deploy('after-restart');
     await h.startGateway();
-    await h.startWorker({ SKIFF_QUEUE_ACK_WAIT_MS: '2000', SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200', SKIFF_QUEUE_RETRY_MAX_WAIT_MS: '1000', SKIFF_QUEUE_RETRY_ATTEMPTS: '1000' });
+    await h.startWorker({
+      SKIFF_QUEUE_ACK_WAIT_MS: '2000',
+      SKIFF_QUEUE_RETRY_MIN_WAIT_MS: '200',
+      SKIFF_QUEUE_RETRY_MAX_WAIT_MS: '1000',
+      SKIFF_QUEUE_RETRY_ATTEMPTS: '1000',
+    });
   });
 
   afterAll(async () => {
@@ -147,13 +158,25 @@ describe('async guarantees across a NATS server restart (own nats-server, file s
       served.add(req.headers['x-call-id'] as string);
       return { status: 200, body: Buffer.from('ok') };
     });
-    await waitFor('the gateway to take calls again', async () => (await h.submit('/async-function/after-restart', { body: 'late', headers: { 'X-Call-Id': 'late-call' } }).catch(() => undefined))?.status === 202, 60_000, 500);
+    await waitFor(
+      'the gateway to take calls again',
+      async () =>
+        (await h.submit('/async-function/after-restart', { body: 'late', headers: { 'X-Call-Id': 'late-call' } }).catch(() => undefined))
+          ?.status === 202,
+      60_000,
+      500,
+    );
     ids.push('late-call');
     await waitFor('every call to run', () => ids.every((id) => served.has(id)), 90_000, 200);
     let states: unknown[] = [];
-    await waitFor('every call to be succeeded', async () => {
-      states = await Promise.all(ids.map((id) => h.status(id).catch((e: Error) => e.message)));
-      return states.every((s) => (s as { state?: string })?.state === 'succeeded');
-    }, 60_000, 500).catch((err: Error) => Promise.reject(new Error(`${err.message}: ${JSON.stringify(states)}`)));
+    await waitFor(
+      'every call to be succeeded',
+      async () => {
+        states = await Promise.all(ids.map((id) => h.status(id).catch((e: Error) => e.message)));
+        return states.every((s) => (s as { state?: string })?.state === 'succeeded');
+      },
+      60_000,
+      500,
+    ).catch((err: Error) => Promise.reject(new Error(`${err.message}: ${JSON.stringify(states)}`)));
   });
 });

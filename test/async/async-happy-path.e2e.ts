@@ -17,7 +17,11 @@ describe('async invocation: happy path (gateway + queue-worker processes, real N
     await h.deploy('echo');
     h.replica('echo', (req) => {
       seen.push(req);
-      return { status: 200, headers: { 'content-type': 'text/plain', 'x-from-function': 'yes' }, body: Buffer.from(`echo:${text(req.body)}`) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/plain', 'x-from-function': 'yes' },
+        body: Buffer.from(`echo:${text(req.body)}`),
+      };
     });
     await h.startGateway();
     await h.startWorker();
@@ -45,11 +49,23 @@ describe('async invocation: happy path (gateway + queue-worker processes, real N
     expect(cb.headers['x-from-function']).toBe('yes');
 
     const status = await h.waitState(callId, 'succeeded');
-    expect(status).toMatchObject({ callId, name: 'echo', namespace: 'openfaas-fn', statusCode: 200, body: 'echo:hello', bodyEncoding: 'utf8', attempts: 1 });
+    expect(status).toMatchObject({
+      callId,
+      name: 'echo',
+      namespace: 'openfaas-fn',
+      statusCode: 200,
+      body: 'echo:hello',
+      bodyEncoding: 'utf8',
+      attempts: 1,
+    });
   });
 
-  it('keeps the method, path, query and headers, and the caller\'s call id', async () => {
-    const res = await h.submit('/async-function/echo.openfaas-fn/sub/path?x=1&y=2', { method: 'PUT', body: 'b', headers: { 'X-Call-Id': 'my-call-1', 'X-Custom': 'c' } });
+  it("keeps the method, path, query and headers, and the caller's call id", async () => {
+    const res = await h.submit('/async-function/echo.openfaas-fn/sub/path?x=1&y=2', {
+      method: 'PUT',
+      body: 'b',
+      headers: { 'X-Call-Id': 'my-call-1', 'X-Custom': 'c' },
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get('x-call-id')).toBe('my-call-1');
     await h.waitState('my-call-1', 'succeeded');

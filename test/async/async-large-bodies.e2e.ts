@@ -42,7 +42,10 @@ describe('async invocation: bodies larger than one NATS message', () => {
 
   it('takes a 5 MiB body, stores it out of line, delivers it intact and removes it once the call is over', async () => {
     const body = randomBytes(5 * MiB);
-    const res = await h.submit('/async-function/digest', { body, headers: { 'X-Callback-Url': callbacks.url, 'Content-Type': 'application/octet-stream' } });
+    const res = await h.submit('/async-function/digest', {
+      body,
+      headers: { 'X-Callback-Url': callbacks.url, 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(202);
     const callId = res.headers.get('x-call-id')!;
     const expected = `${sha256(body)}:${body.length}`;
@@ -54,7 +57,9 @@ describe('async invocation: bodies larger than one NATS message', () => {
 
   it('delivers a queued callback whose body is stored out of line, then removes it', async () => {
     // What a worker queues when the function's answer is too large for one message and the first POST failed.
-    const body = randomBytes(3 * MiB).toString('hex').slice(0, 3 * MiB);
+    const body = randomBytes(3 * MiB)
+      .toString('hex')
+      .slice(0, 3 * MiB);
     const ref = await bodies.put('cb.big-callback', Buffer.from(body));
     const hdrs = natsHeaders();
     hdrs.set(ASYNC_HEADERS.callbackUrl, callbacks.url);
@@ -64,7 +69,11 @@ describe('async invocation: bodies larger than one NATS message', () => {
     hdrs.set('X-Call-Id', 'big-callback');
     hdrs.set('X-Function-Status', '200');
     await h.nc.jetstream().publish(subjects.asyncCallback('openfaas-fn', 'digest'), new Uint8Array(0), { headers: hdrs });
-    const [cb] = await waitFor('the callback', () => (callbacks.of('big-callback').length ? callbacks.of('big-callback') : undefined), 60_000);
+    const [cb] = await waitFor(
+      'the callback',
+      () => (callbacks.of('big-callback').length ? callbacks.of('big-callback') : undefined),
+      60_000,
+    );
     expect(cb.body.length).toBe(body.length);
     expect(cb.body === body).toBe(true);
     expect(cb.headers['x-function-status']).toBe('200');
@@ -77,14 +86,18 @@ describe('async invocation: bodies larger than one NATS message', () => {
     // The gateway answers as soon as it sees Content-Length, before the upload ends: read the answer
     // with a plain client that does not give up when the rest of its upload is refused.
     const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest(`${h.gatewayUrl}/async-function/digest`, { method: 'POST', headers: { 'content-length': String(BODY_LIMIT + 1), 'x-call-id': 'too-large' } }, (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (c: Buffer) => chunks.push(c));
-        answer.on('end', () => {
-          resolve({ status: answer.statusCode ?? 0, text: Buffer.concat(chunks).toString() });
-          req.destroy();
-        });
-      });
+      const req = httpRequest(
+        `${h.gatewayUrl}/async-function/digest`,
+        { method: 'POST', headers: { 'content-length': String(BODY_LIMIT + 1), 'x-call-id': 'too-large' } },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (c: Buffer) => chunks.push(c));
+          answer.on('end', () => {
+            resolve({ status: answer.statusCode ?? 0, text: Buffer.concat(chunks).toString() });
+            req.destroy();
+          });
+        },
+      );
       req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
       req.write(randomBytes(MiB));
     });
@@ -100,19 +113,32 @@ describe('async invocation: bodies larger than one NATS message', () => {
     expect(res.status).toBe(202);
     await h.waitState('big-dead', 'dead-lettered', 60_000);
     expect((await bodies.list()).filter((n) => n.startsWith('big-dead.'))).toHaveLength(1);
-    const list = async () => (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=broken`, { headers: basicAuthHeader() })).json()) as Array<{ id: number; callId: string }>;
+    const list = async () =>
+      (await (await fetch(`${h.gatewayUrl}/system/async/dead-letters?name=broken`, { headers: basicAuthHeader() })).json()) as Array<{
+        id: number;
+        callId: string;
+      }>;
     const [dead] = (await list()).filter((d) => d.callId === 'big-dead');
 
     healed = true;
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${dead.id}/replay`, { method: 'POST', headers: basicAuthHeader() })).status).toBe(202);
+    expect(
+      (await fetch(`${h.gatewayUrl}/system/async/dead-letters/${dead.id}/replay`, { method: 'POST', headers: basicAuthHeader() })).status,
+    ).toBe(202);
     expect(await h.waitState('big-dead', 'succeeded', 60_000)).toMatchObject({ body: `${sha256(body)}:${body.length}` });
-    await waitFor('the replayed call\'s body to be removed', async () => !(await bodies.list()).some((n) => n.startsWith('big-dead.')), 30_000, 200);
+    await waitFor(
+      "the replayed call's body to be removed",
+      async () => !(await bodies.list()).some((n) => n.startsWith('big-dead.')),
+      30_000,
+      200,
+    );
 
     healed = false;
     await h.submit('/async-function/broken', { body, headers: { 'X-Call-Id': 'big-dropped' } });
     await h.waitState('big-dropped', 'dead-lettered', 60_000);
     const [dropped] = (await list()).filter((d) => d.callId === 'big-dropped');
-    expect((await fetch(`${h.gatewayUrl}/system/async/dead-letters/${dropped.id}`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(204);
+    expect(
+      (await fetch(`${h.gatewayUrl}/system/async/dead-letters/${dropped.id}`, { method: 'DELETE', headers: basicAuthHeader() })).status,
+    ).toBe(204);
     expect((await bodies.list()).filter((n) => n.startsWith('big-dropped.'))).toEqual([]);
   });
 
@@ -121,11 +147,18 @@ describe('async invocation: bodies larger than one NATS message', () => {
     const body = randomBytes(2 * MiB);
     expect((await h.submit('/async-function/digest', { body, headers: { 'X-Call-Id': 'big-cancelled' } })).status).toBe(202);
     expect((await h.submit('/async-function/digest', { body, headers: { 'X-Call-Id': 'big-lost' } })).status).toBe(202);
-    expect((await fetch(`${h.gatewayUrl}/async-function/big-cancelled`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(202);
+    expect((await fetch(`${h.gatewayUrl}/async-function/big-cancelled`, { method: 'DELETE', headers: basicAuthHeader() })).status).toBe(
+      202,
+    );
     for (const name of (await bodies.list()).filter((n) => n.startsWith('big-lost.'))) await bodies.remove(name);
     await h.startWorker(workerEnv);
     expect(String((await h.waitState('big-lost', 'dead-lettered', 60_000)).error)).toContain('no longer stored');
-    await waitFor('the cancelled call\'s body to be removed', async () => !(await bodies.list()).some((n) => n.startsWith('big-cancelled.')), 30_000, 200);
+    await waitFor(
+      "the cancelled call's body to be removed",
+      async () => !(await bodies.list()).some((n) => n.startsWith('big-cancelled.')),
+      30_000,
+      200,
+    );
     expect((await h.status('big-cancelled'))?.state).toBe('cancelled');
   });
 });

@@ -5,7 +5,15 @@ import { connect, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeRequest, InvokeResponse, pullBody } from '@skiff/invoke';
-import { ServiceProcess, TEST_NATS_URL, basicAuthHeader, deletePrefixStreams, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
+import {
+  ServiceProcess,
+  TEST_NATS_URL,
+  basicAuthHeader,
+  deletePrefixStreams,
+  serviceBusEnv,
+  testNatsOptions,
+  waitFor,
+} from '@skiff/testing';
 
 /** The tests' callback receivers listen on 127.0.0.1, which the platform refuses by default (audit #7). */
 export const LOCAL_CALLBACKS = { SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' };
@@ -81,10 +89,20 @@ export class AsyncHarness {
   }
 
   /** Writes a function into the registry as the provider would. */
-  async deploy(name: string, annotations: Record<string, string> = {}, envVars: Record<string, string> = {}, namespace = 'openfaas-fn'): Promise<void> {
+  async deploy(
+    name: string,
+    annotations: Record<string, string> = {},
+    envVars: Record<string, string> = {},
+    namespace = 'openfaas-fn',
+  ): Promise<void> {
     const kv = await openFunctionsBucket(this.nc, subjects);
     const now = new Date().toISOString();
-    const record: FunctionRecord = { spec: { service: name, image: 'test', namespace, annotations, envVars }, replicas: 1, createdAt: now, updatedAt: now };
+    const record: FunctionRecord = {
+      spec: { service: name, image: 'test', namespace, annotations, envVars },
+      replicas: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
     await kv.put(subjects.functionKey(namespace, name), encodeFunctionRecord(record));
   }
 
@@ -105,7 +123,12 @@ export class AsyncHarness {
           const pull = msg.headers?.get(INVOKE_HEADERS.bodyPull);
           if (pull) req.body = await pullBody(this.nc, pull, 64 * 1024 * 1024, Date.now() + 30_000);
           const res = await handler(req);
-          const { headers, data } = encodeInvokeResponse({ status: res.status ?? 200, headers: res.headers ?? {}, body: res.body ?? new Uint8Array(0), internal: res.internal });
+          const { headers, data } = encodeInvokeResponse({
+            status: res.status ?? 200,
+            headers: res.headers ?? {},
+            body: res.body ?? new Uint8Array(0),
+            internal: res.internal,
+          });
           msg.respond(data, { headers });
         })();
       },
@@ -117,7 +140,13 @@ export class AsyncHarness {
   /** Starts the gateway and waits for its health check (callbacks to 127.0.0.1 allowed unless `env` says otherwise). */
   async startGateway(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const port = await freePort();
-    const base = { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_GATEWAY_PORT: String(port), ...LOCAL_CALLBACKS, ...env };
+    const base = {
+      SKIFF_SUBJECT_PREFIX: subjects.prefix,
+      SKIFF_NATS_URL: this.natsUrl,
+      SKIFF_GATEWAY_PORT: String(port),
+      ...LOCAL_CALLBACKS,
+      ...env,
+    };
     const p = ServiceProcess.start('gateway', { ...(await serviceBusEnv('gateway', base)), ...base });
     this.processes.push(p);
     this.gatewayUrl = `http://127.0.0.1:${port}`;
@@ -128,7 +157,13 @@ export class AsyncHarness {
   /** Starts a queue-worker and waits for its health check (callbacks to 127.0.0.1 allowed unless `env` says otherwise). */
   async startWorker(env: Record<string, string> = {}, name = 'queue-worker'): Promise<ServiceProcess> {
     const port = await freePort();
-    const base = { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, SKIFF_QUEUE_WORKER_PORT: String(port), ...LOCAL_CALLBACKS, ...env };
+    const base = {
+      SKIFF_SUBJECT_PREFIX: subjects.prefix,
+      SKIFF_NATS_URL: this.natsUrl,
+      SKIFF_QUEUE_WORKER_PORT: String(port),
+      ...LOCAL_CALLBACKS,
+      ...env,
+    };
     const p = ServiceProcess.start('queue-worker', { ...(await serviceBusEnv('queue-worker', base)), ...base }, name);
     this.processes.push(p);
     this.workerUrls.push(`http://127.0.0.1:${port}`);
@@ -150,25 +185,37 @@ export class AsyncHarness {
 
   /** The status of one function's call (`?function=`: ids are scoped per function). */
   async statusOf(callId: string, fn: string): Promise<Record<string, unknown> | undefined> {
-    const res = await fetch(`${this.gatewayUrl}/async-function/status/${callId}?function=${encodeURIComponent(fn)}`, { headers: basicAuthHeader() });
+    const res = await fetch(`${this.gatewayUrl}/async-function/status/${callId}?function=${encodeURIComponent(fn)}`, {
+      headers: basicAuthHeader(),
+    });
     if (res.status === 404) return undefined;
     return (await res.json()) as Record<string, unknown>;
   }
 
   /** Waits for one function's call to reach `state`. */
   async waitStateOf(callId: string, fn: string, state: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    return waitFor(`call ${callId} of ${fn} to be ${state}`, async () => {
-      const s = await this.statusOf(callId, fn);
-      return s?.state === state ? s : undefined;
-    }, timeoutMs, 100);
+    return waitFor(
+      `call ${callId} of ${fn} to be ${state}`,
+      async () => {
+        const s = await this.statusOf(callId, fn);
+        return s?.state === state ? s : undefined;
+      },
+      timeoutMs,
+      100,
+    );
   }
 
   /** Waits for a call to reach `state`. */
   async waitState(callId: string, state: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    return waitFor(`call ${callId} to be ${state}`, async () => {
-      const s = await this.status(callId);
-      return s?.state === state ? s : undefined;
-    }, timeoutMs, 100);
+    return waitFor(
+      `call ${callId} to be ${state}`,
+      async () => {
+        const s = await this.status(callId);
+        return s?.state === state ? s : undefined;
+      },
+      timeoutMs,
+      100,
+    );
   }
 
   /** Stops everything and deletes what the test created. */
@@ -183,11 +230,16 @@ export class AsyncHarness {
 }
 
 async function waitHealthy(p: ServiceProcess, url: string): Promise<void> {
-  await waitFor(`${p.name} to be healthy`, async () => {
-    if (!p.running) throw new Error(`${p.name} exited:\n${p.log}`);
-    const res = await fetch(`${url}/healthz`).catch(() => undefined);
-    return res?.status === 200;
-  }, 30_000, 100);
+  await waitFor(
+    `${p.name} to be healthy`,
+    async () => {
+      if (!p.running) throw new Error(`${p.name} exited:\n${p.log}`);
+      const res = await fetch(`${url}/healthz`).catch(() => undefined);
+      return res?.status === 200;
+    },
+    30_000,
+    100,
+  );
 }
 
 /** Text of a body. */

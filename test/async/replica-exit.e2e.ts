@@ -39,22 +39,35 @@ describe('a replica that dies fails its in-flight async calls at once (#17, real
     });
     expect(deploy.status).toBeLessThan(300);
     await waitFor('a ready replica of sink', () => replicas.replicas('sink').length === 1, 60_000, 200);
-    for (let i = 0; i < 12; i++) expect((await platform.anonymousClient().post(`/async-function/sink`, `call ${i}`, { headers: { 'x-call-id': `sink-${i}` } })).status).toBe(202);
+    for (let i = 0; i < 12; i++)
+      expect(
+        (await platform.anonymousClient().post(`/async-function/sink`, `call ${i}`, { headers: { 'x-call-id': `sink-${i}` } })).status,
+      ).toBe(202);
 
-    const running = await waitFor('a running call', async () => {
-      for (let i = 0; i < 12; i++) if ((await status(`sink-${i}`))?.state === 'running') return `sink-${i}`;
-      return undefined;
-    }, 60_000, 200);
+    const running = await waitFor(
+      'a running call',
+      async () => {
+        for (let i = 0; i < 12; i++) if ((await status(`sink-${i}`))?.state === 'running') return `sink-${i}`;
+        return undefined;
+      },
+      60_000,
+      200,
+    );
     // Let the call reach the replica (its fork of `sleep 30` is under way).
     await new Promise((r) => setTimeout(r, 1_000));
     const [victim] = replicas.replicas('sink');
     process.kill(victim.pid, 'SIGKILL');
     await waitFor(`replica pid ${victim.pid} to be gone`, () => !processAlive(victim.pid), 10_000);
 
-    const after = await waitFor(`${running} to be failed over`, async () => {
-      const s = await status(running);
-      return s && (Number(s.attempts) >= 2 || s.state === 'queued' || s.state === 'dead-lettered') ? s : undefined;
-    }, 60_000, 200).catch((err: Error) => {
+    const after = await waitFor(
+      `${running} to be failed over`,
+      async () => {
+        const s = await status(running);
+        return s && (Number(s.attempts) >= 2 || s.state === 'queued' || s.state === 'dead-lettered') ? s : undefined;
+      },
+      60_000,
+      200,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- service output (tail) ---\n${platform.logs().slice(-8_000)}`);
     });
     expect(String(after.error)).toMatch(/replica .*exited/);

@@ -66,9 +66,30 @@ describe('skiff login, secret and logs', () => {
     await sandbox.ok(['secret', 'create', 'api-key', '--from-literal', 'two', '--replace']);
     await sandbox.ok(['secret', 'update', 'api-key', '--from-literal', 'three']);
     expect((await sandbox.run(['secret', 'create', 'empty'], { input: '   ' })).code).toBe(2);
-    await sandbox.ok(['deploy', '--image', 'ghcr.io/openfaas/alpine:latest', '--name', 'uses-secret', '--fprocess', 'cat', '--secret', 'api-key']);
+    await sandbox.ok([
+      'deploy',
+      '--image',
+      'ghcr.io/openfaas/alpine:latest',
+      '--name',
+      'uses-secret',
+      '--fprocess',
+      'cat',
+      '--secret',
+      'api-key',
+    ]);
     expect(JSON.parse((await sandbox.ok(['describe', 'uses-secret', '--json'])).stdout).secrets).toEqual(['api-key']);
-    const missing = await sandbox.run(['deploy', '--image', 'x', '--name', 'no-secret', '--fprocess', 'cat', '--secret', 'not-there', '--no-wait']);
+    const missing = await sandbox.run([
+      'deploy',
+      '--image',
+      'x',
+      '--name',
+      'no-secret',
+      '--fprocess',
+      'cat',
+      '--secret',
+      'not-there',
+      '--no-wait',
+    ]);
     expect(missing.code).not.toBe(0);
     await sandbox.ok(['remove', 'uses-secret']);
     for (const name of ['api-key', 'cert', 'piped']) await sandbox.ok(['secret', 'remove', name]);
@@ -78,15 +99,26 @@ describe('skiff login, secret and logs', () => {
 
   it('prints, tails and follows function logs', async () => {
     await sandbox.ok(['new', 'talker', '--lang', 'node20']);
-    writeFileSync(join(sandbox.project, 'talker', 'handler.js'), "module.exports = async (event) => { console.log('said ' + event.body); return 'ok'; };\n");
+    writeFileSync(
+      join(sandbox.project, 'talker', 'handler.js'),
+      "module.exports = async (event) => { console.log('said ' + event.body); return 'ok'; };\n",
+    );
     await sandbox.ok(['up']);
     await sandbox.ok(['invoke', 'talker'], { input: 'first' });
-    const plain = await waitFor('the first line in the logs', async () => {
-      const r = await sandbox.ok(['logs', 'talker']);
-      return r.stdout.includes('said first') ? r.stdout : undefined;
-    }, 30_000, 300);
+    const plain = await waitFor(
+      'the first line in the logs',
+      async () => {
+        const r = await sandbox.ok(['logs', 'talker']);
+        return r.stdout.includes('said first') ? r.stdout : undefined;
+      },
+      30_000,
+      300,
+    );
     expect(plain).toMatch(/talker \(talker-[^)]*\) said first/);
-    const json = (await sandbox.ok(['logs', 'talker', '-o', 'json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await sandbox.ok(['logs', 'talker', '-o', 'json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json.some((m: { name: string; text: string }) => m.name === 'talker' && m.text.includes('said first'))).toBe(true);
     expect((await sandbox.ok(['logs', 'talker', '--since', '10m', '--tail', '1'])).stdout.trim().split('\n').length).toBe(1);
     expect((await sandbox.run(['logs', 'talker', '--tail', 'lots'])).code).toBe(2);

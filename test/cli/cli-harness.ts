@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -29,16 +29,32 @@ export class SkiffSandbox {
     /** Environment added to every run (SKIFF_URL, SKIFF_DATA_DIR...). */
     readonly env: Record<string, string | undefined> = {},
   ) {
-    require('node:fs').mkdirSync(this.home, { recursive: true });
-    require('node:fs').mkdirSync(this.project, { recursive: true });
+    mkdirSync(this.home, { recursive: true });
+    mkdirSync(this.project, { recursive: true });
   }
 
   /** Runs `skiff ...args` with `input` on stdin (empty by default) and waits for it to end. */
-  run(args: string[], options: { input?: string | Buffer; cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<SkiffRun> {
-    const env: Record<string, string | undefined> = { ...process.env, HOME: this.home, NO_COLOR: '1', SKIFF_ADMIN_PASSWORD: undefined, SKIFF_URL: undefined, OPENFAAS_URL: undefined, ...this.env, ...(options.env ?? {}) };
+  run(
+    args: string[],
+    options: { input?: string | Buffer; cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+  ): Promise<SkiffRun> {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      HOME: this.home,
+      NO_COLOR: '1',
+      SKIFF_ADMIN_PASSWORD: undefined,
+      SKIFF_URL: undefined,
+      OPENFAAS_URL: undefined,
+      ...this.env,
+      ...(options.env ?? {}),
+    };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     return new Promise((resolveRun, reject) => {
-      const child = spawn(process.execPath, [SKIFF_BIN, ...args], { cwd: options.cwd ?? this.project, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
+        cwd: options.cwd ?? this.project,
+        env: env as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -40,9 +40,28 @@ describe('function store', () => {
     expect(file.version).toMatch(/^0\.2\./);
     expect(listed.map((f) => f.name)).toEqual(file.functions.map((f) => f.name));
     for (const f of file.functions) {
-      expect(f).toEqual(expect.objectContaining({ title: expect.any(String), name: expect.any(String), description: expect.any(String), images: expect.objectContaining({ x86_64: expect.any(String) }) }));
+      expect(f).toEqual(
+        expect.objectContaining({
+          title: expect.any(String),
+          name: expect.any(String),
+          description: expect.any(String),
+          images: expect.objectContaining({ x86_64: expect.any(String) }),
+        }),
+      );
     }
-    expect(listed.map((f) => f.name)).toEqual(expect.arrayContaining(['echoit', 'wordcount', 'markdown', 'nodeinfo', 'base64-decode', 'webhookstash', 'sha512sum', 'env', 'jsonfmt']));
+    expect(listed.map((f) => f.name)).toEqual(
+      expect.arrayContaining([
+        'echoit',
+        'wordcount',
+        'markdown',
+        'nodeinfo',
+        'base64-decode',
+        'webhookstash',
+        'sha512sum',
+        'env',
+        'jsonfmt',
+      ]),
+    );
     expect((await sandbox.ok(['store', 'list'])).stdout).toMatch(/^Function\s+Author\s+Description/);
     expect((await sandbox.ok(['store', 'list', '--url', STORE_FILE, '--json'])).stdout).toBe(run.stdout);
   });
@@ -51,7 +70,10 @@ describe('function store', () => {
     const text = (await sandbox.ok(['store', 'describe', 'markdown'])).stdout;
     expect(text).toMatch(/Name:\s+markdown/);
     expect(text).toMatch(/Built from:\s+functions\/markdown \(node20\)/);
-    expect(JSON.parse((await sandbox.ok(['store', 'describe', 'echoit', '--json'])).stdout)).toMatchObject({ name: 'echoit', fprocess: 'cat' });
+    expect(JSON.parse((await sandbox.ok(['store', 'describe', 'echoit', '--json'])).stdout)).toMatchObject({
+      name: 'echoit',
+      fprocess: 'cat',
+    });
     expect((await sandbox.run(['store', 'describe', 'nothing-like-it'])).code).toBe(5);
   });
 
@@ -73,7 +95,8 @@ describe('function store', () => {
 
   it('webhookstash keeps the last payloads', async () => {
     await sandbox.ok(['store', 'deploy', 'webhookstash', '--name', 'stash', '-e', 'STASH_SIZE=2']);
-    for (const n of [1, 2, 3]) await sandbox.ok(['invoke', 'stash', '--content-type', 'application/json'], { input: JSON.stringify({ n }) });
+    for (const n of [1, 2, 3])
+      await sandbox.ok(['invoke', 'stash', '--content-type', 'application/json'], { input: JSON.stringify({ n }) });
     const kept = JSON.parse((await sandbox.ok(['invoke', 'stash', '-m', 'GET'])).stdout) as Array<{ body: { n: number } }>;
     expect(kept.map((k) => k.body.n)).toEqual([3, 2]);
     expect(JSON.parse((await sandbox.ok(['describe', 'stash', '--json'])).stdout).envVars).toMatchObject({ STASH_SIZE: '2' });

@@ -19,7 +19,14 @@ describe('skiff CLI against a running platform', () => {
     platform = await Platform.start({
       services: ['provider', 'gateway', 'queue-worker'],
       // An empty SKIFF_ADMIN_PASSWORD makes the gateway generate one in the data dir, which the CLI must find by itself.
-      env: { SKIFF_DATA_DIR: dataDir, SKIFF_ADMIN_PASSWORD: '', SKIFF_BUNDLE_SWEEP_MS: '300', SKIFF_BUNDLE_CACHE_GRACE_MS: '0', SKIFF_MAX_BUNDLE_BYTES: '3000000', SKIFF_CALLBACK_ALLOW: '127.0.0.1/32' },
+      env: {
+        SKIFF_DATA_DIR: dataDir,
+        SKIFF_ADMIN_PASSWORD: '',
+        SKIFF_BUNDLE_SWEEP_MS: '300',
+        SKIFF_BUNDLE_CACHE_GRACE_MS: '0',
+        SKIFF_MAX_BUNDLE_BYTES: '3000000',
+        SKIFF_CALLBACK_ALLOW: '127.0.0.1/32',
+      },
     });
     sandbox = new SkiffSandbox({ SKIFF_URL: platform.url(), SKIFF_DATA_DIR: dataDir });
   });
@@ -39,7 +46,8 @@ describe('skiff CLI against a running platform', () => {
     }
   };
 
-  const deployedNames = async (): Promise<string[]> => (JSON.parse((await sandbox.ok(['list', '--json'])).stdout) as Array<{ name: string }>).map((f) => f.name).sort();
+  const deployedNames = async (): Promise<string[]> =>
+    (JSON.parse((await sandbox.ok(['list', '--json'])).stdout) as Array<{ name: string }>).map((f) => f.name).sort();
 
   it('version, ready and namespace list talk to the gateway', async () => {
     expect((await sandbox.ok(['ready', '--attempts', '5'])).stderr).toContain('is ready');
@@ -94,7 +102,12 @@ describe('skiff CLI against a running platform', () => {
     const changed = await ok(['up', '--filter', 'fn-node20']);
     expect(changed.stderr).toContain('Built fn-node20');
     // Rolling update, as with OpenFaaS: the old replica answers until the new one is ready.
-    await waitFor('the new version to answer', async () => ((await sandbox.ok(['invoke', 'fn-node20'], { input: 'x' })).stdout === 'v2:x' ? true : undefined), 30_000, 250);
+    await waitFor(
+      'the new version to answer',
+      async () => ((await sandbox.ok(['invoke', 'fn-node20'], { input: 'x' })).stdout === 'v2:x' ? true : undefined),
+      30_000,
+      250,
+    );
     const rebuilt = await sandbox.ok(['build', '--filter', 'fn-node20', '--no-cache']);
     expect(rebuilt.stderr).toContain('Built fn-node20');
   });
@@ -105,8 +118,14 @@ describe('skiff CLI against a running platform', () => {
     writeFileSync(join(lib, 'package.json'), JSON.stringify({ name: 'greeting', version: '1.0.0', main: 'index.js' }));
     writeFileSync(join(lib, 'index.js'), "module.exports = (who) => 'hello ' + who;\n");
     await sandbox.ok(['new', 'fn-deps', '--lang', 'node20']);
-    writeFileSync(join(sandbox.project, 'fn-deps', 'package.json'), JSON.stringify({ name: 'fn-deps', version: '1.0.0', dependencies: { greeting: 'file:../libs/greeting' } }));
-    writeFileSync(join(sandbox.project, 'fn-deps', 'handler.js'), "const greet = require('greeting');\nmodule.exports = async (event) => greet(event.body);\n");
+    writeFileSync(
+      join(sandbox.project, 'fn-deps', 'package.json'),
+      JSON.stringify({ name: 'fn-deps', version: '1.0.0', dependencies: { greeting: 'file:../libs/greeting' } }),
+    );
+    writeFileSync(
+      join(sandbox.project, 'fn-deps', 'handler.js'),
+      "const greet = require('greeting');\nmodule.exports = async (event) => greet(event.body);\n",
+    );
     await ok(['up', '--filter', 'fn-deps']);
     expect((await sandbox.ok(['invoke', 'fn-deps'], { input: 'skiff' })).stdout).toBe('hello skiff');
   });
@@ -118,7 +137,10 @@ describe('skiff CLI against a running platform', () => {
     execFileSync('python3', ['-c', WHEEL_SCRIPT, wheels]);
     await sandbox.ok(['new', 'fn-pip', '--lang', 'python3-http']);
     writeFileSync(join(sandbox.project, 'fn-pip', 'requirements.txt'), 'skifftestpkg\n');
-    writeFileSync(join(sandbox.project, 'fn-pip', 'handler.py'), 'import skifftestpkg\n\ndef handle(event, context):\n    return {"statusCode": 200, "body": str(skifftestpkg.VALUE)}\n');
+    writeFileSync(
+      join(sandbox.project, 'fn-pip', 'handler.py'),
+      'import skifftestpkg\n\ndef handle(event, context):\n    return {"statusCode": 200, "body": str(skifftestpkg.VALUE)}\n',
+    );
     await ok(['up', '--filter', 'fn-pip'], { env: { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels } });
     expect((await sandbox.ok(['invoke', 'fn-pip'])).stdout).toBe('42');
   });
@@ -144,7 +166,21 @@ describe('skiff CLI against a running platform', () => {
   });
 
   it('deploys any binary with --image --name --fprocess and invokes it with headers, query, method', async () => {
-    await sandbox.ok(['deploy', '--image', 'ghcr.io/openfaas/alpine:latest', '--name', 'show-env', '--fprocess', 'env', '-e', 'FOO=bar', '-l', 'team=cli', '--annotation', 'note=yes']);
+    await sandbox.ok([
+      'deploy',
+      '--image',
+      'ghcr.io/openfaas/alpine:latest',
+      '--name',
+      'show-env',
+      '--fprocess',
+      'env',
+      '-e',
+      'FOO=bar',
+      '-l',
+      'team=cli',
+      '--annotation',
+      'note=yes',
+    ]);
     const out = (await sandbox.ok(['invoke', 'show-env', '-H', 'X-Test: 1', '--query', 'a=b', '-m', 'PUT'], { input: 'x' })).stdout;
     expect(out).toContain('FOO=bar');
     expect(out).toContain('Http_X_Test=1');
@@ -182,23 +218,56 @@ describe('skiff CLI against a running platform', () => {
 
   it('scales a function', async () => {
     await sandbox.ok(['scale', 'fn-bash', '--replicas', '2']);
-    await waitFor('two ready replicas', async () => {
-      const d = JSON.parse((await sandbox.ok(['describe', 'fn-bash', '--json'])).stdout);
-      return d.availableReplicas === 2 || undefined;
-    }, 30_000, 250);
+    await waitFor(
+      'two ready replicas',
+      async () => {
+        const d = JSON.parse((await sandbox.ok(['describe', 'fn-bash', '--json'])).stdout);
+        return d.availableReplicas === 2 || undefined;
+      },
+      30_000,
+      250,
+    );
     expect((await sandbox.run(['scale', 'fn-bash', '--replicas', 'many'])).code).toBe(2);
   });
 
   it('refuses bad stack files with file and line, and deploys nothing', async () => {
     const before = await deployedNames();
     const cases: Array<[string, string, RegExp]> = [
-      ['syntax.yml', 'provider:\n  name: openfaas\nfunctions:\n  a:\n    lang: node20\n    handler: ./a\n   image: x\n', /syntax\.yml:7: YAML syntax error/],
-      ['lang.yml', 'provider:\n  name: openfaas\nfunctions:\n  bad-lang:\n    lang: cobol\n    handler: ./fn-bash\n', /lang\.yml:5: unknown lang "cobol"/],
-      ['handler.yml', 'provider:\n  name: openfaas\nfunctions:\n  no-handler:\n    lang: node20\n    handler: ./missing\n', /handler\.yml:6: handler folder \.\/missing/],
-      ['dup.yml', 'provider:\n  name: openfaas\nfunctions:\n  twice:\n    lang: bash\n    handler: ./fn-bash\n  twice:\n    lang: bash\n    handler: ./fn-bash\n', /dup\.yml:7: duplicate key/],
-      ['name.yml', 'provider:\n  name: openfaas\nfunctions:\n  Bad_Name:\n    lang: bash\n    handler: ./fn-bash\n', /name\.yml:4: function name "Bad_Name" is invalid/],
-      ['provider.yml', 'provider:\n  name: lambda\nfunctions:\n  p:\n    image: x\n', /provider\.yml:2: provider\.name must be openfaas or skiff/],
-      ['field.yml', 'provider:\n  name: openfaas\nfunctions:\n  f:\n    image: x\n    colour: red\n', /field\.yml:6: unknown field "colour"/],
+      [
+        'syntax.yml',
+        'provider:\n  name: openfaas\nfunctions:\n  a:\n    lang: node20\n    handler: ./a\n   image: x\n',
+        /syntax\.yml:7: YAML syntax error/,
+      ],
+      [
+        'lang.yml',
+        'provider:\n  name: openfaas\nfunctions:\n  bad-lang:\n    lang: cobol\n    handler: ./fn-bash\n',
+        /lang\.yml:5: unknown lang "cobol"/,
+      ],
+      [
+        'handler.yml',
+        'provider:\n  name: openfaas\nfunctions:\n  no-handler:\n    lang: node20\n    handler: ./missing\n',
+        /handler\.yml:6: handler folder \.\/missing/,
+      ],
+      [
+        'dup.yml',
+        'provider:\n  name: openfaas\nfunctions:\n  twice:\n    lang: bash\n    handler: ./fn-bash\n  twice:\n    lang: bash\n    handler: ./fn-bash\n',
+        /dup\.yml:7: duplicate key/,
+      ],
+      [
+        'name.yml',
+        'provider:\n  name: openfaas\nfunctions:\n  Bad_Name:\n    lang: bash\n    handler: ./fn-bash\n',
+        /name\.yml:4: function name "Bad_Name" is invalid/,
+      ],
+      [
+        'provider.yml',
+        'provider:\n  name: lambda\nfunctions:\n  p:\n    image: x\n',
+        /provider\.yml:2: provider\.name must be openfaas or skiff/,
+      ],
+      [
+        'field.yml',
+        'provider:\n  name: openfaas\nfunctions:\n  f:\n    image: x\n    colour: red\n',
+        /field\.yml:6: unknown field "colour"/,
+      ],
     ];
     for (const [file, text, message] of cases) {
       writeFileSync(join(sandbox.project, file), text);
@@ -282,10 +351,14 @@ describe('skiff CLI against a running platform', () => {
     const list = await client.get('/system/bundles', { headers: auth });
     expect(list.status).toBe(200);
     const record = JSON.parse(readFileSync(join(sandbox.project, 'build', 'fn-bash.bundle.json'), 'utf8'));
-    expect(list.json<Array<{ image: string; digest: string }>>()).toEqual(expect.arrayContaining([expect.objectContaining({ image: 'fn-bash:latest', digest: record.digest })]));
+    expect(list.json<Array<{ image: string; digest: string }>>()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ image: 'fn-bash:latest', digest: record.digest })]),
+    );
     const tarball = readFileSync(join(sandbox.project, 'build', 'fn-bash.bundle.tar.gz'));
     const put = (body: Buffer, digest: string) =>
-      client.put('/system/bundles/bad:1', body, { headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': digest } });
+      client.put('/system/bundles/bad:1', body, {
+        headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': digest },
+      });
     const { createHash } = await import('node:crypto');
     const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
     const corrupt = Buffer.concat([tarball.subarray(0, 100), Buffer.alloc(50, 7)]);
@@ -299,14 +372,27 @@ describe('skiff CLI against a running platform', () => {
     const tooLarge = await put(big, sha(big));
     expect([tooLarge.status, tooLarge.text]).toEqual([413, expect.stringMatching(/larger than the limit/)]);
     expect((await client.get('/system/bundles/bad:1', { headers: auth })).status).toBe(404);
-    const spare = () => client.put('/system/bundles/team/spare:1.0', tarball, { headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': sha(tarball) } });
+    const spare = () =>
+      client.put('/system/bundles/team/spare:1.0', tarball, {
+        headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': sha(tarball) },
+      });
     expect((await spare()).status).toBe(201);
     expect((await spare()).status).toBe(200);
-    expect((await client.get('/system/bundles/team/spare:1.0', { headers: auth })).json()).toMatchObject({ image: 'team/spare:1.0', digest: sha(tarball), size: tarball.length });
+    expect((await client.get('/system/bundles/team/spare:1.0', { headers: auth })).json()).toMatchObject({
+      image: 'team/spare:1.0',
+      digest: sha(tarball),
+      size: tarball.length,
+    });
     expect((await client.delete('/system/bundles/team/spare:1.0', undefined, { headers: auth })).status).toBe(202);
     expect((await client.get('/system/bundles/team/spare:1.0', { headers: auth })).status).toBe(404);
     expect((await new HttpClient(platform.url()).get('/system/bundles')).status).toBe(401);
-    expect((await client.put('/system/bundles/Bad..name', tarball, { headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': sha(tarball) } })).status).toBe(400);
+    expect(
+      (
+        await client.put('/system/bundles/Bad..name', tarball, {
+          headers: { ...auth, 'content-type': 'application/gzip', 'x-skiff-bundle-digest': sha(tarball) },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('removes functions, and the provider cleans up bundles no function uses', async () => {

@@ -6,7 +6,11 @@ import { HttpClient, Platform, basicAuthHeader } from '@skiff/testing';
 jest.setTimeout(120_000);
 
 /** Sends a request with the path exactly as written (fetch would normalise `..` away). */
-function rawGet(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawGet(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
@@ -46,17 +50,25 @@ describe('portal over HTTP', () => {
     expect(reply.headers.get('location')).toBe('/ui/');
   });
 
-  it.each(['/ui', '/ui/', '/ui/index.html', '/ui/js/app.js', '/ui/styles.css', '/ui/vendor/uplot/uPlot.esm.js', '/ui/no-such-file.js', '/UI/', '//ui/', '/ui/%2e%2e/package.json'])(
-    'asks for the admin login on %s',
-    async (path) => {
-      for (const headers of [{}, basicAuthHeader('admin', 'wrong-password'), basicAuthHeader('someone-else')]) {
-        const reply = await rawGet(platform.url(), path, headers);
-        expect(reply.status).toBe(401);
-        expect(reply.body).toBe('invalid credentials');
-        expect(reply.headers['www-authenticate']).toBe('Basic realm="Restricted"');
-      }
-    },
-  );
+  it.each([
+    '/ui',
+    '/ui/',
+    '/ui/index.html',
+    '/ui/js/app.js',
+    '/ui/styles.css',
+    '/ui/vendor/uplot/uPlot.esm.js',
+    '/ui/no-such-file.js',
+    '/UI/',
+    '//ui/',
+    '/ui/%2e%2e/package.json',
+  ])('asks for the admin login on %s', async (path) => {
+    for (const headers of [{}, basicAuthHeader('admin', 'wrong-password'), basicAuthHeader('someone-else')]) {
+      const reply = await rawGet(platform.url(), path, headers);
+      expect(reply.status).toBe(401);
+      expect(reply.body).toBe('invalid credentials');
+      expect(reply.headers['www-authenticate']).toBe('Basic realm="Restricted"');
+    }
+  });
 
   it('serves the app with the login: index, every module and stylesheet it loads, with their content types', async () => {
     const bare = await gw.get('/ui');
@@ -80,7 +92,9 @@ describe('portal over HTTP', () => {
     }
 
     // Follow the module graph from the entry script: a wrong import path would break the page.
-    const entries = [...index.text.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => new URL(m[1], `${platform.url()}/ui/`).pathname);
+    const entries = [...index.text.matchAll(/<script type="module" src="([^"]+)"/g)].map(
+      (m) => new URL(m[1], `${platform.url()}/ui/`).pathname,
+    );
     expect(entries).toEqual(['/ui/js/app.js']);
     const seen = new Set<string>();
     const queue = [...entries];
@@ -107,14 +121,26 @@ describe('portal over HTTP', () => {
   });
 
   it('answers 404 for unknown files and for the parts of uPlot the portal does not load', async () => {
-    for (const path of ['/ui/no-such-file.js', '/ui/js/nope/deeper.js', '/ui/vendor/uplot/uPlot.cjs.js', '/ui/vendor/uplot/uPlot.d.ts', '/ui/vendor/other.js']) {
+    for (const path of [
+      '/ui/no-such-file.js',
+      '/ui/js/nope/deeper.js',
+      '/ui/vendor/uplot/uPlot.cjs.js',
+      '/ui/vendor/uplot/uPlot.d.ts',
+      '/ui/vendor/other.js',
+    ]) {
       expect({ path, status: (await gw.get(path)).status }).toEqual({ path, status: 404 });
     }
   });
 
   it('serves nothing outside the portal folder', async () => {
     const auth = basicAuthHeader();
-    for (const path of ['/ui/../package.json', '/ui/%2e%2e/package.json', '/ui/..%2fpackage.json', '/ui/vendor/uplot/../package.json', '/ui/.%2e/.%2e/package.json']) {
+    for (const path of [
+      '/ui/../package.json',
+      '/ui/%2e%2e/package.json',
+      '/ui/..%2fpackage.json',
+      '/ui/vendor/uplot/../package.json',
+      '/ui/.%2e/.%2e/package.json',
+    ]) {
       const reply = await rawGet(platform.url(), path, auth);
       expect({ path, status: reply.status }).not.toEqual({ path, status: 200 });
       expect(reply.body).not.toContain('"name": "skiff"');

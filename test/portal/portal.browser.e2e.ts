@@ -62,17 +62,31 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set SKIFF_SKIP_BROWSER_TESTS=1`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set SKIFF_SKIP_BROWSER_TESTS=1`);
     dir = mkdtempSync(join(tmpdir(), 'skiff-portal-'));
     const storeFile = join(dir, 'store.json');
     writeFileSync(storeFile, JSON.stringify(STORE));
     // The scaler owns manual scaling when it runs; the platform as `npm start` runs it.
-    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler'], serviceEnv: { gateway: { SKIFF_STORE_FILE: storeFile } } });
+    platform = await Platform.start({
+      services: ['provider', 'gateway', 'scaler'],
+      serviceEnv: { gateway: { SKIFF_STORE_FILE: storeFile } },
+    });
     gw = platform.client();
     // Something to list before the store deploy; its annotation is markup that must stay text.
-    const deploy = await gw.post('/system/functions', { service: 'listed', image: 'portal-test/listed', envProcess: 'cat', annotations: { note: '<b id="injected">bold</b>' } });
+    const deploy = await gw.post('/system/functions', {
+      service: 'listed',
+      image: 'portal-test/listed',
+      envProcess: 'cat',
+      annotations: { note: '<b id="injected">bold</b>' },
+    });
     expect([200, 202]).toContain(deploy.status);
-    const team = await gw.post('/system/functions', { service: 'team-echo', namespace: 'portal-team', image: 'portal-test/team', envProcess: 'cat' });
+    const team = await gw.post('/system/functions', {
+      service: 'team-echo',
+      namespace: 'portal-team',
+      image: 'portal-test/team',
+      envProcess: 'cat',
+    });
     expect([200, 202]).toContain(team.status);
 
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
@@ -101,8 +115,13 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     try {
       return await waitFor(what, probe, timeoutMs, 250);
     } catch (err) {
-      const text = await page.locator('main').innerText().catch(() => '');
-      throw new Error(`${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`);
+      const text = await page
+        .locator('main')
+        .innerText()
+        .catch(() => '');
+      throw new Error(
+        `${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`,
+      );
     }
   }
 
@@ -143,7 +162,12 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     const logsOpened = page.waitForResponse((r) => r.url().includes('/system/logs?name=custom-cat'));
     await page.locator('#custom-deploy').click();
     await page.waitForURL(/#\/fn\/custom-cat$/);
-    const spec = (await gw.get('/system/function/custom-cat')).json<{ image: string; envProcess: string; envVars: Record<string, string>; labels: Record<string, string> }>();
+    const spec = (await gw.get('/system/function/custom-cat')).json<{
+      image: string;
+      envProcess: string;
+      envVars: Record<string, string>;
+      labels: Record<string, string>;
+    }>();
     expect(spec).toMatchObject({ image: 'portal-test/custom', envProcess: 'cat', envVars: { GREETING: 'hi there', MODE_X: '1' } });
     expect(spec.labels.team).toBe('portal');
     expect((await logsOpened).status()).toBe(200);
@@ -163,7 +187,11 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     await shout.locator('button[data-deploy="shout"]').click();
     await page.waitForURL(/#\/fn\/shout$/);
     expect(await text('#function-name')).toContain('shout');
-    const deployed = (await gw.get('/system/function/shout')).json<{ envProcess: string; envVars: Record<string, string>; labels: Record<string, string> }>();
+    const deployed = (await gw.get('/system/function/shout')).json<{
+      envProcess: string;
+      envVars: Record<string, string>;
+      labels: Record<string, string>;
+    }>();
     expect(deployed.envProcess).toBe(STORE.functions[0].fprocess);
     expect(deployed.envVars).toEqual({ combine_output: 'false' });
     expect(deployed.labels['com.openfaas.ui.ext']).toBe('txt');
@@ -250,7 +278,10 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
 
   it('switches to another namespace and works on its functions there', async () => {
     const select = page.locator('#namespace');
-    await eventually('the namespace choice', async () => (await select.isVisible()) && (await select.locator('option[value="portal-team"]').count()) === 1);
+    await eventually(
+      'the namespace choice',
+      async () => (await select.isVisible()) && (await select.locator('option[value="portal-team"]').count()) === 1,
+    );
     await select.selectOption('portal-team');
     const row = page.locator('#functions tr[data-function="team-echo"]');
     await row.waitFor({ timeout: SLOW });

@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import type { NatsConnection } from 'nats';
-import { subjects } from '@skiff/contracts/subjects';
 import type { FunctionStatus } from '@skiff/contracts/openfaas/function-status';
 import { HttpClient, Platform, waitFor } from '@skiff/testing';
 
@@ -21,7 +19,12 @@ export async function status(gw: HttpClient, name: string): Promise<FunctionStat
 }
 
 /** waitFor that appends the services' output to the failure. */
-export async function eventually<T>(platform: Platform, what: string, probe: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  platform: Platform,
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs = 60_000,
+): Promise<NonNullable<T>> {
   try {
     return await waitFor(what, probe, timeoutMs, 200);
   } catch (err) {
@@ -87,4 +90,3 @@ export function promtoolProblems(text: string): string {
   if (run.error) throw new Error(`promtool is not installed (apt-get install prometheus): ${run.error.message}`);
   return run.status === 0 ? '' : `${run.stdout}${run.stderr}`.trim() || `exit ${run.status}`;
 }
-

@@ -44,7 +44,10 @@ describe('Prometheus + AlertManager with the shipped config', () => {
   beforeAll(async () => {
     need('prometheus');
     need('prometheus-alertmanager');
-    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler'], serviceEnv: { scaler: { SKIFF_SCALER_AUTOSCALE: 'false' } } });
+    platform = await Platform.start({
+      services: ['provider', 'gateway', 'scaler'],
+      serviceEnv: { scaler: { SKIFF_SCALER_AUTOSCALE: 'false' } },
+    });
     gw = platform.client();
     nc = await connect(testNatsOptions());
     const json = JSONCodec<ScaleDecisionEvent>();
@@ -61,7 +64,8 @@ describe('Prometheus + AlertManager with the shipped config', () => {
         .replaceAll('127.0.0.1:8082', new URL(platform.url('scaler')).host)
         .replaceAll('127.0.0.1:9093', `127.0.0.1:${amPort}`)
         .replace('../../.skiff/admin-password', join(dir, 'admin-password'));
-    for (const file of ['prometheus.yml', 'alert.rules.yml', 'alertmanager.yml']) writeFileSync(join(dir, file), rewrite(readFileSync(join(SHIPPED, file), 'utf8')));
+    for (const file of ['prometheus.yml', 'alert.rules.yml', 'alertmanager.yml'])
+      writeFileSync(join(dir, file), rewrite(readFileSync(join(SHIPPED, file), 'utf8')));
     writeFileSync(join(dir, 'admin-password'), `${TEST_ADMIN_PASSWORD}\n`, { mode: 0o600 });
 
     start('prometheus-alertmanager', [
@@ -70,7 +74,11 @@ describe('Prometheus + AlertManager with the shipped config', () => {
       `--web.listen-address=127.0.0.1:${amPort}`,
       '--cluster.listen-address=',
     ]);
-    start('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prometheus')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
+    start('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'prometheus')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ]);
     promUrl = `http://127.0.0.1:${promPort}`;
     const prom = new HttpClient(promUrl);
     const am = new HttpClient(`http://127.0.0.1:${amPort}`);
@@ -105,7 +113,9 @@ describe('Prometheus + AlertManager with the shipped config', () => {
         platform,
         'Prometheus to scrape the gateway',
         async () => {
-          const q = await new HttpClient(promUrl).get(`/api/v1/query?query=${encodeURIComponent('gateway_function_invocation_total{function_name="hot.openfaas-fn",code="200"}')}`);
+          const q = await new HttpClient(promUrl).get(
+            `/api/v1/query?query=${encodeURIComponent('gateway_function_invocation_total{function_name="hot.openfaas-fn",code="200"}')}`,
+          );
           return q.status === 200 && q.text.includes('hot.openfaas-fn');
         },
         60_000,

@@ -20,7 +20,10 @@ describe('scaling end to end', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler', 'queue-worker'], serviceEnv: { scaler: FAST_SCALER_ENV } });
+    platform = await Platform.start({
+      services: ['provider', 'gateway', 'scaler', 'queue-worker'],
+      serviceEnv: { scaler: FAST_SCALER_ENV },
+    });
     gw = platform.client();
     nc = await connect(testNatsOptions());
     const json = JSONCodec<ScaleDecisionEvent>();
@@ -60,10 +63,17 @@ describe('scaling end to end', () => {
 
   it('follows about 10 req/s up to max 2 and back to 1 after the load stops; min == max stays put', async () => {
     // http mode (one long-lived Node server per replica): 10 req/s stays 10 req/s on a busy machine.
-    const httpEcho = { envProcess: `${process.execPath} ${resolve(__dirname, '..', 'fixtures', 'http-echo-server.js')}`, envVars: { mode: 'http' } };
+    const httpEcho = {
+      envProcess: `${process.execPath} ${resolve(__dirname, '..', 'fixtures', 'http-echo-server.js')}`,
+      envVars: { mode: 'http' },
+    };
     await deploy('elastic', { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '2' }, httpEcho);
     await deploy('pinned', { 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': '2' }, httpEcho);
-    await eventually(platform, 'both functions to answer', async () => (await gw.post('/function/elastic', 'x')).status === 200 && (await gw.post('/function/pinned', 'x')).status === 200);
+    await eventually(
+      platform,
+      'both functions to answer',
+      async () => (await gw.post('/function/elastic', 'x')).status === 200 && (await gw.post('/function/pinned', 'x')).status === 200,
+    );
 
     const elastic = steadyLoad(gw, '/function/elastic', 10);
     const pinned = steadyLoad(gw, '/function/pinned', 10);
@@ -86,10 +96,15 @@ describe('scaling end to end', () => {
     ]);
   });
 
-  it('scales on CPU per replica measured from the replicas\' processes (type cpu)', async () => {
+  it("scales on CPU per replica measured from the replicas' processes (type cpu)", async () => {
     await deploy(
       'burner',
-      { 'com.openfaas.scale.target': '200', 'com.openfaas.scale.type': 'cpu', 'com.openfaas.scale.target-proportion': '1', 'com.openfaas.scale.max': '3' },
+      {
+        'com.openfaas.scale.target': '200',
+        'com.openfaas.scale.type': 'cpu',
+        'com.openfaas.scale.target-proportion': '1',
+        'com.openfaas.scale.max': '3',
+      },
       { envProcess: `${process.execPath} ${resolve(__dirname, 'fixtures', 'burn.js')}` },
     );
     await eventually(platform, 'burner to answer', async () => (await gw.post('/function/burner', 'x')).status === 200);
@@ -171,7 +186,13 @@ describe('scaling end to end', () => {
     const alert = (state: 'firing' | 'resolved', fn: string) => ({
       receiver: 'scale-up',
       status: state,
-      alerts: [{ status: state, labels: { alertname: 'APIHighInvocationRate', function_name: fn, service: 'gateway', severity: 'major' }, annotations: {} }],
+      alerts: [
+        {
+          status: state,
+          labels: { alertname: 'APIHighInvocationRate', function_name: fn, service: 'gateway', severity: 'major' },
+          annotations: {},
+        },
+      ],
       version: '4',
     });
     expect((await gw.post('/system/alert', alert('firing', 'alerted'))).status).toBe(200);
@@ -207,8 +228,12 @@ describe('scaling end to end', () => {
 
   it('exposes OpenFaaS gateway metrics, and every service passes promtool check metrics', async () => {
     const text = (await platform.client('gateway-metrics').get('/metrics')).text;
-    expect(sample(text, 'gateway_function_invocation_total', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(3);
-    expect(sample(text, 'gateway_functions_seconds_count', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(3);
+    expect(sample(text, 'gateway_function_invocation_total', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(sample(text, 'gateway_functions_seconds_count', { function_name: 'counted.openfaas-fn', code: '200' })).toBeGreaterThanOrEqual(
+      3,
+    );
     expect(sample(text, 'gateway_function_invocation_started', { function_name: 'counted.openfaas-fn' })).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'gateway_service_count', { function_name: 'two.openfaas-fn' })).toBe(2);
     const worker = (await platform.client('queue-worker').get('/metrics')).text;

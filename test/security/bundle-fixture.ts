@@ -37,7 +37,11 @@ export async function makeBundle(entries: Record<string, BundleEntry>, trailingZ
       }
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of tar.c({ cwd: dir, portable: true, noDirRecurse: true, follow: false }, Object.keys(entries)) as AsyncIterable<Buffer>) chunks.push(chunk);
+    for await (const chunk of tar.c(
+      { cwd: dir, portable: true, noDirRecurse: true, follow: false },
+      Object.keys(entries),
+    ) as AsyncIterable<Buffer>)
+      chunks.push(chunk);
     const data = gzipSync(Buffer.concat([...chunks, Buffer.alloc(trailingZeros)]), { level: 9 });
     return { data, digest: `sha256:${createHash('sha256').update(data).digest('hex')}` };
   } finally {
@@ -47,5 +51,7 @@ export async function makeBundle(entries: Record<string, BundleEntry>, trailingZ
 
 /** `PUT /system/bundles/<image>` as the CLI does it. */
 export function pushBundle(gw: HttpClient, image: string, bundle: MadeBundle): Promise<HttpReply> {
-  return gw.put(`/system/bundles/${image}`, bundle.data, { headers: { 'content-type': 'application/gzip', 'x-skiff-bundle-digest': bundle.digest } });
+  return gw.put(`/system/bundles/${image}`, bundle.data, {
+    headers: { 'content-type': 'application/gzip', 'x-skiff-bundle-digest': bundle.digest },
+  });
 }

@@ -37,7 +37,8 @@ describe('security: the bus (audit #3, #16)', () => {
   let admin: NatsConnection;
 
   beforeAll(async () => {
-    if (!TEST_NATS_ISSUER_FILE) throw new Error('these tests need the run bus npm test starts (credentials required); SKIFF_NATS_URL named another server');
+    if (!TEST_NATS_ISSUER_FILE)
+      throw new Error('these tests need the run bus npm test starts (credentials required); SKIFF_NATS_URL named another server');
     platform = await Platform.start();
     gw = platform.client();
     admin = await connect(platform.natsOptions({ name: 'security-admin' }));
@@ -73,10 +74,15 @@ describe('security: the bus (audit #3, #16)', () => {
       `printf 'CONNECT {"verbose":false,"pedantic":false}\\r\\nSUB _INBOX.x 1\\r\\nPUB $JS.API.STREAM.NAMES _INBOX.x 0\\r\\n\\r\\nPING\\r\\n' >&3`,
       `while read -r -t 5 line <&3; do echo "$line"; case "$line" in PONG*|-ERR*) break;; esac; done`,
     ].join('\n');
-    const reply = await waitFor('the probe to run', async () => {
-      const r = await gw.post('/function/probe', script);
-      return r.status === 200 ? r : undefined;
-    }, 60_000, 300);
+    const reply = await waitFor(
+      'the probe to run',
+      async () => {
+        const r = await gw.post('/function/probe', script);
+        return r.status === 200 ? r : undefined;
+      },
+      60_000,
+      300,
+    );
     expect(reply.text).toContain('INFO');
     expect(reply.text).toMatch(/-ERR 'Authorization Violation'/);
     expect(reply.text).not.toMatch(/"streams"/);
@@ -87,7 +93,10 @@ describe('security: the bus (audit #3, #16)', () => {
     try {
       // Joining another function's queue group, or its own subject outside the queue group, or the platform's inboxes.
       const stolen: string[] = [];
-      nc.subscribe(subjects.invoke(NS, 'victim'), { queue: subjects.queues.invoke(NS, 'victim'), callback: (e, m) => !e && stolen.push(m.string()) });
+      nc.subscribe(subjects.invoke(NS, 'victim'), {
+        queue: subjects.queues.invoke(NS, 'victim'),
+        callback: (e, m) => !e && stolen.push(m.string()),
+      });
       nc.subscribe(subjects.invoke(NS, 'intruder'), { callback: (e, m) => !e && stolen.push(m.string()) });
       nc.subscribe('_INBOX.>', { callback: (e, m) => !e && stolen.push(m.string()) });
       nc.subscribe(subjects.inboxAll, { callback: (e, m) => !e && stolen.push(m.string()) });
@@ -96,11 +105,15 @@ describe('security: the bus (audit #3, #16)', () => {
       expect((await gw.post('/function/victim', 'victim-private-payload')).text).toBe('victim-private-payload');
       await settle(nc);
       expect(stolen).toEqual([]);
-      await waitFor("five permission errors", () => violations.filter((v) => /PERMISSIONS_VIOLATION/.test(v)).length >= 5, 5_000);
+      await waitFor('five permission errors', () => violations.filter((v) => /PERMISSIONS_VIOLATION/.test(v)).length >= 5, 5_000);
 
       // Provider RPCs, the JetStream API and other platforms' subjects.
       const before = (await gw.get('/system/functions')).json<unknown[]>().length;
-      await expect(nc.request(subjects.rpc('provider.function.deploy'), JSON.stringify({ service: 'planted', image: 'any', envProcess: 'cat' }), { timeout: 2000 })).rejects.toThrow();
+      await expect(
+        nc.request(subjects.rpc('provider.function.deploy'), JSON.stringify({ service: 'planted', image: 'any', envProcess: 'cat' }), {
+          timeout: 2000,
+        }),
+      ).rejects.toThrow();
       await expect(nc.request(subjects.rpc('provider.function.list'), '{}', { timeout: 2000 })).rejects.toThrow();
       await expect(nc.request('$JS.API.STREAM.NAMES', '', { timeout: 2000 })).rejects.toThrow();
       await expect(nc.request(`$JS.API.STREAM.PURGE.${subjects.logStream}`, '', { timeout: 2000 })).rejects.toThrow();
@@ -110,7 +123,7 @@ describe('security: the bus (audit #3, #16)', () => {
     }
   });
 
-  it("cannot speak for another replica: replica events name their instance, and only that replica may send them (#16)", async () => {
+  it('cannot speak for another replica: replica events name their instance, and only that replica may send them (#16)', async () => {
     const instance = `intruder-${randomBytes(3).toString('hex')}`;
     const { nc, violations } = await as(await replicaCreds('intruder', instance), { inboxPrefix: subjects.replicaInboxPrefix(instance) });
     const seen: string[] = [];
@@ -126,7 +139,7 @@ describe('security: the bus (audit #3, #16)', () => {
       await settle(nc);
       await settle(admin);
       expect(seen).toEqual([subjects.replicaGone(NS, 'intruder', instance)]);
-      await waitFor("two permission errors", () => violations.filter((v) => /PERMISSIONS_VIOLATION/.test(v)).length >= 2, 5_000);
+      await waitFor('two permission errors', () => violations.filter((v) => /PERMISSIONS_VIOLATION/.test(v)).length >= 2, 5_000);
       // The victim still answers: its replica was not marked as draining.
       const status = (await gw.get('/system/function/victim')).json<{ availableReplicas: number }>();
       expect(status.availableReplicas).toBe(1);
@@ -159,8 +172,12 @@ describe('security: the bus (audit #3, #16)', () => {
 
   it("gives each service only its own part: the webhook connector cannot deploy, the scaler cannot read secrets, no service reaches another platform's streams", async () => {
     const issuer = readIssuerFile(TEST_NATS_ISSUER_FILE!);
-    const webhook = await as(await mintCredentials(issuer, 'webhook-probe', servicePermissions(subjects, 'connector-webhook')), { inboxPrefix: subjects.inboxPrefix('connector-webhook') });
-    const scaler = await as(await mintCredentials(issuer, 'scaler-probe', servicePermissions(subjects, 'scaler')), { inboxPrefix: subjects.inboxPrefix('scaler') });
+    const webhook = await as(await mintCredentials(issuer, 'webhook-probe', servicePermissions(subjects, 'connector-webhook')), {
+      inboxPrefix: subjects.inboxPrefix('connector-webhook'),
+    });
+    const scaler = await as(await mintCredentials(issuer, 'scaler-probe', servicePermissions(subjects, 'scaler')), {
+      inboxPrefix: subjects.inboxPrefix('scaler'),
+    });
     try {
       await expect(webhook.nc.request(subjects.rpc('provider.function.deploy'), '{}', { timeout: 2000 })).rejects.toThrow();
       await expect(scaler.nc.request(`$JS.API.STREAM.INFO.KV_${subjects.secretsBucket}`, '', { timeout: 2000 })).rejects.toThrow();
@@ -184,11 +201,25 @@ describe('security: the bus (audit #3, #16)', () => {
       expect((await gw.post('/system/secrets', { name: 'db-pass', value })).status).toBe(202);
       expect((await gw.put('/system/secrets', { name: 'db-pass', rawValue: Buffer.from(rotated).toString('base64') })).status).toBe(202);
       // The function answers a digest of what it read: its answer crosses the bus too.
-      expect((await gw.post('/system/functions', { service: 'reads-secret', image: 'any', envProcess: 'sha256sum /var/openfaas/secrets/db-pass', secrets: ['db-pass'] })).status).toBe(202);
-      const read = await waitFor('the function to read its secret', async () => {
-        const r = await gw.post('/function/reads-secret', '');
-        return r.status === 200 ? r.text : undefined;
-      }, 60_000, 300);
+      expect(
+        (
+          await gw.post('/system/functions', {
+            service: 'reads-secret',
+            image: 'any',
+            envProcess: 'sha256sum /var/openfaas/secrets/db-pass',
+            secrets: ['db-pass'],
+          })
+        ).status,
+      ).toBe(202);
+      const read = await waitFor(
+        'the function to read its secret',
+        async () => {
+          const r = await gw.post('/function/reads-secret', '');
+          return r.status === 200 ? r.text : undefined;
+        },
+        60_000,
+        300,
+      );
       expect(read.split(' ')[0]).toBe(createHash('sha256').update(rotated).digest('hex'));
       await settle(admin);
       const all = Buffer.concat(seen);
@@ -203,7 +234,11 @@ describe('security: the bus (audit #3, #16)', () => {
   });
 
   it('refuses a secret value sent to the provider in clear, so no client can leak one onto the bus', async () => {
-    const reply = await admin.request(subjects.rpc('provider.secret.create'), JSON.stringify({ data: { name: 'clear', namespace: NS, value: 'in-clear' }, id: 'x' }), { timeout: 5000 });
+    const reply = await admin.request(
+      subjects.rpc('provider.secret.create'),
+      JSON.stringify({ data: { name: 'clear', namespace: NS, value: 'in-clear' }, id: 'x' }),
+      { timeout: 5000 },
+    );
     expect(reply.string()).toMatch(/sealed/);
     expect((await gw.get('/system/secrets')).json<Array<{ name: string }>>().map((s) => s.name)).not.toContain('clear');
   });

@@ -33,9 +33,12 @@ describe('#8 X-Call-Id is scoped per function', () => {
 
   afterAll(() => h.close());
 
-  const anonymous = (fn: string, callId: string, body: string) => h.submit(`/async-function/${fn}`, { body, headers: { 'X-Call-Id': callId } });
+  const anonymous = (fn: string, callId: string, body: string) =>
+    h.submit(`/async-function/${fn}`, { body, headers: { 'X-Call-Id': callId } });
   const status = async (callId: string, fn?: string) => {
-    const res = await fetch(`${h.gatewayUrl}/async-function/status/${callId}${fn ? `?function=${fn}` : ''}`, { headers: basicAuthHeader() });
+    const res = await fetch(`${h.gatewayUrl}/async-function/status/${callId}${fn ? `?function=${fn}` : ''}`, {
+      headers: basicAuthHeader(),
+    });
     return { status: res.status, body: res.status === 200 ? ((await res.json()) as Record<string, unknown>) : await res.text() };
   };
 
@@ -48,7 +51,10 @@ describe('#8 X-Call-Id is scoped per function', () => {
     expect(done.status).toBe(200);
     await h.waitStateOf('order-4711', 'victim', 'succeeded');
     expect(ran.get('victim')).toContain('order-4711:victim-private-payload');
-    expect((await status('order-4711', 'victim.openfaas-fn')).body).toMatchObject({ name: 'victim', body: 'victim:victim-private-payload' });
+    expect((await status('order-4711', 'victim.openfaas-fn')).body).toMatchObject({
+      name: 'victim',
+      body: 'victim:victim-private-payload',
+    });
     expect((await status('order-4711', 'echo')).body).toMatchObject({ name: 'echo', body: 'echo:attacker-first' });
   });
 

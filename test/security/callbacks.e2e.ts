@@ -62,7 +62,10 @@ describe('#7 callback SSRF: non-public callback destinations are refused by defa
       'http://[fd00::1]/',
     ];
     for (const [i, target] of targets.entries()) {
-      const res = await h.submit('/async-function/echo', { body: attack, headers: { 'X-Callback-Url': target, 'X-Call-Id': `ssrf-literal-${i}` } });
+      const res = await h.submit('/async-function/echo', {
+        body: attack,
+        headers: { 'X-Callback-Url': target, 'X-Call-Id': `ssrf-literal-${i}` },
+      });
       expect({ target, status: res.status }).toEqual({ target, status: 400 });
       expect(await res.text()).toMatch(/SKIFF_CALLBACK_ALLOW/);
       expect(await h.status(`ssrf-literal-${i}`)).toBeUndefined();
@@ -72,12 +75,20 @@ describe('#7 callback SSRF: non-public callback destinations are refused by defa
 
   it('checks the address a name resolves to: the call runs, the callback is refused after DNS and recorded as rejected', async () => {
     const target = `http://${localName}:${port()}/internal/admin`;
-    const res = await h.submit('/async-function/echo', { body: attack, headers: { 'X-Callback-Url': target, 'X-Call-Id': 'ssrf-by-name' } });
+    const res = await h.submit('/async-function/echo', {
+      body: attack,
+      headers: { 'X-Callback-Url': target, 'X-Call-Id': 'ssrf-by-name' },
+    });
     expect(res.status).toBe(202);
-    const done = await waitFor('the callback outcome', async () => {
-      const s = await h.status('ssrf-by-name');
-      return s?.callback ? s : undefined;
-    }, 60_000, 200);
+    const done = await waitFor(
+      'the callback outcome',
+      async () => {
+        const s = await h.status('ssrf-by-name');
+        return s?.callback ? s : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(done).toMatchObject({ state: 'succeeded', callback: { outcome: 'rejected', error: expect.stringContaining(localAddress) } });
     expect(internal.received).toEqual([]);
   });
@@ -110,11 +121,17 @@ describe('#7 SKIFF_CALLBACK_ALLOW opens what the operator lists, and nothing els
   });
 
   it('delivers to the allowed name, follows no redirect, and still refuses the loopback address itself', async () => {
-    const direct = await h.submit('/async-function/echo', { body: 'x', headers: { 'X-Callback-Url': internal.url, 'X-Call-Id': 'allow-direct' } });
+    const direct = await h.submit('/async-function/echo', {
+      body: 'x',
+      headers: { 'X-Callback-Url': internal.url, 'X-Call-Id': 'allow-direct' },
+    });
     expect(direct.status).toBe(400);
 
     const target = `http://${localName}:${new URL(allowed.url).port}/cb`;
-    const res = await h.submit('/async-function/echo', { body: 'to-the-allowed-name', headers: { 'X-Callback-Url': target, 'X-Call-Id': 'allow-name' } });
+    const res = await h.submit('/async-function/echo', {
+      body: 'to-the-allowed-name',
+      headers: { 'X-Callback-Url': target, 'X-Call-Id': 'allow-name' },
+    });
     expect(res.status).toBe(202);
     await waitFor('the allowed callback', () => allowed.of('allow-name').length > 0, 60_000);
     expect(allowed.of('allow-name').map((c) => c.body)).toEqual(['to-the-allowed-name']);

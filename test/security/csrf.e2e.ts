@@ -68,15 +68,18 @@ describe('cross-site requests to the admin API (#4)', () => {
     [{ origin: 'not a url' }, 'an unreadable Origin'],
     [{ 'sec-fetch-site': 'cross-site' }, 'Sec-Fetch-Site: cross-site'],
     [{ origin: 'http://evil.example', 'sec-fetch-site': 'same-origin' }, 'a foreign Origin with a forged Sec-Fetch-Site'],
-  ])('#4 refuses an authenticated admin request with %j (%s) with 403, writes and reads alike', async (headers: Record<string, string>, _why: string) => {
-    const json = { 'content-type': 'application/json', ...headers };
-    const deploy = await send('POST', '/system/functions', json, deployment('csrf-origin'));
-    expect(deploy.status).toBe(403);
-    expect(deploy.text).toMatch(/cross-site/);
-    expect((await send('GET', '/system/secrets', headers)).status).toBe(403);
-    expect((await send('GET', '/ui/', headers)).status).toBe(403);
-    expect(await functionNames()).not.toContain('csrf-origin');
-  });
+  ])(
+    '#4 refuses an authenticated admin request with %j (%s) with 403, writes and reads alike',
+    async (headers: Record<string, string>, _why: string) => {
+      const json = { 'content-type': 'application/json', ...headers };
+      const deploy = await send('POST', '/system/functions', json, deployment('csrf-origin'));
+      expect(deploy.status).toBe(403);
+      expect(deploy.text).toMatch(/cross-site/);
+      expect((await send('GET', '/system/secrets', headers)).status).toBe(403);
+      expect((await send('GET', '/ui/', headers)).status).toBe(403);
+      expect(await functionNames()).not.toContain('csrf-origin');
+    },
+  );
 
   it('#4 treats a cross-site cancel of an async call as anonymous', async () => {
     const reply = await send('DELETE', '/async-function/some-call-id', { origin: 'http://evil.example' });
@@ -94,8 +97,20 @@ describe('cross-site requests to the admin API (#4)', () => {
 
   it('serves the same origin, listed origins, loopback names and IP addresses', async () => {
     const json = { 'content-type': 'application/json' };
-    expect((await send('POST', '/system/functions', { ...json, origin: self, 'sec-fetch-site': 'same-origin' }, deployment('same-origin'))).status).toBe(202);
-    expect((await send('POST', '/system/functions', { ...json, 'content-type': 'application/json; charset=utf-8', origin: LISTED_ORIGIN }, deployment('listed-origin'))).status).toBe(202);
+    expect(
+      (await send('POST', '/system/functions', { ...json, origin: self, 'sec-fetch-site': 'same-origin' }, deployment('same-origin')))
+        .status,
+    ).toBe(202);
+    expect(
+      (
+        await send(
+          'POST',
+          '/system/functions',
+          { ...json, 'content-type': 'application/json; charset=utf-8', origin: LISTED_ORIGIN },
+          deployment('listed-origin'),
+        )
+      ).status,
+    ).toBe(202);
     expect((await send('GET', '/system/functions', { 'sec-fetch-site': 'same-site' })).status).toBe(200);
     expect((await send('GET', '/system/functions', { 'sec-fetch-site': 'none' })).status).toBe(200);
     expect((await send('GET', '/ui/', { origin: self })).status).toBe(200);
@@ -107,10 +122,20 @@ describe('cross-site requests to the admin API (#4)', () => {
   });
 
   it('keeps the bundle upload type and lets functions take any type from anywhere', async () => {
-    const upload = await send('PUT', '/system/bundles/csrf-check:1', { 'content-type': 'application/gzip', 'x-skiff-bundle-digest': 'sha256:00' }, gzipSync('not a tar'));
+    const upload = await send(
+      'PUT',
+      '/system/bundles/csrf-check:1',
+      { 'content-type': 'application/gzip', 'x-skiff-bundle-digest': 'sha256:00' },
+      gzipSync('not a tar'),
+    );
     expect(upload.status).toBe(400);
     expect(upload.text).not.toMatch(/application\/json/);
-    const call = await rawHttp(port, { method: 'POST', target: '/function/not-deployed', headers: { 'content-type': 'text/plain', origin: 'http://elsewhere.example' }, body: 'x' });
+    const call = await rawHttp(port, {
+      method: 'POST',
+      target: '/function/not-deployed',
+      headers: { 'content-type': 'text/plain', origin: 'http://elsewhere.example' },
+      body: 'x',
+    });
     expect(call.status).toBe(404);
   });
 });

@@ -96,15 +96,20 @@ describe('gateway authorisation (#1, #19)', () => {
     for (const target of adminTargets(port)) {
       let getStatus = 0;
       for (const method of ['GET', 'HEAD']) {
-        const reply = await rawHttp(port, { method, target }).catch((err: Error) => ({ status: 0, text: `no HTTP answer: ${err.message}` }));
+        const reply = await rawHttp(port, { method, target }).catch((err: Error) => ({
+          status: 0,
+          text: `no HTTP answer: ${err.message}`,
+        }));
         if (method === 'GET') getStatus = reply.status;
         if (reply.status === 0) {
           // Node's parser answers a target it cannot parse with a 400 that carries a body even to HEAD.
           if (!(method === 'HEAD' && getStatus === 400)) served.push(`${method} ${target} → ${reply.text}`);
           continue;
         }
-        const leaked = reply.text.includes(FN) || reply.text.includes(SECRET) || reply.text.includes('<html') || reply.text.includes('"provider"');
-        if ((reply.status >= 200 && reply.status < 400) || leaked) served.push(`${method} ${target} → ${reply.status} ${reply.text.slice(0, 80)}`);
+        const leaked =
+          reply.text.includes(FN) || reply.text.includes(SECRET) || reply.text.includes('<html') || reply.text.includes('"provider"');
+        if ((reply.status >= 200 && reply.status < 400) || leaked)
+          served.push(`${method} ${target} → ${reply.status} ${reply.text.slice(0, 80)}`);
         else expect([400, 401, 404, 405, 414, 421]).toContain(reply.status);
       }
     }
@@ -139,7 +144,11 @@ describe('gateway authorisation (#1, #19)', () => {
     for (const [method, given, body] of attempts) {
       for (const target of given.startsWith('http://x/') ? [given, given.replace('http://x/', 'http://localhost/')] : [given]) {
         const reply = await rawHttp(port, { method, target, headers: json, body: JSON.stringify(body) });
-        expect([method, target, [400, 401, 404, 421].includes(reply.status) ? 'refused' : reply.status]).toEqual([method, target, 'refused']);
+        expect([method, target, [400, 401, 404, 421].includes(reply.status) ? 'refused' : reply.status]).toEqual([
+          method,
+          target,
+          'refused',
+        ]);
       }
     }
     expect((await functionNames()).sort()).toEqual([FN]);
@@ -150,7 +159,12 @@ describe('gateway authorisation (#1, #19)', () => {
   });
 
   it('#1 still needs the credentials to cancel an async call, whatever the request target', async () => {
-    for (const target of ['http://x/async-function/some-call-id', 'http://localhost/async-function/some-call-id', '/async-function/some-call-id', '//async-function/some-call-id']) {
+    for (const target of [
+      'http://x/async-function/some-call-id',
+      'http://localhost/async-function/some-call-id',
+      '/async-function/some-call-id',
+      '//async-function/some-call-id',
+    ]) {
       const reply = await rawHttp(port, { method: 'DELETE', target });
       expect([target, [400, 401, 404, 421].includes(reply.status) ? 'refused' : reply.status]).toEqual([target, 'refused']);
     }
@@ -160,11 +174,18 @@ describe('gateway authorisation (#1, #19)', () => {
 
   it('keeps the public routes public and the admin routes working with credentials', async () => {
     expect((await rawHttp(port, { target: '/healthz' })).status).toBe(200);
-    await waitFor('victim to answer', async () => ((await rawHttp(port, { method: 'POST', target: `/function/${FN}`, body: 'hi' })).text === 'hi' ? true : undefined), 60_000, 250);
+    await waitFor(
+      'victim to answer',
+      async () => ((await rawHttp(port, { method: 'POST', target: `/function/${FN}`, body: 'hi' })).text === 'hi' ? true : undefined),
+      60_000,
+      250,
+    );
     expect((await rawHttp(port, { target: '/', headers: {} })).status).toBe(307);
     expect((await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader() })).status).toBe(200);
     expect((await rawHttp(port, { target: '/ui/', headers: basicAuthHeader() })).status).toBe(200);
-    expect((await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader('admin', `${TEST_ADMIN_PASSWORD}x`) })).status).toBe(401);
+    expect(
+      (await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader('admin', `${TEST_ADMIN_PASSWORD}x`) })).status,
+    ).toBe(401);
   });
 
   it('#19 slows a password guesser down per address: after 200 wrong passwords the right one from that address is refused (429, Retry-After), another address gets in at once', async () => {
@@ -172,7 +193,11 @@ describe('gateway authorisation (#1, #19)', () => {
     const other = '127.0.0.2';
     const statuses = new Map<number, number>();
     for (let i = 0; i < 200; i++) {
-      const reply = await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader('admin', `guess-${i}`), localAddress: attacker });
+      const reply = await rawHttp(port, {
+        target: '/system/functions',
+        headers: basicAuthHeader('admin', `guess-${i}`),
+        localAddress: attacker,
+      });
       statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
       expect([401, 429]).toContain(reply.status);
     }
@@ -182,7 +207,10 @@ describe('gateway authorisation (#1, #19)', () => {
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
     expect(right.text).not.toContain(FN);
     // A cancel from that address is not checked either.
-    expect((await rawHttp(port, { method: 'DELETE', target: '/async-function/some-call', headers: basicAuthHeader(), localAddress: attacker })).status).toBe(429);
+    expect(
+      (await rawHttp(port, { method: 'DELETE', target: '/async-function/some-call', headers: basicAuthHeader(), localAddress: attacker }))
+        .status,
+    ).toBe(429);
     const elsewhere = await rawHttp(port, { target: '/system/functions', headers: basicAuthHeader(), localAddress: other });
     expect(elsewhere.status).toBe(200);
     expect(elsewhere.text).toContain(FN);

@@ -57,7 +57,9 @@ function rss(pid: number): number {
  * them all, or once the server stopped taking more for `stallMs`. The socket stays open.
  */
 async function uploadUntilStalled(socket: Socket, target: string, declared: number, send: number, stallMs: number): Promise<number> {
-  socket.write(`POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${declared}\r\n\r\n`);
+  socket.write(
+    `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${declared}\r\n\r\n`,
+  );
   const piece = randomBytes(64 * 1024);
   let sent = 0;
   while (sent < send && !socket.destroyed) {
@@ -85,7 +87,12 @@ describe('gateway limits (#9)', () => {
     });
     port = platform.ports.gateway;
     expect((await platform.client().post('/system/functions', { service: 'echo', image: 'any', envProcess: 'cat' })).status).toBe(202);
-    await waitFor('echo to answer', async () => ((await platform.anonymousClient().post('/function/echo', 'hi')).text === 'hi' ? true : undefined), 90_000, 250);
+    await waitFor(
+      'echo to answer',
+      async () => ((await platform.anonymousClient().post('/function/echo', 'hi')).text === 'hi' ? true : undefined),
+      90_000,
+      250,
+    );
   });
 
   afterAll(async () => {
@@ -95,7 +102,9 @@ describe('gateway limits (#9)', () => {
   it('#9 cuts connections whose headers are dripped a line at a time (slowloris)', async () => {
     const sockets = await Promise.all([0, 1, 2].map(() => openSocket(port)));
     let n = 0;
-    const results = await Promise.all(sockets.map((s) => drip(s, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => `X-Drip-${n++}: a\r\n`, 500)));
+    const results = await Promise.all(
+      sockets.map((s) => drip(s, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => `X-Drip-${n++}: a\r\n`, 500)),
+    );
     for (const r of results) expect(r.answer).not.toMatch(/^HTTP\/1\.1 200/);
     expect((await rawHttp(port, { target: '/healthz' })).status).toBe(200);
   });
@@ -113,7 +122,14 @@ describe('gateway limits (#9)', () => {
     ['/system/functions', { ...basicAuthHeader(), 'Content-Type': 'application/json' }],
   ])('#9 cuts a body sent to %s one byte at a time', async (target, extra: Record<string, string>) => {
     const socket = await openSocket(port);
-    const head = [`POST ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Length: 100000', ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    const head = [
+      `POST ${target} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Content-Length: 100000',
+      ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ].join('\r\n');
     const result = await drip(socket, head, () => '{', 1000);
     expect(result.answer).not.toMatch(/^HTTP\/1\.1 2/);
     expect((await rawHttp(port, { method: 'POST', target: '/function/echo', body: 'still here' })).text).toBe('still here');
@@ -125,7 +141,13 @@ describe('gateway limits (#9)', () => {
     const follows: ClientRequest[] = [];
     const opened: Promise<void>[] = [];
     for (let i = 0; i < MAX_CONNECTIONS + 6; i++) {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/system/logs?name=echo&follow=true', headers: basicAuthHeader(), agent: false });
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path: '/system/logs?name=echo&follow=true',
+        headers: basicAuthHeader(),
+        agent: false,
+      });
       opened.push(
         new Promise<void>((resolve) => {
           req.on('response', (res) => {
@@ -149,13 +171,24 @@ describe('gateway limits (#9)', () => {
     } finally {
       for (const req of follows) req.destroy();
     }
-    await waitFor('the gateway to serve again', async () => ((await rawHttp(port, { target: '/healthz' }).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 30_000, 250);
+    await waitFor(
+      'the gateway to serve again',
+      async () => ((await rawHttp(port, { target: '/healthz' }).catch(() => ({ status: 0 }))).status === 200 ? true : undefined),
+      30_000,
+      250,
+    );
     expect((await rawHttp(port, { method: 'POST', target: '/function/echo', body: 'after' })).text).toBe('after');
   });
 
   it('does not cut a call that takes longer than the request timeout once its request is in', async () => {
     expect((await platform.client().post('/system/functions', { service: 'slow', image: 'any', envProcess: 'sleep 7' })).status).toBe(202);
-    await waitFor('slow to be ready', async () => ((await platform.client().get('/system/function/slow')).json<{ availableReplicas?: number }>().availableReplicas ? true : undefined), 90_000, 250);
+    await waitFor(
+      'slow to be ready',
+      async () =>
+        (await platform.client().get('/system/function/slow')).json<{ availableReplicas?: number }>().availableReplicas ? true : undefined,
+      90_000,
+      250,
+    );
     const reply = await rawHttp(port, { method: 'POST', target: '/function/slow', body: 'late', timeoutMs: 60_000 });
     expect(reply.status).toBe(200);
   });
@@ -176,12 +209,29 @@ describe('gateway limits (#9)', () => {
       // A replica that takes calls and never pulls their bodies (a busy or stuck function): the
       // gateway must not read ahead of it. (The function's own watchdog is scaled away.)
       const gw = platform.client();
-      expect((await gw.post('/system/functions', { service: 'sink', image: 'any', envProcess: 'cat', annotations: { 'com.skiff.timeout': '60s' } })).status).toBe(202);
+      expect(
+        (
+          await gw.post('/system/functions', {
+            service: 'sink',
+            image: 'any',
+            envProcess: 'cat',
+            annotations: { 'com.skiff.timeout': '60s' },
+          })
+        ).status,
+      ).toBe(202);
       expect((await gw.post('/system/scale-function/sink', { serviceName: 'sink', replicas: 0 })).status).toBe(202);
-      await waitFor('sink to have no replica', async () => ((await gw.get('/system/function/sink')).json<{ availableReplicas?: number }>().availableReplicas ? undefined : true), 60_000, 250);
+      await waitFor(
+        'sink to have no replica',
+        async () => ((await gw.get('/system/function/sink')).json<{ availableReplicas?: number }>().availableReplicas ? undefined : true),
+        60_000,
+        250,
+      );
       const calls: string[] = [];
       const cancels: string[] = [];
-      const replica = nc.subscribe(subjects.invoke(NS, 'sink'), { queue: subjects.queues.invoke(NS, 'sink'), callback: (_e, msg) => calls.push(msg.headers?.get(INVOKE_HEADERS.call) ?? '') });
+      const replica = nc.subscribe(subjects.invoke(NS, 'sink'), {
+        queue: subjects.queues.invoke(NS, 'sink'),
+        callback: (_e, msg) => calls.push(msg.headers?.get(INVOKE_HEADERS.call) ?? ''),
+      });
       const cancel = nc.subscribe(subjects.invokeCancel(NS, 'sink'), { callback: (_e, msg) => cancels.push(msg.string()) });
       await nc.flush();
       const pid = platform.process('gateway').child.pid as number;
@@ -190,7 +240,9 @@ describe('gateway limits (#9)', () => {
         const before = rss(pid);
         const sent = await Promise.all(sockets.map((s) => uploadUntilStalled(s, '/function/sink', 24 * MiB, 23 * MiB, 3000)));
         const grown = rss(pid) - before;
-        process.stdout.write(`20 stalled uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all before stalling, gateway RSS grew ${(grown / MiB).toFixed(1)} MiB\n`);
+        process.stdout.write(
+          `20 stalled uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all before stalling, gateway RSS grew ${(grown / MiB).toFixed(1)} MiB\n`,
+        );
         expect(grown).toBeLessThan(50 * MiB);
         await waitFor('every call to reach the replica', async () => (calls.length >= 20 ? true : undefined), 30_000, 100);
         expect(calls.every((c) => c.length > 0)).toBe(true);
@@ -217,14 +269,26 @@ describe('gateway limits (#9)', () => {
         // old one: 83 MiB for these 100) never gets there while they stay open.
         let grown = rss(pid) - before;
         const atStall = grown;
-        await waitFor('gateway memory to settle', async () => ((grown = rss(pid) - before) < 32 * MiB ? true : undefined), 60_000, 1000).catch(() => undefined);
-        process.stdout.write(`20 stalled async uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all, gateway RSS grew ${(atStall / MiB).toFixed(1)} MiB, then ${(grown / MiB).toFixed(1)} MiB\n`);
+        await waitFor(
+          'gateway memory to settle',
+          async () => ((grown = rss(pid) - before) < 32 * MiB ? true : undefined),
+          60_000,
+          1000,
+        ).catch(() => undefined);
+        process.stdout.write(
+          `20 stalled async uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all, gateway RSS grew ${(atStall / MiB).toFixed(1)} MiB, then ${(grown / MiB).toFixed(1)} MiB\n`,
+        );
         expect(grown).toBeLessThan(32 * MiB);
       } finally {
         for (const socket of sockets) socket.destroy();
       }
       // Each put fails with its client and removes its chunks.
-      await waitFor('the body store to be empty again', async () => ((await jsm.streams.info(bodyStream)).state.messages === 0 ? true : undefined), 30_000, 250);
+      await waitFor(
+        'the body store to be empty again',
+        async () => ((await jsm.streams.info(bodyStream)).state.messages === 0 ? true : undefined),
+        30_000,
+        250,
+      );
     });
 
     it('answers 413 to an async body that grows past the limit while it streams in, and stores nothing', async () => {
@@ -247,7 +311,12 @@ describe('gateway limits (#9)', () => {
         pump();
       });
       expect(status).toBe(413);
-      await waitFor('the body store to be empty again', async () => ((await jsm.streams.info(`OBJ_${subjects.asyncBodiesStore}`)).state.messages === 0 ? true : undefined), 30_000, 250);
+      await waitFor(
+        'the body store to be empty again',
+        async () => ((await jsm.streams.info(`OBJ_${subjects.asyncBodiesStore}`)).state.messages === 0 ? true : undefined),
+        30_000,
+        250,
+      );
     });
 
     it('streams a chunked body of several NATS messages to the function intact, and answers 413 past the limit while streaming', async () => {

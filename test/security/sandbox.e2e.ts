@@ -135,7 +135,7 @@ describe('replica sandbox: what function code can do (audit #2, #5, #6, #11, #12
     expect(rest.filter((l) => /^\d+$/.test(l)).every((n) => n === '0')).toBe(true);
   });
 
-  it('#2 #5 #14 cannot reach the data dir or another function\'s secret (by path, or through /proc/<pid>/root)', async () => {
+  it("#2 #5 #14 cannot reach the data dir or another function's secret (by path, or through /proc/<pid>/root)", async () => {
     const dataDir = platform.dataDir;
     const victimPids = hostPidsWithEnv(`SKIFF_SUBJECT_PREFIX=${prefix}`, 'SKIFF_FUNCTION_NAME=victim');
     expect(victimPids.length).toBeGreaterThan(0);
@@ -146,7 +146,10 @@ describe('replica sandbox: what function code can do (audit #2, #5, #6, #11, #12
         `ls -a ${dataDir} 2>&1`,
         `cat ${dataDir}/secrets.key 2>&1`,
         `cat ${dataDir}/replicas/*/*/secrets/victim-token 2>&1`,
-        ...hostPids.flatMap((p) => [`cat /proc/${p}/root${dataDir}/secrets.key 2>&1`, `cat /proc/${p}/root/var/openfaas/secrets/victim-token 2>&1`]),
+        ...hostPids.flatMap((p) => [
+          `cat /proc/${p}/root${dataDir}/secrets.key 2>&1`,
+          `cat /proc/${p}/root/var/openfaas/secrets/victim-token 2>&1`,
+        ]),
         `for p in /proc/[0-9]*; do cat $p/root/var/openfaas/secrets/victim-token $p/root${dataDir}/secrets.key; done 2>/dev/null`,
       ].join('; echo; '),
     );
@@ -174,17 +177,23 @@ describe('replica sandbox: what function code can do (audit #2, #5, #6, #11, #12
   });
 
   it('#2 cannot create namespaces (nested user namespace, mount namespace)', async () => {
-    const out = await run('unshare -U -r id -u 2>/dev/null || echo userns=refused; unshare -m true 2>/dev/null && echo mntns=ok || echo mntns=refused');
+    const out = await run(
+      'unshare -U -r id -u 2>/dev/null || echo userns=refused; unshare -m true 2>/dev/null && echo mntns=ok || echo mntns=refused',
+    );
     expect(out.trim().split('\n')).toEqual(['userns=refused', 'mntns=refused']);
   });
 
   it('#12 cannot write (or even see) its cgroup files', async () => {
-    const out = await run("for f in $(find /sys/fs/cgroup -maxdepth 4 \\( -name cgroup.procs -o -name memory.max -o -name memory.limit_in_bytes -o -name pids.max \\) 2>/dev/null); do test -w $f && echo \"writable $f\"; done; echo checked");
+    const out = await run(
+      'for f in $(find /sys/fs/cgroup -maxdepth 4 \\( -name cgroup.procs -o -name memory.max -o -name memory.limit_in_bytes -o -name pids.max \\) 2>/dev/null); do test -w $f && echo "writable $f"; done; echo checked',
+    );
     expect(out.trim().split('\n')).toEqual(['checked']);
   });
 
-  it('#2 #5 does not see the project\'s files', async () => {
-    const out = await run(`cat ${REPO_ROOT}/package.json 2>/dev/null | head -c 200; ls ${REPO_ROOT}/dist/apps ${REPO_ROOT}/apps 2>/dev/null; echo done`);
+  it("#2 #5 does not see the project's files", async () => {
+    const out = await run(
+      `cat ${REPO_ROOT}/package.json 2>/dev/null | head -c 200; ls ${REPO_ROOT}/dist/apps ${REPO_ROOT}/apps 2>/dev/null; echo done`,
+    );
     expect(out.trim()).toBe('done');
   });
 
@@ -232,7 +241,10 @@ describe('replica sandbox: what function code can do (audit #2, #5, #6, #11, #12
 
     it('#6 one function cannot rewrite the code of another that uses the same bundle', async () => {
       await answer('tenant-a', 'pwd', (r) => r.text.trim().length > 0);
-      await answer('tenant-a', 'for f in run.sh "$PWD/run.sh"; do (echo "echo tampered-by-tenant-a" > "$f") 2>/dev/null; done; mv run.sh gone.sh 2>/dev/null; chmod 777 . run.sh 2>/dev/null; echo tried');
+      await answer(
+        'tenant-a',
+        'for f in run.sh "$PWD/run.sh"; do (echo "echo tampered-by-tenant-a" > "$f") 2>/dev/null; done; mv run.sh gone.sh 2>/dev/null; chmod 777 . run.sh 2>/dev/null; echo tried',
+      );
       expect(readFileSync(join(bundleDir, 'run.sh'), 'utf8')).toBe('echo original\n');
       expect(statSync(join(bundleDir, 'run.sh')).mode & 0o022).toBe(0);
       const reply = await answer('tenant-b', '');

@@ -26,7 +26,11 @@ describe('#10 webhooks fail closed', () => {
     await h.deployRecorded('on-github', { topic: 'github' });
     await h.startProvider();
     await h.startGateway();
-    const created = await fetch(`${h.gatewayUrl}/system/secrets`, { method: 'POST', headers: { ...basicAuthHeader(), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'webhook-github', value: secret }) });
+    const created = await fetch(`${h.gatewayUrl}/system/secrets`, {
+      method: 'POST',
+      headers: { ...basicAuthHeader(), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'webhook-github', value: secret }),
+    });
     expect(created.status).toBeLessThan(300);
     await h.startWorker();
     // The operator opened one topic for unsigned posts.
@@ -35,7 +39,8 @@ describe('#10 webhooks fail closed', () => {
 
   afterAll(() => h.close());
 
-  const post = (topic: string, body: string, headers: Record<string, string> = {}) => fetch(`${url}/webhook/${topic}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const post = (topic: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/webhook/${topic}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   const bodies = (name: string) => h.of(name).map((r) => text(r.body));
   const hmac = (data: string) => createHmac('sha256', secret).update(data).digest('hex');
   const stamped = (body: string, t = Math.floor(Date.now() / 1000)) => `t=${t},v1=${hmac(`${t}.${body}`)}`;
@@ -50,7 +55,7 @@ describe('#10 webhooks fail closed', () => {
     expect(bodies('on-closed')).toEqual([]);
   });
 
-  it('refuses cron-function from outside: webhook 403, the gateway\'s topic API 403, a NATS publish is not routed', async () => {
+  it("refuses cron-function from outside: webhook 403, the gateway's topic API 403, a NATS publish is not routed", async () => {
     const hook = await post('cron-function', '{"run":"now"}');
     expect(hook.status).toBe(403);
     expect(await hook.text()).toMatch(/reserved/);
@@ -83,7 +88,15 @@ describe('#10 webhooks fail closed', () => {
     const req = await waitFor('the forged call', () => h.of('on-orders').find((r) => text(r.body) === '{"order":"forged"}'), 30_000);
     expect(req.headers['x-connector']).toBe('webhook');
     expect(req.headers['x-github-event']).toBe('push');
-    for (const name of ['x-topic-hops', 'x-source-call-id', 'x-source-topic', 'x-function-name', 'x-function-status', 'x-scheduled-time', 'x-callback-url']) {
+    for (const name of [
+      'x-topic-hops',
+      'x-source-call-id',
+      'x-source-topic',
+      'x-function-name',
+      'x-function-status',
+      'x-scheduled-time',
+      'x-callback-url',
+    ]) {
       expect({ name, value: req.headers[name] }).toEqual({ name, value: undefined });
     }
     expect(req.headers['x-message-id']).not.toBe('forged-message');
@@ -102,7 +115,9 @@ describe('#10 webhooks fail closed', () => {
     const stale = await post('github', '{"ref":"stale"}', { 'x-skiff-signature': stamped('{"ref":"stale"}', old) });
     expect(stale.status).toBe(401);
     expect(await stale.text()).toMatch(/tolerance/);
-    const forged = await post('github', '{"ref":"forged"}', { 'x-skiff-signature': `t=${Math.floor(Date.now() / 1000)},v1=${hmac('{"ref":"other"}')}` });
+    const forged = await post('github', '{"ref":"forged"}', {
+      'x-skiff-signature': `t=${Math.floor(Date.now() / 1000)},v1=${hmac('{"ref":"other"}')}`,
+    });
     expect(forged.status).toBe(401);
     await waitFor('the stamped call', () => bodies('on-github').includes(body), 30_000);
     await settle(1_000);

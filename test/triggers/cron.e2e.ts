@@ -8,7 +8,11 @@ jest.setTimeout(180_000);
 describe('connector-cron: BullMQ schedules on a private Redis, two replicas, async calls (real NATS, Redis, processes)', () => {
   const h = new TriggerHarness();
   const redis = new PrivateRedis();
-  const cronEnv = () => ({ SKIFF_REDIS_URL: redis.url, SKIFF_CRON_REDIS_PREFIX: `t-${randomBytes(4).toString('hex')}`, SKIFF_CRON_RESYNC_MS: '1000' });
+  const cronEnv = () => ({
+    SKIFF_REDIS_URL: redis.url,
+    SKIFF_CRON_REDIS_PREFIX: `t-${randomBytes(4).toString('hex')}`,
+    SKIFF_CRON_RESYNC_MS: '1000',
+  });
   let env: Record<string, string>;
   let cron1: ServiceProcess;
 
@@ -67,6 +71,10 @@ describe('connector-cron: BullMQ schedules on a private Redis, two replicas, asy
     const before = ticks().length;
     await settle(5_000);
     expect(ticks().length).toBe(before);
-    await waitFor('the scheduler to be removed', () => redis.cli('--scan', '--pattern', `${env.SKIFF_CRON_REDIS_PREFIX}:*:repeat:*`) === '', 15_000).catch(() => undefined);
+    await waitFor(
+      'the scheduler to be removed',
+      () => redis.cli('--scan', '--pattern', `${env.SKIFF_CRON_REDIS_PREFIX}:*:repeat:*`) === '',
+      15_000,
+    ).catch(() => undefined);
   });
 });

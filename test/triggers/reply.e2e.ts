@@ -26,7 +26,10 @@ describe('com.skiff.topic.reply: a result published to a reply topic runs the ne
     await h.connect();
     await deploy('step-a', { topic: 't1', 'com.skiff.topic.reply': 't2' }, (b) => ({ status: 200, body: `A(${b})` }));
     await deploy('step-b', { topic: 't2' }, (b) => ({ status: 200, body: `B(${b})` }));
-    await deploy('fails', { topic: 't3', 'com.skiff.topic.reply': 't4', 'com.openfaas.retry.attempts': '1' }, () => ({ status: 500, body: 'broken' }));
+    await deploy('fails', { topic: 't3', 'com.skiff.topic.reply': 't4', 'com.openfaas.retry.attempts': '1' }, () => ({
+      status: 500,
+      body: 'broken',
+    }));
     await deploy('after-fail', { topic: 't4' }, (b) => ({ status: 200, body: b }));
     await deploy('loop', { topic: 'loop', 'com.skiff.topic.reply': 'loop' }, (b) => ({ status: 200, body: `${b}+` }));
     // Fits one NATS message as a response (1 MiB by default) but not with the room a reply keeps for headers.
@@ -71,10 +74,14 @@ describe('com.skiff.topic.reply: a result published to a reply topic runs the ne
 
   it('a result too large for one NATS message is not published, and the call still succeeds', async () => {
     h.nc.publish(subjects.topic('t5'), Buffer.from('make it big'));
-    await waitFor('the reply to be refused as too large', async () => {
-      const metrics = await (await fetch(`${h.workerUrls[0]}/metrics`)).text();
-      return /skiff_topic_replies_total\{[^}]*outcome="too_large"[^}]*\} 1\b/.test(metrics);
-    }, 30_000);
+    await waitFor(
+      'the reply to be refused as too large',
+      async () => {
+        const metrics = await (await fetch(`${h.workerUrls[0]}/metrics`)).text();
+        return /skiff_topic_replies_total\{[^}]*outcome="too_large"[^}]*\} 1\b/.test(metrics);
+      },
+      30_000,
+    );
     await settle(3_000);
     expect(of('big')).toHaveLength(1);
     expect(of('after-big')).toEqual([]);
@@ -87,7 +94,9 @@ describe('com.skiff.topic.reply: a result published to a reply topic runs the ne
     await waitFor('the loop to reach the hop limit', () => of('loop').length >= MAX_TOPIC_REPLY_HOPS + 1, 60_000);
     await settle(3_000);
     expect(of('loop').map((c) => c.body)).toEqual(Array.from({ length: MAX_TOPIC_REPLY_HOPS + 1 }, (_, i) => 'x' + '+'.repeat(i)));
-    expect(of('loop').map((c) => c.headers['x-topic-hops'] ?? '0')).toEqual(Array.from({ length: MAX_TOPIC_REPLY_HOPS + 1 }, (_, i) => String(i)));
+    expect(of('loop').map((c) => c.headers['x-topic-hops'] ?? '0')).toEqual(
+      Array.from({ length: MAX_TOPIC_REPLY_HOPS + 1 }, (_, i) => String(i)),
+    );
   });
 });
 
@@ -109,6 +118,9 @@ describe('com.skiff.topic.reply at deploy', () => {
       headers: { ...basicAuthHeader(), 'content-type': 'application/json' },
       body: JSON.stringify({ service: 'bad-reply', image: 'x', annotations: { 'com.skiff.topic.reply': 'a, b' } }),
     });
-    expect({ status: res.status, text: await res.text() }).toMatchObject({ status: 400, text: expect.stringMatching(/com\.skiff\.topic\.reply: topic "a, b" must be letters/) });
+    expect({ status: res.status, text: await res.text() }).toMatchObject({
+      status: 400,
+      text: expect.stringMatching(/com\.skiff\.topic\.reply: topic "a, b" must be letters/),
+    });
   });
 });

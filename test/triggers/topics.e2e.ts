@@ -56,7 +56,11 @@ describe('topics: NATS publish → topic router → one async call per subscribe
     const bad = await fetch(`${h.gatewayUrl}/system/topics/bad%20topic`, { method: 'POST', body: 'x', headers: basicAuthHeader() });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/letters, digits/);
-    const res = await fetch(`${h.gatewayUrl}/system/topics/billing`, { method: 'POST', body: 'via-gateway', headers: { ...basicAuthHeader(), 'content-type': 'application/json' } });
+    const res = await fetch(`${h.gatewayUrl}/system/topics/billing`, {
+      method: 'POST',
+      body: 'via-gateway',
+      headers: { ...basicAuthHeader(), 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ topic: 'billing', messageId: expect.any(String) });
     await waitFor('the gateway-published call', () => bodies('orders-billing').includes('via-gateway'), 30_000);
@@ -68,11 +72,15 @@ describe('topics: NATS publish → topic router → one async call per subscribe
   it('a message for a topic nobody subscribes to is acknowledged, not retried', async () => {
     h.nc.publish(subjects.topic('nobody-listens'), Buffer.from('lost'));
     const jsm = await h.nc.jetstreamManager();
-    await waitFor('the router to ack it', async () => {
-      const info = await jsm.consumers.info(subjects.topicStream, subjects.topicRouterConsumer);
-      const stream = await jsm.streams.info(subjects.topicStream);
-      return info.num_pending === 0 && info.num_ack_pending === 0 && stream.state.messages === 0 && info.delivered.stream_seq > 0;
-    }, 30_000);
+    await waitFor(
+      'the router to ack it',
+      async () => {
+        const info = await jsm.consumers.info(subjects.topicStream, subjects.topicRouterConsumer);
+        const stream = await jsm.streams.info(subjects.topicStream);
+        return info.num_pending === 0 && info.num_ack_pending === 0 && stream.state.messages === 0 && info.delivered.stream_seq > 0;
+      },
+      30_000,
+    );
   });
 
   it('follows deploys and deletes of subscribers', async () => {
@@ -122,6 +130,9 @@ describe('trigger annotations at deploy', () => {
       headers: { ...basicAuthHeader(), 'content-type': 'application/json' },
       body: JSON.stringify({ service: 'bad-cron', image: 'x', annotations: { topic: 'cron-function', schedule: '61 * * * *' } }),
     });
-    expect({ status: res.status, text: await res.text() }).toMatchObject({ status: 400, text: expect.stringMatching(/schedule "61 \* \* \* \*" is not a valid cron expression/) });
+    expect({ status: res.status, text: await res.text() }).toMatchObject({
+      status: 400,
+      text: expect.stringMatching(/schedule "61 \* \* \* \*" is not a valid cron expression/),
+    });
   });
 });

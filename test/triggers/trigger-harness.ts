@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjects } from '@skiff/contracts';
 import { InvokeRequest } from '@skiff/invoke';
-import { ServiceProcess, deletePrefixStreams, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
+import { ServiceProcess, serviceBusEnv, waitFor } from '@skiff/testing';
 import { AsyncHarness, freePort } from '../async/harness';
 
 /** Async harness plus the trigger services and a record of every call each test replica received. */
@@ -28,17 +28,27 @@ export class TriggerHarness extends AsyncHarness {
   }
 
   /** Starts a built service on a free port (`portVar`) and waits for /healthz; returns it and its URL. */
-  async startApp(app: string, portVar: string, env: Record<string, string> = {}, name = app): Promise<{ process: ServiceProcess; url: string }> {
+  async startApp(
+    app: string,
+    portVar: string,
+    env: Record<string, string> = {},
+    name = app,
+  ): Promise<{ process: ServiceProcess; url: string }> {
     const port = await freePort();
     const base = { SKIFF_SUBJECT_PREFIX: subjects.prefix, SKIFF_NATS_URL: this.natsUrl, [portVar]: String(port), ...env };
     const p = ServiceProcess.start(app, { ...(await serviceBusEnv(app, base)), ...base }, name);
     this.processes.push(p);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(`${name} to be healthy`, async () => {
-      if (!p.running) throw new Error(`${name} exited:\n${p.log}`);
-      const res = await fetch(`${url}/healthz`).catch(() => undefined);
-      return res?.status === 200;
-    }, 60_000, 100);
+    await waitFor(
+      `${name} to be healthy`,
+      async () => {
+        if (!p.running) throw new Error(`${name} exited:\n${p.log}`);
+        const res = await fetch(`${url}/healthz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      60_000,
+      100,
+    );
     return { process: p, url };
   }
 
@@ -55,7 +65,6 @@ export class TriggerHarness extends AsyncHarness {
     await super.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
-
 }
 
 /** A private redis-server on a free port with a temporary directory (never the shared Redis). */
@@ -71,7 +80,11 @@ export class PrivateRedis {
   async start(): Promise<this> {
     this.port = await freePort();
     this.dir = mkdtempSync(join(tmpdir(), 'skiff-redis-'));
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitFor('redis-server to answer', () => this.cli('PING') === 'PONG', 10_000, 100);
     return this;
   }
@@ -79,7 +92,10 @@ export class PrivateRedis {
   /** Runs one redis-cli command against this server; undefined when it cannot connect. */
   cli(...args: string[]): string | undefined {
     try {
-      return execFileSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return execFileSync('redis-cli', ['-p', String(this.port), ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       return undefined;
     }

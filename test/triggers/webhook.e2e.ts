@@ -14,7 +14,11 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
 
   /** Creates (POST) or replaces (PUT) a secret through the gateway's real /system/secrets API. */
   const putSecret = (method: 'POST' | 'PUT', name: string, value: string) =>
-    fetch(`${h.gatewayUrl}/system/secrets`, { method, headers: { ...basicAuthHeader(), 'content-type': 'application/json' }, body: JSON.stringify({ name, value }) });
+    fetch(`${h.gatewayUrl}/system/secrets`, {
+      method,
+      headers: { ...basicAuthHeader(), 'content-type': 'application/json' },
+      body: JSON.stringify({ name, value }),
+    });
 
   beforeAll(async () => {
     await h.connect();
@@ -25,7 +29,12 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     expect((await putSecret('POST', 'webhook-github', secret)).status).toBeLessThan(300);
     await h.startWorker();
     // Topics without a secret refuse webhooks unless opened for unsigned posts.
-    url = (await h.startApp('connector-webhook', 'SKIFF_WEBHOOK_PORT', { SKIFF_WEBHOOK_MAX_BODY_BYTES: '10000', SKIFF_WEBHOOK_UNSIGNED_TOPICS: 'open,no-secret-here' })).url;
+    url = (
+      await h.startApp('connector-webhook', 'SKIFF_WEBHOOK_PORT', {
+        SKIFF_WEBHOOK_MAX_BODY_BYTES: '10000',
+        SKIFF_WEBHOOK_UNSIGNED_TOPICS: 'open,no-secret-here',
+      })
+    ).url;
   });
 
   afterAll(async () => {
@@ -46,7 +55,11 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     expect(await unsigned.text()).toMatch(/missing signature/);
 
     const body = '{"ref":"refs/heads/main"}';
-    const good = await post('github', body, { 'x-hub-signature-256': sign(body), 'x-github-event': 'push', 'x-github-delivery': '0b5c7a3e-1111-2222-3333-444455556666' });
+    const good = await post('github', body, {
+      'x-hub-signature-256': sign(body),
+      'x-github-event': 'push',
+      'x-github-delivery': '0b5c7a3e-1111-2222-3333-444455556666',
+    });
     expect(good.status).toBe(202);
     expect(await good.json()).toMatchObject({ topic: 'github', messageId: 'github-0b5c7a3e-1111-2222-3333-444455556666' });
     await waitFor('the signed webhook call', () => h.of('on-push').length > 0, 30_000);
@@ -74,7 +87,10 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     expect((await post('a*b', 'x')).status).toBe(400);
     expect((await post('open', 'x'.repeat(20_000))).status).toBe(413);
     const overlong = await post('open', 'x', { 'x-signature': 'a'.repeat(300) });
-    expect({ status: overlong.status, text: await overlong.text() }).toMatchObject({ status: 400, text: expect.stringMatching(/genericSignature: must be at most 256 characters/) });
+    expect({ status: overlong.status, text: await overlong.text() }).toMatchObject({
+      status: 400,
+      text: expect.stringMatching(/genericSignature: must be at most 256 characters/),
+    });
   });
 
   it('a secret created or rotated through /system/secrets counts at the next request', async () => {

@@ -52,7 +52,8 @@ export class CommandContext<O = Record<string, unknown>> {
       return loadStack(file, { envsubst: this.opts.envsubst !== false });
     })();
     return this.stackCache.then((s) => {
-      if (!s && required) throw usageError('no stack.yaml or stack.yml here', 'create one with skiff new NAME --lang node20, or pass -f FILE');
+      if (!s && required)
+        throw usageError('no stack.yaml or stack.yml here', 'create one with skiff new NAME --lang node20, or pass -f FILE');
       return s;
     });
   }
@@ -65,7 +66,10 @@ export class CommandContext<O = Record<string, unknown>> {
 
   /** The gateway client (flag > SKIFF_URL/OPENFAAS_URL > stack provider.gateway > default). */
   async gateway(): Promise<GatewayClient> {
-    const yamlGateway = this.opts.gateway || process.env.SKIFF_URL || process.env.OPENFAAS_URL ? undefined : (await this.stack(false).catch(() => undefined))?.gateway;
+    const yamlGateway =
+      this.opts.gateway || process.env.SKIFF_URL || process.env.OPENFAAS_URL
+        ? undefined
+        : (await this.stack(false).catch(() => undefined))?.gateway;
     return new GatewayClient(resolveGateway(this.opts.gateway, yamlGateway));
   }
 }

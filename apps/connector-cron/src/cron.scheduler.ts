@@ -52,9 +52,17 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(METRICS_REGISTRY) metrics: Registry,
     health: HealthService,
   ) {
-    this.queue = new Queue<TickData>(this.queueName, { connection: redisConnection(env.SKIFF_REDIS_URL, env.SKIFF_REDIS_PASSWORD_FILE), prefix: env.SKIFF_CRON_REDIS_PREFIX });
+    this.queue = new Queue<TickData>(this.queueName, {
+      connection: redisConnection(env.SKIFF_REDIS_URL, env.SKIFF_REDIS_PASSWORD_FILE),
+      prefix: env.SKIFF_CRON_REDIS_PREFIX,
+    });
     this.queue.on('error', (err) => this.redisDown(err));
-    this.fired = new Counter({ name: 'skiff_cron_ticks_total', help: 'Cron ticks handled, by outcome (queued, duplicate, skipped, failed)', labelNames: ['outcome'], registers: [metrics] });
+    this.fired = new Counter({
+      name: 'skiff_cron_ticks_total',
+      help: 'Cron ticks handled, by outcome (queued, duplicate, skipped, failed)',
+      labelNames: ['outcome'],
+      registers: [metrics],
+    });
     health.register('redis', () => (this.redisUp ? undefined : 'redis unreachable or schedules not synced yet'));
     health.register('registry', () => (registry.watching ? undefined : 'function registry watch is not running (being restarted)'));
   }
@@ -118,7 +126,12 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
         this.reportUnusable(record.spec.annotations, `${record.spec.service}.${namespace}`);
         continue;
       }
-      desired.set(`${namespace}.${record.spec.service}`, { pattern: schedule.pattern, tz: schedule.timezone, namespace, name: record.spec.service });
+      desired.set(`${namespace}.${record.spec.service}`, {
+        pattern: schedule.pattern,
+        tz: schedule.timezone,
+        namespace,
+        name: record.spec.service,
+      });
     }
     const existing = new Map<string, Desired>();
     for (const s of await this.queue.getJobSchedulers(0, -1)) existing.set(s.key, { pattern: s.pattern ?? '', tz: s.tz ?? undefined });
@@ -130,7 +143,9 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
         { pattern: want.pattern, tz: want.tz },
         { name: 'tick', data: { namespace: want.namespace, name: want.name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
       );
-      this.logger.log(`${have ? 'rescheduled' : 'scheduled'} ${want.name}.${want.namespace}: "${want.pattern}"${want.tz ? ` (${want.tz})` : ''}`);
+      this.logger.log(
+        `${have ? 'rescheduled' : 'scheduled'} ${want.name}.${want.namespace}: "${want.pattern}"${want.tz ? ` (${want.tz})` : ''}`,
+      );
     }
     for (const id of existing.keys()) {
       if (desired.has(id)) continue;

@@ -9,7 +9,15 @@ export const CONNECTOR_WEBHOOK_SERVICE = 'connector-webhook';
 
 /** connector-webhook: `POST /webhook/<topic>` → the topic stream (a hot path: two NATS requests per webhook, so no async stack traces). */
 @Module({
-  imports: [NatsModule.forRoot({ service: CONNECTOR_WEBHOOK_SERVICE, url: connectorWebhookEnv().SKIFF_NATS_URL, credsFile: connectorWebhookEnv().SKIFF_NATS_CREDS, asyncTraces: false }), ObservabilityModule.forRoot(CONNECTOR_WEBHOOK_SERVICE)],
+  imports: [
+    NatsModule.forRoot({
+      service: CONNECTOR_WEBHOOK_SERVICE,
+      url: connectorWebhookEnv().SKIFF_NATS_URL,
+      credsFile: connectorWebhookEnv().SKIFF_NATS_CREDS,
+      asyncTraces: false,
+    }),
+    ObservabilityModule.forRoot(CONNECTOR_WEBHOOK_SERVICE),
+  ],
   providers: [{ provide: CONNECTOR_WEBHOOK_ENV, useFactory: () => connectorWebhookEnv() }, WebhookHandler],
 })
 export class AppModule {}

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
         scope.removeAllContentTypeParsers();
         scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, body, next) => next(null, body));
         scope.setErrorHandler((error, request, reply) => handler.onError(error as Error, request, reply));
-        scope.post('/webhook/:topic', { bodyLimit: handler.maxBodyBytes }, (request, reply) => handler.handle(request as FastifyRequest<{ Params: { topic: string } }>, reply));
+        scope.post('/webhook/:topic', { bodyLimit: handler.maxBodyBytes }, (request, reply) =>
+          handler.handle(request as FastifyRequest<{ Params: { topic: string } }>, reply),
+        );
         done();
       });
     },

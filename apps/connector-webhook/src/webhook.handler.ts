@@ -78,7 +78,9 @@ export class WebhookHandler {
     const fits = (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM;
     this.maxBodyBytes = Math.min(env.SKIFF_WEBHOOK_MAX_BODY_BYTES, fits);
     if (this.maxBodyBytes < env.SKIFF_WEBHOOK_MAX_BODY_BYTES) {
-      this.logger.warn(`SKIFF_WEBHOOK_MAX_BODY_BYTES lowered to ${this.maxBodyBytes}: the NATS server's max_payload leaves no room for larger bodies`);
+      this.logger.warn(
+        `SKIFF_WEBHOOK_MAX_BODY_BYTES lowered to ${this.maxBodyBytes}: the NATS server's max_payload leaves no room for larger bodies`,
+      );
     }
     this.requests = new Counter({
       name: 'skiff_webhook_requests_total',
@@ -94,7 +96,13 @@ export class WebhookHandler {
     const topic = request.params.topic;
     const problem = topicProblem(topic);
     if (problem) return this.fail(reply, 400, problem, 'invalid');
-    if (isReservedTopic(topic)) return this.fail(reply, 403, `topic "${topic}" is reserved for the platform (cron-function, skiff.*): webhooks cannot post to it`, 'forbidden');
+    if (isReservedTopic(topic))
+      return this.fail(
+        reply,
+        403,
+        `topic "${topic}" is reserved for the platform (cron-function, skiff.*): webhooks cannot post to it`,
+        'forbidden',
+      );
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const verdict = await this.checkSignature(topic, body, request.headers);
     if ('status' in verdict) return this.fail(reply, verdict.status, verdict.message, verdict.outcome);
@@ -107,7 +115,8 @@ export class WebhookHandler {
     const replay = verdict.signed ? this.replayKey(topic, body, request.headers) : undefined;
     if (replay && !this.replays.claim(replay.key, replay.expiresAt)) return this.replayed(reply, topic);
     const delivery = request.headers['x-github-delivery'];
-    const messageId = typeof delivery === 'string' && isCallId(delivery) ? `github-${delivery}` : replay ? `sig-${replay.key.slice(0, 40)}` : randomUUID();
+    const messageId =
+      typeof delivery === 'string' && isCallId(delivery) ? `github-${delivery}` : replay ? `sig-${replay.key.slice(0, 40)}` : randomUUID();
     let duplicate = false;
     try {
       this.ready ??= ensureTopicStream(this.nc, subjects);
@@ -139,14 +148,18 @@ export class WebhookHandler {
     const stamped = one(headers[WEBHOOK_SIGNATURE_HEADERS.timestamped]);
     const parsed = stamped === undefined ? undefined : parseTimestampedSignature(stamped);
     const t = parsed && typeof parsed !== 'string' ? parsed.t : undefined;
-    const key = createHash('sha256').update(`${topic}\n${t ?? 'body'}\n`).update(body).digest('hex');
+    const key = createHash('sha256')
+      .update(`${topic}\n${t ?? 'body'}\n`)
+      .update(body)
+      .digest('hex');
     return { key, expiresAt: t !== undefined ? t * 1000 + this.toleranceMs : Date.now() + this.toleranceMs };
   }
 
   /** Errors raised before the handler (body over the limit, unreadable body). */
   onError(error: Error & { code?: string; statusCode?: number }, _request: FastifyRequest, reply: FastifyReply): void {
     if (reply.sent) return;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return this.fail(reply, 413, `webhook body larger than ${this.maxBodyBytes} bytes`, 'too_large');
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return this.fail(reply, 413, `webhook body larger than ${this.maxBodyBytes} bytes`, 'too_large');
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     this.fail(reply, status, error.message, 'invalid');
   }
@@ -168,7 +181,11 @@ export class WebhookHandler {
       if (typeof parsed === 'string') return { status: 401, message: parsed, outcome: 'unauthorized' };
       const skew = Math.abs(Date.now() - parsed.t * 1000);
       if (skew > this.toleranceMs) {
-        return { status: 401, message: `X-Skiff-Signature timestamp ${parsed.t} is ${Math.round(skew / 1000)} s from now, outside the tolerance of ${this.toleranceMs / 1000} s (a replay, or a clock that is off)`, outcome: 'unauthorized' };
+        return {
+          status: 401,
+          message: `X-Skiff-Signature timestamp ${parsed.t} is ${Math.round(skew / 1000)} s from now, outside the tolerance of ${this.toleranceMs / 1000} s (a replay, or a clock that is off)`,
+          outcome: 'unauthorized',
+        };
       }
       h.set(WEBHOOK_VERIFY_HEADERS.timestampedSignature, stamped);
     }
@@ -180,13 +197,22 @@ export class WebhookHandler {
       verdict = parsePayload(WebhookVerifyResult, verdicts.decode(answer.data));
     } catch (err) {
       this.logger.warn(`webhook for ${topic} refused: the signature could not be checked: ${(err as Error).message}`);
-      return { status: 503, message: `the signature could not be checked (is the provider running?), the webhook was not stored: ${(err as Error).message}`, outcome: 'unavailable' };
+      return {
+        status: 503,
+        message: `the signature could not be checked (is the provider running?), the webhook was not stored: ${(err as Error).message}`,
+        outcome: 'unavailable',
+      };
     }
     if (verdict.error) {
       const status = verdict.error.status >= 400 && verdict.error.status < 500 ? verdict.error.status : 503;
-      return { status, message: `the signature could not be checked, the webhook was not stored: ${verdict.error.message}`, outcome: status < 500 ? 'invalid' : 'unavailable' };
+      return {
+        status,
+        message: `the signature could not be checked, the webhook was not stored: ${verdict.error.message}`,
+        outcome: status < 500 ? 'invalid' : 'unavailable',
+      };
     }
-    if (verdict.result === 'invalid') return { status: 401, message: verdict.reason ?? 'signature does not match the body', outcome: 'unauthorized' };
+    if (verdict.result === 'invalid')
+      return { status: 401, message: verdict.reason ?? 'signature does not match the body', outcome: 'unauthorized' };
     if (verdict.result === 'valid') return { signed: true };
     if (this.unsigned.has(topic)) return { signed: false };
     return {

@@ -5,7 +5,7 @@ import { connect, KV, Msg, NatsConnection, Subscription } from 'nats';
 import { FunctionRecord, subjects } from '@skiff/contracts';
 import { decodeInvokeRequest, encodeInvokeResponse, InvokeResponse } from '@skiff/invoke';
 import { encodeFunctionRecord, openFunctionsBucket } from '@skiff/nats';
-import { HttpClient, Platform, TEST_NATS_URL, testNatsOptions, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, testNatsOptions, waitFor } from '@skiff/testing';
 
 // Real processes start and stop here; jest 30 applies only the global testTimeout, so set it per file.
 jest.setTimeout(120_000);
@@ -43,7 +43,12 @@ function echoReplica(nc: NatsConnection, name: string, namespace: string): Subsc
       const req = decodeInvokeRequest(msg);
       if (req.path === '/redirect') return respond(msg, { status: 302, headers: { Location: '/elsewhere' }, body: new Uint8Array() });
       if (req.path === '/fail') {
-        return respond(msg, { status: 500, headers: { 'Content-Type': 'text/plain' }, body: Buffer.from('handler crashed'), internal: 'watchdog' });
+        return respond(msg, {
+          status: 500,
+          headers: { 'Content-Type': 'text/plain' },
+          body: Buffer.from('handler crashed'),
+          internal: 'watchdog',
+        });
       }
       const echoed: Echoed = {
         method: req.method,

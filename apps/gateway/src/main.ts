@@ -29,8 +29,12 @@ function applyGuard(app: NestFastifyApplication, config: GatewayConfig): void {
   installGatewayGuard(app.getHttpAdapter().getInstance(), { credentials, hosts, allowedOrigins: new Set(config.allowedOrigins), throttle });
   const where = credentials.source === 'env' ? 'SKIFF_ADMIN_PASSWORD' : credentials.file;
   const logger = new Logger('GatewayGuard');
-  logger.log(`basic auth on /system/* and /ui/: user ${credentials.user}, password from ${where}; ${config.authThrottle.maxFailures} failed logins from one address within ${config.authThrottle.windowMs / 1000} s block it (429)`);
-  logger.log(`Host names answered: ${hosts.describe()}; other origins allowed on the admin API: ${config.allowedOrigins.join(', ') || 'none'}`);
+  logger.log(
+    `basic auth on /system/* and /ui/: user ${credentials.user}, password from ${where}; ${config.authThrottle.maxFailures} failed logins from one address within ${config.authThrottle.windowMs / 1000} s block it (429)`,
+  );
+  logger.log(
+    `Host names answered: ${hosts.describe()}; other origins allowed on the admin API: ${config.allowedOrigins.join(', ') || 'none'}`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -67,10 +67,16 @@ describeWithProvider('gateway /system API (real gateway and provider processes, 
     return http.request(method, path, { body });
   };
   const names = async (): Promise<string[]> =>
-    (await http.get('/system/functions')).json<FunctionStatus[]>().map((f) => f.name).sort();
+    (await http.get('/system/functions'))
+      .json<FunctionStatus[]>()
+      .map((f) => f.name)
+      .sort();
 
   beforeAll(async () => {
-    platform = await Platform.start({ services: ['provider', 'gateway'], serviceEnv: { gateway: { SKIFF_MAX_BODY_BYTES: String(BODY_LIMIT) } } });
+    platform = await Platform.start({
+      services: ['provider', 'gateway'],
+      serviceEnv: { gateway: { SKIFF_MAX_BODY_BYTES: String(BODY_LIMIT) } },
+    });
     http = platform.client();
   });
 

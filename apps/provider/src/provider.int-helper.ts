@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { JSONCodec, NatsConnection, connect } from 'nats';
 import { firstValueFrom, timeout } from 'rxjs';
-import { ReplicaEvent, RpcMap, RpcName, SkiffError, WireError, subjects } from '@skiff/contracts';
+import { ReplicaEvent, RPC, RpcMap, RpcName, SkiffError, WireError, subjects } from '@skiff/contracts';
 import { InvokeClient } from '@skiff/invoke';
 import { createNatsTransport, openFunctionsBucket } from '@skiff/nats';
 import { ServiceProcess, TEST_NATS_CREDS_FILE, TEST_NATS_URL, serviceBusEnv, testNatsOptions, waitFor } from '@skiff/testing';
@@ -57,7 +57,9 @@ export class ProviderTestBus {
 
   static async open(): Promise<ProviderTestBus> {
     const nc = await connect(testNatsOptions({ name: 'provider-test' }));
-    const rpc = ClientProxyFactory.create(createNatsTransport({ service: 'provider-test', url: TEST_NATS_URL, credsFile: TEST_NATS_CREDS_FILE })) as ClientProxy;
+    const rpc = ClientProxyFactory.create(
+      createNatsTransport({ service: 'provider-test', url: TEST_NATS_URL, credsFile: TEST_NATS_CREDS_FILE }),
+    ) as ClientProxy;
     await rpc.connect();
     return new ProviderTestBus(nc, rpc, new InvokeClient(nc, subjects));
   }
@@ -116,7 +118,7 @@ export async function startProvider(bus: ProviderTestBus, port: number, extraEnv
     'the provider to answer RPCs',
     async () => {
       if (!proc.running) throw new Error(`provider exited:\n${proc.log}`);
-      return bus.call('provider.info', {}, 1_000).then(
+      return bus.call(RPC.providerInfo, {}, 1_000).then(
         () => true,
         () => false,
       );

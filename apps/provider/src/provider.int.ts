@@ -101,7 +101,11 @@ describe('provider (local backend)', () => {
     await bus.call(RPC.functionDelete, { functionName: 'other', namespace: 'team-a' });
     expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn']);
     const info = await bus.call(RPC.providerInfo, {});
-    expect(info).toMatchObject({ provider: 'skiff', orchestration: 'local', version: { release: expect.any(String), sha: expect.any(String) } });
+    expect(info).toMatchObject({
+      provider: 'skiff',
+      orchestration: 'local',
+      version: { release: expect.any(String), sha: expect.any(String) },
+    });
   });
 
   it('lets exactly one of several concurrent deploys of a name win, and serialises concurrent scales', async () => {
@@ -111,7 +115,9 @@ describe('provider (local backend)', () => {
     expect(deploys.filter((d) => d.status === 'fulfilled')).toHaveLength(1);
     for (const d of deploys) if (d.status === 'rejected') expect(d.reason).toMatchObject({ status: 409 });
 
-    const scales = await Promise.all([1, 2, 3, 2, 1].map((replicas) => bus.call(RPC.functionScale, { name: 'race', namespace: 'openfaas-fn', replicas })));
+    const scales = await Promise.all(
+      [1, 2, 3, 2, 1].map((replicas) => bus.call(RPC.functionScale, { name: 'race', namespace: 'openfaas-fn', replicas })),
+    );
     expect(scales.map((s) => s.replicas)).toEqual([1, 2, 3, 2, 1]);
     await expect(bus.call(RPC.functionDelete, { functionName: 'race' })).resolves.toEqual({ name: 'race', namespace: 'openfaas-fn' });
   });
@@ -159,7 +165,10 @@ describe('provider (local backend)', () => {
   });
 
   it('serves every function again after a provider restart, without a redeploy', async () => {
-    const pids = bus.readyOf('echo').filter((e) => alive(e.pid)).map((e) => e.pid);
+    const pids = bus
+      .readyOf('echo')
+      .filter((e) => alive(e.pid))
+      .map((e) => e.pid);
     await provider.stop('SIGTERM');
     expect(pids.filter(alive)).toEqual([]);
     await bus.invoke('echo', 'x', 2_000).then(
@@ -181,7 +190,10 @@ describe('provider (local backend)', () => {
   });
 
   it('deletes a function: its processes stop and calls get no responders', async () => {
-    const pids = bus.readyOf('echo').filter((e) => alive(e.pid)).map((e) => e.pid);
+    const pids = bus
+      .readyOf('echo')
+      .filter((e) => alive(e.pid))
+      .map((e) => e.pid);
     expect(pids.length).toBeGreaterThan(0);
     await expect(bus.call(RPC.functionDelete, { functionName: 'echo' })).resolves.toEqual({ name: 'echo', namespace: 'openfaas-fn' });
     await waitFor('the replicas to exit', () => pids.every((p) => !alive(p)), 30_000);

@@ -71,7 +71,8 @@ export class CallProcessor {
     this.js = nc.jetstream();
     void (async () => {
       for await (const status of nc.status()) {
-        if (status.type === 'disconnect') for (const lost of [...this.waiting]) lost(`the NATS connection dropped during the call (${String(status.data)})`);
+        if (status.type === 'disconnect')
+          for (const lost of [...this.waiting]) lost(`the NATS connection dropped during the call (${String(status.data)})`);
       }
     })().catch(() => undefined);
     this.outcomes = new Counter({
@@ -118,7 +119,13 @@ export class CallProcessor {
     const callId = msg.headers?.get(ASYNC_HEADERS.callId);
     const delivery = msg.info.redeliveryCount;
     if (!fn || !callId || !msg.headers?.get(INVOKE_HEADERS.method)) {
-      await this.deadLetter(msg, callId || `seq-${msg.seq}`, fn, { status: 0, platform: true, durationSeconds: 0, error: 'unreadable message: it lacks the call id, method or function' }, delivery);
+      await this.deadLetter(
+        msg,
+        callId || `seq-${msg.seq}`,
+        fn,
+        { status: 0, platform: true, durationSeconds: 0, error: 'unreadable message: it lacks the call id, method or function' },
+        delivery,
+      );
       return;
     }
     const record = this.registry.get(fn.namespace, fn.name);
@@ -141,7 +148,16 @@ export class CallProcessor {
     const attempt = base.attempts;
     if (attempt > policy.attempts) {
       const error = `delivered ${delivery} times without an outcome: its queue-worker died (or lost the lease) during each attempt`;
-      await this.finish(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error }, policy.attempts, policy.attempts, true, base);
+      await this.finish(
+        msg,
+        callId,
+        fn,
+        { status: 0, platform: true, durationSeconds: 0, error },
+        policy.attempts,
+        policy.attempts,
+        true,
+        base,
+      );
       return;
     }
 
@@ -156,7 +172,13 @@ export class CallProcessor {
     this.durations.observe({ function_name: label }, outcome.durationSeconds);
     if (isRetryable(outcome, policy) && attempt < policy.attempts) {
       const delay = backoffMs(attempt, policy, outcome);
-      await this.results.put({ ...base, state: 'queued', statusCode: outcome.status, error: outcome.error ?? `attempt ${attempt} answered ${outcome.status}`, durationSeconds: outcome.durationSeconds });
+      await this.results.put({
+        ...base,
+        state: 'queued',
+        statusCode: outcome.status,
+        error: outcome.error ?? `attempt ${attempt} answered ${outcome.status}`,
+        durationSeconds: outcome.durationSeconds,
+      });
       this.outcomes.inc({ function_name: label, outcome: 'retried' });
       msg.nak(delay);
       return;
@@ -170,7 +192,13 @@ export class CallProcessor {
    * delivery whose message carries the revision of its `queued` state, a compare-and-set against
    * that revision is all it takes (no read); otherwise the state is read to tell which attempt this is.
    */
-  private async claim(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, delivery: number, maxAttempts: number): Promise<{ base: AsyncCallResult } | undefined> {
+  private async claim(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string },
+    delivery: number,
+    maxAttempts: number,
+  ): Promise<{ base: AsyncCallResult } | undefined> {
     const fresh = (attempts: number): AsyncCallResult => ({
       callId,
       name: fn.name,
@@ -191,13 +219,23 @@ export class CallProcessor {
     const stored = await this.results.get({ callId, ...fn });
     if (stored && stored.value.state !== 'queued' && stored.value.state !== 'running') {
       // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
-      this.outcomes.inc({ function_name: `${fn.name}.${fn.namespace}`, outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done' });
+      this.outcomes.inc({
+        function_name: `${fn.name}.${fn.namespace}`,
+        outcome: stored.value.state === 'cancelled' ? 'cancelled' : 'already-done',
+      });
       msg.ack();
       if (stored.value.state !== 'dead-lettered') this.dropBody(msg);
       return undefined;
     }
     const { attempt, crashes } = attemptOf(stored, delivery, maxAttempts);
-    const base: AsyncCallResult = { ...(stored?.value ?? fresh(attempt)), state: 'running', attempts: attempt, maxAttempts, startedAt: Date.now(), ...(crashes ? { crashes } : {}) };
+    const base: AsyncCallResult = {
+      ...(stored?.value ?? fresh(attempt)),
+      state: 'running',
+      attempts: attempt,
+      maxAttempts,
+      startedAt: Date.now(),
+      ...(crashes ? { crashes } : {}),
+    };
     if (!stored) {
       await this.results.put(base);
       return { base };
@@ -221,7 +259,11 @@ export class CallProcessor {
   private dropBody(msg: JsMsg): void {
     const ref = msg.headers?.get(ASYNC_HEADERS.bodyRef);
     if (!ref) return;
-    this.bodies.remove(ref).catch((e: Error) => this.logger.warn(`could not remove the body ${ref} of a finished call: ${e.message} (its TTL removes it later)`));
+    this.bodies
+      .remove(ref)
+      .catch((e: Error) =>
+        this.logger.warn(`could not remove the body ${ref} of a finished call: ${e.message} (its TTL removes it later)`),
+      );
   }
 
   /** One invocation (the caller keeps the lease alive). */
@@ -236,7 +278,10 @@ export class CallProcessor {
       // The replica that takes the call claims it: if its process ends, the attempt fails now (retried), not at the timeout.
       const watch = this.exits.watch(fn, lost);
       // A request or reply in flight when the server went away may never arrive: retry instead of waiting out the timeout.
-      const response = await Promise.race([this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record.spec, this.config.invokeTimeoutMs), claim: watch.claim }), dropped]).finally(() => {
+      const response = await Promise.race([
+        this.invoker.invoke(fn, req, { timeoutMs: functionTimeoutMs(record.spec, this.config.invokeTimeoutMs), claim: watch.claim }),
+        dropped,
+      ]).finally(() => {
         this.waiting.delete(lost);
         watch.done();
       });
@@ -297,14 +342,26 @@ export class CallProcessor {
   }
 
   /** Dead-letters a message that cannot be run at all (no function in its subject, no call id). */
-  private async deadLetter(msg: JsMsg, callId: string, fn: { namespace: string; name: string } | undefined, outcome: Attempt, attempt: number): Promise<void> {
+  private async deadLetter(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string } | undefined,
+    outcome: Attempt,
+    attempt: number,
+  ): Promise<void> {
     const target = fn ?? { namespace: '_', name: '_' };
     this.logger.warn(`dead-lettering message ${msg.seq} on ${msg.subject}: ${outcome.error}`);
     await this.publishDeadLetter(msg, callId, target, outcome, attempt);
     msg.ack();
   }
 
-  private async publishDeadLetter(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, outcome: Attempt, attempt: number): Promise<number> {
+  private async publishDeadLetter(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string },
+    outcome: Attempt,
+    attempt: number,
+  ): Promise<number> {
     const h = copyHeaders(msg.headers);
     h.set(ASYNC_HEADERS.callId, callId);
     h.set(ASYNC_HEADERS.deadStatus, String(outcome.status));
@@ -324,11 +381,26 @@ export class CallProcessor {
    * retries it (a callback retry never re-runs the function). Returns the failure to record with
    * the result when the receiver refused it outright (a 4xx other than 408/429).
    */
-  private async callback(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, outcome: Attempt, attempt: number, maxAttempts: number): Promise<AsyncCallbackFailure | undefined> {
+  private async callback(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string },
+    outcome: Attempt,
+    attempt: number,
+    maxAttempts: number,
+  ): Promise<AsyncCallbackFailure | undefined> {
     const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
     if (!url) return undefined;
     const functionName = msg.headers?.get(ASYNC_HEADERS.functionRef) || `${fn.name}.${fn.namespace}`;
-    const headers = callbackHeaders({ callId, status: outcome.status, functionName, durationSeconds: outcome.durationSeconds, attempt, maxAttempts, headers: outcome.response?.headers });
+    const headers = callbackHeaders({
+      callId,
+      status: outcome.status,
+      functionName,
+      durationSeconds: outcome.durationSeconds,
+      attempt,
+      maxAttempts,
+      headers: outcome.response?.headers,
+    });
     const body = outcome.response?.body ?? EMPTY;
     const label = `${fn.name}.${fn.namespace}`;
     let tries = 0;
@@ -356,7 +428,15 @@ export class CallProcessor {
   }
 
   /** Stores a callback in its own stream (a body too large for one message goes to the body store). */
-  private async queueCallback(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, url: string, headers: Record<string, string | string[]>, body: Uint8Array, tries: number): Promise<void> {
+  private async queueCallback(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string },
+    url: string,
+    headers: Record<string, string | string[]>,
+    body: Uint8Array,
+    tries: number,
+  ): Promise<void> {
     const h = natsHeaders();
     for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) h.append(name, v);
     h.set(ASYNC_HEADERS.callbackUrl, url);
@@ -382,7 +462,13 @@ export class CallProcessor {
     try {
       if (attempt >= policy.attempts) {
         const callId = msg.headers?.get(ASYNC_HEADERS.callId) || `seq-${msg.seq}`;
-        await this.deadLetter(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error: `processing failed: ${err.message}` }, attempt);
+        await this.deadLetter(
+          msg,
+          callId,
+          fn,
+          { status: 0, platform: true, durationSeconds: 0, error: `processing failed: ${err.message}` },
+          attempt,
+        );
       } else {
         msg.nak(backoffMs(attempt, policy));
       }
@@ -402,7 +488,11 @@ export class CallProcessor {
  * `allowance` per call; after that they consume attempts, so a call that kills its worker each
  * time still ends in the dead letters. Without a recorded state the delivery count is used.
  */
-export function attemptOf(stored: StoredAsyncResult | undefined, delivery: number, allowance: number): { attempt: number; crashes: number } {
+export function attemptOf(
+  stored: StoredAsyncResult | undefined,
+  delivery: number,
+  allowance: number,
+): { attempt: number; crashes: number } {
   if (!stored) return { attempt: delivery, crashes: 0 };
   const { state, attempts } = stored.value;
   const crashes = stored.value.crashes ?? 0;

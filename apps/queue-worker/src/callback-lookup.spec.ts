@@ -8,13 +8,20 @@ function resolverOf(table: Record<string, string[]>): Resolver & { calls: number
     r.calls++;
     const answers = table[hostname];
     if (!answers) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
-    callback(null, answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    callback(
+      null,
+      answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
   }) as Resolver & { calls: number };
   r.calls = 0;
   return r;
 }
 
-function lookupOnce(lookup: ReturnType<typeof guardedLookup>, host: string, all: boolean): Promise<{ err: Error | null; address: string | LookupAddress[] }> {
+function lookupOnce(
+  lookup: ReturnType<typeof guardedLookup>,
+  host: string,
+  all: boolean,
+): Promise<{ err: Error | null; address: string | LookupAddress[] }> {
   return new Promise((resolve) => lookup(host, { all }, (err, address) => resolve({ err, address })));
 }
 
@@ -29,12 +36,22 @@ describe('guardedLookup', () => {
   const sut = guardedLookup(CallbackPolicy.parse('allowed.internal'), resolver);
 
   it('hands the socket the checked addresses of a public name, in both lookup shapes', async () => {
-    expect(await lookupOnce(sut, 'public.example', true)).toEqual({ err: null, address: [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1::1', family: 6 }] });
+    expect(await lookupOnce(sut, 'public.example', true)).toEqual({
+      err: null,
+      address: [
+        { address: '93.184.216.34', family: 4 },
+        { address: '2606:2800:220:1::1', family: 6 },
+      ],
+    });
     expect(await lookupOnce(sut, 'public.example', false)).toEqual({ err: null, address: '93.184.216.34' });
   });
 
   it('refuses a name when any address it resolves to is refused, naming the address', async () => {
-    for (const [host, address] of [['internal.example', '10.0.0.7'], ['rebind.example', '127.0.0.1'], ['metadata.example', '169.254.169.254']]) {
+    for (const [host, address] of [
+      ['internal.example', '10.0.0.7'],
+      ['rebind.example', '127.0.0.1'],
+      ['metadata.example', '169.254.169.254'],
+    ]) {
       const { err } = await lookupOnce(sut, host, true);
       expect(isCallbackRefused(err)).toBe(true);
       expect(err?.message).toContain(address);

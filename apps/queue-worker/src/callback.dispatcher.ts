@@ -3,7 +3,6 @@ import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nano
 import { Counter, Registry } from 'prom-client';
 import { ASYNC_HEADERS, AsyncCallbackFailure, INTERNAL_HEADER_PREFIX, subjects } from '@skiff/contracts';
 import { AsyncBodyStore, AsyncResultStore, NATS_CONNECTION } from '@skiff/nats';
-import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { backoffMs } from './retry.policy';
 import { BODY_STORE, CALLBACK_METRIC, RESULT_STORE } from './queue-worker.tokens';
@@ -107,13 +106,31 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     if (sent.result === 'rejected') {
       this.logger.warn(`callback of call ${callId} to ${url} rejected (${sent.error}); not retried`);
       this.delivered.inc({ outcome: 'rejected', function_name });
-      if (await this.record(msg, callId, { outcome: 'rejected', status: sent.status, attempts: attempt, error: sent.error ?? '', at: Date.now() })) await done();
+      if (
+        await this.record(msg, callId, {
+          outcome: 'rejected',
+          status: sent.status,
+          attempts: attempt,
+          error: sent.error ?? '',
+          at: Date.now(),
+        })
+      )
+        await done();
       return;
     }
     if (attempt >= this.config.callbackAttempts) {
       this.logger.error(`callback of call ${callId} to ${url} given up after ${attempt} attempts: ${sent.error}`);
       this.delivered.inc({ outcome: 'given-up', function_name });
-      if (await this.record(msg, callId, { outcome: 'given-up', status: sent.status, attempts: attempt, error: sent.error ?? '', at: Date.now() })) await done();
+      if (
+        await this.record(msg, callId, {
+          outcome: 'given-up',
+          status: sent.status,
+          attempts: attempt,
+          error: sent.error ?? '',
+          at: Date.now(),
+        })
+      )
+        await done();
       return;
     }
     this.delivered.inc({ outcome: 'retried', function_name });

@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { AsyncCallResult } from '@skiff/contracts';
 import { attemptOf } from './call.processor';
 
-const stored = (value: Partial<AsyncCallResult>) => ({ value: { callId: 'c', name: 'f', namespace: 'ns', state: 'queued', attempts: 0, ...value } as AsyncCallResult, revision: 1 });
+const stored = (value: Partial<AsyncCallResult>) => ({
+  value: { callId: 'c', name: 'f', namespace: 'ns', state: 'queued', attempts: 0, ...value } as AsyncCallResult,
+  revision: 1,
+});
 
 describe('attemptOf', () => {
   it('is the next attempt after a recorded outcome, whatever JetStream counted', () => {

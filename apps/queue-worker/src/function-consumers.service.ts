@@ -48,10 +48,16 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
   async onApplicationBootstrap(): Promise<void> {
     this.jsm = await this.nc.jetstreamManager();
     this.health.register('registry', () => (this.registry.watching ? undefined : 'function registry watch is not running'));
-    this.registry.onChange((change) => void this.onChange(change).catch((e: Error) => this.logger.error(`consumer update for ${change.key} failed: ${e.message}`)));
+    this.registry.onChange(
+      (change) =>
+        void this.onChange(change).catch((e: Error) => this.logger.error(`consumer update for ${change.key} failed: ${e.message}`)),
+    );
     for (const record of this.registry.list()) await this.ensure(record);
     await this.sweep();
-    this.sweeper = setInterval(() => void this.sweep().catch((e: Error) => this.logger.warn(`sweep failed: ${e.message}`)), this.config.sweepIntervalMs);
+    this.sweeper = setInterval(
+      () => void this.sweep().catch((e: Error) => this.logger.warn(`sweep failed: ${e.message}`)),
+      this.config.sweepIntervalMs,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -176,7 +182,10 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
       const durable = subjects.asyncConsumer(record.spec.namespace, record.spec.service);
       if (await this.jsm.consumers.info(subjects.asyncStream, durable).catch(() => undefined)) continue;
       // Start a fresh pull too: the old one backs off for a long while once its consumer vanished.
-      await this.active.get(durable)?.messages?.close().catch(() => undefined);
+      await this.active
+        .get(durable)
+        ?.messages?.close()
+        .catch(() => undefined);
       this.active.delete(durable);
       await this.ensure(record);
     }

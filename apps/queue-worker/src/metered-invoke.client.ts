@@ -1,7 +1,15 @@
 import { hostname } from 'node:os';
 import { NatsConnection } from 'nats';
 import { EVENTS, FunctionRefLike, SkiffError, subjects } from '@skiff/contracts';
-import { FunctionWaker, InvocationStats, InvokeClient, InvokeOptions, InvokeRequest, InvokeResponse, busWakeRequester } from '@skiff/invoke';
+import {
+  FunctionWaker,
+  InvocationStats,
+  InvokeClient,
+  InvokeOptions,
+  InvokeRequest,
+  InvokeResponse,
+  busWakeRequester,
+} from '@skiff/invoke';
 import { Bus, FunctionRegistryCache } from '@skiff/nats';
 
 /**

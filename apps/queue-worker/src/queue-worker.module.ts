@@ -1,7 +1,16 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, Bus, ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
+import {
+  AsyncBodyStore,
+  AsyncResultStore,
+  Bus,
+  ensureAsyncStreams,
+  FunctionRegistryCache,
+  NATS_CONNECTION,
+  NatsModule,
+  openAsyncResultsBucket,
+} from '@skiff/nats';
 import { MeteredInvokeClient } from './metered-invoke.client';
 import { QueueDepthMetrics } from './queue-depth.metrics';
 import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
@@ -29,7 +38,18 @@ export class QueueWorkerModule {
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: QueueWorkerModule,
-      imports: [NatsModule.forRoot({ service: 'queue-worker', url: config.natsUrl, credsFile: config.natsCreds, gracePeriodMs: config.gracePeriodMs, asyncTraces: false, batchWrites: true }), ObservabilityModule.forRoot('queue-worker'), TopicsModule.forRoot(config)],
+      imports: [
+        NatsModule.forRoot({
+          service: 'queue-worker',
+          url: config.natsUrl,
+          credsFile: config.natsCreds,
+          gracePeriodMs: config.gracePeriodMs,
+          asyncTraces: false,
+          batchWrites: true,
+        }),
+        ObservabilityModule.forRoot('queue-worker'),
+        TopicsModule.forRoot(config),
+      ],
       providers: [
         { provide: QUEUE_WORKER_CONFIG, useValue: config },
         {
@@ -41,8 +61,16 @@ export class QueueWorkerModule {
           },
         },
         // After RESULT_STORE (which creates the streams and the body store).
-        { provide: BODY_STORE, inject: [NATS_CONNECTION, RESULT_STORE], useFactory: (nc: NatsConnection) => AsyncBodyStore.open(nc, subjects, config.store) },
-        { provide: FUNCTION_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
+        {
+          provide: BODY_STORE,
+          inject: [NATS_CONNECTION, RESULT_STORE],
+          useFactory: (nc: NatsConnection) => AsyncBodyStore.open(nc, subjects, config.store),
+        },
+        {
+          provide: FUNCTION_REGISTRY,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects),
+        },
         {
           provide: INVOKE_CLIENT,
           inject: [NATS_CONNECTION, Bus, FUNCTION_REGISTRY],

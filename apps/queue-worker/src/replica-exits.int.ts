@@ -20,7 +20,8 @@ describe('ReplicaExits (real NATS)', () => {
     await nc.close();
   });
 
-  const exit = (instance: string, name = fn.name) => nc.publish(subjects.replicaExited(fn.namespace, name, instance), JSON.stringify({ ...fn, name, instance, reason: 'crashed' }));
+  const exit = (instance: string, name = fn.name) =>
+    nc.publish(subjects.replicaExited(fn.namespace, name, instance), JSON.stringify({ ...fn, name, instance, reason: 'crashed' }));
 
   it('fails the attempts the exited replica claimed, and only those', async () => {
     const failed: string[] = [];

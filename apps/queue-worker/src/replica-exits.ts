@@ -87,7 +87,8 @@ export class ReplicaExits implements OnApplicationBootstrap, OnApplicationShutdo
     for (const [key, exit] of this.exits) if (now - exit.at > EXIT_MEMORY_MS) this.exits.delete(key);
     this.exits.set(`${exited.namespace}.${exited.name}.${exited.instance}`, { at: now, reason });
     for (const watched of this.watched.values()) {
-      if (watched.instance === exited.instance && watched.name === exited.name && watched.namespace === exited.namespace) this.fail(watched, reason);
+      if (watched.instance === exited.instance && watched.name === exited.name && watched.namespace === exited.namespace)
+        this.fail(watched, reason);
     }
   }
 

@@ -6,7 +6,11 @@ describe('resultBody', () => {
   });
 
   it('keeps binary as base64 and cuts at the limit', () => {
-    expect(resultBody(Uint8Array.from([0xff, 0xfe, 0x00]), 100)).toEqual({ body: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), bodyEncoding: 'base64', bodyTruncated: false });
+    expect(resultBody(Uint8Array.from([0xff, 0xfe, 0x00]), 100)).toEqual({
+      body: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'),
+      bodyEncoding: 'base64',
+      bodyTruncated: false,
+    });
     expect(resultBody(Buffer.from('abcdef'), 3)).toEqual({ body: 'abc', bodyEncoding: 'utf8', bodyTruncated: true });
   });
 });

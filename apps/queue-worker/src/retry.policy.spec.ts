@@ -22,7 +22,15 @@ describe('retry policy', () => {
   });
 
   it('applies annotations over defaults and ignores unreadable ones', () => {
-    const p = retryPolicyFor(record({ 'com.openfaas.retry.attempts': '3', 'com.openfaas.retry.codes': '429', 'com.openfaas.retry.min_wait': '2s', 'com.openfaas.retry.max_wait': 'x' }), defaults);
+    const p = retryPolicyFor(
+      record({
+        'com.openfaas.retry.attempts': '3',
+        'com.openfaas.retry.codes': '429',
+        'com.openfaas.retry.min_wait': '2s',
+        'com.openfaas.retry.max_wait': 'x',
+      }),
+      defaults,
+    );
     expect(p.attempts).toBe(3);
     expect([...p.codes]).toEqual([429]);
     expect(p.minWaitMs).toBe(2000);

@@ -18,7 +18,10 @@ export const SCALER_SERVICE = 'scaler';
 
 /** The scaler: every change of desired replicas (manual, alerts, autoscaler, idle, wake). */
 @Module({
-  imports: [NatsModule.forRoot({ service: SCALER_SERVICE, url: scalerEnv().SKIFF_NATS_URL, credsFile: scalerEnv().SKIFF_NATS_CREDS }), ObservabilityModule.forRoot(SCALER_SERVICE)],
+  imports: [
+    NatsModule.forRoot({ service: SCALER_SERVICE, url: scalerEnv().SKIFF_NATS_URL, credsFile: scalerEnv().SKIFF_NATS_CREDS }),
+    ObservabilityModule.forRoot(SCALER_SERVICE),
+  ],
   controllers: [ScalerController],
   providers: [
     { provide: SCALER_ENV, useFactory: () => scalerEnv() },

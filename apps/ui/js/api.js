@@ -29,7 +29,8 @@ const json = async (method, path, body) => {
 const fnPath = (name) => encodeURIComponent(name);
 
 /** `path` with `?namespace=` when a namespace is chosen (none: the gateway's default). */
-const inNamespace = (path, namespace) => (namespace ? `${path}${path.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(namespace)}` : path);
+const inNamespace = (path, namespace) =>
+  namespace ? `${path}${path.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(namespace)}` : path;
 
 /** GET /system/functions: FunctionStatus[] of a namespace (default: the gateway's). */
 export const listFunctions = (namespace) => json('GET', inNamespace('/system/functions', namespace));
@@ -82,7 +83,13 @@ export async function invokeFunction({ name, namespace, path, method, body, cont
   const target = namespace ? `${name}.${namespace}` : name;
   const res = await fetch(`/${async ? 'async-function' : 'function'}/${fnPath(target)}${suffix}`, init);
   const text = await res.text();
-  return { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body: text, ms: performance.now() - started };
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    headers: [...res.headers.entries()],
+    body: text,
+    ms: performance.now() - started,
+  };
 }
 
 /**

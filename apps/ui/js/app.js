@@ -32,7 +32,11 @@ function route() {
 
 function showGatewayStatus() {
   if (sampler.error) replace(gatewayStatus, h('span', { class: 'error' }, 'gateway unreachable'));
-  else if (info) replace(gatewayStatus, `gateway ${info.version?.release ?? ''} · ${info.provider?.provider ?? info.provider?.name ?? ''} · ${info.arch ?? ''}`);
+  else if (info)
+    replace(
+      gatewayStatus,
+      `gateway ${info.version?.release ?? ''} · ${info.provider?.provider ?? info.provider?.name ?? ''} · ${info.arch ?? ''}`,
+    );
   else replace(gatewayStatus, 'connected');
 }
 
@@ -46,7 +50,11 @@ async function loadNamespaces() {
   }
   const current = sampler.namespace ?? '';
   if (current && !names.includes(current)) names.push(current);
-  replace(namespaceSelect, h('option', { value: '' }, 'default'), names.map((n) => h('option', { value: n }, n)));
+  replace(
+    namespaceSelect,
+    h('option', { value: '' }, 'default'),
+    names.map((n) => h('option', { value: n }, n)),
+  );
   namespaceSelect.value = current;
   namespaceSelect.parentElement.hidden = names.length < 2 && !current;
 }

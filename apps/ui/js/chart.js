@@ -22,7 +22,14 @@ export function liveChart({ series, axes, height = 220 }) {
   const opts = {
     width: 600,
     height,
-    scales: { x: { time: true, range: (_u, min, max) => (min == null || max == null ? [Date.now() / 1000 - MIN_WINDOW_S, Date.now() / 1000] : [Math.min(min, max - MIN_WINDOW_S), max]) }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }])) },
+    scales: {
+      x: {
+        time: true,
+        range: (_u, min, max) =>
+          min == null || max == null ? [Date.now() / 1000 - MIN_WINDOW_S, Date.now() / 1000] : [Math.min(min, max - MIN_WINDOW_S), max],
+      },
+      ...Object.fromEntries(scales.map((s) => [s, { range: (_u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }])),
+    },
     series: [
       {},
       ...series.map((s, i) => ({
@@ -37,10 +44,7 @@ export function liveChart({ series, axes, height = 220 }) {
         paths: s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
       })),
     ],
-    axes: [
-      {},
-      ...scales.map((scale, i) => ({ scale, label: axes[scale], side: i === 0 ? 3 : 1, grid: { show: i === 0 }, size: 60 })),
-    ],
+    axes: [{}, ...scales.map((scale, i) => ({ scale, label: axes[scale], side: i === 0 ? 3 : 1, grid: { show: i === 0 }, size: 60 }))],
     legend: { live: true },
   };
   const plot = new uPlot(opts, [[], ...series.map(() => [])], element);

@@ -55,14 +55,22 @@ export function formatTime(iso) {
 
 /** A <dl> of [term, value] pairs; values may be nodes. */
 export function definitionList(pairs) {
-  return h('dl', { class: 'facts' }, pairs.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+  );
 }
 
 /** key=value chips of a map, or "none". */
 export function chips(map) {
   const entries = Object.entries(map ?? {});
   if (!entries.length) return h('span', { class: 'muted' }, 'none');
-  return h('span', { class: 'chips' }, entries.map(([k, v]) => h('code', { class: 'chip' }, `${k}=${v}`)));
+  return h(
+    'span',
+    { class: 'chips' },
+    entries.map(([k, v]) => h('code', { class: 'chip' }, `${k}=${v}`)),
+  );
 }
 
 /** Shows a short message in the notice area; errors stay until dismissed. */

@@ -33,11 +33,23 @@ async function startReplica(nc, name, env) {
   await nc.flush();
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(root, 'dist/apps/watchdog/src/main.js')], {
-    env: { ...process.env, ...env, SKIFF_SUBJECT_PREFIX: prefix, SKIFF_NATS_URL: natsUrl, SKIFF_FUNCTION_NAME: name, SKIFF_WATCHDOG_PORT: 'off', SKIFF_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...env,
+      SKIFF_SUBJECT_PREFIX: prefix,
+      SKIFF_NATS_URL: natsUrl,
+      SKIFF_FUNCTION_NAME: name,
+      SKIFF_WATCHDOG_PORT: 'off',
+      SKIFF_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for await (const _ of sub) break;
-  return { child, readyMs: performance.now() - t0, cpuMs: cpuMs(child.pid) + childPids(child.pid).reduce((sum, pid) => sum + cpuMs(pid), 0) };
+  return {
+    child,
+    readyMs: performance.now() - t0,
+    cpuMs: cpuMs(child.pid) + childPids(child.pid).reduce((sum, pid) => sum + cpuMs(pid), 0),
+  };
 }
 
 // CPU time used so far (user + system): unlike wall time, it does not grow when the host is busy.
@@ -86,7 +98,8 @@ async function loop(nc, name, concurrency, ms) {
     const calls = await loop(nc, `m-${mode}`, mode === 'classic' ? 8 : 32, seconds * 1000);
     console.log(
       `${mode.padEnd(8)} spawn→ready median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, CPU ${median(cpu)} ms), ` +
-        `idle RSS ${rss.toFixed(1)} MB (private ${own.toFixed(1)} MB)` + (kids.length ? ` (+ upstream ${childRss.toFixed(1)} MB)` : '') +
+        `idle RSS ${rss.toFixed(1)} MB (private ${own.toFixed(1)} MB)` +
+        (kids.length ? ` (+ upstream ${childRss.toFixed(1)} MB)` : '') +
         `, ${calls.rps} calls/s${calls.failed ? ` (${calls.failed} non-200)` : ''}`,
     );
     await stop(last.child);

@@ -20,13 +20,15 @@ describe('loadWatchdogConfig', () => {
     it('accepts http', () => expect(load({ mode: 'http' }).mode).toBe('http'));
     it('accepts inproc', () => expect(load({ mode: 'inproc' }).mode).toBe('inproc'));
     it('accepts streaming', () => expect(load({ mode: 'streaming' }).mode).toBe('streaming'));
-    it('rejects an unknown mode by name', () => expect(problemsOf({ ...BASE, mode: 'afterburn' })[0]).toMatch(/mode "afterburn" is not supported/));
+    it('rejects an unknown mode by name', () =>
+      expect(problemsOf({ ...BASE, mode: 'afterburn' })[0]).toMatch(/mode "afterburn" is not supported/));
   });
 
   describe('fprocess', () => {
     it('reads fprocess', () => expect(load().fprocess).toBe('cat'));
     it('prefers function_process', () => expect(load({ function_process: 'wc -c' }).fprocess).toBe('wc -c'));
-    it('is required in classic mode', () => expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo' })).toContain('fprocess (or function_process) is required in classic mode'));
+    it('is required in classic mode', () =>
+      expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo' })).toContain('fprocess (or function_process) is required in classic mode'));
     it('is optional in inproc mode', () => expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'inproc' })).toEqual([]));
     it('may be left out in http mode with a pinned upstream', () =>
       expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'http', upstream_url: 'http://127.0.0.1:5000' })).toEqual([]));
@@ -34,9 +36,12 @@ describe('loadWatchdogConfig', () => {
 
   describe('upstream_url', () => {
     it('is unset by default', () => expect(load({ mode: 'http' }).upstreamUrl).toBeUndefined());
-    it('reads upstream_url without a trailing slash', () => expect(load({ upstream_url: 'http://127.0.0.1:5000/' }).upstreamUrl).toBe('http://127.0.0.1:5000'));
+    it('reads upstream_url without a trailing slash', () =>
+      expect(load({ upstream_url: 'http://127.0.0.1:5000/' }).upstreamUrl).toBe('http://127.0.0.1:5000'));
     it('prefers http_upstream_url', () =>
-      expect(load({ upstream_url: 'http://127.0.0.1:5000', http_upstream_url: 'http://127.0.0.1:3000' }).upstreamUrl).toBe('http://127.0.0.1:3000'));
+      expect(load({ upstream_url: 'http://127.0.0.1:5000', http_upstream_url: 'http://127.0.0.1:3000' }).upstreamUrl).toBe(
+        'http://127.0.0.1:3000',
+      ));
     it('rejects a non-http value', () => expect(problemsOf({ ...BASE, upstream_url: 'localhost:5000' })[0]).toMatch(/upstream_url/));
   });
 
@@ -49,8 +54,10 @@ describe('loadWatchdogConfig', () => {
     it('read_timeout reads milliseconds', () => expect(load({ read_timeout: '500ms' }).readTimeoutMs).toBe(500));
     it('write_timeout defaults to 30s', () => expect(load().writeTimeoutMs).toBe(30_000));
     it('write_timeout reads a Go duration', () => expect(load({ write_timeout: '1.5s' }).writeTimeoutMs).toBe(1500));
-    it('write_timeout 0 is an error', () => expect(problemsOf({ ...BASE, write_timeout: '0' })).toContain('write_timeout must be greater than 0'));
-    it('names an unreadable duration', () => expect(problemsOf({ ...BASE, exec_timeout: 'soon' })[0]).toMatch(/exec_timeout "soon" is not a duration/));
+    it('write_timeout 0 is an error', () =>
+      expect(problemsOf({ ...BASE, write_timeout: '0' })).toContain('write_timeout must be greater than 0'));
+    it('names an unreadable duration', () =>
+      expect(problemsOf({ ...BASE, exec_timeout: 'soon' })[0]).toMatch(/exec_timeout "soon" is not a duration/));
   });
 
   describe('max_inflight', () => {
@@ -78,7 +85,8 @@ describe('loadWatchdogConfig', () => {
 
   describe('handler_module', () => {
     it('defaults to ./handler.js from the working directory', () => expect(load().handlerModule).toBe('/srv/fn/handler.js'));
-    it('resolves a relative path from the working directory', () => expect(load({ handler_module: 'lib/fn.js' }).handlerModule).toBe('/srv/fn/lib/fn.js'));
+    it('resolves a relative path from the working directory', () =>
+      expect(load({ handler_module: 'lib/fn.js' }).handlerModule).toBe('/srv/fn/lib/fn.js'));
     it('keeps an absolute path', () => expect(load({ handler_module: '/opt/fn.js' }).handlerModule).toBe('/opt/fn.js'));
   });
 
@@ -151,8 +159,18 @@ describe('parseDurationMs', () => {
     it('defaults to shipping logs with a 10000-line buffer and a 32 MiB body limit', () =>
       expect(load()).toMatchObject({ shipLogs: true, logBufferLines: 10_000, maxBodyBytes: 32 * 1024 * 1024 }));
     it('reads them', () =>
-      expect(load({ SKIFF_FUNCTION_LOGS: 'false', SKIFF_LOG_BUFFER_LINES: '50', SKIFF_MAX_BODY_BYTES: '2048' })).toMatchObject({ shipLogs: false, logBufferLines: 50, maxBodyBytes: 2048 }));
-    it('names bad values', () => expect(problemsOf({ ...BASE, SKIFF_LOG_BUFFER_LINES: 'lots', SKIFF_MAX_BODY_BYTES: '10' }).join('; ')).toMatch(/SKIFF_LOG_BUFFER_LINES[\s\S]*SKIFF_MAX_BODY_BYTES/));
-    it('requires fprocess in streaming mode', () => expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'streaming' })).toContain('fprocess (or function_process) is required in streaming mode'));
+      expect(load({ SKIFF_FUNCTION_LOGS: 'false', SKIFF_LOG_BUFFER_LINES: '50', SKIFF_MAX_BODY_BYTES: '2048' })).toMatchObject({
+        shipLogs: false,
+        logBufferLines: 50,
+        maxBodyBytes: 2048,
+      }));
+    it('names bad values', () =>
+      expect(problemsOf({ ...BASE, SKIFF_LOG_BUFFER_LINES: 'lots', SKIFF_MAX_BODY_BYTES: '10' }).join('; ')).toMatch(
+        /SKIFF_LOG_BUFFER_LINES[\s\S]*SKIFF_MAX_BODY_BYTES/,
+      ));
+    it('requires fprocess in streaming mode', () =>
+      expect(problemsOf({ SKIFF_FUNCTION_NAME: 'echo', mode: 'streaming' })).toContain(
+        'fprocess (or function_process) is required in streaming mode',
+      ));
   });
 });

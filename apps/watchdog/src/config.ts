@@ -86,7 +86,13 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export const FORK_MAX_INFLIGHT = 64;
 /** The other services use pino's level names; the watchdog logger has fewer levels. */
 const PINO_LEVELS: Record<string, LogLevel> = { trace: 'debug', fatal: 'error' };
-const MODES: Record<string, WatchdogMode> = { classic: 'classic', serializing: 'classic', http: 'http', inproc: 'inproc', streaming: 'streaming' };
+const MODES: Record<string, WatchdogMode> = {
+  classic: 'classic',
+  serializing: 'classic',
+  http: 'http',
+  inproc: 'inproc',
+  streaming: 'streaming',
+};
 
 /** Where the credentials come from; a descriptor wins over a file. */
 function credsSource(fd: string | undefined, file: string | undefined, problems: string[]): WatchdogConfig['natsCreds'] {
@@ -129,8 +135,10 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
 
   const fprocess = get('function_process') ?? get('fprocess') ?? '';
   const upstreamUrl = get('http_upstream_url') ?? get('upstream_url');
-  if ((mode === 'classic' || mode === 'streaming') && !fprocess) problems.push(`fprocess (or function_process) is required in ${mode} mode`);
-  if (mode === 'http' && !fprocess && !upstreamUrl) problems.push('fprocess (or function_process) or upstream_url is required in http mode');
+  if ((mode === 'classic' || mode === 'streaming') && !fprocess)
+    problems.push(`fprocess (or function_process) is required in ${mode} mode`);
+  if (mode === 'http' && !fprocess && !upstreamUrl)
+    problems.push('fprocess (or function_process) or upstream_url is required in http mode');
   if (upstreamUrl && !/^https?:\/\/[^/\s]+\/?$/.test(upstreamUrl)) {
     problems.push(`upstream_url "${upstreamUrl}" must be an http:// origin such as http://127.0.0.1:5000`);
   }
@@ -148,7 +156,8 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
   if (!/^\d+$/.test(rawInflight)) problems.push(`max_inflight "${rawInflight}" must be a whole number (0 = unlimited)`);
 
   const functionName = get('SKIFF_FUNCTION_NAME') ?? '';
-  if (!isDnsLabel(functionName)) problems.push(`SKIFF_FUNCTION_NAME "${functionName}" must be a DNS label (lower-case letters, digits, "-")`);
+  if (!isDnsLabel(functionName))
+    problems.push(`SKIFF_FUNCTION_NAME "${functionName}" must be a DNS label (lower-case letters, digits, "-")`);
   const namespace = get('SKIFF_FUNCTION_NAMESPACE') ?? DEFAULT_NAMESPACE;
   if (!isDnsLabel(namespace)) problems.push(`SKIFF_FUNCTION_NAMESPACE "${namespace}" must be a DNS label`);
 

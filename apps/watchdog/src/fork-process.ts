@@ -12,7 +12,11 @@ export function parseFprocess(fprocess: string): { command: string; args: string
 let baseEnv: Record<string, string | undefined> | undefined;
 
 /** Forks the function for one call, with the watchdog's environment plus the call's CGI variables. */
-export function forkFunction(command: string, args: string[], req: InvokeRequest): ChildProcess & {
+export function forkFunction(
+  command: string,
+  args: string[],
+  req: InvokeRequest,
+): ChildProcess & {
   stdin: NonNullable<ChildProcess['stdin']>;
   stdout: NonNullable<ChildProcess['stdout']>;
   stderr: NonNullable<ChildProcess['stderr']>;

@@ -55,11 +55,16 @@ describe('watchdog http mode', () => {
 
   it('gives two replicas of one function different ports, and both answer', async () => {
     const ports = new Set<number>();
-    await waitFor('both replicas to answer', async () => {
-      const res = await bus.invoke('pair', { method: 'GET' });
-      ports.add(JSON.parse(text(res)).port);
-      return ports.size === 2;
-    }, 20_000, 0);
+    await waitFor(
+      'both replicas to answer',
+      async () => {
+        const res = await bus.invoke('pair', { method: 'GET' });
+        ports.add(JSON.parse(text(res)).port);
+        return ports.size === 2;
+      },
+      20_000,
+      0,
+    );
     expect(ports.size).toBe(2);
   });
 
@@ -73,6 +78,8 @@ describe('watchdog http mode', () => {
   });
 
   it('refuses to start when the upstream never listens', async () => {
-    await expect(bus.start('mute', { mode: 'http', fprocess: 'false' })).rejects.toThrow(/exited \(1\)[\s\S]*upstream never accepted connections/);
+    await expect(bus.start('mute', { mode: 'http', fprocess: 'false' })).rejects.toThrow(
+      /exited \(1\)[\s\S]*upstream never accepted connections/,
+    );
   });
 });

@@ -49,7 +49,7 @@ export class FunctionContext {
   fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    const text = error instanceof Error ? error.toString() : typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+    const text = error instanceof Error ? error.toString() : typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
     this.done(this.respond(this.statusSet ? this.statusCode : 500, text), error ?? 'failed');
   }
 

@@ -10,16 +10,20 @@ const req = (contentType: string | undefined, body: string): InvokeRequest => ({
 });
 
 describe('toFunctionEvent', () => {
-  it('parses application/json', () => expect(toFunctionEvent(req('application/json; charset=utf-8', '{"a":1}'), false).body).toEqual({ a: 1 }));
+  it('parses application/json', () =>
+    expect(toFunctionEvent(req('application/json; charset=utf-8', '{"a":1}'), false).body).toEqual({ a: 1 }));
   it('parses +json types', () => expect(toFunctionEvent(req('application/cloudevents+json', '[1]'), false).body).toEqual([1]));
   it('gives {} for an empty JSON body', () => expect(toFunctionEvent(req('application/json', ''), false).body).toEqual({}));
   it('throws BodyParseError on bad JSON', () => expect(() => toFunctionEvent(req('application/json', '{'), false)).toThrow(BodyParseError));
   it('gives text/* as a string', () => expect(toFunctionEvent(req('text/csv', 'a,b'), false).body).toBe('a,b'));
   it('gives a body without Content-Type as a string', () => expect(toFunctionEvent(req(undefined, 'hi'), false).body).toBe('hi'));
-  it('parses a form', () => expect(toFunctionEvent(req('application/x-www-form-urlencoded', 'a=1&b=2'), false).body).toEqual({ a: '1', b: '2' }));
+  it('parses a form', () =>
+    expect(toFunctionEvent(req('application/x-www-form-urlencoded', 'a=1&b=2'), false).body).toEqual({ a: '1', b: '2' }));
   it('gives other types as a Buffer', () => expect(toFunctionEvent(req('image/png', 'xy'), false).body).toEqual(Buffer.from('xy')));
-  it('gives a Buffer for anything with RAW_BODY', () => expect(toFunctionEvent(req('application/json', '{}'), true).body).toEqual(Buffer.from('{}')));
-  it('lower-cases header names', () => expect(toFunctionEvent(req('text/plain', ''), false).headers).toEqual({ 'content-type': 'text/plain' }));
+  it('gives a Buffer for anything with RAW_BODY', () =>
+    expect(toFunctionEvent(req('application/json', '{}'), true).body).toEqual(Buffer.from('{}')));
+  it('lower-cases header names', () =>
+    expect(toFunctionEvent(req('text/plain', ''), false).headers).toEqual({ 'content-type': 'text/plain' }));
   it('gives an empty query as {}', () => expect(toFunctionEvent(req(undefined, ''), false).query).toEqual({}));
 });
 

@@ -23,7 +23,12 @@ describe('watchdog inproc mode', () => {
   });
 
   it('parses a JSON body and answers an object as JSON', async () => {
-    const res = await bus.invoke('echo', { path: '/in', query: 'a=1&a=2&b=x', headers: { 'Content-Type': 'application/json' }, body: '{"n":42}' });
+    const res = await bus.invoke('echo', {
+      path: '/in',
+      query: 'a=1&a=2&b=x',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"n":42}',
+    });
     expect(res.status).toBe(200);
     expect(header(res, 'Content-Type')).toMatch(/^application\/json/);
     expect(JSON.parse(text(res))).toEqual({ method: 'POST', path: '/in', query: { a: ['1', '2'], b: 'x' }, body: { n: 42 } });

@@ -84,9 +84,11 @@ export class InprocRunner implements FunctionRunner {
 
 /** Sends the handler's console output to the function log sink instead of raw stdout. */
 function routeConsole(sink: FunctionLogSink): void {
-  const to = (stream: FunctionStream) => (...args: unknown[]) => {
-    for (const line of format(...args).split('\n')) sink.line(stream, line);
-  };
+  const to =
+    (stream: FunctionStream) =>
+    (...args: unknown[]) => {
+      for (const line of format(...args).split('\n')) sink.line(stream, line);
+    };
   console.log = console.info = console.debug = to('stdout');
   console.warn = console.error = to('stderr');
 }

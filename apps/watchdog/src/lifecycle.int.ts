@@ -8,10 +8,13 @@ import { ServiceProcess, waitFor } from '@skiff/testing';
 jest.setTimeout(60_000);
 
 const exitOf = (proc: ServiceProcess) =>
-  proc.running ? new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code))) : Promise.resolve(proc.child.exitCode);
+  proc.running
+    ? new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)))
+    : Promise.resolve(proc.child.exitCode);
 
 /** The port the watchdog's health listener bound, from its log (stdout may trail the ready event). */
-const healthPort = (wd: StartedWatchdog) => waitFor('the health port in the log', () => Number(/"healthPort":(\d+)/.exec(wd.proc.log)?.[1]));
+const healthPort = (wd: StartedWatchdog) =>
+  waitFor('the health port in the log', () => Number(/"healthPort":(\d+)/.exec(wd.proc.log)?.[1]));
 
 describe('watchdog lifecycle', () => {
   let bus: WatchdogTestBus;
@@ -83,7 +86,12 @@ describe('watchdog lifecycle', () => {
   });
 
   it('exits 1 naming the problem when the configuration is invalid', async () => {
-    const proc = ServiceProcess.start('watchdog', { SKIFF_FUNCTION_NAME: 'bad', mode: 'afterburn', fprocess: 'cat', SKIFF_WATCHDOG_PORT: 'off' });
+    const proc = ServiceProcess.start('watchdog', {
+      SKIFF_FUNCTION_NAME: 'bad',
+      mode: 'afterburn',
+      fprocess: 'cat',
+      SKIFF_WATCHDOG_PORT: 'off',
+    });
     try {
       expect(await exitOf(proc)).toBe(1);
       expect(proc.log).toContain('mode \\"afterburn\\" is not supported');

@@ -11,13 +11,19 @@ async function main(): Promise<void> {
     new Logger('info', { service: 'watchdog', pid: process.pid }).error((err as Error).message);
     process.exit(1);
   }
-  const log = new Logger(config.logLevel, { service: 'watchdog', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
+  const log = new Logger(config.logLevel, {
+    service: 'watchdog',
+    function: `${config.functionName}.${config.namespace}`,
+    instance: config.instance,
+  });
   process.stdout.on('error', () => undefined);
   process.on('uncaughtException', (err) => {
     log.error(`Uncaught exception: ${err.stack ?? err.message}`);
     process.exit(1);
   });
-  process.on('unhandledRejection', (reason) => log.error(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+  process.on('unhandledRejection', (reason) =>
+    log.error(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
+  );
 
   log.info(`Watchdog mode: ${config.mode}`, {
     fprocess: config.fprocess || undefined,
@@ -34,6 +40,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  process.stdout.write(JSON.stringify({ level: 'error', time: new Date().toISOString(), service: 'watchdog', msg: `Watchdog failed: ${err.stack ?? err.message}` }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      level: 'error',
+      time: new Date().toISOString(),
+      service: 'watchdog',
+      msg: `Watchdog failed: ${err.stack ?? err.message}`,
+    }) + '\n',
+  );
   process.exit(1);
 });

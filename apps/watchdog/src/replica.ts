@@ -7,7 +7,12 @@ import { FunctionRunner } from './runner.types';
 import { Watchdog } from './watchdog';
 
 /** Loads only the chosen mode's code (undici, for one, costs start-up time the other modes don't need). */
-async function createRunner(config: WatchdogConfig, log: Logger, sink: FunctionLogSink, fatal: (reason: string) => void): Promise<FunctionRunner> {
+async function createRunner(
+  config: WatchdogConfig,
+  log: Logger,
+  sink: FunctionLogSink,
+  fatal: (reason: string) => void,
+): Promise<FunctionRunner> {
   switch (config.mode) {
     case 'classic':
       return new (await import('./classic.runner')).ClassicRunner(config, log, sink);
@@ -22,11 +27,17 @@ async function createRunner(config: WatchdogConfig, log: Logger, sink: FunctionL
 
 /** Runs one replica until SIGTERM/SIGINT (or stdin closing, when asked), then exits the process. */
 export async function runReplica(config: WatchdogConfig, log: Logger): Promise<void> {
-  const stdoutSink = new StdoutLogSink({ service: 'function', function: `${config.functionName}.${config.namespace}`, instance: config.instance });
+  const stdoutSink = new StdoutLogSink({
+    service: 'function',
+    function: `${config.functionName}.${config.namespace}`,
+    instance: config.instance,
+  });
   const subjects = new SubjectRegistry(config.subjectPrefix);
   const natsSink = config.shipLogs
-    ? new NatsLogSink(subjects.functionLog(config.namespace, config.functionName, config.instance), config.logBufferLines, (dropped, reason) =>
-        log.warn(`Dropped ${dropped} function log line(s): ${reason}`),
+    ? new NatsLogSink(
+        subjects.functionLog(config.namespace, config.functionName, config.instance),
+        config.logBufferLines,
+        (dropped, reason) => log.warn(`Dropped ${dropped} function log line(s): ${reason}`),
       )
     : undefined;
   const sink: FunctionLogSink = natsSink ? new TeeLogSink([stdoutSink, natsSink]) : stdoutSink;

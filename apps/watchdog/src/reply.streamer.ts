@@ -30,7 +30,11 @@ export class ReplyStreamer {
     const first = reader.ready ? await reader.next().catch(() => EMPTY) : EMPTY;
     const subject = createInbox(this.inboxPrefix);
     const sub = this.nc.subscribe(subject);
-    const head = { ...res, headers: { ...res.headers, 'X-Duration-Seconds': ((performance.now() - started) / 1000).toFixed(6) }, body: first ?? EMPTY };
+    const head = {
+      ...res,
+      headers: { ...res.headers, 'X-Duration-Seconds': ((performance.now() - started) / 1000).toFixed(6) },
+      body: first ?? EMPTY,
+    };
     const { headers, data } = encodeInvokeResponse(head);
     headers.set(INVOKE_HEADERS.stream, subject);
     let finished = false;
@@ -65,7 +69,10 @@ export class ReplyStreamer {
           if (part === null) finished = true;
         } catch (err) {
           finished = true;
-          h.set(INVOKE_HEADERS.error, deadline && Date.now() >= deadline ? 'the function timed out' : `the function's output broke off: ${(err as Error).message}`);
+          h.set(
+            INVOKE_HEADERS.error,
+            deadline && Date.now() >= deadline ? 'the function timed out' : `the function's output broke off: ${(err as Error).message}`,
+          );
         }
         if (finished) h.set(INVOKE_HEADERS.end, '1');
         try {

@@ -45,7 +45,8 @@ export class StreamingRunner extends ForkRunner {
         this.running.delete(child);
         stderr.end();
         if (reason) this.log.warn(`Killed fprocess: ${reason}; the streamed body is truncated`);
-        else if (code !== 0) this.log.warn('Function failed; the streamed body may be incomplete', { reason: sig ? `signal: ${sig}` : `exit status ${code}` });
+        else if (code !== 0)
+          this.log.warn('Function failed; the streamed body may be incomplete', { reason: sig ? `signal: ${sig}` : `exit status ${code}` });
       });
     });
   }

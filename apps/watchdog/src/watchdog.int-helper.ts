@@ -81,7 +81,12 @@ export class WatchdogTestBus {
   }
 
   /** One call to function `name` (namespace openfaas-fn unless given). */
-  invoke(name: string, req: Omit<Partial<InvokeRequest>, 'body'> & { body?: Uint8Array | string }, timeoutMs = 15_000, namespace = 'openfaas-fn'): Promise<InvokeResponse> {
+  invoke(
+    name: string,
+    req: Omit<Partial<InvokeRequest>, 'body'> & { body?: Uint8Array | string },
+    timeoutMs = 15_000,
+    namespace = 'openfaas-fn',
+  ): Promise<InvokeResponse> {
     const body = typeof req.body === 'string' ? Buffer.from(req.body) : (req.body ?? new Uint8Array(0));
     return this.client.invoke(
       { name, namespace },

@@ -70,9 +70,11 @@ export class Watchdog {
     const startup = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
     if (config.port !== undefined) this.health = await startHealthServer(config.port, config.readTimeoutMs, () => this.state());
     const [nc] = await Promise.all([
-      connect(this.connectionOptions()).catch((err: Error) => {
-        throw new Error(`cannot connect to NATS at ${config.natsUrl}: ${err.message}`);
-      }).finally(() => (startup.connectedMs = performance.now())),
+      connect(this.connectionOptions())
+        .catch((err: Error) => {
+          throw new Error(`cannot connect to NATS at ${config.natsUrl}: ${err.message}`);
+        })
+        .finally(() => (startup.connectedMs = performance.now())),
       this.runner.start().finally(() => (startup.runnerMs = performance.now())),
     ]);
     this.nc = nc;
@@ -198,7 +200,13 @@ export class Watchdog {
   }
 
   /** Pulls a large request body when the caller left it out of the message, then runs the call. */
-  private async run(msg: Msg, req: ReturnType<typeof decodeInvokeRequest>, timeoutMs: number, deadline: number, abort: AbortController): Promise<RunnerResponse> {
+  private async run(
+    msg: Msg,
+    req: ReturnType<typeof decodeInvokeRequest>,
+    timeoutMs: number,
+    deadline: number,
+    abort: AbortController,
+  ): Promise<RunnerResponse> {
     const pull = msg.headers?.get(INVOKE_HEADERS.bodyPull);
     if (pull) {
       const size = Number(msg.headers?.get(INVOKE_HEADERS.bodySize));
@@ -226,7 +234,14 @@ export class Watchdog {
   private reply(msg: Msg, res: InvokeResponse, started: number): void {
     if (res.body.length > this.chunk && msg.headers?.get(INVOKE_HEADERS.acceptStream) === '1') {
       // Too large for one message: the same streamed reply as produced output, from memory.
-      void new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log, this.subjects.replicaInboxPrefix(this.config.instance)).send(msg, { ...res, body: new Uint8Array(0) }, Readable.from([res.body]), started, 0, () => undefined);
+      void new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log, this.subjects.replicaInboxPrefix(this.config.instance)).send(
+        msg,
+        { ...res, body: new Uint8Array(0) },
+        Readable.from([res.body]),
+        started,
+        0,
+        () => undefined,
+      );
       return;
     }
     res.headers['X-Duration-Seconds'] = ((performance.now() - started) / 1000).toFixed(6);
@@ -237,7 +252,9 @@ export class Watchdog {
       // Typically a body above the server's max_payload: answer with the reason instead.
       const reason = err instanceof NatsError ? `${err.code}: ${err.message}` : String(err);
       this.log.error('Could not send the reply', { bytes: data.length, err: reason });
-      const fallback = encodeInvokeResponse(textResponse(500, `The function's answer (${data.length} bytes) could not be sent: ${reason}\n`, 'of-watchdog'));
+      const fallback = encodeInvokeResponse(
+        textResponse(500, `The function's answer (${data.length} bytes) could not be sent: ${reason}\n`, 'of-watchdog'),
+      );
       try {
         msg.respond(fallback.data, { headers: fallback.headers });
       } catch {
@@ -262,7 +279,8 @@ export class Watchdog {
       if (!this.draining) this.fatal(`NATS connection closed${err ? `: ${err.message}` : ''}`);
     });
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'reconnect') this.log.warn(`NATS ${status.type}`, { server: String(status.data) });
+      if (status.type === 'disconnect' || status.type === 'reconnect')
+        this.log.warn(`NATS ${status.type}`, { server: String(status.data) });
     }
   }
 

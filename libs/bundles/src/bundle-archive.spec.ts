@@ -54,7 +54,9 @@ describe('safeEntryPath', () => {
 
 describe('inspectBundle', () => {
   it('accepts a plain bundle and reads its manifest', async () => {
-    const result = await inspectBundle(rawTarGz([manifest, { path: 'function/', type: 'Directory' }, { path: 'function/a.sh', body: 'cat' }]));
+    const result = await inspectBundle(
+      rawTarGz([manifest, { path: 'function/', type: 'Directory' }, { path: 'function/a.sh', body: 'cat' }]),
+    );
     expect(result.manifest).toMatchObject({ name: 'f', lang: 'bash', fprocess: 'cat' });
     expect(result.entries).toBe(3);
   });
@@ -82,12 +84,57 @@ describe('inspectBundle', () => {
   });
 
   it.each([
-    ['a chain of links that leaves the root (a→., b→a/.., c→b/..)', [{ path: 'a', type: 'SymbolicLink', linkpath: '.' }, { path: 'b', type: 'SymbolicLink', linkpath: 'a/..' }, { path: 'c', type: 'SymbolicLink', linkpath: 'b/..' }], /"[bc]" points outside/],
-    ['a link through a link to a folder (d→sub/up/.., up→..)', [{ path: 'sub/', type: 'Directory' }, { path: 'sub/up', type: 'SymbolicLink', linkpath: '..' }, { path: 'd', type: 'SymbolicLink', linkpath: 'sub/up/..' }], /"d" points outside/],
-    ['an entry written through a link', [{ path: 'l', type: 'SymbolicLink', linkpath: '.' }, { path: 'l/x', body: 'x' }], /through the link "l"/],
-    ['a hard link to a symbolic link', [{ path: 'sub/', type: 'Directory' }, { path: 'sub/up', type: 'SymbolicLink', linkpath: '..' }, { path: 'copy', type: 'Link', linkpath: 'sub/up' }], /points to the symbolic link/],
-    ['a loop of links', [{ path: 'x', type: 'SymbolicLink', linkpath: 'y/z' }, { path: 'y', type: 'SymbolicLink', linkpath: 'x' }], /more than 40 links/],
-    ['a path twice', [{ path: 'a', body: '1' }, { path: 'a', type: 'SymbolicLink', linkpath: '..' }], /appears twice|outside/],
+    [
+      'a chain of links that leaves the root (a→., b→a/.., c→b/..)',
+      [
+        { path: 'a', type: 'SymbolicLink', linkpath: '.' },
+        { path: 'b', type: 'SymbolicLink', linkpath: 'a/..' },
+        { path: 'c', type: 'SymbolicLink', linkpath: 'b/..' },
+      ],
+      /"[bc]" points outside/,
+    ],
+    [
+      'a link through a link to a folder (d→sub/up/.., up→..)',
+      [
+        { path: 'sub/', type: 'Directory' },
+        { path: 'sub/up', type: 'SymbolicLink', linkpath: '..' },
+        { path: 'd', type: 'SymbolicLink', linkpath: 'sub/up/..' },
+      ],
+      /"d" points outside/,
+    ],
+    [
+      'an entry written through a link',
+      [
+        { path: 'l', type: 'SymbolicLink', linkpath: '.' },
+        { path: 'l/x', body: 'x' },
+      ],
+      /through the link "l"/,
+    ],
+    [
+      'a hard link to a symbolic link',
+      [
+        { path: 'sub/', type: 'Directory' },
+        { path: 'sub/up', type: 'SymbolicLink', linkpath: '..' },
+        { path: 'copy', type: 'Link', linkpath: 'sub/up' },
+      ],
+      /points to the symbolic link/,
+    ],
+    [
+      'a loop of links',
+      [
+        { path: 'x', type: 'SymbolicLink', linkpath: 'y/z' },
+        { path: 'y', type: 'SymbolicLink', linkpath: 'x' },
+      ],
+      /more than 40 links/,
+    ],
+    [
+      'a path twice',
+      [
+        { path: 'a', body: '1' },
+        { path: 'a', type: 'SymbolicLink', linkpath: '..' },
+      ],
+      /appears twice|outside/,
+    ],
   ])('refuses %s', async (_label, entries, reason) => {
     await expect(inspectBundle(rawTarGz([manifest, ...(entries as RawEntry[])]))).rejects.toThrow(reason);
   });
@@ -148,7 +195,16 @@ describe('packBundle / extractBundle', () => {
   it('masks modes: no setuid, setgid or sticky bit, nothing writable but by the owner; the tree digest sees any change', async () => {
     const entry = (path: string, mode: number): RawEntry & { mode: number } => ({ path, body: '#!/bin/sh\n', mode });
     const out = join(dir, 'out');
-    await extractBundle(rawTarGz([manifest, entry('suid', 0o4755), entry('sgid', 0o2777), entry('plain', 0o666), { path: 'd/', type: 'Directory', mode: 0o1777 } as RawEntry]), out);
+    await extractBundle(
+      rawTarGz([
+        manifest,
+        entry('suid', 0o4755),
+        entry('sgid', 0o2777),
+        entry('plain', 0o666),
+        { path: 'd/', type: 'Directory', mode: 0o1777 } as RawEntry,
+      ]),
+      out,
+    );
     const mode = (p: string) => statSync(join(out, p)).mode & 0o7777;
     expect([mode('suid'), mode('sgid'), mode('plain'), mode('d'), mode('.')]).toEqual([0o755, 0o755, 0o644, 0o755, 0o755]);
     const digest = await treeDigest(out);
@@ -164,7 +220,9 @@ describe('packBundle / extractBundle', () => {
 
   it('writes nothing when the bundle is refused', async () => {
     const out = join(dir, 'out');
-    await expect(extractBundle(rawTarGz([manifest, { path: 'ok', body: '1' }, { path: '../escape', body: '2' }]), out)).rejects.toThrow(/outside/);
+    await expect(extractBundle(rawTarGz([manifest, { path: 'ok', body: '1' }, { path: '../escape', body: '2' }]), out)).rejects.toThrow(
+      /outside/,
+    );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'escape'))).toBe(false);
   });

@@ -61,7 +61,8 @@ function decompressedCap(unpackedBytes: number, entries: number): number {
  * lacks a valid manifest. Nothing is written.
  */
 export async function inspectBundle(data: Buffer, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<BundleInspection> {
-  if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) throw new BundleError('not a gzip file (a bundle is a .tar.gz made by skiff build)');
+  if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b)
+    throw new BundleError('not a gzip file (a bundle is a .tar.gz made by skiff build)');
   let entries = 0;
   let unpackedBytes = 0;
   let manifestText: string | undefined;
@@ -76,7 +77,10 @@ export async function inspectBundle(data: Buffer, limits: BundleLimits = DEFAULT
         if (failure) return entry.resume();
         entries += 1;
         if (entries > limits.maxEntries) throw new BundleError(`more than ${limits.maxEntries} entries`);
-        if (!ALLOWED_TYPES.has(entry.type)) throw new BundleError(`entry "${entry.path}" is a ${entry.type}; only files, directories and links inside the bundle are allowed`);
+        if (!ALLOWED_TYPES.has(entry.type))
+          throw new BundleError(
+            `entry "${entry.path}" is a ${entry.type}; only files, directories and links inside the bundle are allowed`,
+          );
         const path = safeEntryPath(entry.path);
         if (entry.type === 'SymbolicLink' || entry.type === 'Link') checkLink(entry.type, path, entry.linkpath);
         const seen = tree.get(path);
@@ -85,7 +89,8 @@ export async function inspectBundle(data: Buffer, limits: BundleLimits = DEFAULT
         unpackedBytes += entry.size ?? 0;
         if (unpackedBytes > limits.maxUnpackedBytes) throw new BundleError(`unpacks to more than ${limits.maxUnpackedBytes} bytes`);
         if (path === BUNDLE_MANIFEST && entry.type === 'File') {
-          if ((entry.size ?? 0) > MAX_MANIFEST_BYTES) throw new BundleError(`${BUNDLE_MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+          if ((entry.size ?? 0) > MAX_MANIFEST_BYTES)
+            throw new BundleError(`${BUNDLE_MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
           const chunks: Buffer[] = [];
           entry.on('data', (c: Buffer) => chunks.push(c));
           entry.on('end', () => (manifestText = Buffer.concat(chunks).toString('utf8')));

@@ -19,7 +19,13 @@ const outside = (link: string, target: string) => new BundleError(`link "${link}
  * kernel would once the archive is unpacked, following the archive's own symbolic links; throws
  * when any step leaves the root. Returns the components of the resolved path.
  */
-function resolveInside(entries: ReadonlyMap<string, LinkCheckEntry>, start: string[], target: string, link: string, hops: { n: number }): string[] {
+function resolveInside(
+  entries: ReadonlyMap<string, LinkCheckEntry>,
+  start: string[],
+  target: string,
+  link: string,
+  hops: { n: number },
+): string[] {
   let stack = [...start];
   for (const part of target.split('/')) {
     if (part === '' || part === '.') continue;

@@ -49,10 +49,16 @@ export function gunzipInto(data: Buffer, sink: TarSink, cap: () => number): Gunz
     };
     gunzip.on('data', (chunk: Buffer) => {
       if (stopped) return;
-      if (total === 0 && MAGIC.some((m) => chunk.subarray(0, m.length).equals(m))) return fail(new BundleError('corrupt bundle: compressed twice (a bundle is one gzipped tar)'));
+      if (total === 0 && MAGIC.some((m) => chunk.subarray(0, m.length).equals(m)))
+        return fail(new BundleError('corrupt bundle: compressed twice (a bundle is one gzipped tar)'));
       total += chunk.length;
       const limit = cap();
-      if (total > limit) return fail(new BundleError(`decompresses to more than ${limit} bytes (its files, their headers and padding); refused as a possible gzip bomb`));
+      if (total > limit)
+        return fail(
+          new BundleError(
+            `decompresses to more than ${limit} bytes (its files, their headers and padding); refused as a possible gzip bomb`,
+          ),
+        );
       if (!sink.write(chunk)) {
         gunzip.pause();
         sink.once('drain', () => gunzip.resume());

@@ -20,6 +20,9 @@ describe('loadAdminCredentials', () => {
   it('prefers SKIFF_ADMIN_PASSWORD and trims a stored password', () => {
     writeFileSync(join(dir, ADMIN_PASSWORD_FILE), '  stored \n');
     expect(loadAdminCredentials({ SKIFF_DATA_DIR: dir }).password).toBe('stored');
-    expect(loadAdminCredentials({ SKIFF_DATA_DIR: dir, SKIFF_ADMIN_PASSWORD: 'from-env' })).toMatchObject({ password: 'from-env', source: 'env' });
+    expect(loadAdminCredentials({ SKIFF_DATA_DIR: dir, SKIFF_ADMIN_PASSWORD: 'from-env' })).toMatchObject({
+      password: 'from-env',
+      source: 'env',
+    });
   });
 });

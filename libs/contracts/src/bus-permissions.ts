@@ -25,7 +25,19 @@ export function isPlatformService(name: string): name is PlatformService {
 export const REPLICA_REPLY_TTL_MS = 3_600_000;
 
 /** JetStream resources of one platform, by kind (stream names as JetStream knows them). */
-type JetStreamResource = 'logs' | 'async' | 'callbacks' | 'deadLetters' | 'topics' | 'functions' | 'invocations' | 'secrets' | 'namespaces' | 'asyncResults' | 'asyncBodies' | 'bundles';
+type JetStreamResource =
+  | 'logs'
+  | 'async'
+  | 'callbacks'
+  | 'deadLetters'
+  | 'topics'
+  | 'functions'
+  | 'invocations'
+  | 'secrets'
+  | 'namespaces'
+  | 'asyncResults'
+  | 'asyncBodies'
+  | 'bundles';
 
 /** The stream behind each resource, and the subjects a client publishes to directly (KV puts, object chunks). */
 function jetStreamResource(s: SubjectRegistry, r: JetStreamResource): { stream: string; subjects: string[] } {
@@ -120,7 +132,18 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
       };
     case 'queue-worker':
       return {
-        pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, s.asyncCallbackAll, s.asyncDeadLetterAll, events, s.inboxAll],
+        pub: [
+          providerRpc,
+          scalerRpc,
+          `${p}.invoke.>`,
+          `${p}.invoke-cancel.>`,
+          s.topicAll,
+          s.asyncCallAll,
+          s.asyncCallbackAll,
+          s.asyncDeadLetterAll,
+          events,
+          s.inboxAll,
+        ],
         // Claims: the replica that took one of this worker's calls says so (callClaimsOf).
         sub: [s.bodyPullAll, events, `${p}.claim.>`],
         jetStream: ['functions', ...ASYNC_CALLS, 'topics'],

@@ -17,7 +17,10 @@ export interface NatsServers {
  */
 export function natsServers(urls: string): NatsServers {
   const out: NatsServers = { servers: [] };
-  for (const raw of urls.split(',').map((u) => u.trim()).filter(Boolean)) {
+  for (const raw of urls
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)) {
     let url: URL;
     try {
       url = new URL(raw);

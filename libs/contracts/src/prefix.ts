@@ -8,9 +8,7 @@ export const SUBJECT_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export function resolveSubjectPrefix(env: NodeJS.ProcessEnv = process.env): string {
   const prefix = env.SKIFF_SUBJECT_PREFIX?.trim() || DEFAULT_SUBJECT_PREFIX;
   if (!SUBJECT_PREFIX_PATTERN.test(prefix)) {
-    throw new Error(
-      `SKIFF_SUBJECT_PREFIX "${prefix}" is invalid: use 1-32 characters from A-Z, a-z, 0-9, "_" and "-"`,
-    );
+    throw new Error(`SKIFF_SUBJECT_PREFIX "${prefix}" is invalid: use 1-32 characters from A-Z, a-z, 0-9, "_" and "-"`);
   }
   return prefix;
 }

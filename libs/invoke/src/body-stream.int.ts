@@ -155,7 +155,12 @@ describe('chunked bodies over real NATS', () => {
         served.close();
       }
       const short = Readable.from([Buffer.alloc(500)]);
-      const shortServed = serveStream(nc, { source: short, size: 900, maxBytes: 1_000_000 }, 64 * 1024, subjects.bodyPull('ns', 'fn', 'short'));
+      const shortServed = serveStream(
+        nc,
+        { source: short, size: 900, maxBytes: 1_000_000 },
+        64 * 1024,
+        subjects.bodyPull('ns', 'fn', 'short'),
+      );
       try {
         await expect(pullBody(nc, shortServed.subject, 1_000_000, Date.now() + 30_000)).rejects.toThrow(/500 bytes, not the 900 announced/);
       } finally {

@@ -69,7 +69,8 @@ export function serveStream(nc: NatsConnection, body: StreamedBody, chunk: numbe
   let over = false;
   const answer = async (msg: Msg): Promise<void> => {
     const seq = Number(msg.headers?.get(INVOKE_HEADERS.seq)) || 1;
-    if (over || busy || seq !== last + 1) return endWith(msg, seq, EMPTY, over ? 'the body stream is over' : `pulls must ask for chunk ${last + 1}, one at a time`);
+    if (over || busy || seq !== last + 1)
+      return endWith(msg, seq, EMPTY, over ? 'the body stream is over' : `pulls must ask for chunk ${last + 1}, one at a time`);
     busy = true;
     last = seq;
     const parts: Buffer[] = [];
@@ -104,7 +105,8 @@ export function serveStream(nc: NatsConnection, body: StreamedBody, chunk: numbe
     over = true;
     // The source ended: completely, or because the client went away (Node's request then never ends).
     if (!body.source.readableEnded) return endWith(msg, seq, EMPTY, 'the client went away before the whole body arrived');
-    if (body.size !== undefined && served !== body.size) return endWith(msg, seq, EMPTY, `the body had ${served} bytes, not the ${body.size} announced`);
+    if (body.size !== undefined && served !== body.size)
+      return endWith(msg, seq, EMPTY, `the body had ${served} bytes, not the ${body.size} announced`);
     endWith(msg, seq, data);
   };
   const sub: Subscription = nc.subscribe(subject, {
@@ -132,7 +134,10 @@ export async function* pullChunks(nc: NatsConnection, subject: string, deadline:
       msg = await nc.request(subject, EMPTY, { timeout: left, headers: h });
     } catch (err) {
       const timedOut = /timeout/i.test((err as Error).message);
-      throw new BodyStreamError(timedOut ? 'the deadline passed while streaming the body' : `the body stream broke: ${(err as Error).message}`, timedOut);
+      throw new BodyStreamError(
+        timedOut ? 'the deadline passed while streaming the body' : `the body stream broke: ${(err as Error).message}`,
+        timedOut,
+      );
     }
     if (msg.data.length) yield msg.data;
     if (msg.headers?.get(INVOKE_HEADERS.end) === '1') {
@@ -201,7 +206,8 @@ export class ChunkReader {
       this.rest = undefined;
       if (data !== null) {
         if (typeof data === 'string') data = Buffer.from(data);
-        else if (!Buffer.isBuffer(data)) data = Buffer.from((data as Uint8Array).buffer, (data as Uint8Array).byteOffset, (data as Uint8Array).byteLength);
+        else if (!Buffer.isBuffer(data))
+          data = Buffer.from((data as Uint8Array).buffer, (data as Uint8Array).byteOffset, (data as Uint8Array).byteLength);
         if (data.length > max) {
           this.rest = data.subarray(max);
           data = data.subarray(0, max);

@@ -36,7 +36,10 @@ describe('FunctionWaker with InvokeClient (real NATS)', () => {
       }),
     );
     await nc.flush();
-    nc.publish(subjects.replicaReady(NS, name, `${name}-1`), JSON.stringify({ name, namespace: NS, instance: `${name}-1`, pid: 1, host: 'test', uptimeMs: 1 }));
+    nc.publish(
+      subjects.replicaReady(NS, name, `${name}-1`),
+      JSON.stringify({ name, namespace: NS, instance: `${name}-1`, pid: 1, host: 'test', uptimeMs: 1 }),
+    );
   }
 
   it('wakes once for many concurrent calls and delivers every call', async () => {
@@ -47,7 +50,9 @@ describe('FunctionWaker with InvokeClient (real NATS)', () => {
       return { replicas: 1, availableReplicas: 0 };
     };
     const client = new InvokeClient(nc, subjects, new FunctionWaker(nc, subjects, requester));
-    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => client.invoke({ name: 'sleepy', namespace: NS }, req(`call ${i}`), { timeoutMs: 10_000 })));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => client.invoke({ name: 'sleepy', namespace: NS }, req(`call ${i}`), { timeoutMs: 10_000 })),
+    );
     expect(replies.map((r) => Buffer.from(r.body).toString())).toEqual(Array.from({ length: 10 }, (_, i) => `call ${i}`));
     expect(asked).toBe(1);
   });
@@ -68,7 +73,9 @@ describe('FunctionWaker with InvokeClient (real NATS)', () => {
   });
 
   it('without a waker, no replica is an immediate 503', async () => {
-    const err = await new InvokeClient(nc, subjects).invoke({ name: 'nobody', namespace: NS }, req('x'), { timeoutMs: 30_000 }).catch((e: unknown) => e);
+    const err = await new InvokeClient(nc, subjects)
+      .invoke({ name: 'nobody', namespace: NS }, req('x'), { timeoutMs: 30_000 })
+      .catch((e: unknown) => e);
     expect((err as SkiffError).code).toBe(ERROR_CODES.noReplicas.code);
   });
 });

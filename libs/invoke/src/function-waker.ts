@@ -80,7 +80,8 @@ export class FunctionWaker {
       if (ok) this.observer?.woke(fn, true, (performance.now() - started) / 1000);
       else throw notReady(fn, `no replica became ready within the function's timeout`);
     } catch (err) {
-      if (err instanceof SkiffError && err.status === 503) this.observer?.woke(fn, false, (performance.now() - started) / 1000, err.message);
+      if (err instanceof SkiffError && err.status === 503)
+        this.observer?.woke(fn, false, (performance.now() - started) / 1000, err.message);
       throw err;
     } finally {
       clearTimeout(timer);

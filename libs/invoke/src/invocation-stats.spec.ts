@@ -16,7 +16,12 @@ describe('InvocationStats', () => {
     fn.began();
     stats.flush();
     expect(sent).toEqual([
-      { source: 'gw', kind: 'sync', intervalMs: 1000, functions: [{ name: 'fn', namespace: 'ns', codes: { '200': 2, '503': 1 }, inflight: 1, durationSeconds: 1.75 }] },
+      {
+        source: 'gw',
+        kind: 'sync',
+        intervalMs: 1000,
+        functions: [{ name: 'fn', namespace: 'ns', codes: { '200': 2, '503': 1 }, inflight: 1, durationSeconds: 1.75 }],
+      },
     ]);
     stats.flush(); // still one in flight: reported again with no completions
     expect(sent[1].functions[0]).toMatchObject({ codes: {}, inflight: 1, durationSeconds: 0 });

@@ -34,7 +34,13 @@ export class FunctionCallStats {
     if (!this.active && this.inflight === 0) return undefined;
     const codes: Record<string, number> = {};
     for (const [status, n] of this.codes) codes[status] = n;
-    const stat = { name: this.name, namespace: this.namespace, codes, inflight: this.inflight, durationSeconds: this.durationSeconds } as InvocationStat;
+    const stat = {
+      name: this.name,
+      namespace: this.namespace,
+      codes,
+      inflight: this.inflight,
+      durationSeconds: this.durationSeconds,
+    } as InvocationStat;
     this.codes.clear();
     this.durationSeconds = 0;
     this.active = false;

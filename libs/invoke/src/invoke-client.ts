@@ -48,10 +48,19 @@ export class InvokeClient {
     const res = await this.invokeStream(fn, req, options);
     if (!res.more) return res;
     try {
-      return { status: res.status, headers: res.headers, internal: res.internal, body: await collectBody(res.body, res.more, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES) };
+      return {
+        status: res.status,
+        headers: res.headers,
+        internal: res.internal,
+        body: await collectBody(res.body, res.more, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
+      };
     } catch (err) {
       const timedOut = err instanceof BodyStreamError && err.timedOut;
-      if (timedOut) throw new SkiffError(ERROR_CODES.invokeTimeout, `Function ${fn.name}.${fn.namespace} did not finish its answer within ${options.timeoutMs} ms.`);
+      if (timedOut)
+        throw new SkiffError(
+          ERROR_CODES.invokeTimeout,
+          `Function ${fn.name}.${fn.namespace} did not finish its answer within ${options.timeoutMs} ms.`,
+        );
       throw new SkiffError(ERROR_CODES.unavailable, `The answer of ${fn.name}.${fn.namespace} broke off: ${(err as Error).message}`);
     }
   }
@@ -110,7 +119,14 @@ export class InvokeClient {
     }
   }
 
-  private async send(fn: FunctionRefLike, subject: string, data: Uint8Array, headers: ReturnType<typeof encodeInvokeRequest>['headers'], deadline: number, options: InvokeOptions): Promise<InvokeStreamResponse> {
+  private async send(
+    fn: FunctionRefLike,
+    subject: string,
+    data: Uint8Array,
+    headers: ReturnType<typeof encodeInvokeRequest>['headers'],
+    deadline: number,
+    options: InvokeOptions,
+  ): Promise<InvokeStreamResponse> {
     let retries = options.overloadRetries ?? 2;
     let wakeDeadline = 0;
     for (;;) {

@@ -37,7 +37,13 @@ export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRe
     max_msgs_per_subject: limits.asyncQueuePerFunction,
     discard_new_per_subject: true,
   });
-  await ensureStream(jsm, { ...common, name: subjects.asyncCallbackStream, subjects: [subjects.asyncCallbackAll], retention: RetentionPolicy.Workqueue, max_bytes: limits.callbacksBytes });
+  await ensureStream(jsm, {
+    ...common,
+    name: subjects.asyncCallbackStream,
+    subjects: [subjects.asyncCallbackAll],
+    retention: RetentionPolicy.Workqueue,
+    max_bytes: limits.callbacksBytes,
+  });
   await ensureStream(jsm, {
     ...common,
     name: subjects.asyncDeadLetterStream,
@@ -52,7 +58,10 @@ export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRe
 
 /** Opens (creating when missing) the async results bucket, with its TTL and quota. */
 export async function openAsyncResultsBucket(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<KV> {
-  return openKvBucket(nc, subjects.asyncResultsBucket, { ttl: options.resultTtlMs, max_bytes: (options.limits ?? jetStreamLimits()).asyncResultsBytes });
+  return openKvBucket(nc, subjects.asyncResultsBucket, {
+    ttl: options.resultTtlMs,
+    max_bytes: (options.limits ?? jetStreamLimits()).asyncResultsBytes,
+  });
 }
 
 /** True for the error of a compare-and-set whose expected revision no longer holds. */

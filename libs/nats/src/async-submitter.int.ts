@@ -18,7 +18,8 @@ describe('AsyncSubmitter (real JetStream)', () => {
     return { callId, namespace: 'openfaas-fn', name: 'sub-test', headers: h, data: new TextEncoder().encode(body) };
   };
   const ref = (callId: string) => ({ callId, namespace: 'openfaas-fn', name: 'sub-test' });
-  const lastMessage = async () => (await nc.jetstreamManager()).streams.getMessage(subjects.asyncStream, { last_by_subj: subjects.asyncCall('openfaas-fn', 'sub-test') });
+  const lastMessage = async () =>
+    (await nc.jetstreamManager()).streams.getMessage(subjects.asyncStream, { last_by_subj: subjects.asyncCall('openfaas-fn', 'sub-test') });
 
   beforeAll(async () => {
     nc = await connect(testNatsOptions());
@@ -29,7 +30,14 @@ describe('AsyncSubmitter (real JetStream)', () => {
 
   afterAll(async () => {
     const jsm = await nc.jetstreamManager();
-    for (const s of [subjects.asyncStream, subjects.asyncCallbackStream, subjects.asyncDeadLetterStream, `KV_${subjects.asyncResultsBucket}`, `OBJ_${subjects.asyncBodiesStore}`]) await jsm.streams.delete(s).catch(() => undefined);
+    for (const s of [
+      subjects.asyncStream,
+      subjects.asyncCallbackStream,
+      subjects.asyncDeadLetterStream,
+      `KV_${subjects.asyncResultsBucket}`,
+      `OBJ_${subjects.asyncBodiesStore}`,
+    ])
+      await jsm.streams.delete(s).catch(() => undefined);
     await nc.close();
   });
 

@@ -37,7 +37,9 @@ export function createRequestDigest(method: string, path: string, query: string)
 
 /** requestDigest of an encoded call (invoke-codec headers plus body). */
 export function requestDigestOf(headers: MsgHdrs, body: Uint8Array): string {
-  return createRequestDigest(headers.get(INVOKE_HEADERS.method), headers.get(INVOKE_HEADERS.path), headers.get(INVOKE_HEADERS.query)).update(body).digest('hex');
+  return createRequestDigest(headers.get(INVOKE_HEADERS.method), headers.get(INVOKE_HEADERS.path), headers.get(INVOKE_HEADERS.query))
+    .update(body)
+    .digest('hex');
 }
 
 /**
@@ -65,7 +67,15 @@ export class AsyncSubmitter {
    */
   async submit(call: AsyncSubmission, options: { onStateError?: (err: Error) => void } = {}): Promise<SubmitOutcome> {
     const requestDigest = (call.digest ?? requestDigestOf(call.headers, call.data)) || undefined;
-    const queued: AsyncCallResult = { callId: call.callId, name: call.name, namespace: call.namespace, state: 'queued', attempts: 0, queuedAt: Date.now(), requestDigest };
+    const queued: AsyncCallResult = {
+      callId: call.callId,
+      name: call.name,
+      namespace: call.namespace,
+      state: 'queued',
+      attempts: 0,
+      queuedAt: Date.now(),
+      requestDigest,
+    };
     let fresh = false;
     let stateError: Error | undefined;
     let revision: number | undefined;
@@ -110,7 +120,10 @@ export class AsyncSubmitter {
   private refusal(err: unknown, call: AsyncSubmission): SkiffError | undefined {
     if (storeFailure(err) === 'queue-full') {
       const cap = jetStreamLimits().asyncQueuePerFunction;
-      return new SkiffError(ERROR_CODES.queueFull, `the async queue of ${call.name}.${call.namespace} is full (${cap} calls waiting or running, SKIFF_ASYNC_QUEUE_MAX): the call was not stored, try again later`);
+      return new SkiffError(
+        ERROR_CODES.queueFull,
+        `the async queue of ${call.name}.${call.namespace} is full (${cap} calls waiting or running, SKIFF_ASYNC_QUEUE_MAX): the call was not stored, try again later`,
+      );
     }
     return fullStoreError(err, 'the async stream', jetStreamLimits().asyncBytes);
   }

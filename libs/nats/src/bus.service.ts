@@ -4,17 +4,7 @@ import { EmptyResponseException } from '@nestjs/microservices/errors/empty-respo
 import { NatsConnection, Msg, Subscription, headers as natsHeaders, JSONCodec } from 'nats';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { ClassConstructor } from 'class-transformer';
-import {
-  ERROR_CODES,
-  EVENT_PAYLOADS,
-  EventMap,
-  EventName,
-  RpcMap,
-  RpcName,
-  SkiffError,
-  parsePayload,
-  subjects,
-} from '@skiff/contracts';
+import { ERROR_CODES, EVENT_PAYLOADS, EventMap, EventName, RpcMap, RpcName, SkiffError, parsePayload, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION, NATS_RPC_CLIENT } from './nats.tokens';
 
 const json = JSONCodec<unknown>();

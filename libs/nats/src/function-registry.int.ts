@@ -12,7 +12,8 @@ describe('FunctionRegistryCache (real JetStream)', () => {
     const now = new Date().toISOString();
     return { spec: { service: name, image: 'test', namespace: 'openfaas-fn' }, replicas: 1, createdAt: now, updatedAt: now };
   };
-  const put = async (name: string) => (await openFunctionsBucket(nc, subjects)).put(subjects.functionKey('openfaas-fn', name), encodeFunctionRecord(record(name)));
+  const put = async (name: string) =>
+    (await openFunctionsBucket(nc, subjects)).put(subjects.functionKey('openfaas-fn', name), encodeFunctionRecord(record(name)));
 
   beforeAll(async () => {
     nc = await connect(testNatsOptions());
@@ -45,7 +46,12 @@ describe('FunctionRegistryCache (real JetStream)', () => {
     cache.onChange((c) => changes.push(`${c.op} ${c.key}`));
     await (await nc.jetstreamManager()).streams.delete(`KV_${subjects.functionsBucket}`);
     await put('fresh');
-    await waitFor('the cache to follow the new bucket', () => cache.get('openfaas-fn', 'fresh') && !cache.get('openfaas-fn', 'after'), 30_000, 100);
+    await waitFor(
+      'the cache to follow the new bucket',
+      () => cache.get('openfaas-fn', 'fresh') && !cache.get('openfaas-fn', 'after'),
+      30_000,
+      100,
+    );
     expect(changes).toEqual(expect.arrayContaining(['delete openfaas-fn.after', 'put openfaas-fn.fresh']));
     expect(cache.watching).toBe(true);
   });

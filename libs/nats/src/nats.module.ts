@@ -35,7 +35,8 @@ export class NatsModule {
           useFactory: async (): Promise<NatsConnection> => {
             const nc = await connect(natsConnectionOptions(options));
             if (!nc.info?.auth_required) new Logger('Nats').warn(ANONYMOUS_BUS_WARNING);
-            if (options.batchWrites && !batchWrites(nc)) new Logger('Nats').warn('write batching is not available with this nats client version; writing per microtask');
+            if (options.batchWrites && !batchWrites(nc))
+              new Logger('Nats').warn('write batching is not available with this nats client version; writing per microtask');
             void watchStatus(nc, new Logger('Nats'));
             return nc;
           },

@@ -1,9 +1,29 @@
-import { JetStreamClient, JetStreamManager, KV, KvOptions, NatsConnection, NatsError, ObjectStore, ObjectStoreOptions, StorageType, StreamConfig, StreamInfo } from 'nats';
+import {
+  JetStreamClient,
+  JetStreamManager,
+  KV,
+  KvOptions,
+  NatsConnection,
+  NatsError,
+  ObjectStore,
+  ObjectStoreOptions,
+  StorageType,
+  StreamConfig,
+  StreamInfo,
+} from 'nats';
 import { ERROR_CODES, SkiffError } from '@skiff/contracts';
 import { jetStreamLimits } from '@skiff/config';
 
 /** Stream settings a service may bring an existing stream to (never retention, storage or subjects). */
-const ADJUSTABLE = ['max_bytes', 'max_msgs_per_subject', 'discard', 'discard_new_per_subject', 'max_age', 'duplicate_window', 'allow_direct'] as const;
+const ADJUSTABLE = [
+  'max_bytes',
+  'max_msgs_per_subject',
+  'discard',
+  'discard_new_per_subject',
+  'max_age',
+  'duplicate_window',
+  'allow_direct',
+] as const;
 type Adjustable = Pick<StreamConfig, (typeof ADJUSTABLE)[number]>;
 
 /**
@@ -27,7 +47,8 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
 
 /** JetStream reserves max_bytes up front: say which store and limits when the server has no room for it. */
 function reservationError(err: unknown, name: string, maxBytes: number | undefined): unknown {
-  if ((err as NatsError)?.api_error?.err_code !== 10047 && !/insufficient storage resources/i.test((err as Error)?.message ?? '')) return err;
+  if ((err as NatsError)?.api_error?.err_code !== 10047 && !/insufficient storage resources/i.test((err as Error)?.message ?? ''))
+    return err;
   return new Error(
     `JetStream cannot reserve ${maxBytes ?? '?'} bytes for ${name}: the server's JetStream storage (max_file_store) is smaller than the platform's quotas; lower the SKIFF_*_MAX_BYTES variables or give the server more storage (${(err as Error).message})`,
   );
@@ -41,7 +62,9 @@ export async function adjustStream(jsm: JetStreamManager, name: string, limits: 
     if (limits[key] !== undefined && info.config[key] !== limits[key]) Object.assign(changed, { [key]: limits[key] });
   }
   if (Object.keys(changed).length === 0) return info;
-  return jsm.streams.update(name, { ...info.config, ...changed }).catch((err) => Promise.reject(reservationError(err, name, limits.max_bytes)));
+  return jsm.streams
+    .update(name, { ...info.config, ...changed })
+    .catch((err) => Promise.reject(reservationError(err, name, limits.max_bytes)));
 }
 
 /** Opens (creating when missing) a KV bucket with file storage, last value only, and `max_bytes` (SKIFF_KV_MAX_BYTES unless given). */
@@ -70,9 +93,16 @@ function settledPublishes(js: JetStreamClient): JetStreamClient {
 }
 
 /** Opens (creating when missing) an object store with file storage and `max_bytes` (and `ttl`, in nanoseconds), brought to them when it exists. */
-export async function openObjectStore(nc: NatsConnection, name: string, options: Partial<ObjectStoreOptions> & { max_bytes: number }): Promise<ObjectStore> {
+export async function openObjectStore(
+  nc: NatsConnection,
+  name: string,
+  options: Partial<ObjectStoreOptions> & { max_bytes: number },
+): Promise<ObjectStore> {
   const os = await settledPublishes(nc.jetstream()).views.os(name, { storage: StorageType.File, ...options });
-  await adjustStream(await nc.jetstreamManager(), `OBJ_${name}`, { max_bytes: options.max_bytes, ...(options.ttl ? { max_age: options.ttl } : {}) });
+  await adjustStream(await nc.jetstreamManager(), `OBJ_${name}`, {
+    max_bytes: options.max_bytes,
+    ...(options.ttl ? { max_age: options.ttl } : {}),
+  });
   return os;
 }
 
@@ -84,7 +114,8 @@ export async function openObjectStore(nc: NatsConnection, name: string, options:
 export function storeFailure(err: unknown): 'queue-full' | 'full' | undefined {
   const text = `${(err as NatsError)?.api_error?.description ?? ''} ${(err as Error)?.message ?? ''}`;
   if (/maximum messages per subject exceeded/i.test(text)) return 'queue-full';
-  if (/maximum (bytes|messages) exceeded|insufficient (storage )?resources|resource limits exceeded|storage.*exceeded/i.test(text)) return 'full';
+  if (/maximum (bytes|messages) exceeded|insufficient (storage )?resources|resource limits exceeded|storage.*exceeded/i.test(text))
+    return 'full';
   return undefined;
 }
 
@@ -92,7 +123,10 @@ export function storeFailure(err: unknown): 'queue-full' | 'full' | undefined {
 export function fullStoreError(err: unknown, what: string, limitBytes?: number): SkiffError | undefined {
   if (storeFailure(err) !== 'full') return undefined;
   const limit = limitBytes ? ` (max_bytes ${limitBytes})` : '';
-  return new SkiffError(ERROR_CODES.storageFull, `${what} is full${limit}, nothing was stored: try again later, or ask the operator to raise its limit`);
+  return new SkiffError(
+    ERROR_CODES.storageFull,
+    `${what} is full${limit}, nothing was stored: try again later, or ask the operator to raise its limit`,
+  );
 }
 
 function isStreamNotFound(err: unknown): boolean {

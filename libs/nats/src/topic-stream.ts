@@ -11,7 +11,11 @@ const TOPIC_MAX_AGE_MS = 24 * 3600_000;
  * 2 min de-duplication by `Nats-Msg-Id`, SKIFF_TOPICS_MAX_BYTES (new messages refused when full), or
  * brings an existing one to that quota. The queue-worker, the gateway and connector-webhook call it.
  */
-export async function ensureTopicStream(nc: NatsConnection, subjects: SubjectRegistry, maxBytes = jetStreamLimits().topicsBytes): Promise<void> {
+export async function ensureTopicStream(
+  nc: NatsConnection,
+  subjects: SubjectRegistry,
+  maxBytes = jetStreamLimits().topicsBytes,
+): Promise<void> {
   await ensureStream(await nc.jetstreamManager(), {
     name: subjects.topicStream,
     subjects: [subjects.topicAll],
@@ -41,7 +45,11 @@ export async function publishTopicMessage(js: JetStreamClient, subjects: Subject
   const h = natsHeaders();
   for (const [k, v] of Object.entries(message.headers)) h.set(k, v);
   try {
-    return await js.publish(subjects.topic(message.topic), message.data, { headers: h, msgID: message.messageId, expect: { streamName: subjects.topicStream } });
+    return await js.publish(subjects.topic(message.topic), message.data, {
+      headers: h,
+      msgID: message.messageId,
+      expect: { streamName: subjects.topicStream },
+    });
   } catch (err) {
     throw fullStoreError(err, 'the topic stream') ?? err;
   }

@@ -31,7 +31,9 @@ describe('batchWrites (real NATS)', () => {
       batched.publish(subject, sc.encode(String(i)));
       if (i % 7 === 0) await turn();
     }
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => batched.request(`${subject}.echo`, sc.encode(`r${i}`), { timeout: 5000 })));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => batched.request(`${subject}.echo`, sc.encode(`r${i}`), { timeout: 5000 })),
+    );
     expect(replies.map((m) => sc.decode(m.data))).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
     await waitFor('every publish', () => got.length === 50, 10_000);
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));

@@ -25,7 +25,8 @@ export function batchWrites(nc: NatsConnection): boolean {
   const protocol = (nc as unknown as { protocol?: ProtocolInternals }).protocol;
   const flushNow = protocol?.flushPending?.bind(protocol);
   const close = protocol?.close?.bind(protocol);
-  if (!protocol || !flushNow || !close || typeof protocol.outbound?.size !== 'function' || typeof protocol.pendingLimit !== 'number') return false;
+  if (!protocol || !flushNow || !close || typeof protocol.outbound?.size !== 'function' || typeof protocol.pendingLimit !== 'number')
+    return false;
   let scheduled = false;
   const flushScheduled = () => {
     scheduled = false;

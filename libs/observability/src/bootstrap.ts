@@ -24,7 +24,12 @@ export interface HttpLimits {
 }
 
 /** The limits of every service that does not set its own (the gateway reads SKIFF_GATEWAY_*). */
-export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 20_000, requestTimeoutMs: 120_000, idleTimeoutMs: 30_000, maxConnections: 1024 };
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 120_000,
+  idleTimeoutMs: 30_000,
+  maxConnections: 1024,
+};
 
 /** Fastify's server options for the limits (Fastify's `requestTimeout: 0` would also set Node's headersTimeout to 0: set both). */
 export function httpServerOptions(limits: HttpLimits) {
@@ -103,7 +108,12 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
   (app.getHttpServer() as Server).maxConnections = limits.maxConnections;
   if (options.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
-      createNatsTransport({ service: options.service, url: options.natsUrl, credsFile: options.natsCreds, gracePeriodMs: options.gracePeriodMs }),
+      createNatsTransport({
+        service: options.service,
+        url: options.natsUrl,
+        credsFile: options.natsCreds,
+        gracePeriodMs: options.gracePeriodMs,
+      }),
       { inheritAppConfig: true },
     );
   }

@@ -16,7 +16,12 @@ describe('MetricsServer', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('demo_total 3');
     expect(metrics.headers['cache-control']).toBe('no-store');
-    for (const [method, target] of [['GET', '/'], ['GET', '/healthz'], ['POST', '/metrics'], ['GET', '/metrics/x']]) {
+    for (const [method, target] of [
+      ['GET', '/'],
+      ['GET', '/healthz'],
+      ['POST', '/metrics'],
+      ['GET', '/metrics/x'],
+    ]) {
       expect([method, target, (await rawHttp(port, { method, target })).status]).toEqual([method, target, 404]);
     }
   });

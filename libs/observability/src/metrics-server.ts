@@ -28,7 +28,10 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000, keepAliveTimeout: 30_000 }, (req, res) => void this.serve(req, res));
+    const server = createServer(
+      { headersTimeout: 10_000, requestTimeout: 10_000, keepAliveTimeout: 30_000 },
+      (req, res) => void this.serve(req, res),
+    );
     server.maxConnections = 64;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`metrics port ${this.options.port} on ${this.options.host}: ${err.message}`)));
@@ -60,7 +63,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     }
     try {
       const text = await this.registry.metrics();
-      res.writeHead(200, { 'content-type': this.registry.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text);
+      res
+        .writeHead(200, { 'content-type': this.registry.contentType, 'cache-control': 'no-store' })
+        .end(req.method === 'HEAD' ? undefined : text);
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${(err as Error).message}\n`);
     }

@@ -15,15 +15,24 @@ describe('normaliseRequestTarget', () => {
     expect(normaliseRequestTarget(target)).toEqual(host === undefined ? { url } : { url, host });
   });
 
-  it.each(['*', 'system/functions', 'http:/system', 'http:system', 'ftp://x/system', 'http://', 'http:///system', 'http://u:p@x/system', 'http://x#frag', '', 'x'.repeat(300)])(
-    'refuses %s with a reason',
-    (target) => {
-      const got = normaliseRequestTarget(target);
-      expect(got).toHaveProperty('problem');
-      expect((got as { problem: string }).problem).toMatch(/request target/);
-      expect((got as { problem: string }).problem.length).toBeLessThan(300);
-    },
-  );
+  it.each([
+    '*',
+    'system/functions',
+    'http:/system',
+    'http:system',
+    'ftp://x/system',
+    'http://',
+    'http:///system',
+    'http://u:p@x/system',
+    'http://x#frag',
+    '',
+    'x'.repeat(300),
+  ])('refuses %s with a reason', (target) => {
+    const got = normaliseRequestTarget(target);
+    expect(got).toHaveProperty('problem');
+    expect((got as { problem: string }).problem).toMatch(/request target/);
+    expect((got as { problem: string }).problem.length).toBeLessThan(300);
+  });
 });
 
 describe('rewriteRequestTarget', () => {

@@ -25,7 +25,8 @@ export function normaliseRequestTarget(target: string): NormalisedTarget {
   }
   const [, authority, rest] = absolute;
   if (!authority) return { problem: `request target "${preview(target)}" names no host` };
-  if (authority.includes('@')) return { problem: `request target "${preview(target)}" carries user info: send credentials in the Authorization header` };
+  if (authority.includes('@'))
+    return { problem: `request target "${preview(target)}" carries user info: send credentials in the Authorization header` };
   if (rest.startsWith('#')) return { problem: `request target "${preview(target)}" carries a fragment` };
   return { url: rest.startsWith('/') ? rest : `/${rest}`, host: authority };
 }

@@ -35,7 +35,8 @@ export async function serviceBusEnv(service: string, env: Record<string, string 
       if (service === 'provider' && TEST_NATS_ISSUER_FILE) out.SKIFF_NATS_ISSUER_FILE = TEST_NATS_ISSUER_FILE;
     }
   }
-  if (TEST_REDIS_PASSWORD_FILE && (env.SKIFF_REDIS_URL ?? TEST_REDIS_URL) === TEST_REDIS_URL) out.SKIFF_REDIS_PASSWORD_FILE = TEST_REDIS_PASSWORD_FILE;
+  if (TEST_REDIS_PASSWORD_FILE && (env.SKIFF_REDIS_URL ?? TEST_REDIS_URL) === TEST_REDIS_URL)
+    out.SKIFF_REDIS_PASSWORD_FILE = TEST_REDIS_PASSWORD_FILE;
   return out;
 }
 
@@ -46,7 +47,11 @@ export async function serviceBusEnv(service: string, env: Record<string, string 
 export async function replicaBusEnv(namespace: string, name: string, instance: string): Promise<Record<string, string>> {
   if (!TEST_NATS_ISSUER_FILE) return {};
   const file = join(mkdtempSync(join(tmpdir(), 'skiff-replica-creds-')), 'replica.creds');
-  const creds = await mintCredentials(readIssuerFile(TEST_NATS_ISSUER_FILE), `test-replica-${instance}`, replicaPermissions(subjects, namespace, name, instance));
+  const creds = await mintCredentials(
+    readIssuerFile(TEST_NATS_ISSUER_FILE),
+    `test-replica-${instance}`,
+    replicaPermissions(subjects, namespace, name, instance),
+  );
   writeFileSync(file, creds, { mode: 0o600 });
   return { SKIFF_NATS_CREDS: file };
 }

@@ -16,7 +16,9 @@ import { waitFor } from './wait-for';
  * absolute path, opened read-only into every replica (nothing else of the project is). A test that
  * needs more appends to it.
  */
-export const TEST_SANDBOX_HOST_PATHS = ['test/fixtures', 'test/scaling/fixtures', 'test/portal/fixtures'].map((p) => join(REPO_ROOT, p)).join(',');
+export const TEST_SANDBOX_HOST_PATHS = ['test/fixtures', 'test/scaling/fixtures', 'test/portal/fixtures']
+  .map((p) => join(REPO_ROOT, p))
+  .join(',');
 
 /** The gateway's metrics listener, as a "service" of url() and client(). */
 export const GATEWAY_METRICS = 'gateway-metrics';

@@ -37,7 +37,16 @@ export function rawHttp(port: number, req: RawHttpRequest): Promise<RawHttpReply
     const body = req.body === undefined ? undefined : Buffer.from(req.body);
     if (body && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = String(body.length);
     const r = httpRequest(
-      { host: '127.0.0.1', port, method: req.method ?? 'GET', path: req.target, headers, agent: false, localAddress: req.localAddress, timeout: req.timeoutMs ?? 30_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        method: req.method ?? 'GET',
+        path: req.target,
+        headers,
+        agent: false,
+        localAddress: req.localAddress,
+        timeout: req.timeoutMs ?? 30_000,
+      },
       (res) => {
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));

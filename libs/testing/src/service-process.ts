@@ -39,7 +39,10 @@ export class ServiceProcess {
    * port unless `env` sets SKIFF_GATEWAY_METRICS_PORT).
    */
   static start(app: string, env: Record<string, string>, name = app): ServiceProcess {
-    const defaults: Record<string, string> = { SKIFF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...(app === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}) };
+    const defaults: Record<string, string> = {
+      SKIFF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      ...(app === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}),
+    };
     // The run's own keys (SKIFF_TEST_*) are for test code, never for a service.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SKIFF_TEST_')));
     const child = spawn(process.execPath, [distEntry(app)], {

@@ -18,7 +18,8 @@ export const TEST_REDIS_PASSWORD_FILE = process.env.SKIFF_TEST_REDIS_PASSWORD_FI
 export function testNatsOptions(extra: ConnectionOptions = {}, url = TEST_NATS_URL): ConnectionOptions {
   // Inside the platform's inboxes, so the services (whose users reply only there) can answer the test.
   const options: ConnectionOptions = { servers: url.split(','), inboxPrefix: subjects.inboxPrefix('test'), ...extra };
-  if (TEST_NATS_CREDS_FILE && url === TEST_NATS_URL) options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(TEST_NATS_CREDS_FILE)));
+  if (TEST_NATS_CREDS_FILE && url === TEST_NATS_URL)
+    options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(TEST_NATS_CREDS_FILE)));
   return options;
 }
 

@@ -56,20 +56,26 @@ function render(markdown) {
     if (list) {
       const ordered = /\d/.test(list[1]);
       const items = [];
-      for (; i < lines.length && /^\s*([-*+]|\d+[.)])\s+/.test(lines[i]); i++) items.push(`<li>${inline(lines[i].replace(/^\s*([-*+]|\d+[.)])\s+/, ''))}</li>`);
+      for (; i < lines.length && /^\s*([-*+]|\d+[.)])\s+/.test(lines[i]); i++)
+        items.push(`<li>${inline(lines[i].replace(/^\s*([-*+]|\d+[.)])\s+/, ''))}</li>`);
       const tag = ordered ? 'ol' : 'ul';
       html.push(`<${tag}>\n${items.join('\n')}\n</${tag}>`);
       continue;
     }
     const para = [];
-    for (; i < lines.length && lines[i].trim() && !/^(#{1,6}\s|```|~~~|>|\s*([-*+]|\d+[.)])\s+)/.test(lines[i]); i++) para.push(lines[i].trim());
+    for (; i < lines.length && lines[i].trim() && !/^(#{1,6}\s|```|~~~|>|\s*([-*+]|\d+[.)])\s+)/.test(lines[i]); i++)
+      para.push(lines[i].trim());
     html.push(`<p>${inline(para.join('\n'))}</p>`);
   }
   return html.length ? `${html.join('\n')}\n` : '';
 }
 
 module.exports = async (event, context) => {
-  const text = Buffer.isBuffer(event.body) ? event.body.toString('utf8') : typeof event.body === 'string' ? event.body : JSON.stringify(event.body ?? '');
+  const text = Buffer.isBuffer(event.body)
+    ? event.body.toString('utf8')
+    : typeof event.body === 'string'
+      ? event.body
+      : JSON.stringify(event.body ?? '');
   return context.status(200).headers({ 'Content-Type': 'text/html; charset=utf-8' }).succeed(render(text));
 };
 module.exports.render = render;

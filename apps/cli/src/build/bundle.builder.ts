@@ -67,7 +67,12 @@ export function existingBundle(stack: Stack, fn: StackFunction): BuiltBundle | u
 export function handlerDir(stack: Stack, fn: StackFunction): string {
   const dir = resolve(stack.dir, fn.handler ?? '.');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw fieldError(stack, fn, 'handler', `handler folder ${fn.handler} of function ${fn.name} does not exist (create it with skiff new ${fn.name} --lang ${fn.lang ?? 'node20'})`);
+    throw fieldError(
+      stack,
+      fn,
+      'handler',
+      `handler folder ${fn.handler} of function ${fn.name} does not exist (create it with skiff new ${fn.name} --lang ${fn.lang ?? 'node20'})`,
+    );
   }
   return dir;
 }
@@ -77,7 +82,12 @@ export function handlerDir(stack: Stack, fn: StackFunction): string {
  * folder) + dependencies + skiff-bundle.json, packed deterministically. Unchanged inputs reuse
  * the previous bundle unless `noCache`.
  */
-export async function buildBundle(stack: Stack, fn: StackFunction, template: Template, options: { noCache?: boolean; step?: Step } = {}): Promise<BuiltBundle> {
+export async function buildBundle(
+  stack: Stack,
+  fn: StackFunction,
+  template: Template,
+  options: { noCache?: boolean; step?: Step } = {},
+): Promise<BuiltBundle> {
   const handler = handlerDir(stack, fn);
   const paths = buildPaths(stack, fn.name);
   const image = imageOf(fn);
@@ -163,7 +173,9 @@ function hasNpmDependencies(dir: string): boolean {
 function hasRequirements(dir: string): boolean {
   const file = join(dir, 'requirements.txt');
   if (!existsSync(file)) return false;
-  return readFileSync(file, 'utf8').split('\n').some((l) => l.trim() && !l.trim().startsWith('#'));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .some((l) => l.trim() && !l.trim().startsWith('#'));
 }
 
 /**
@@ -176,12 +188,46 @@ async function installDependencies(template: Template, dir: string, fn: StackFun
   const env = { ...process.env, ...fn.build_args };
   if (template.dependencies === 'npm' && hasNpmDependencies(dir)) {
     const lock = existsSync(join(dir, 'package-lock.json'));
-    const args = [lock ? 'ci' : 'install', '--omit=dev', '--no-audit', '--no-fund', '--install-links', '--prefer-offline', '--loglevel=error'];
-    await run('npm', args, dir, env, `npm ${args[0]} failed for ${fn.name}`, 'check the dependencies in package.json (the registry must be reachable unless they are cached or file: paths)');
+    const args = [
+      lock ? 'ci' : 'install',
+      '--omit=dev',
+      '--no-audit',
+      '--no-fund',
+      '--install-links',
+      '--prefer-offline',
+      '--loglevel=error',
+    ];
+    await run(
+      'npm',
+      args,
+      dir,
+      env,
+      `npm ${args[0]} failed for ${fn.name}`,
+      'check the dependencies in package.json (the registry must be reachable unless they are cached or file: paths)',
+    );
   }
   if (template.dependencies === 'pip' && hasRequirements(dir)) {
-    const args = ['-m', 'pip', 'install', '--target', join(dir, '.python_packages'), '-r', 'requirements.txt', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', '--quiet'];
-    await run('python3', args, dir, env, `pip install failed for ${fn.name}`, 'for offline builds set PIP_NO_INDEX=1 and PIP_FIND_LINKS=<folder of wheels>');
+    const args = [
+      '-m',
+      'pip',
+      'install',
+      '--target',
+      join(dir, '.python_packages'),
+      '-r',
+      'requirements.txt',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--no-warn-script-location',
+      '--quiet',
+    ];
+    await run(
+      'python3',
+      args,
+      dir,
+      env,
+      `pip install failed for ${fn.name}`,
+      'for offline builds set PIP_NO_INDEX=1 and PIP_FIND_LINKS=<folder of wheels>',
+    );
   }
 }
 

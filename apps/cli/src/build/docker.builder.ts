@@ -26,7 +26,13 @@ export function dockerAvailable(): boolean {
  * faas-cli's layout: build/<fn>/ = template (with its Dockerfile) + handler in function/; for
  * `lang: dockerfile` the handler folder itself is the context. Runs `docker build` when docker exists.
  */
-export function buildDockerContext(stack: Stack, fn: StackFunction, template: Template, buildArgs: Record<string, string>, noCache = false): DockerBuild {
+export function buildDockerContext(
+  stack: Stack,
+  fn: StackFunction,
+  template: Template,
+  buildArgs: Record<string, string>,
+  noCache = false,
+): DockerBuild {
   const handler = handlerDir(stack, fn);
   const { context } = buildPaths(stack, fn.name);
   rmSync(context, { recursive: true, force: true });

@@ -21,7 +21,11 @@ export function registerBuild(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const ctx = new CommandContext<BuildOptions>(cmd);
       const { stack, functions } = await ctx.functions();
-      const built = await buildFunctions(stack, functions, ctx.out, { noCache: ctx.opts.cache === false, docker: ctx.opts.docker, buildArgs: ctx.opts.buildArg });
+      const built = await buildFunctions(stack, functions, ctx.out, {
+        noCache: ctx.opts.cache === false,
+        docker: ctx.opts.docker,
+        buildArgs: ctx.opts.buildArg,
+      });
       if (ctx.out.json) ctx.out.data(built);
     });
 }

@@ -7,7 +7,14 @@ import { keyValues } from '../deploy/key-values';
 import { addDeployOptions, deployOptions } from './deploy-options';
 
 /** Options of deploy. */
-type DeployCommandOptions = DeployFlags & { image?: string; name?: string; replace?: boolean; update?: boolean; wait?: boolean; timeout?: string };
+type DeployCommandOptions = DeployFlags & {
+  image?: string;
+  name?: string;
+  replace?: boolean;
+  update?: boolean;
+  wait?: boolean;
+  timeout?: string;
+};
 
 /** `skiff deploy`: from stack.yml, or one function from --image --name [--fprocess]. */
 export function registerDeploy(program: Command): void {

@@ -56,7 +56,11 @@ export function registerInvoke(program: Command): void {
       if (!response.ok) {
         const text = data.toString('utf8').trim();
         const code = response.status === 404 ? EXIT.notFound : EXIT.failed;
-        throw new CliError(`Server returned unexpected status code: ${response.status} - ${text}`, code, response.status === 404 ? 'list the functions with skiff list' : undefined);
+        throw new CliError(
+          `Server returned unexpected status code: ${response.status} - ${text}`,
+          code,
+          response.status === 404 ? 'list the functions with skiff list' : undefined,
+        );
       }
       process.stdout.write(data);
     });

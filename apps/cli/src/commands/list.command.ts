@@ -15,7 +15,12 @@ export function listFunctions(client: GatewayClient, namespace?: string): Promis
   return client.getJson<FunctionStatus[]>('/system/functions', { namespace });
 }
 
-const kv = (m?: Record<string, string> | FunctionResources) => (m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ') : '<none>');
+const kv = (m?: Record<string, string> | FunctionResources) =>
+  m && Object.keys(m).length
+    ? Object.entries(m)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : '<none>';
 
 /** `skiff list` and `skiff describe`. */
 export function registerList(program: Command): void {
@@ -30,13 +35,20 @@ export function registerList(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const ctx = new CommandContext<{ namespace?: string; verbose?: boolean; quiet?: boolean; sort: string }>(cmd);
       const functions = await listFunctions(await ctx.gateway(), ctx.opts.namespace);
-      functions.sort((a, b) => (ctx.opts.sort === 'invocations' ? (b.invocationCount ?? 0) - (a.invocationCount ?? 0) : a.name.localeCompare(b.name)));
+      functions.sort((a, b) =>
+        ctx.opts.sort === 'invocations' ? (b.invocationCount ?? 0) - (a.invocationCount ?? 0) : a.name.localeCompare(b.name),
+      );
       if (ctx.out.json) return ctx.out.data(functions);
       if (ctx.opts.quiet) return functions.forEach((f) => ctx.out.line(f.name));
       const head = ['Function', 'Invocations', 'Replicas', ...(ctx.opts.verbose ? ['Image', 'CreatedAt'] : [])];
       ctx.out.table(
         head,
-        functions.map((f) => [f.name, Math.round(f.invocationCount ?? 0), f.replicas ?? 0, ...(ctx.opts.verbose ? [f.image, f.createdAt ?? ''] : [])]),
+        functions.map((f) => [
+          f.name,
+          Math.round(f.invocationCount ?? 0),
+          f.replicas ?? 0,
+          ...(ctx.opts.verbose ? [f.image, f.createdAt ?? ''] : []),
+        ]),
       );
     });
 

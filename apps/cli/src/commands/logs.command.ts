@@ -68,7 +68,14 @@ export function registerLogs(program: Command): void {
       const { follow, lines } = tailOption(o);
       const client = await ctx.gateway();
       const reply = await client.call('GET', '/system/logs', {
-        query: { name, namespace: o.namespace, follow: String(follow), since, tail: lines !== undefined ? String(lines) : undefined, instance: o.instance },
+        query: {
+          name,
+          namespace: o.namespace,
+          follow: String(follow),
+          since,
+          tail: lines !== undefined ? String(lines) : undefined,
+          instance: o.instance,
+        },
         stream: true,
       });
       const format = ctx.opts.json ? 'json' : o.output;
@@ -82,7 +89,8 @@ export function registerLogs(program: Command): void {
           return ctx.out.line(raw);
         }
         const text = m.text.replace(/\n$/, '');
-        if (format === 'keyvalue') ctx.out.line(`timestamp=${m.timestamp} name=${m.name} instance=${m.instance ?? ''} text=${JSON.stringify(text)}`);
+        if (format === 'keyvalue')
+          ctx.out.line(`timestamp=${m.timestamp} name=${m.name} instance=${m.instance ?? ''} text=${JSON.stringify(text)}`);
         else ctx.out.line(`${ctx.out.c.dim(m.timestamp)} ${m.name} (${m.instance ?? ''}) ${text}`);
       };
       const body = reply.response.body;

@@ -22,10 +22,17 @@ interface NewOptions {
 /** Prints the templates as a table (or JSON). */
 export function printTemplates(out: Output, dir = process.cwd()): void {
   const templates = listTemplates(dir);
-  if (out.json) return out.data(templates.map((t) => ({ name: t.lang, language: t.language, source: t.source, fprocess: t.fprocess, dockerOnly: t.dockerOnly })));
+  if (out.json)
+    return out.data(
+      templates.map((t) => ({ name: t.lang, language: t.language, source: t.source, fprocess: t.fprocess, dockerOnly: t.dockerOnly })),
+    );
   out.table(
     ['Template', 'Source', 'Runs as'],
-    templates.map((t) => [t.lang, t.source, t.dockerOnly ? 'Docker image only' : (t.environment.mode ?? 'classic') + (t.fprocess ? ` (${t.fprocess})` : '')]),
+    templates.map((t) => [
+      t.lang,
+      t.source,
+      t.dockerOnly ? 'Docker image only' : (t.environment.mode ?? 'classic') + (t.fprocess ? ` (${t.fprocess})` : ''),
+    ]),
   );
 }
 
@@ -45,17 +52,25 @@ export function registerNew(program: Command): void {
       const o = ctx.opts;
       if (o.list) return printTemplates(ctx.out);
       if (!name) throw usageError('give the function name: skiff new NAME --lang node20');
-      if (!isDnsLabel(name)) throw usageError(`"${name}" is not a valid function name: use lower-case letters, digits and "-", at most 63 characters`);
+      if (!isDnsLabel(name))
+        throw usageError(`"${name}" is not a valid function name: use lower-case letters, digits and "-", at most 63 characters`);
       if (!o.lang) throw usageError('give the template with --lang', 'see the templates with skiff new --list');
       const template = findTemplate(o.lang);
-      if (!template) throw usageError(`unknown lang "${o.lang}" (available: ${listTemplates().map((t) => t.lang).join(', ')})`);
+      if (!template)
+        throw usageError(
+          `unknown lang "${o.lang}" (available: ${listTemplates()
+            .map((t) => t.lang)
+            .join(', ')})`,
+        );
       const file = o.append ?? ctx.opts.yaml ?? DEFAULT_STACK_FILES.find((f) => existsSync(f)) ?? 'stack.yml';
       const handler = o.handler ?? `./${name}`;
       if (existsSync(resolve(handler))) throw usageError(`folder ${handler} already exists; pick another name or --handler`);
       const prefix = o.prefix ?? process.env.SKIFF_PREFIX ?? process.env.OPENFAAS_PREFIX;
       const image = `${prefix ? `${prefix.replace(/\/+$/, '')}/` : ''}${name}:latest`;
 
-      const doc = existsSync(file) ? parseDocument(readFileSync(file, 'utf8')) : parseDocument('version: 1.0\nprovider:\n  name: openfaas\n  gateway: http://127.0.0.1:8080\nfunctions: {}\n');
+      const doc = existsSync(file)
+        ? parseDocument(readFileSync(file, 'utf8'))
+        : parseDocument('version: 1.0\nprovider:\n  name: openfaas\n  gateway: http://127.0.0.1:8080\nfunctions: {}\n');
       if (doc.errors.length) throw usageError(`${file}: YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
       if (doc.hasIn(['functions', name])) throw usageError(`${file} already has a function named ${name}`);
       const functions = doc.get('functions');
@@ -65,7 +80,9 @@ export function registerNew(program: Command): void {
       writeFileSync(file, doc.toString());
       ctx.out.note(`Folder: ${handler} created.\nFunction ${name} added to ${file}.`);
       if (template.welcomeMessage) ctx.out.note(template.welcomeMessage.trimEnd());
-      ctx.out.note(`\nNext: skiff up${file === 'stack.yml' || file === 'stack.yaml' ? '' : ` -f ${file}`} && echo hi | skiff invoke ${name}`);
+      ctx.out.note(
+        `\nNext: skiff up${file === 'stack.yml' || file === 'stack.yaml' ? '' : ` -f ${file}`} && echo hi | skiff invoke ${name}`,
+      );
     });
 
   program

@@ -23,7 +23,10 @@ export function registerRemove(program: Command): void {
       const client = await ctx.gateway();
       const missing: string[] = [];
       for (const t of targets) {
-        const r = await client.call('DELETE', '/system/functions', { body: { functionName: t.name, ...(t.namespace ? { namespace: t.namespace } : {}) }, accept: [404] });
+        const r = await client.call('DELETE', '/system/functions', {
+          body: { functionName: t.name, ...(t.namespace ? { namespace: t.namespace } : {}) },
+          accept: [404],
+        });
         if (r.status === 404) {
           ctx.out.note(`No existing function to remove: ${t.name}`);
           missing.push(t.name);

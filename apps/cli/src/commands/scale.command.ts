@@ -16,7 +16,10 @@ export function registerScale(program: Command): void {
       const replicas = Number(ctx.opts.replicas);
       const client = await ctx.gateway();
       const ns = ctx.opts.namespace;
-      await client.call('POST', `/system/scale-function/${name}`, { body: { serviceName: name, replicas, ...(ns ? { namespace: ns } : {}) }, query: { namespace: ns } });
+      await client.call('POST', `/system/scale-function/${name}`, {
+        body: { serviceName: name, replicas, ...(ns ? { namespace: ns } : {}) },
+        query: { namespace: ns },
+      });
       ctx.out.line(`Scaled ${name} to ${replicas} replica(s)`);
     });
 }

@@ -44,7 +44,12 @@ export function registerSecret(program: Command): void {
       .option('--from-file <file>', 'read the value (binary allowed) from a file')
       .option('--no-trim', 'keep leading/trailing whitespace of a literal or stdin value');
 
-  valueOptions(secret.command('create').argument('<name>', 'secret name').description('create a secret (value from --from-literal, --from-file or stdin)'))
+  valueOptions(
+    secret
+      .command('create')
+      .argument('<name>', 'secret name')
+      .description('create a secret (value from --from-literal, --from-file or stdin)'),
+  )
     .option('--replace', 'update it when it already exists')
     .action(async (name: string, _o, cmd: Command) => {
       const ctx = new CommandContext<SecretOptions>(cmd);
@@ -52,19 +57,26 @@ export function registerSecret(program: Command): void {
       const client = await ctx.gateway();
       const reply = await client.call('POST', '/system/secrets', { body, accept: [409] });
       if (reply.status === 409) {
-        if (!ctx.opts.replace) throw new CliError(`secret ${name} already exists`, EXIT.usage, `update it with skiff secret update ${name}, or create --replace`);
+        if (!ctx.opts.replace)
+          throw new CliError(
+            `secret ${name} already exists`,
+            EXIT.usage,
+            `update it with skiff secret update ${name}, or create --replace`,
+          );
         await client.call('PUT', '/system/secrets', { body });
         return ctx.out.line(`Updated: ${name}`);
       }
       ctx.out.line(`Created: ${name}`);
     });
 
-  valueOptions(secret.command('update').alias('u').argument('<name>', 'secret name').description('change the value of a secret')).action(async (name: string, _o, cmd: Command) => {
-    const ctx = new CommandContext<SecretOptions>(cmd);
-    const body = await secretBody(name, ctx.opts);
-    await (await ctx.gateway()).call('PUT', '/system/secrets', { body });
-    ctx.out.line(`Updated: ${name}`);
-  });
+  valueOptions(secret.command('update').alias('u').argument('<name>', 'secret name').description('change the value of a secret')).action(
+    async (name: string, _o, cmd: Command) => {
+      const ctx = new CommandContext<SecretOptions>(cmd);
+      const body = await secretBody(name, ctx.opts);
+      await (await ctx.gateway()).call('PUT', '/system/secrets', { body });
+      ctx.out.line(`Updated: ${name}`);
+    },
+  );
 
   secret
     .command('list')
@@ -73,9 +85,14 @@ export function registerSecret(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace')
     .action(async (_o, cmd: Command) => {
       const ctx = new CommandContext<{ namespace?: string }>(cmd);
-      const secrets = await (await ctx.gateway()).getJson<Array<{ name: string; namespace?: string }>>('/system/secrets', { namespace: ctx.opts.namespace });
+      const secrets = await (
+        await ctx.gateway()
+      ).getJson<Array<{ name: string; namespace?: string }>>('/system/secrets', { namespace: ctx.opts.namespace });
       if (ctx.out.json) return ctx.out.data(secrets);
-      ctx.out.table(['Name', 'Namespace'], secrets.map((s) => [s.name, s.namespace ?? '']));
+      ctx.out.table(
+        ['Name', 'Namespace'],
+        secrets.map((s) => [s.name, s.namespace ?? '']),
+      );
     });
 
   secret
@@ -87,7 +104,9 @@ export function registerSecret(program: Command): void {
     .action(async (name: string, _o, cmd: Command) => {
       const ctx = new CommandContext<{ namespace?: string }>(cmd);
       const ns = ctx.opts.namespace;
-      await (await ctx.gateway()).call('DELETE', '/system/secrets', { body: { name, ...(ns ? { namespace: ns } : {}) }, query: { namespace: ns } });
+      await (
+        await ctx.gateway()
+      ).call('DELETE', '/system/secrets', { body: { name, ...(ns ? { namespace: ns } : {}) }, query: { namespace: ns } });
       ctx.out.line(`Removed: ${name}`);
     });
 }

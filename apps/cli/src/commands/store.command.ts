@@ -53,9 +53,13 @@ function parseStore(text: string, source: string): StoreFunction[] {
     throw new CliError(`store ${source} is not JSON: ${(err as Error).message}`, EXIT.usage);
   }
   const list = Array.isArray(doc) ? doc : (doc as { functions?: unknown })?.functions;
-  if (!Array.isArray(list)) throw new CliError(`store ${source} has no functions list (store v2: {"version", "functions": [...]})`, EXIT.usage);
+  if (!Array.isArray(list))
+    throw new CliError(`store ${source} has no functions list (store v2: {"version", "functions": [...]})`, EXIT.usage);
   // Store v1 items have a single `image`.
-  return (list as Array<StoreFunction & { image?: string }>).map((f) => ({ ...f, images: f.images ?? (f.image ? { x86_64: f.image } : {}) }));
+  return (list as Array<StoreFunction & { image?: string }>).map((f) => ({
+    ...f,
+    images: f.images ?? (f.image ? { x86_64: f.image } : {}),
+  }));
 }
 
 /** `--url` (file or http URL), else the gateway's /system/store, else the built-in store/functions.json. */
@@ -75,7 +79,11 @@ async function loadStore(url: string | undefined, client: GatewayClient, out: Ou
   }
   try {
     const reply = await client.call('GET', '/system/store');
-    return { functions: parseStore(reply.text, `${client.url}/system/store`), dir: builtinStoreDir(), source: `${client.url}/system/store` };
+    return {
+      functions: parseStore(reply.text, `${client.url}/system/store`),
+      dir: builtinStoreDir(),
+      source: `${client.url}/system/store`,
+    };
   } catch (err) {
     if (!existsSync(builtin)) throw err;
     out.note(`(store from ${builtin}: ${(err as Error).message})`);
@@ -90,16 +98,39 @@ function find(store: LoadedStore, name: string): StoreFunction {
 }
 
 /** Builds and pushes a store function's bundle when the gateway does not have it yet. */
-async function ensureStoreBundle(client: GatewayClient, store: LoadedStore, item: StoreFunction, image: string, out: Output): Promise<void> {
+async function ensureStoreBundle(
+  client: GatewayClient,
+  store: LoadedStore,
+  item: StoreFunction,
+  image: string,
+  out: Output,
+): Promise<void> {
   if (!item.skiff) return;
   const current = await client.call('GET', `/system/bundles/${encodeURI(image)}`, { accept: [404] });
   if (current.status === 200) return;
-  if (!store.dir) throw new CliError(`bundle ${image} of ${item.name} is not on the gateway and the store is remote`, EXIT.failed, 'deploy it from a local store: skiff store deploy --url ./store/functions.json');
+  if (!store.dir)
+    throw new CliError(
+      `bundle ${image} of ${item.name} is not on the gateway and the store is remote`,
+      EXIT.failed,
+      'deploy it from a local store: skiff store deploy --url ./store/functions.json',
+    );
   const handler = resolve(store.dir, item.skiff.handler);
   const buildDir = join(process.env.HOME || homedir(), '.skiff', 'store-builds');
   const fn: StackFunction = {
-    name: item.name, lang: item.skiff.lang, handler, image, environment: {}, environment_file: [], secrets: [], labels: {}, annotations: {},
-    constraints: [], build_args: {}, readonly_root_filesystem: false, skip_build: false, lines: { _: 0 },
+    name: item.name,
+    lang: item.skiff.lang,
+    handler,
+    image,
+    environment: {},
+    environment_file: [],
+    secrets: [],
+    labels: {},
+    annotations: {},
+    constraints: [],
+    build_args: {},
+    readonly_root_filesystem: false,
+    skip_build: false,
+    lines: { _: 0 },
   };
   const stack: Stack = { file: store.source, dir: buildDir, functions: [fn], copy: [], templates: [] };
   const [bundle] = await buildFunctions(stack, [fn], out, {});
@@ -110,43 +141,59 @@ async function ensureStoreBundle(client: GatewayClient, store: LoadedStore, item
 export function registerStore(program: Command): void {
   const store = program.command('store').description('the function store (OpenFaaS store v2 format)');
   const urlOption = (cmd: Command) =>
-    cmd.option('-u, --url <url>', 'store file or URL (default: the gateway’s /system/store)').option('-p, --platform <platform>', 'x86_64, arm64 or armhf', storePlatform());
+    cmd
+      .option('-u, --url <url>', 'store file or URL (default: the gateway’s /system/store)')
+      .option('-p, --platform <platform>', 'x86_64, arm64 or armhf', storePlatform());
 
   urlOption(store.command('list').alias('ls').description('list the store functions')).action(async (_o, cmd: Command) => {
     const ctx = new CommandContext<{ url?: string; platform: string }>(cmd);
     const loaded = await loadStore(ctx.opts.url, await ctx.gateway(), ctx.out);
     const functions = loaded.functions.filter((f) => f.images[ctx.opts.platform]);
     if (ctx.out.json) return ctx.out.data(functions);
-    ctx.out.table(['Function', 'Author', 'Description'], functions.map((f) => [f.name, f.author ?? '', f.description.length > 60 ? `${f.description.slice(0, 57)}...` : f.description]));
+    ctx.out.table(
+      ['Function', 'Author', 'Description'],
+      functions.map((f) => [f.name, f.author ?? '', f.description.length > 60 ? `${f.description.slice(0, 57)}...` : f.description]),
+    );
   });
 
-  urlOption(store.command('describe').alias('inspect').argument('<name>', 'store function').description('show one store function')).action(async (name: string, _o, cmd: Command) => {
-    const ctx = new CommandContext<{ url?: string; platform: string }>(cmd);
-    const item = find(await loadStore(ctx.opts.url, await ctx.gateway(), ctx.out), name);
-    if (ctx.out.json) return ctx.out.data(item);
-    const kv = (m?: Record<string, string>) => (m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ') : '<none>');
-    ctx.out.fields([
-      ['Title', item.title],
-      ['Name', item.name],
-      ['Description', item.description],
-      ['Author', item.author ?? ''],
-      ['Image', item.images[ctx.opts.platform] ?? `<none for ${ctx.opts.platform}>`],
-      ['Process', item.fprocess ?? '<default>'],
-      ['Built from', item.skiff ? `${item.skiff.handler} (${item.skiff.lang})` : '<prebuilt>'],
-      ['Repo URL', item.repo_url ?? ''],
-      ['Environment', kv(item.environment)],
-      ['Labels', kv(item.labels)],
-      ['Annotations', kv(item.annotations)],
-    ]);
-  });
+  urlOption(store.command('describe').alias('inspect').argument('<name>', 'store function').description('show one store function')).action(
+    async (name: string, _o, cmd: Command) => {
+      const ctx = new CommandContext<{ url?: string; platform: string }>(cmd);
+      const item = find(await loadStore(ctx.opts.url, await ctx.gateway(), ctx.out), name);
+      if (ctx.out.json) return ctx.out.data(item);
+      const kv = (m?: Record<string, string>) =>
+        m && Object.keys(m).length
+          ? Object.entries(m)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')
+          : '<none>';
+      ctx.out.fields([
+        ['Title', item.title],
+        ['Name', item.name],
+        ['Description', item.description],
+        ['Author', item.author ?? ''],
+        ['Image', item.images[ctx.opts.platform] ?? `<none for ${ctx.opts.platform}>`],
+        ['Process', item.fprocess ?? '<default>'],
+        ['Built from', item.skiff ? `${item.skiff.handler} (${item.skiff.lang})` : '<prebuilt>'],
+        ['Repo URL', item.repo_url ?? ''],
+        ['Environment', kv(item.environment)],
+        ['Labels', kv(item.labels)],
+        ['Annotations', kv(item.annotations)],
+      ]);
+    },
+  );
 
   addDeployOptions(
-    urlOption(store.command('deploy').argument('<names...>', 'store functions').description('deploy store functions (their bundles are built and pushed when the gateway lacks them)')).option(
-      '--name <name>',
-      'deploy under another name (one function only)',
-    ),
+    urlOption(
+      store
+        .command('deploy')
+        .argument('<names...>', 'store functions')
+        .description('deploy store functions (their bundles are built and pushed when the gateway lacks them)'),
+    ).option('--name <name>', 'deploy under another name (one function only)'),
   ).action(async (names: string[], _o, cmd: Command) => {
-    const ctx = new CommandContext<DeployFlags & { url?: string; platform: string; name?: string; replace?: boolean; update?: boolean; wait?: boolean; timeout?: string }>(cmd);
+    const ctx = new CommandContext<
+      DeployFlags & { url?: string; platform: string; name?: string; replace?: boolean; update?: boolean; wait?: boolean; timeout?: string }
+    >(cmd);
     const o = ctx.opts;
     if (o.name && names.length > 1) throw usageError('--name works with one store function at a time');
     const client = await ctx.gateway();

@@ -44,7 +44,8 @@ export function registerSystem(program: Command): void {
             last = `healthz answered ${r.status}`;
           } else {
             const r = await client.call('GET', `/system/function/${name}`, { query: { namespace: ctx.opts.namespace }, accept: [404] });
-            if (r.status === 200 && ((JSON.parse(r.text) as { availableReplicas?: number }).availableReplicas ?? 0) > 0) return step.succeed(`${name} is ready`);
+            if (r.status === 200 && ((JSON.parse(r.text) as { availableReplicas?: number }).availableReplicas ?? 0) > 0)
+              return step.succeed(`${name} is ready`);
             last = r.status === 404 ? `${name} is not deployed` : `${name} has no ready replica`;
           }
         } catch (err) {
@@ -66,7 +67,11 @@ export function registerSystem(program: Command): void {
       const ctx = new CommandContext<{ shortVersion?: boolean }>(cmd);
       if (ctx.opts.shortVersion) return ctx.out.line(cliVersion());
       const client = await ctx.gateway();
-      const info = await client.getJson<{ provider?: { provider?: string; orchestration?: string; version?: { release?: string; sha?: string } }; version?: { release?: string; sha?: string }; arch?: string }>('/system/info');
+      const info = await client.getJson<{
+        provider?: { provider?: string; orchestration?: string; version?: { release?: string; sha?: string } };
+        version?: { release?: string; sha?: string };
+        arch?: string;
+      }>('/system/info');
       if (ctx.out.json) return ctx.out.data({ cli: { version: cliVersion() }, gateway: { url: client.url, ...info } });
       ctx.out.fields([
         ['CLI version', cliVersion()],

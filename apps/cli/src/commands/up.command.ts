@@ -6,7 +6,16 @@ import { buildFunctions, DeployFlags, pushFunctions, specFromStack } from '../de
 import { addDeployOptions, deployOptions } from './deploy-options';
 
 /** Options of up. */
-type UpOptions = DeployFlags & { cache?: boolean; buildArg?: string[]; skipPush?: boolean; skipDeploy?: boolean; replace?: boolean; update?: boolean; wait?: boolean; timeout?: string };
+type UpOptions = DeployFlags & {
+  cache?: boolean;
+  buildArg?: string[];
+  skipPush?: boolean;
+  skipDeploy?: boolean;
+  replace?: boolean;
+  update?: boolean;
+  wait?: boolean;
+  timeout?: string;
+};
 
 /** `skiff up`: build, push and deploy in one go. */
 export function registerUp(program: Command): void {

@@ -91,13 +91,23 @@ async function waitGone(client: GatewayClient, name: string, namespace?: string)
 }
 
 /** Polls the function's status until `availableReplicas > 0`. */
-export async function waitReady(client: GatewayClient, name: string, namespace: string | undefined, timeoutMs: number, intervalMs = 250): Promise<void> {
+export async function waitReady(
+  client: GatewayClient,
+  name: string,
+  namespace: string | undefined,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await client.call('GET', `/system/function/${name}`, { query: query(namespace), accept: [404] });
     if (r.status === 200 && ((JSON.parse(r.text) as { availableReplicas?: number }).availableReplicas ?? 0) > 0) return;
     if (Date.now() > deadline) {
-      throw new CliError(`${name} has no ready replica after ${Math.round(timeoutMs / 1000)} s`, EXIT.failed, `see what it printed: skiff logs ${name}`);
+      throw new CliError(
+        `${name} has no ready replica after ${Math.round(timeoutMs / 1000)} s`,
+        EXIT.failed,
+        `see what it printed: skiff logs ${name}`,
+      );
     }
     await new Promise((r2) => setTimeout(r2, intervalMs));
   }

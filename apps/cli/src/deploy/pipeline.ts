@@ -15,8 +15,15 @@ import { keyValues } from './key-values';
 export function templateOf(stack: Stack, fn: StackFunction): Template {
   const template = findTemplate(fn.lang ?? '', stack.dir);
   if (!template) {
-    const known = listTemplates(stack.dir).map((t) => t.lang).join(', ');
-    throw fieldError(stack, fn, 'lang', `unknown lang "${fn.lang}" for function ${fn.name} (available: ${known}; list them with skiff template list)`);
+    const known = listTemplates(stack.dir)
+      .map((t) => t.lang)
+      .join(', ');
+    throw fieldError(
+      stack,
+      fn,
+      'lang',
+      `unknown lang "${fn.lang}" for function ${fn.name} (available: ${known}; list them with skiff template list)`,
+    );
   }
   return template;
 }
@@ -28,13 +35,23 @@ export function checkBuildable(stack: Stack, functions: StackFunction[], docker:
     const template = templateOf(stack, fn);
     handlerDir(stack, fn);
     if (template.dockerOnly && !docker) {
-      throw fieldError(stack, fn, 'lang', `function ${fn.name} uses lang ${fn.lang}, which builds only as a container image: skiff build --docker (for a container backend)`);
+      throw fieldError(
+        stack,
+        fn,
+        'lang',
+        `function ${fn.name} uses lang ${fn.lang}, which builds only as a container image: skiff build --docker (for a container backend)`,
+      );
     }
   }
 }
 
 /** Builds the selected functions (bundles, or Docker contexts with `docker`). */
-export async function buildFunctions(stack: Stack, functions: StackFunction[], out: Output, options: { noCache?: boolean; docker?: boolean; buildArgs?: string[] }): Promise<BuiltBundle[]> {
+export async function buildFunctions(
+  stack: Stack,
+  functions: StackFunction[],
+  out: Output,
+  options: { noCache?: boolean; docker?: boolean; buildArgs?: string[] },
+): Promise<BuiltBundle[]> {
   checkBuildable(stack, functions, Boolean(options.docker));
   const built: BuiltBundle[] = [];
   for (const fn of functions) {
@@ -47,13 +64,23 @@ export async function buildFunctions(stack: Stack, functions: StackFunction[], o
       const step = out.step(`Building ${fn.name} image ${imageOf(fn)} with Docker`);
       const result = buildDockerContext(stack, fn, template, keyValues(options.buildArgs, '--build-arg'), options.noCache);
       if (result.built) step.succeed(`Built image ${result.image}`);
-      else step.succeed(`Docker build context ready in ${result.context} (no docker CLI here: run docker build -t ${result.image} ${result.context})`);
+      else
+        step.succeed(
+          `Docker build context ready in ${result.context} (no docker CLI here: run docker build -t ${result.image} ${result.context})`,
+        );
       continue;
     }
     const step = out.step(`Building ${fn.name} (${template.lang}) into bundle ${imageOf(fn)}`);
     try {
-      const bundle = await buildBundle(stack, { ...fn, build_args: { ...fn.build_args, ...keyValues(options.buildArgs, '--build-arg') } }, template, { noCache: options.noCache, step });
-      step.succeed(`${bundle.reused ? 'Unchanged' : 'Built'} ${fn.name}: ${bundle.image} ${bundle.digest.slice(0, 19)} (${formatBytes(bundle.size)})`);
+      const bundle = await buildBundle(
+        stack,
+        { ...fn, build_args: { ...fn.build_args, ...keyValues(options.buildArgs, '--build-arg') } },
+        template,
+        { noCache: options.noCache, step },
+      );
+      step.succeed(
+        `${bundle.reused ? 'Unchanged' : 'Built'} ${fn.name}: ${bundle.image} ${bundle.digest.slice(0, 19)} (${formatBytes(bundle.size)})`,
+      );
       built.push(bundle);
     } catch (err) {
       step.fail(`Build of ${fn.name} failed`);
@@ -91,7 +118,8 @@ export async function pushFunctions(client: GatewayClient, stack: Stack, functio
   for (const fn of functions) {
     if (fn.skip_build || !fn.lang) continue;
     const template = templateOf(stack, fn);
-    if (template.dockerOnly) throw fieldError(stack, fn, 'lang', `function ${fn.name} is a Docker image: push it with docker push ${imageOf(fn)}`);
+    if (template.dockerOnly)
+      throw fieldError(stack, fn, 'lang', `function ${fn.name} is a Docker image: push it with docker push ${imageOf(fn)}`);
     const bundle = existingBundle(stack, fn);
     if (!bundle) throw new CliError(`${fn.name} has not been built`, EXIT.usage, 'run skiff build first (or skiff up)');
     await pushBundle(client, bundle, out);
@@ -168,7 +196,11 @@ export async function checkBundlesPushed(client: GatewayClient, stack: Stack, fu
   const missing = bundled.filter((fn) => !stored.has(imageOf(fn)));
   if (missing.length) {
     const fn = missing[0];
-    throw new CliError(`bundle ${imageOf(fn)} of function ${fn.name} is not on ${client.url}`, EXIT.usage, 'build and push it first: skiff up (or skiff build && skiff push)');
+    throw new CliError(
+      `bundle ${imageOf(fn)} of function ${fn.name} is not on ${client.url}`,
+      EXIT.usage,
+      'build and push it first: skiff up (or skiff build && skiff push)',
+    );
   }
 }
 

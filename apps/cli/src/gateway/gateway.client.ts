@@ -77,7 +77,10 @@ export class GatewayClient {
 
   /** Raw fetch with headers and auth; network failures become an "unreachable" CliError. */
   async fetch(method: string, path: string, options: CallOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { 'user-agent': `skiff/${cliVersion()} (${process.platform}; ${process.arch})`, ...(options.headers ?? {}) };
+    const headers: Record<string, string> = {
+      'user-agent': `skiff/${cliVersion()} (${process.platform}; ${process.arch})`,
+      ...(options.headers ?? {}),
+    };
     const creds = path.startsWith('/system/') ? this.auth() : undefined;
     if (creds && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
       headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
@@ -101,9 +104,14 @@ export class GatewayClient {
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      if (e.name === 'TimeoutError') throw new CliError(`${method} ${path} got no answer from ${this.url} within ${options.timeoutMs} ms`, EXIT.failed);
+      if (e.name === 'TimeoutError')
+        throw new CliError(`${method} ${path} got no answer from ${this.url} within ${options.timeoutMs} ms`, EXIT.failed);
       const reason = e.cause?.code ?? e.cause?.message ?? e.message;
-      throw new CliError(`cannot reach the gateway at ${this.url} (${reason})`, EXIT.unreachable, 'start the platform (npm start), or point skiff at it with --gateway URL or SKIFF_URL');
+      throw new CliError(
+        `cannot reach the gateway at ${this.url} (${reason})`,
+        EXIT.unreachable,
+        'start the platform (npm start), or point skiff at it with --gateway URL or SKIFF_URL',
+      );
     }
   }
 
@@ -114,8 +122,16 @@ export class GatewayClient {
       case 403: {
         const creds = this.auth();
         return creds
-          ? new CliError(`the gateway at ${this.url} refused the credentials of user ${creds.username} (from ${creds.source})`, EXIT.auth, `log in again: skiff login --gateway ${this.url}`)
-          : new CliError(`the gateway at ${this.url} needs credentials`, EXIT.auth, `log in: skiff login --gateway ${this.url} --password-stdin`);
+          ? new CliError(
+              `the gateway at ${this.url} refused the credentials of user ${creds.username} (from ${creds.source})`,
+              EXIT.auth,
+              `log in again: skiff login --gateway ${this.url}`,
+            )
+          : new CliError(
+              `the gateway at ${this.url} needs credentials`,
+              EXIT.auth,
+              `log in: skiff login --gateway ${this.url} --password-stdin`,
+            );
       }
       case 404:
         return new CliError(reason, EXIT.notFound);

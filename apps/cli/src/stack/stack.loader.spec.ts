@@ -23,7 +23,13 @@ describe('loadStack', () => {
     expect(stack.gateway).toBe('http://gw:8080');
     expect(stack.copy).toEqual(['./common']);
     expect(stack.functions.map((f) => f.name)).toEqual(['one', 'two']);
-    expect(stack.functions[0]).toMatchObject({ lang: 'node20', handler: './one', environment: { N: '1', B: 'true' }, labels: { a: 'b' }, limits: { memory: '128Mi' } });
+    expect(stack.functions[0]).toMatchObject({
+      lang: 'node20',
+      handler: './one',
+      environment: { N: '1', B: 'true' },
+      labels: { a: 'b' },
+      limits: { memory: '128Mi' },
+    });
     expect(stack.functions[1]).toMatchObject({ image: 'img:1', fprocess: 'cat', secrets: ['s1'], lines: { _: 14, image: 15 } });
   });
 
@@ -49,7 +55,12 @@ describe('loadStack', () => {
 
   it('selects by glob or regex and merges environment files', async () => {
     write('env.yml', 'environment:\n  FROM: file\n  BOTH: file\n');
-    const stack = await loadStack(write('s.yml', 'functions:\n  api-one:\n    image: x\n    environment: {BOTH: inline, IN: "1"}\n    environment_file: [env.yml]\n  api-two:\n    image: y\n  web:\n    image: z\n'));
+    const stack = await loadStack(
+      write(
+        's.yml',
+        'functions:\n  api-one:\n    image: x\n    environment: {BOTH: inline, IN: "1"}\n    environment_file: [env.yml]\n  api-two:\n    image: y\n  web:\n    image: z\n',
+      ),
+    );
     expect(selectFunctions(stack, 'api-*').map((f) => f.name)).toEqual(['api-one', 'api-two']);
     expect(selectFunctions(stack, undefined, '^w').map((f) => f.name)).toEqual(['web']);
     expect(() => selectFunctions(stack, 'nothing*')).toThrow(/no function/);

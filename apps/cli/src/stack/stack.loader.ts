@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, Pair, parseDocument, YAMLMap } from 'yaml';
+import { isMap, isScalar, LineCounter, Pair, parseDocument, YAMLMap } from 'yaml';
 import { isDnsLabel } from '@skiff/contracts/names';
 import { usageError } from '../cli-error';
 import { envsubst } from './envsubst';
@@ -34,9 +34,26 @@ async function readStackText(file: string): Promise<string> {
 }
 
 const FIELDS = new Set([
-  'lang', 'handler', 'image', 'fprocess', 'namespace', 'environment', 'environment_file', 'secrets', 'labels', 'annotations',
-  'limits', 'requests', 'constraints', 'build_args', 'build_options', 'build_secrets', 'readonly_root_filesystem', 'skip_build',
-  'platforms', 'skip_push',
+  'lang',
+  'handler',
+  'image',
+  'fprocess',
+  'namespace',
+  'environment',
+  'environment_file',
+  'secrets',
+  'labels',
+  'annotations',
+  'limits',
+  'requests',
+  'constraints',
+  'build_args',
+  'build_options',
+  'build_secrets',
+  'readonly_root_filesystem',
+  'skip_build',
+  'platforms',
+  'skip_push',
 ]);
 
 /** Loads, substitutes (`${VAR:-default}`), parses and checks a stack file; every error names file and line. */
@@ -58,7 +75,8 @@ export async function loadStack(file: string, options: { envsubst?: boolean } = 
   const root = doc.contents;
   if (!isMap(root)) throw problem(file, lineOf(root), 'a stack file is a YAML map with provider: and functions:');
 
-  const get = (map: YAMLMap, key: string): Pair | undefined => map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
+  const get = (map: YAMLMap, key: string): Pair | undefined =>
+    map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
   const version = get(root, 'version');
   if (version && isScalar(version.value) && !['1.0', '1'].includes(String(version.value.value))) {
     throw problem(file, lineOf(version.key), `version must be 1.0, got ${String(version.value.value)}`);
@@ -85,7 +103,11 @@ export async function loadStack(file: string, options: { envsubst?: boolean } = 
     const keyLine = lineOf(pair.key);
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!isDnsLabel(name)) {
-      throw problem(file, keyLine, `function name "${name}" is invalid: use lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters`);
+      throw problem(
+        file,
+        keyLine,
+        `function name "${name}" is invalid: use lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters`,
+      );
     }
     if (!isMap(pair.value)) throw problem(file, keyLine, `function ${name} must be a map (lang:, handler:, image: ...)`);
     const lines: Record<string, number> = { _: keyLine ?? 0 };
@@ -120,7 +142,8 @@ function toFunction(file: string, name: string, v: Record<string, unknown>, line
   const map = (key: string): Record<string, string> => {
     const value = v[key];
     if (value === undefined || value === null) return {};
-    if (typeof value !== 'object' || Array.isArray(value)) throw problem(file, lines[key], `${key} of function ${name} must be a map of names to values`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw problem(file, lines[key], `${key} of function ${name} must be a map of names to values`);
     return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, x === null ? '' : String(x)]));
   };
   const list = (key: string): string[] => {
@@ -145,7 +168,8 @@ function toFunction(file: string, name: string, v: Record<string, unknown>, line
   let lang = str('lang');
   if (lang?.toLowerCase() === 'dockerfile') lang = 'dockerfile';
   const namespace = str('namespace');
-  if (namespace !== undefined && !isDnsLabel(namespace)) throw problem(file, lines.namespace, `namespace "${namespace}" of function ${name} is not a DNS label`);
+  if (namespace !== undefined && !isDnsLabel(namespace))
+    throw problem(file, lines.namespace, `namespace "${namespace}" of function ${name} is not a DNS label`);
   const fn: StackFunction = {
     name,
     lang,
@@ -167,7 +191,8 @@ function toFunction(file: string, name: string, v: Record<string, unknown>, line
     lines,
   };
   if (fn.lang && !fn.handler) throw problem(file, lines.lang, `function ${name} has lang ${fn.lang} but no handler: folder`);
-  if (!fn.lang && !fn.image) throw problem(file, lines._, `function ${name} needs lang: and handler: (to build it) or image: (to deploy it)`);
+  if (!fn.lang && !fn.image)
+    throw problem(file, lines._, `function ${name} needs lang: and handler: (to build it) or image: (to deploy it)`);
   return fn;
 }
 
@@ -176,7 +201,12 @@ export function selectFunctions(stack: Stack, filter?: string, regex?: string): 
   if (filter && regex) throw usageError('give either --filter or --regex, not both');
   let test: ((name: string) => boolean) | undefined;
   if (filter) {
-    const re = new RegExp(`^${filter.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const re = new RegExp(
+      `^${filter
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     test = (n) => re.test(n);
   } else if (regex) {
     let re: RegExp;
@@ -197,9 +227,11 @@ export function functionEnvironment(stack: Stack, fn: StackFunction): Record<str
   const env = { ...fn.environment };
   for (const f of fn.environment_file) {
     const path = resolve(stack.dir, f);
-    if (!existsSync(path)) throw problem(stack.file, fn.lines.environment_file, `environment_file ${f} of function ${fn.name} does not exist`);
+    if (!existsSync(path))
+      throw problem(stack.file, fn.lines.environment_file, `environment_file ${f} of function ${fn.name} does not exist`);
     const doc = parseDocument(readFileSync(path, 'utf8'));
-    if (doc.errors.length) throw problem(path, doc.errors[0].linePos?.[0]?.line, `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
+    if (doc.errors.length)
+      throw problem(path, doc.errors[0].linePos?.[0]?.line, `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}`);
     const value = doc.toJSON() as { environment?: Record<string, unknown> } | null;
     for (const [k, v] of Object.entries(value?.environment ?? {})) env[k] = v === null ? '' : String(v);
   }

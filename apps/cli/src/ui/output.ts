@@ -53,7 +53,13 @@ export class Output {
     }
     const cells = [head, ...rows.map((r) => r.map(String))];
     const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-    for (const row of cells) this.line(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+    for (const row of cells)
+      this.line(
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
+          .join('  ')
+          .trimEnd(),
+      );
   }
 
   /** Key/value lines (describe). */

@@ -20,7 +20,8 @@ function IsTopicList(): PropertyDecorator {
       propertyName: String(propertyName),
       validator: {
         validate: (value: unknown) => typeof value === 'string' && unsignedTopicsProblem(value) === undefined,
-        defaultMessage: (args: ValidationArguments) => unsignedTopicsProblem(String(args.value)) ?? 'SKIFF_WEBHOOK_UNSIGNED_TOPICS must be comma-separated topic names',
+        defaultMessage: (args: ValidationArguments) =>
+          unsignedTopicsProblem(String(args.value)) ?? 'SKIFF_WEBHOOK_UNSIGNED_TOPICS must be comma-separated topic names',
       },
     });
 }
@@ -71,7 +72,8 @@ let cached: ConnectorWebhookEnv | undefined;
 /** Validates the environment once; `SKIFF_CONNECTOR_WEBHOOK_PORT` is read when `SKIFF_WEBHOOK_PORT` is unset. */
 export function connectorWebhookEnv(): ConnectorWebhookEnv {
   const env = { ...process.env };
-  if (env.SKIFF_WEBHOOK_PORT === undefined && env.SKIFF_CONNECTOR_WEBHOOK_PORT !== undefined) env.SKIFF_WEBHOOK_PORT = env.SKIFF_CONNECTOR_WEBHOOK_PORT;
+  if (env.SKIFF_WEBHOOK_PORT === undefined && env.SKIFF_CONNECTOR_WEBHOOK_PORT !== undefined)
+    env.SKIFF_WEBHOOK_PORT = env.SKIFF_CONNECTOR_WEBHOOK_PORT;
   cached ??= loadEnv(ConnectorWebhookEnv, env);
   return cached;
 }

@@ -1,16 +1,34 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, AsyncSubmission, AsyncSubmitter, createRequestDigest, ensureAsyncStreams, openAsyncResultsBucket, requestDigestOf, StoredAsyncResult } from '@skiff/nats';
+import {
+  AsyncBodyStore,
+  AsyncResultStore,
+  AsyncSubmission,
+  AsyncSubmitter,
+  createRequestDigest,
+  ensureAsyncStreams,
+  openAsyncResultsBucket,
+  requestDigestOf,
+  StoredAsyncResult,
+} from '@skiff/nats';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, ASYNC_NATS, AsyncConfig } from './async.env';
 
 /** The manager's direct-get API (present at runtime, missing from the public typings of nats 2.29). */
-type WithDirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> } };
+type WithDirectGet = JetStreamManager & {
+  direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> };
+};
 
 const EMPTY = new Uint8Array(0);
 /** Headers a replay does not copy: the dead letter's own, and the revision of the state of the first run. */
-const DEAD_HEADERS = [ASYNC_HEADERS.deadStatus, ASYNC_HEADERS.deadReason, ASYNC_HEADERS.deadAttempts, ASYNC_HEADERS.deadAt, ASYNC_HEADERS.stateRevision];
+const DEAD_HEADERS = [
+  ASYNC_HEADERS.deadStatus,
+  ASYNC_HEADERS.deadReason,
+  ASYNC_HEADERS.deadAttempts,
+  ASYNC_HEADERS.deadAt,
+  ASYNC_HEADERS.stateRevision,
+];
 
 export type { AsyncSubmission };
 
@@ -96,9 +114,18 @@ export class AsyncCalls implements OnModuleInit {
    * into the body store as it is read, at most `maxBytes` (SkiffError 413 with `tooLarge` beyond, the
    * partial object removed), then the call is submitted with its reference.
    */
-  async submitStream(call: Omit<AsyncSubmission, 'data' | 'digest'>, body: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: string): Promise<void> {
+  async submitStream(
+    call: Omit<AsyncSubmission, 'data' | 'digest'>,
+    body: AsyncIterable<Uint8Array>,
+    maxBytes: number,
+    tooLarge: string,
+  ): Promise<void> {
     const { bodies } = await this.store();
-    const digest = createRequestDigest(call.headers.get(INVOKE_HEADERS.method), call.headers.get(INVOKE_HEADERS.path), call.headers.get(INVOKE_HEADERS.query));
+    const digest = createRequestDigest(
+      call.headers.get(INVOKE_HEADERS.method),
+      call.headers.get(INVOKE_HEADERS.path),
+      call.headers.get(INVOKE_HEADERS.query),
+    );
     async function* counted(): AsyncGenerator<Uint8Array> {
       let size = 0;
       for await (const part of body) {
@@ -123,19 +150,30 @@ export class AsyncCalls implements OnModuleInit {
    * The call `callId` of `fn`, or, without `fn`, the one function's call with that id: 404 when
    * there is none, 409 (naming the functions) when several functions have a call with that id.
    */
-  private async lookup(results: AsyncResultStore, callId: string, fn: { namespace: string; name: string } | undefined): Promise<StoredAsyncResult> {
-    const found = fn ? [await results.get({ callId, ...fn })].filter((r): r is StoredAsyncResult => r !== undefined) : await results.find(callId);
+  private async lookup(
+    results: AsyncResultStore,
+    callId: string,
+    fn: { namespace: string; name: string } | undefined,
+  ): Promise<StoredAsyncResult> {
+    const found = fn
+      ? [await results.get({ callId, ...fn })].filter((r): r is StoredAsyncResult => r !== undefined)
+      : await results.find(callId);
     const where = fn ? ` for ${fn.name}.${fn.namespace}` : '';
     if (found.length === 0) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId}${where} (unknown or expired)`);
     if (found.length > 1) {
       const names = found.map((r) => `${r.value.name}.${r.value.namespace}`).join(', ');
-      throw new SkiffError(ERROR_CODES.callIdAmbiguous, `call id ${callId} is used by several functions (${names}): name one with ?function=<name>.<namespace>`);
+      throw new SkiffError(
+        ERROR_CODES.callIdAmbiguous,
+        `call id ${callId} is used by several functions (${names}): name one with ?function=<name>.<namespace>`,
+      );
     }
     return found[0];
   }
 
   private async removeBody(bodies: AsyncBodyStore, ref: string): Promise<void> {
-    await bodies.remove(ref).catch((e: Error) => this.logger.warn(`could not remove the stored body ${ref}: ${e.message} (its TTL removes it later)`));
+    await bodies
+      .remove(ref)
+      .catch((e: Error) => this.logger.warn(`could not remove the stored body ${ref}: ${e.message} (its TTL removes it later)`));
   }
 
   /** A call's state; 404 when unknown or expired, 409 when `fn` is not given and several functions used the id. */
@@ -153,7 +191,10 @@ export class AsyncCalls implements OnModuleInit {
       fn = stored.value;
       if (stored.value.state === 'cancelled') return;
       if (stored.value.state !== 'queued' || stored.value.attempts > 0) {
-        throw new SkiffError(ERROR_CODES.callStarted, `async call ${callId} is ${stored.value.state === 'queued' ? 'waiting for a retry' : stored.value.state}: only a call that has not started can be cancelled`);
+        throw new SkiffError(
+          ERROR_CODES.callStarted,
+          `async call ${callId} is ${stored.value.state === 'queued' ? 'waiting for a retry' : stored.value.state}: only a call that has not started can be cancelled`,
+        );
       }
       if (await results.replace({ ...stored.value, state: 'cancelled', finishedAt: Date.now() }, stored.revision)) return;
     }
@@ -190,7 +231,10 @@ export class AsyncCalls implements OnModuleInit {
       throw new SkiffError(ERROR_CODES.invalidRequest, `dead letter ${id} is not a readable call and cannot be replayed; delete it`);
     }
     if (!this.resolver.resolve(fn.namespace, fn.name)) {
-      throw new SkiffError(ERROR_CODES.functionNotFound, `function ${fn.name}.${fn.namespace} does not exist: deploy it before replaying dead letter ${id}`);
+      throw new SkiffError(
+        ERROR_CODES.functionNotFound,
+        `function ${fn.name}.${fn.namespace} does not exist: deploy it before replaying dead letter ${id}`,
+      );
     }
     const h = natsHeaders();
     for (const key of msg.header.keys()) {
@@ -200,9 +244,26 @@ export class AsyncCalls implements OnModuleInit {
     h.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
     const requestDigest = msg.header.get(ASYNC_HEADERS.requestDigest) || undefined;
     // A replay is the operator's choice: the dead-lettered state is replaced by a queued one (same id, same request).
-    h.set(ASYNC_HEADERS.stateRevision, String(await results.put({ callId, name: fn.name, namespace: fn.namespace, state: 'queued', attempts: 0, queuedAt: Date.now(), requestDigest })));
+    h.set(
+      ASYNC_HEADERS.stateRevision,
+      String(
+        await results.put({
+          callId,
+          name: fn.name,
+          namespace: fn.namespace,
+          state: 'queued',
+          attempts: 0,
+          queuedAt: Date.now(),
+          requestDigest,
+        }),
+      ),
+    );
     try {
-      await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, { headers: h, msgID: `${subjects.asyncCallKey(fn.namespace, fn.name, callId)}.replay.${id}`, expect: { streamName: subjects.asyncStream } });
+      await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, {
+        headers: h,
+        msgID: `${subjects.asyncCallKey(fn.namespace, fn.name, callId)}.replay.${id}`,
+        expect: { streamName: subjects.asyncStream },
+      });
     } catch (err) {
       throw unavailable(err as Error);
     }
@@ -223,7 +284,8 @@ export class AsyncCalls implements OnModuleInit {
     try {
       return await jsm.streams.getMessage(subjects.asyncDeadLetterStream, { seq: id });
     } catch (err) {
-      if (/no message found|not found/i.test((err as Error).message)) throw new SkiffError(ERROR_CODES.callNotFound, `no dead letter with id ${id}`);
+      if (/no message found|not found/i.test((err as Error).message))
+        throw new SkiffError(ERROR_CODES.callNotFound, `no dead letter with id ${id}`);
       throw unavailable(err as Error);
     }
   }

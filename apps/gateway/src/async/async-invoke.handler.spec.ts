@@ -20,7 +20,14 @@ describe('callbackUrlProblem', () => {
   });
 
   it('refuses literal non-public hosts in every spelling the URL parser normalises (#7)', () => {
-    for (const url of ['http://127.0.0.1:8080/cb', 'http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/', 'http://localhost/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/cb',
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://169.254.169.254/',
+      'http://localhost/',
+    ]) {
       expect(callbackUrlProblem(url, closed)).toContain('SKIFF_CALLBACK_ALLOW');
     }
     expect(callbackUrlProblem('http://127.0.0.2/', open)).toContain('127.0.0.2 is loopback');

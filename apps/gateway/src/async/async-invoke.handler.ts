@@ -36,7 +36,8 @@ export function callbackUrlProblem(raw: string, policy: CallbackPolicy): string 
   } catch {
     return `X-Callback-Url "${raw}" is not a valid absolute URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `X-Callback-Url "${raw}" must use http or https, not ${url.protocol.replace(':', '')}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `X-Callback-Url "${raw}" must use http or https, not ${url.protocol.replace(':', '')}`;
   if (!url.hostname) return `X-Callback-Url "${raw}" has no host`;
   const refused = policy.hostProblem(url.hostname);
   return refused ? `X-Callback-Url "${raw}" refused: ${refused}` : undefined;
@@ -86,10 +87,22 @@ export class AsyncInvokeHandler {
     const incoming = request.headers;
     const given = incoming['x-call-id'];
     if (given !== undefined && !isCallId(given)) {
-      return this.fail(reply, 400, `X-Call-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "=" (starting with a letter, digit, "-" or "_")`, undefined, startTime);
+      return this.fail(
+        reply,
+        400,
+        `X-Call-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "=" (starting with a letter, digit, "-" or "_")`,
+        undefined,
+        startTime,
+      );
     }
     if (given !== undefined && isTriggerCallId(given)) {
-      return this.fail(reply, 400, `X-Call-Id "${given}" has the form of a triggered call's id (<trigger>-<40 hex>), which is reserved: choose another id`, undefined, startTime);
+      return this.fail(
+        reply,
+        400,
+        `X-Call-Id "${given}" has the form of a triggered call's id (<trigger>-<40 hex>), which is reserved: choose another id`,
+        undefined,
+        startTime,
+      );
     }
     const callId = given ?? randomUUID();
     const target = splitFunctionUrl(request.url, PREFIX);
@@ -101,7 +114,8 @@ export class AsyncInvokeHandler {
         // Cancelling needs the admin credentials, as call status does.
         if (!hasAdminCredentials(request)) return sendAuthChallenge(reply);
         const owner = cancelOf.function === undefined ? undefined : parseFunctionRef(cancelOf.function, this.defaultNamespace);
-        if (cancelOf.function !== undefined && !owner) return this.fail(reply, 400, describeRefProblem(cancelOf.function), undefined, startTime);
+        if (cancelOf.function !== undefined && !owner)
+          return this.fail(reply, 400, describeRefProblem(cancelOf.function), undefined, startTime);
         return this.cancel(target.ref, owner, reply);
       }
       if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
@@ -133,7 +147,13 @@ export class AsyncInvokeHandler {
     const streamed = isStreamedBody(request.body) ? request.body : undefined;
     try {
       // A generated id is new and unguessable: no resubmission to compare with, so no request digest.
-      const call = { callId, namespace: fn.namespace, name: fn.name, headers: encoded.headers, ...(given === undefined ? { digest: '' } : {}) };
+      const call = {
+        callId,
+        namespace: fn.namespace,
+        name: fn.name,
+        headers: encoded.headers,
+        ...(given === undefined ? { digest: '' } : {}),
+      };
       if (streamed) await this.calls.submitStream(call, streamed, this.bodyLimit.bytes, this.bodyLimit.message);
       else await this.calls.submit({ ...call, data: encoded.data }, this.inlineMax);
     } catch (err) {

@@ -8,7 +8,8 @@ const MAX_LIST = 1000;
 
 function deadLetterId(raw: string): number {
   const id = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1) throw new SkiffError(ERROR_CODES.invalidRequest, `dead-letter id must be a positive whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1)
+    throw new SkiffError(ERROR_CODES.invalidRequest, `dead-letter id must be a positive whole number, got "${raw}"`);
   return id;
 }
 
@@ -39,11 +40,17 @@ export class AsyncSystemController {
 
   /** Dead letters, oldest first (`name` without `namespace` means the default namespace's function). */
   @Get('system/async/dead-letters')
-  async list(@Query('name') name?: string, @Query('namespace') namespace?: string, @Query('limit') limit?: string): Promise<DeadLetterSummary[]> {
+  async list(
+    @Query('name') name?: string,
+    @Query('namespace') namespace?: string,
+    @Query('limit') limit?: string,
+  ): Promise<DeadLetterSummary[]> {
     if (name !== undefined && !isDnsLabel(name)) throw new SkiffError(ERROR_CODES.invalidRequest, `name "${name}" is not a DNS-1123 label`);
-    if (namespace !== undefined && !isDnsLabel(namespace)) throw new SkiffError(ERROR_CODES.invalidRequest, `namespace "${namespace}" is not a DNS-1123 label`);
+    if (namespace !== undefined && !isDnsLabel(namespace))
+      throw new SkiffError(ERROR_CODES.invalidRequest, `namespace "${namespace}" is not a DNS-1123 label`);
     const max = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(max) || max < 1 || max > MAX_LIST) throw new SkiffError(ERROR_CODES.invalidRequest, `limit must be a whole number from 1 to ${MAX_LIST}`);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_LIST)
+      throw new SkiffError(ERROR_CODES.invalidRequest, `limit must be a whole number from 1 to ${MAX_LIST}`);
     return this.calls.deadLetters(namespace ?? (name ? this.config.defaultNamespace : undefined), name, max);
   }
 

@@ -47,8 +47,17 @@ class AsyncConnectionLifecycle implements OnApplicationShutdown {
  * sync invoke path keeps the gateway's main connection, which writes at once.
  */
 async function connectAsync(config: GatewayConfig): Promise<NatsConnection> {
-  const nc = await connect(natsConnectionOptions({ service: 'gateway-async', role: 'gateway', url: config.natsUrl, credsFile: config.natsCreds, asyncTraces: false }));
-  if (!batchWrites(nc)) new Logger('AsyncModule').warn('write batching is not available with this nats client version; writing per microtask');
+  const nc = await connect(
+    natsConnectionOptions({
+      service: 'gateway-async',
+      role: 'gateway',
+      url: config.natsUrl,
+      credsFile: config.natsCreds,
+      asyncTraces: false,
+    }),
+  );
+  if (!batchWrites(nc))
+    new Logger('AsyncModule').warn('write batching is not available with this nats client version; writing per microtask');
   return nc;
 }
 

@@ -23,10 +23,16 @@ describe('isProtectedUrl', () => {
     '/%5csystem/functions',
   ])('unmatched %s looks like an admin path', (url) => expect(isProtectedUrl(url)).toBe(true));
 
-  it.each(['/function/echo', '/function/system', '/async-function/echo', '/healthz', '/metrics', '/', '/function/echo/system/x', '/systemd'])(
-    'unmatched %s does not',
-    (url) => expect(isProtectedUrl(url)).toBe(false),
-  );
+  it.each([
+    '/function/echo',
+    '/function/system',
+    '/async-function/echo',
+    '/healthz',
+    '/metrics',
+    '/',
+    '/function/echo/system/x',
+    '/systemd',
+  ])('unmatched %s does not', (url) => expect(isProtectedUrl(url)).toBe(false));
 });
 
 describe('checkBasicAuth', () => {
@@ -34,7 +40,16 @@ describe('checkBasicAuth', () => {
     expect(checkBasicAuth(basic('admin:s3cret'), 'admin', 's3cret')).toBe(true);
     expect(checkBasicAuth(basic('admin:s3cret:x'), 'admin', 's3cret:x')).toBe(true);
     expect(checkBasicAuth('basic ' + Buffer.from('admin:s3cret').toString('base64'), 'admin', 's3cret')).toBe(true);
-    for (const bad of [undefined, '', 'Bearer x', basic('admin:wrong'), basic('root:s3cret'), basic('admin'), basic('admin:s3cre'), 'Basic !!!']) {
+    for (const bad of [
+      undefined,
+      '',
+      'Bearer x',
+      basic('admin:wrong'),
+      basic('root:s3cret'),
+      basic('admin'),
+      basic('admin:s3cre'),
+      'Basic !!!',
+    ]) {
       expect(checkBasicAuth(bad, 'admin', 's3cret')).toBe(false);
     }
   });

@@ -6,7 +6,10 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 export function parseOrigins(list: string): { origins: string[] } | { problem: string } {
   const origins: string[] = [];
-  for (const raw of list.split(',').map((o) => o.trim()).filter(Boolean)) {
+  for (const raw of list
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
     let url: URL;
     try {
       url = new URL(raw);
@@ -51,6 +54,7 @@ export function crossSiteProblem(headers: IncomingHttpHeaders, allowed: Readonly
   } catch {
     url = undefined;
   }
-  if (url && (url.protocol === 'http:' || url.protocol === 'https:') && headers.host && url.host === hostOf(headers.host, url.protocol)) return undefined;
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:') && headers.host && url.host === hostOf(headers.host, url.protocol))
+    return undefined;
   return `cross-site request refused: Origin ${origin} is not this gateway (${headers.host ?? 'no Host'}); list other origins in SKIFF_GATEWAY_ALLOWED_ORIGINS`;
 }

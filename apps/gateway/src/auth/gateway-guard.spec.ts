@@ -19,7 +19,9 @@ function gatewayLike(): FastifyInstance {
     if (problem === undefined) return done();
     void reply.code(400).send(problem);
   });
-  installGatewayGuard(app, { credentials: { user: 'admin', password: 'pw' }, hosts: new HostPolicy(undefined, '127.0.0.1'),
+  installGatewayGuard(app, {
+    credentials: { user: 'admin', password: 'pw' },
+    hosts: new HostPolicy(undefined, '127.0.0.1'),
     allowedOrigins: new Set(['https://ok.example']),
     throttle,
   });
@@ -92,18 +94,24 @@ describe('installGatewayGuard', () => {
     expect((await rawHttp(port, { target, headers: auth('pw') })).status).toBe(404);
   });
 
-  it.each(['*', 'system/functions', 'http:/system/functions', 'http:system/functions', 'ftp://localhost/system/functions', 'http://', 'http://user:pw@localhost/system/functions', 'http://localhost#/system'])(
-    '#1 refuses the request target %s with 400 and the reason',
-    async (target) => {
-      // (HEAD is left out: Node's parser answers the ones it refuses itself with a body even to HEAD.)
-      for (const method of ['GET', 'POST']) {
-        const res = await rawHttp(port, { method, target, headers: auth('pw') });
-        expect(res.status).toBe(400);
-        // Node's HTTP parser refuses some of them itself (its 400 says only "Client Error").
-        if (method === 'GET') expect(res.text).toMatch(/request target|Client Error/);
-      }
-    },
-  );
+  it.each([
+    '*',
+    'system/functions',
+    'http:/system/functions',
+    'http:system/functions',
+    'ftp://localhost/system/functions',
+    'http://',
+    'http://user:pw@localhost/system/functions',
+    'http://localhost#/system',
+  ])('#1 refuses the request target %s with 400 and the reason', async (target) => {
+    // (HEAD is left out: Node's parser answers the ones it refuses itself with a body even to HEAD.)
+    for (const method of ['GET', 'POST']) {
+      const res = await rawHttp(port, { method, target, headers: auth('pw') });
+      expect(res.status).toBe(400);
+      // Node's HTTP parser refuses some of them itself (its 400 says only "Client Error").
+      if (method === 'GET') expect(res.text).toMatch(/request target|Client Error/);
+    }
+  });
 
   it('#1 serves an absolute-form target like its origin-form path, with the named host as Host', async () => {
     expect((await rawHttp(port, { target: 'http://localhost/function/echo?q=1' })).text).toBe('open /function/echo?q=1');
@@ -115,7 +123,13 @@ describe('installGatewayGuard', () => {
   });
 
   it('leaves the public routes open, whatever path they carry', async () => {
-    for (const target of ['/function/echo', '/function/echo/system/functions', '/function/../system/functions', '/function/%2e%2e/system/functions', '/healthz']) {
+    for (const target of [
+      '/function/echo',
+      '/function/echo/system/functions',
+      '/function/../system/functions',
+      '/function/%2e%2e/system/functions',
+      '/healthz',
+    ]) {
       expect((await rawHttp(port, { target })).status).toBe(200);
     }
     expect((await rawHttp(port, { target: '/nowhere' })).status).toBe(404);
@@ -136,19 +150,37 @@ describe('installGatewayGuard', () => {
   });
 
   it('#4 takes admin writes as JSON only (415 otherwise), except bundles; a write without a body needs no type', async () => {
-    const post = (headers: Record<string, string>, body?: string) => rawHttp(port, { method: 'POST', target: '/system/functions', headers: { ...auth('pw'), ...headers }, body });
+    const post = (headers: Record<string, string>, body?: string) =>
+      rawHttp(port, { method: 'POST', target: '/system/functions', headers: { ...auth('pw'), ...headers }, body });
     expect((await post({ 'content-type': 'application/json' }, '{}')).text).toBe('deployed');
     expect((await post({ 'content-type': 'Application/JSON; charset=utf-8' }, '{}')).text).toBe('deployed');
-    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', 'application/json-patch+json', 'application/jsonx']) {
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+      'application/json-patch+json',
+      'application/jsonx',
+    ]) {
       const res = await post({ 'content-type': type }, '{}');
       expect([type, res.status]).toEqual([type, 415]);
       expect(res.text).toMatch(/application\/json/);
     }
     expect((await post({}, '{}')).status).toBe(415);
     expect((await rawHttp(port, { method: 'DELETE', target: '/system/functions', headers: auth('pw') })).text).toBe('deleted');
-    expect((await rawHttp(port, { method: 'PUT', target: '/system/bundles/img:1', headers: { ...auth('pw'), 'content-type': 'application/gzip' }, body: 'x' })).text).toBe('stored');
+    expect(
+      (
+        await rawHttp(port, {
+          method: 'PUT',
+          target: '/system/bundles/img:1',
+          headers: { ...auth('pw'), 'content-type': 'application/gzip' },
+          body: 'x',
+        })
+      ).text,
+    ).toBe('stored');
     // Without the credentials the answer is the 401, whatever the type.
-    expect((await rawHttp(port, { method: 'POST', target: '/system/functions', headers: { 'content-type': 'text/plain' }, body: 'x' })).status).toBe(401);
+    expect(
+      (await rawHttp(port, { method: 'POST', target: '/system/functions', headers: { 'content-type': 'text/plain' }, body: 'x' })).status,
+    ).toBe(401);
   });
 
   it.each<Record<string, string>>([
@@ -158,20 +190,41 @@ describe('installGatewayGuard', () => {
     { origin: 'https://127.0.0.1' },
     { 'sec-fetch-site': 'cross-site' },
   ])('#4 refuses an admin request from another site (%j) with 403 before asking for credentials', async (headers) => {
-    for (const [method, target] of [['GET', '/system/functions'], ['POST', '/system/functions'], ['GET', '/ui/'], ['GET', '/system/nothing']]) {
-      const res = await rawHttp(port, { method, target, headers: { ...auth('pw'), 'content-type': 'application/json', ...headers }, body: method === 'POST' ? '{}' : undefined });
+    for (const [method, target] of [
+      ['GET', '/system/functions'],
+      ['POST', '/system/functions'],
+      ['GET', '/ui/'],
+      ['GET', '/system/nothing'],
+    ]) {
+      const res = await rawHttp(port, {
+        method,
+        target,
+        headers: { ...auth('pw'), 'content-type': 'application/json', ...headers },
+        body: method === 'POST' ? '{}' : undefined,
+      });
       expect([method, target, res.status]).toEqual([method, target, 403]);
       expect(res.text).toMatch(/cross-site/);
     }
-    expect((await rawHttp(port, { method: 'DELETE', target: '/async-function/call-1', headers: { ...auth('pw'), ...headers } })).text).toBe('anonymous');
+    expect((await rawHttp(port, { method: 'DELETE', target: '/async-function/call-1', headers: { ...auth('pw'), ...headers } })).text).toBe(
+      'anonymous',
+    );
     expect((await rawHttp(port, { method: 'POST', target: '/function/echo', headers })).status).toBe(200);
   });
 
   it('#4 serves its own origin, listed origins and same-site fetches', async () => {
-    for (const headers of [{ origin: `http://127.0.0.1:${port}` } as Record<string, string>, { origin: 'https://ok.example' }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'none' }]) {
+    for (const headers of [
+      { origin: `http://127.0.0.1:${port}` } as Record<string, string>,
+      { origin: 'https://ok.example' },
+      { 'sec-fetch-site': 'same-origin' },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'none' },
+    ]) {
       expect((await rawHttp(port, { target: '/system/functions', headers: { ...auth('pw'), ...headers } })).status).toBe(200);
     }
-    expect((await rawHttp(port, { target: '/system/functions', headers: { ...auth('pw'), host: 'localhost:80', origin: 'http://localhost' } })).status).toBe(200);
+    expect(
+      (await rawHttp(port, { target: '/system/functions', headers: { ...auth('pw'), host: 'localhost:80', origin: 'http://localhost' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('#4 answers only to its names in Host (DNS rebinding): 421 on every route', async () => {
@@ -192,7 +245,9 @@ describe('installGatewayGuard', () => {
     const blocked = await rawHttp(port, { target: '/system/functions', headers: auth('pw'), localAddress: '127.0.0.9' });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(59);
-    expect((await rawHttp(port, { method: 'DELETE', target: '/async-function/call-1', headers: auth('pw'), localAddress: '127.0.0.9' })).status).toBe(429);
+    expect(
+      (await rawHttp(port, { method: 'DELETE', target: '/async-function/call-1', headers: auth('pw'), localAddress: '127.0.0.9' })).status,
+    ).toBe(429);
     expect((await rawHttp(port, { target: '/system/functions', localAddress: '127.0.0.9' })).status).toBe(401);
     expect((await rawHttp(port, { target: '/healthz', localAddress: '127.0.0.9' })).status).toBe(200);
     expect((await rawHttp(port, { target: '/system/functions', headers: auth('pw'), localAddress: '127.0.0.8' })).status).toBe(200);

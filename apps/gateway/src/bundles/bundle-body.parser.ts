@@ -22,10 +22,17 @@ export class BundleBodyParser {
   constructor(adapterHost: HttpAdapterHost, @Inject(BUNDLES_ENV) env: BundlesEnv) {
     const fastify = adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const limit = env.SKIFF_MAX_BUNDLE_BYTES;
-    const tooLarge = () => new SkiffError(ERROR_CODES.bodyTooLarge, `bundle is larger than the limit of ${limit} bytes (SKIFF_MAX_BUNDLE_BYTES)`);
+    const tooLarge = () =>
+      new SkiffError(ERROR_CODES.bodyTooLarge, `bundle is larger than the limit of ${limit} bytes (SKIFF_MAX_BUNDLE_BYTES)`);
     fastify.addContentTypeParser(BUNDLE_BODY_TYPES, (request, payload, done) => {
       if (!isBundleUpload(request)) {
-        return done(new SkiffError(ERROR_CODES.invalidRequest, `${request.headers['content-type']} bodies are accepted only by PUT /system/bundles/<image>; send JSON`), undefined);
+        return done(
+          new SkiffError(
+            ERROR_CODES.invalidRequest,
+            `${request.headers['content-type']} bodies are accepted only by PUT /system/bundles/<image>; send JSON`,
+          ),
+          undefined,
+        );
       }
       // Over the limit the rest of the body is read and dropped before the 413, so clients that
       // send it anyway still get the answer (an early close shows them only EPIPE); a body far

@@ -40,14 +40,20 @@ export class BundlesService {
   async put(image: string, body: unknown, claimedDigest: unknown): Promise<StoredBundle> {
     this.checkImage(image);
     if (!Buffer.isBuffer(body) || body.length === 0) {
-      throw new SkiffError(ERROR_CODES.invalidRequest, 'send the bundle (.tar.gz from skiff build) as the body with Content-Type: application/gzip');
+      throw new SkiffError(
+        ERROR_CODES.invalidRequest,
+        'send the bundle (.tar.gz from skiff build) as the body with Content-Type: application/gzip',
+      );
     }
     if (typeof claimedDigest !== 'string' || !BUNDLE_DIGEST_PATTERN.test(claimedDigest)) {
       throw new SkiffError(ERROR_CODES.invalidRequest, 'header X-Skiff-Bundle-Digest must be sha256:<64 hex digits> of the body');
     }
     const digest = bundleDigest(body);
     if (digest !== claimedDigest) {
-      throw new SkiffError(ERROR_CODES.invalidRequest, `digest mismatch: the header says ${claimedDigest} but the body is ${digest} (upload damaged?)`);
+      throw new SkiffError(
+        ERROR_CODES.invalidRequest,
+        `digest mismatch: the header says ${claimedDigest} but the body is ${digest} (upload damaged?)`,
+      );
     }
     let manifestLang: string;
     try {

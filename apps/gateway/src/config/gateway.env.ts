@@ -1,4 +1,13 @@
-import { IsInt, IsString, Max, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface, ValidationArguments } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidationArguments,
+} from 'class-validator';
 import { HttpServiceEnv } from '@skiff/config';
 import { DEFAULT_NAMESPACE } from '@skiff/contracts/names';
 import { IsDnsLabel } from '@skiff/contracts/validation';

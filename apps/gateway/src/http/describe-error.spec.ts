@@ -28,7 +28,10 @@ describe('describeHttpError', () => {
   });
 
   it('explains JSON errors as 400', () => {
-    expect(describeHttpError(new SyntaxError('Unexpected token'), LIMIT)).toEqual({ status: 400, message: 'invalid JSON body: Unexpected token' });
+    expect(describeHttpError(new SyntaxError('Unexpected token'), LIMIT)).toEqual({
+      status: 400,
+      message: 'invalid JSON body: Unexpected token',
+    });
     expect(describeHttpError(fastifyError('FST_ERR_CTP_EMPTY_JSON_BODY', 400), LIMIT).status).toBe(400);
   });
 

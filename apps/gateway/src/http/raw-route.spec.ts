@@ -27,7 +27,8 @@ describe('registerRawRoutes', () => {
     for await (const part of body) n += (part as Buffer).length;
     reply.send(`stream:${n}`);
   };
-  const onError = (error: Error & { statusCode?: number }, _request: unknown, reply: { code(n: number): { send(v: string): void } }) => reply.code(error.statusCode ?? 500).send(error.message);
+  const onError = (error: Error & { statusCode?: number }, _request: unknown, reply: { code(n: number): { send(v: string): void } }) =>
+    reply.code(error.statusCode ?? 500).send(error.message);
   registerRawRoutes(app, [
     { url: '/streamed/*', bodyLimit: 1000, streamBodiesAbove: 100, handler, onError },
     { url: '/whole/*', bodyLimit: 1000, handler, onError },
@@ -41,7 +42,16 @@ describe('registerRawRoutes', () => {
   afterAll(() => app.close());
 
   it('reads a body up to streamBodiesAbove whole, of any content type', async () => {
-    expect((await rawHttp(port, { method: 'POST', target: '/streamed/x', body: 'x'.repeat(100), headers: { 'content-type': 'application/weird' } })).text).toBe('buffer:100');
+    expect(
+      (
+        await rawHttp(port, {
+          method: 'POST',
+          target: '/streamed/x',
+          body: 'x'.repeat(100),
+          headers: { 'content-type': 'application/weird' },
+        })
+      ).text,
+    ).toBe('buffer:100');
     expect((await rawHttp(port, { method: 'POST', target: '/streamed/x' })).text).toBe('buffer:0');
   });
 

@@ -64,7 +64,8 @@ function readWhole(payload: Readable, declared: number | undefined, limit: numbe
   };
   payload.on('data', onData);
   payload.on('end', () => {
-    if (declared !== undefined && size !== declared) return finish(bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 'Request body size did not match Content-Length'));
+    if (declared !== undefined && size !== declared)
+      return finish(bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 'Request body size did not match Content-Length'));
     finish(null, parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
   });
   payload.on('error', (err: Error) => finish(err));
@@ -82,7 +83,8 @@ export function registerRawRoutes(fastify: FastifyInstance, routes: RawRoute[]):
       // (routeOptions is built anew on every read: read it once.)
       const { bodyLimit: limit, config } = request.routeOptions;
       const declared = declaredLength(request);
-      if (declared !== undefined && declared > limit) return next(bodyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'));
+      if (declared !== undefined && declared > limit)
+        return next(bodyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'));
       const above = (config as RawRouteConfig).streamBodiesAbove;
       if (above !== undefined && (declared === undefined || declared > above)) return next(null, payload);
       readWhole(payload, declared, limit, next);

@@ -37,6 +37,8 @@ function labelProblem(kind: string, part: string): string | undefined {
 export function describeRefProblem(ref: string): string {
   const dot = ref.lastIndexOf('.');
   const problem =
-    dot < 0 ? labelProblem('function name', ref) : (labelProblem('function name', ref.slice(0, dot)) ?? labelProblem('namespace', ref.slice(dot + 1)));
+    dot < 0
+      ? labelProblem('function name', ref)
+      : (labelProblem('function name', ref.slice(0, dot)) ?? labelProblem('namespace', ref.slice(dot + 1)));
   return `invalid function reference "${ref}": ${problem ?? 'unknown problem'}`;
 }

@@ -32,7 +32,12 @@ describe('upstreamHeaders', () => {
 
   it('adds the call id, start time and forwarding headers', () => {
     const sut = upstreamHeaders({ host: 'gw:8080' }, meta);
-    expect(sut).toMatchObject({ 'x-call-id': 'call-1', 'x-start-time': meta.startTime, 'x-forwarded-for': '10.0.0.7', 'x-forwarded-host': 'gw:8080' });
+    expect(sut).toMatchObject({
+      'x-call-id': 'call-1',
+      'x-start-time': meta.startTime,
+      'x-forwarded-for': '10.0.0.7',
+      'x-forwarded-host': 'gw:8080',
+    });
   });
 
   it('keeps forwarding headers the client set', () => {

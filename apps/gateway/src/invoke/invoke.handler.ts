@@ -81,7 +81,9 @@ export class InvokeHandler {
 
     // A large (or chunked) body is still in the socket: the replica pulls it, and only then is it read.
     const body = request.body;
-    const bodyStream: StreamedBody | undefined = isStreamedBody(body) ? { source: body, size: declaredLength(request), maxBytes: this.bodyLimit.bytes } : undefined;
+    const bodyStream: StreamedBody | undefined = isStreamedBody(body)
+      ? { source: body, size: declaredLength(request), maxBytes: this.bodyLimit.bytes }
+      : undefined;
 
     const meter = this.metrics.of(fn);
     meter.began();
@@ -108,7 +110,9 @@ export class InvokeHandler {
       );
     } catch (err) {
       raw.off('close', onClose);
-      const [status, message] = bodyStream?.tooLarge ? [413, this.bodyLimit.message] : this.describeFailure(err, `${fn.name}.${fn.namespace}`);
+      const [status, message] = bodyStream?.tooLarge
+        ? [413, this.bodyLimit.message]
+        : this.describeFailure(err, `${fn.name}.${fn.namespace}`);
       meter.ended(status, (performance.now() - started) / 1000);
       return this.fail(reply, status, message, callId, startTime, bodyStream !== undefined);
     }
@@ -132,7 +136,8 @@ export class InvokeHandler {
     if (!bodyless(res.status)) {
       // A streamed body goes out chunked as it arrives; its length is not known yet.
       if (!res.more) headers['content-length'] = String(res.body.byteLength);
-      if (headers['content-type'] === undefined && (res.body.byteLength || res.more)) headers['content-type'] = incoming['content-type'] ?? 'text/plain';
+      if (headers['content-type'] === undefined && (res.body.byteLength || res.more))
+        headers['content-type'] = incoming['content-type'] ?? 'text/plain';
     }
     reply.hijack();
     try {

@@ -14,12 +14,29 @@ function problem(query: Record<string, unknown>): SkiffError {
 
 describe('parseLogQuery', () => {
   it('applies the defaults', () => {
-    expect(parseLogQuery({ name: 'env' }, NS)).toEqual({ name: 'env', namespace: NS, instance: undefined, since: undefined, tail: undefined, follow: false });
+    expect(parseLogQuery({ name: 'env' }, NS)).toEqual({
+      name: 'env',
+      namespace: NS,
+      instance: undefined,
+      since: undefined,
+      tail: undefined,
+      follow: false,
+    });
   });
 
   it('reads every parameter, the last of a repeated one winning', () => {
-    const q = parseLogQuery({ name: ['x', 'env'], namespace: 'team-a', instance: 'env-1a2b', since: '2024-05-01T10:00:00.5+02:00', tail: '20', follow: 'True' }, NS);
-    expect(q).toEqual({ name: 'env', namespace: 'team-a', instance: 'env-1a2b', since: new Date('2024-05-01T08:00:00.500Z'), tail: 20, follow: true });
+    const q = parseLogQuery(
+      { name: ['x', 'env'], namespace: 'team-a', instance: 'env-1a2b', since: '2024-05-01T10:00:00.5+02:00', tail: '20', follow: 'True' },
+      NS,
+    );
+    expect(q).toEqual({
+      name: 'env',
+      namespace: 'team-a',
+      instance: 'env-1a2b',
+      since: new Date('2024-05-01T08:00:00.500Z'),
+      tail: 20,
+      follow: true,
+    });
   });
 
   it('treats a tail of zero or less as unlimited', () => {

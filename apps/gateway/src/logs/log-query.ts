@@ -22,7 +22,20 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d
 /** strconv.Atoi. */
 const INTEGER = /^[+-]?\d{1,15}$/;
 /** strconv.ParseBool. */
-const BOOLS: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
+const BOOLS: Record<string, boolean> = {
+  '1': true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+};
 
 function invalid(reason: string): SkiffError {
   return new SkiffError(ERROR_CODES.logRequestInvalid, `could not parse the log request: ${reason}`);
@@ -43,7 +56,8 @@ export function parseLogQuery(query: Record<string, unknown>, defaultNamespace: 
   const namespace = ns ? ns : defaultNamespace;
   if (!isDnsLabel(namespace)) throw invalid(`namespace "${namespace}" is not a valid namespace`);
   const instance = last(query.instance) || undefined;
-  if (instance !== undefined && (instance.length > 253 || /[\s*>.]/.test(instance))) throw invalid(`instance "${instance}" is not a replica id`);
+  if (instance !== undefined && (instance.length > 253 || /[\s*>.]/.test(instance)))
+    throw invalid(`instance "${instance}" is not a replica id`);
 
   let since: Date | undefined;
   const rawSince = last(query.since);

@@ -37,7 +37,9 @@ export class LogReader implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     // The provider owns the stream; creating it here too means /system/logs works whichever starts first.
-    await ensureLogStream(this.nc, subjects, logStreamOptions()).catch((err: Error) => this.logger.warn(`log stream not ready yet: ${err.message}`));
+    await ensureLogStream(this.nc, subjects, logStreamOptions()).catch((err: Error) =>
+      this.logger.warn(`log stream not ready yet: ${err.message}`),
+    );
   }
 
   /**

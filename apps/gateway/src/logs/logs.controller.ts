@@ -40,7 +40,12 @@ export class LogsController implements OnModuleDestroy {
       throw new SkiffError(ERROR_CODES.internal, 'function log request failed');
     }
     reply.hijack();
-    raw.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Transfer-Encoding': 'chunked', Connection: 'Keep-Alive', 'Cache-Control': 'no-cache' });
+    raw.writeHead(200, {
+      'Content-Type': 'application/x-ndjson',
+      'Transfer-Encoding': 'chunked',
+      Connection: 'Keep-Alive',
+      'Cache-Control': 'no-cache',
+    });
     raw.flushHeaders();
     try {
       for await (const line of read.lines) {

@@ -68,11 +68,7 @@ export class GatewayMetrics implements OnModuleInit, OnApplicationShutdown, Wake
   private readonly stats: InvocationStats;
   private readonly meters = new WeakMap<object, FunctionMeter>();
 
-  constructor(
-    @Inject(METRICS_REGISTRY) registry: Registry,
-    @Inject(FUNCTION_REGISTRY) functions: FunctionRegistryCache,
-    bus: Bus,
-  ) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(FUNCTION_REGISTRY) functions: FunctionRegistryCache, bus: Bus) {
     const registers = [registry];
     this.invocations = new Counter({
       name: 'gateway_function_invocation_total',

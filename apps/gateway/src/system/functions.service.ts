@@ -72,7 +72,8 @@ export class FunctionsService {
       // The scaler owns every change of desired replicas (and records it as a decision).
       await this.bus.request(RPC.scalerScale, change, this.options());
     } catch (err) {
-      if (!(err instanceof SkiffError && err.code === ERROR_CODES.unavailable.code && /no service is answering/.test(err.message))) throw err;
+      if (!(err instanceof SkiffError && err.code === ERROR_CODES.unavailable.code && /no service is answering/.test(err.message)))
+        throw err;
       // No scaler runs: manual scaling still works, straight through the provider.
       await this.bus.request(RPC.functionScale, change, this.options());
     }

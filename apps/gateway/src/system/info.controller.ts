@@ -21,7 +21,12 @@ export class InfoController {
   async info(): Promise<GatewayInfo> {
     const provider = await this.bus.request(RPC.providerInfo, {}, { timeoutMs: this.config.upstreamTimeoutMs });
     const anonymous = !this.nc.info?.auth_required;
-    return { provider, version: this.version, arch: this.arch, bus: anonymous ? { anonymous, warning: ANONYMOUS_BUS_WARNING } : { anonymous } };
+    return {
+      provider,
+      version: this.version,
+      arch: this.arch,
+      bus: anonymous ? { anonymous, warning: ANONYMOUS_BUS_WARNING } : { anonymous },
+    };
   }
 
   @Get('namespaces')

@@ -21,7 +21,10 @@ export function pickNamespace(defaultNamespace: string, ...candidates: unknown[]
 /** A function name from the URL path, checked. */
 export function pathName(name: string): string {
   if (!isDnsLabel(name)) {
-    throw new SkiffError(ERROR_CODES.invalidRequest, `name: (${name}) is invalid, must be a valid DNS entry (lower-case letters, digits and "-", at most 63 characters)`);
+    throw new SkiffError(
+      ERROR_CODES.invalidRequest,
+      `name: (${name}) is invalid, must be a valid DNS entry (lower-case letters, digits and "-", at most 63 characters)`,
+    );
   }
   return name;
 }
@@ -29,7 +32,8 @@ export function pathName(name: string): string {
 /** The body as an object (or an empty one when there is none); anything else is a 400. */
 export function bodyObject(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new SkiffError(ERROR_CODES.invalidRequest, 'request body must be a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new SkiffError(ERROR_CODES.invalidRequest, 'request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 

@@ -52,7 +52,10 @@ function namespaceName(name: string): string {
   try {
     return pathName(name);
   } catch {
-    throw new SkiffError(ERROR_CODES.invalidRequest, `namespace: (${name.slice(0, 80)}) is invalid, must be a valid DNS entry (lower-case letters, digits and "-", at most 63 characters)`);
+    throw new SkiffError(
+      ERROR_CODES.invalidRequest,
+      `namespace: (${name.slice(0, 80)}) is invalid, must be a valid DNS entry (lower-case letters, digits and "-", at most 63 characters)`,
+    );
   }
 }
 

@@ -7,5 +7,8 @@ import { SecretsController } from './secrets.controller';
 import { NamespacesController, NamespaceTrailingSlashRoute } from './namespaces.controller';
 
 /** The `/system/*` API: Nest controllers that validate, then ask the provider over the bus. */
-@Module({ controllers: [FunctionsController, InfoController, RootController, SecretsController, NamespacesController], providers: [FunctionsService, NamespacesController, NamespaceTrailingSlashRoute] })
+@Module({
+  controllers: [FunctionsController, InfoController, RootController, SecretsController, NamespacesController],
+  providers: [FunctionsService, NamespacesController, NamespaceTrailingSlashRoute],
+})
 export class SystemModule {}

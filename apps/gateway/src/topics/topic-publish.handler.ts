@@ -38,9 +38,15 @@ export class TopicPublishHandler {
     }
     const problem = topicProblem(topic);
     if (problem) return this.fail(reply, 400, problem);
-    if (isReservedTopic(topic)) return this.fail(reply, 403, `topic "${topic}" is reserved for the platform (cron-function, skiff.*): it cannot be published to (cron functions run on their schedule)`);
+    if (isReservedTopic(topic))
+      return this.fail(
+        reply,
+        403,
+        `topic "${topic}" is reserved for the platform (cron-function, skiff.*): it cannot be published to (cron functions run on their schedule)`,
+      );
     const given = request.headers['x-message-id'];
-    if (given !== undefined && !isCallId(given)) return this.fail(reply, 400, 'X-Message-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "="');
+    if (given !== undefined && !isCallId(given))
+      return this.fail(reply, 400, 'X-Message-Id must be 1-128 characters of A-Z a-z 0-9 "-" "_" "." "="');
     const messageId = given ?? randomUUID();
     const headers: Record<string, string> = { [TRIGGER_HEADERS.connector]: 'gateway' };
     const type = request.headers['content-type'];
@@ -51,7 +57,12 @@ export class TopicPublishHandler {
         throw err;
       });
       await this.ready;
-      const ack = await publishTopicMessage(this.js, subjects, { topic, data: (request.body as Buffer | undefined) ?? new Uint8Array(0), headers, messageId });
+      const ack = await publishTopicMessage(this.js, subjects, {
+        topic,
+        data: (request.body as Buffer | undefined) ?? new Uint8Array(0),
+        headers,
+        messageId,
+      });
       void reply.code(202).send({ topic, messageId, duplicate: ack.duplicate });
     } catch (err) {
       if (err instanceof SkiffError) return this.fail(reply, err.status, err.message);

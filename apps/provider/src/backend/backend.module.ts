@@ -29,7 +29,11 @@ import { ReplicaCredentials } from './replica-credentials';
         }),
     },
     // Images naming a stored bundle run from the unpacked bundle; anything else on the host.
-    { provide: RUNTIME_RESOLVER, inject: [BundleCache], useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver()) },
+    {
+      provide: RUNTIME_RESOLVER,
+      inject: [BundleCache],
+      useFactory: (bundles: BundleCache) => new BundleRuntimeResolver(bundles, new HostRuntimeResolver()),
+    },
     ReplicaCredentials,
     LocalBackend,
     {

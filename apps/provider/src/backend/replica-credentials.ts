@@ -40,10 +40,14 @@ export class ReplicaCredentials {
       this.logger.log(`replica bus access: credentials per replica (own subjects, own inbox${local ? ', loopback only' : ''})`);
     } else if (env.SKIFF_REPLICA_NATS_URL) {
       this.access = { kind: 'url', url };
-      this.logger.warn('replica bus access: every replica shares SKIFF_REPLICA_NATS_URL; set SKIFF_NATS_ISSUER_FILE to give each replica credentials limited to its own function');
+      this.logger.warn(
+        'replica bus access: every replica shares SKIFF_REPLICA_NATS_URL; set SKIFF_NATS_ISSUER_FILE to give each replica credentials limited to its own function',
+      );
     } else if (!nc.info?.auth_required) {
       this.access = { kind: 'open', url };
-      this.logger.warn('replica bus access: the NATS server lets anonymous clients in, so replicas connect without credentials and function code can use the whole bus');
+      this.logger.warn(
+        'replica bus access: the NATS server lets anonymous clients in, so replicas connect without credentials and function code can use the whole bus',
+      );
     } else {
       throw new Error(
         'the NATS server requires credentials, but the provider has none to give replicas: set SKIFF_NATS_ISSUER_FILE (the account signing key that npm start writes) or SKIFF_REPLICA_NATS_URL',

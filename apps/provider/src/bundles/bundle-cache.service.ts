@@ -58,7 +58,10 @@ export class BundleCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.sweep().catch((err: Error) => this.logger.warn({ msg: 'bundle sweep failed', err: err.message })), this.env.SKIFF_BUNDLE_SWEEP_MS);
+    this.timer = setInterval(
+      () => void this.sweep().catch((err: Error) => this.logger.warn({ msg: 'bundle sweep failed', err: err.message })),
+      this.env.SKIFF_BUNDLE_SWEEP_MS,
+    );
     this.timer.unref();
   }
 
@@ -153,7 +156,12 @@ export class BundleCache implements OnModuleInit, OnApplicationShutdown {
     const dir = join(this.root, digest.slice('sha256:'.length));
     if (existsSync(join(dir, BUNDLE_MANIFEST))) {
       if (await this.unchanged(dir)) return { digest, dir, manifest: parseManifest(await readFile(join(dir, BUNDLE_MANIFEST), 'utf8')) };
-      this.logger.warn({ msg: 'unpacked bundle changed on disk since it was unpacked (or has no record): unpacking it again', image, digest, dir });
+      this.logger.warn({
+        msg: 'unpacked bundle changed on disk since it was unpacked (or has no record): unpacking it again',
+        image,
+        digest,
+        dir,
+      });
     }
     const blob = await store.getBlob(image);
     if (!blob) throw new Error(`bundle ${image} disappeared from the store while it was being fetched`);
@@ -163,7 +171,10 @@ export class BundleCache implements OnModuleInit, OnApplicationShutdown {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
     try {
-      const { manifest } = await extractBundle(data, tmp, { maxUnpackedBytes: this.env.SKIFF_MAX_BUNDLE_UNPACKED_BYTES, maxEntries: 100_000 });
+      const { manifest } = await extractBundle(data, tmp, {
+        maxUnpackedBytes: this.env.SKIFF_MAX_BUNDLE_UNPACKED_BYTES,
+        maxEntries: 100_000,
+      });
       const tree = await treeDigest(tmp);
       await rm(recordOf(dir), { force: true });
       await rm(dir, { recursive: true, force: true });

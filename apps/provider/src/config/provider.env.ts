@@ -72,7 +72,9 @@ export class ProviderEnv extends HttpServiceEnv {
   SKIFF_REPLICA_PIDS_MAX = 256;
 
   /** Memory limit of a replica whose function sets no limits.memory (a Kubernetes quantity; `0` for none). */
-  @Matches(/^(0|[0-9]+(\.[0-9]+)?([eE][0-9]+)?([KMGTPE]i|[kKMGTPE])?)$/, { message: 'SKIFF_REPLICA_DEFAULT_MEMORY must be a memory quantity such as 512Mi, or 0 for none' })
+  @Matches(/^(0|[0-9]+(\.[0-9]+)?([eE][0-9]+)?([KMGTPE]i|[kKMGTPE])?)$/, {
+    message: 'SKIFF_REPLICA_DEFAULT_MEMORY must be a memory quantity such as 512Mi, or 0 for none',
+  })
   SKIFF_REPLICA_DEFAULT_MEMORY = '512Mi';
 
   /** Replica isolation on the local backend (see SANDBOX_MODES). */

@@ -91,7 +91,8 @@ export class NamespaceService implements OnModuleInit {
   }
 
   async remove(name: string): Promise<{ name: string }> {
-    if (name === DEFAULT_NAMESPACE) throw new SkiffError(ERROR_CODES.namespaceInUse, `namespace: ${name} is the default namespace and cannot be deleted`);
+    if (name === DEFAULT_NAMESPACE)
+      throw new SkiffError(ERROR_CODES.namespaceInUse, `namespace: ${name} is the default namespace and cannot be deleted`);
     const functions = this.functions.list(name).length;
     const secrets = (await this.secrets.list(name)).length;
     if (functions || secrets) {

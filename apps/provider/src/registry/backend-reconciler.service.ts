@@ -92,7 +92,11 @@ export class BackendReconciler implements OnApplicationBootstrap, BeforeApplicat
         await this.backend.remove(ref.namespace, ref.name);
       }
     } catch (err) {
-      this.logger.error({ msg: `backend failed to ${record ? 'apply' : 'remove'} the function; retrying in ${RETRY_DELAY_MS} ms`, function: key, err });
+      this.logger.error({
+        msg: `backend failed to ${record ? 'apply' : 'remove'} the function; retrying in ${RETRY_DELAY_MS} ms`,
+        function: key,
+        err,
+      });
       if (!record) this.known.set(key, ref);
       if (this.stopping) return;
       const timer = setTimeout(() => this.schedule(key), RETRY_DELAY_MS);

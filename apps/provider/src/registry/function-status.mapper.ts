@@ -21,7 +21,16 @@ function nonEmptyResources(res: FunctionResources | null | undefined): FunctionR
 /** The fields a stored spec keeps (deprecated deployment fields are not stored). */
 type StoredSpec = Pick<
   FunctionRecord['spec'],
-  'service' | 'image' | 'namespace' | 'envProcess' | 'envVars' | 'constraints' | 'secrets' | 'labels' | 'annotations' | 'readOnlyRootFilesystem'
+  | 'service'
+  | 'image'
+  | 'namespace'
+  | 'envProcess'
+  | 'envVars'
+  | 'constraints'
+  | 'secrets'
+  | 'labels'
+  | 'annotations'
+  | 'readOnlyRootFilesystem'
 > & { limits?: FunctionResources; requests?: FunctionResources };
 
 /**

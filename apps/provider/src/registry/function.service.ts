@@ -67,14 +67,22 @@ export class FunctionService {
     const scale = parseScaleLabels(dep.labels);
     await this.checkSecrets(dep, namespace);
     const now = new Date().toISOString();
-    const record: FunctionRecord = { spec: normalizeSpec(dep, namespace), replicas: initialReplicas(scale), createdAt: now, updatedAt: now };
+    const record: FunctionRecord = {
+      spec: normalizeSpec(dep, namespace),
+      replicas: initialReplicas(scale),
+      createdAt: now,
+      updatedAt: now,
+    };
     const key = subjects.functionKey(namespace, dep.service);
     let revision: number;
     try {
       revision = await this.kv.create(key, encodeFunctionRecord(record));
     } catch (err) {
       if (isConflict(err)) {
-        throw new SkiffError(ERROR_CODES.functionExists, `function: ${dep.service}.${namespace} already exists (update it with PUT /system/functions)`);
+        throw new SkiffError(
+          ERROR_CODES.functionExists,
+          `function: ${dep.service}.${namespace} already exists (update it with PUT /system/functions)`,
+        );
       }
       throw err;
     }
@@ -111,7 +119,12 @@ export class FunctionService {
     });
     if (changed) {
       this.bus.publish(EVENTS.functionScaled, { name: req.name, namespace: req.namespace, replicas: record.replicas, revision, reason });
-      this.logger.log({ msg: 'function scaled', function: subjects.functionKey(req.namespace, req.name), replicas: record.replicas, reason });
+      this.logger.log({
+        msg: 'function scaled',
+        function: subjects.functionKey(req.namespace, req.name),
+        replicas: record.replicas,
+        reason,
+      });
     }
     return this.status(record);
   }
@@ -162,10 +175,17 @@ export class FunctionService {
   /** A deploy or update naming a secret that does not exist in the function's namespace is a 400. */
   private async checkSecrets(dep: FunctionDeployment, namespace: string): Promise<void> {
     const bad = (dep.secrets ?? []).filter((name) => !isSecretName(name));
-    if (bad.length) throw new SkiffError(ERROR_CODES.invalidRequest, `secrets: invalid secret name(s): ${bad.map((n) => JSON.stringify(String(n).slice(0, 80))).join(', ')}`);
+    if (bad.length)
+      throw new SkiffError(
+        ERROR_CODES.invalidRequest,
+        `secrets: invalid secret name(s): ${bad.map((n) => JSON.stringify(String(n).slice(0, 80))).join(', ')}`,
+      );
     const missing = await this.secrets.missing(namespace, dep.secrets ?? []);
     if (missing.length) {
-      throw new SkiffError(ERROR_CODES.invalidRequest, `secrets: ${missing.join(', ')} not found in namespace ${namespace} (create with POST /system/secrets first)`);
+      throw new SkiffError(
+        ERROR_CODES.invalidRequest,
+        `secrets: ${missing.join(', ')} not found in namespace ${namespace} (create with POST /system/secrets first)`,
+      );
     }
   }
 

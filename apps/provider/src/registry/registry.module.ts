@@ -23,7 +23,11 @@ import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
       inject: [NATS_CONNECTION, FUNCTIONS_KV],
       useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects),
     },
-    { provide: PROVIDER_INFO, inject: [PROVIDER_ENV], useFactory: (env: ProviderEnv) => readProviderInfo(env.SKIFF_BACKEND, env.SKIFF_GIT_SHA) },
+    {
+      provide: PROVIDER_INFO,
+      inject: [PROVIDER_ENV],
+      useFactory: (env: ProviderEnv) => readProviderInfo(env.SKIFF_BACKEND, env.SKIFF_GIT_SHA),
+    },
     FunctionService,
     BackendReconciler,
   ],

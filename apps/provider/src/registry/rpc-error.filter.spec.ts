@@ -10,13 +10,20 @@ describe('RpcErrorFilter', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('answers a SkiffError with its code, status and message', async () => {
-    const out = new RpcErrorFilter().catch(new SkiffError(ERROR_CODES.functionNotFound, 'function: x.y not found'), rpcHost) as Observable<never>;
+    const out = new RpcErrorFilter().catch(
+      new SkiffError(ERROR_CODES.functionNotFound, 'function: x.y not found'),
+      rpcHost,
+    ) as Observable<never>;
     await expect(firstValueFrom(out)).rejects.toEqual({ code: 'function/not-found', status: 404, message: 'function: x.y not found' });
   });
 
   it('answers anything else as platform/internal', async () => {
     const out = new RpcErrorFilter().catch(new TypeError('boom'), rpcHost) as Observable<never>;
-    await expect(firstValueFrom(out)).rejects.toMatchObject({ code: 'platform/internal', status: 500, message: expect.stringContaining('boom') });
+    await expect(firstValueFrom(out)).rejects.toMatchObject({
+      code: 'platform/internal',
+      status: 500,
+      message: expect.stringContaining('boom'),
+    });
   });
 });
 
@@ -26,7 +33,9 @@ describe('toWireError', () => {
   });
 
   it('calls a write refused by a full bucket platform/storage-full (507), not a 500', () => {
-    const full = Object.assign(new Error('maximum bytes exceeded'), { api_error: { code: 503, err_code: 10077, description: 'maximum bytes exceeded' } });
+    const full = Object.assign(new Error('maximum bytes exceeded'), {
+      api_error: { code: 503, err_code: 10077, description: 'maximum bytes exceeded' },
+    });
     expect(toWireError(full)).toMatchObject({ status: 507, code: 'platform/storage-full', message: expect.stringContaining('is full') });
   });
 });

@@ -4,7 +4,9 @@ import { initialReplicas, parseScaleLabels } from './scale-labels';
 
 describe('parseScaleLabels', () => {
   it('reads whole numbers, tolerating spaces', () => {
-    expect(parseScaleLabels({ 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': ' 10 ', 'com.openfaas.scale.factor': '20' })).toEqual({
+    expect(
+      parseScaleLabels({ 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': ' 10 ', 'com.openfaas.scale.factor': '20' }),
+    ).toEqual({
       min: 2,
       max: 10,
       factor: 20,

@@ -1,6 +1,15 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { DEFAULT_NAMESPACE, RPC, Secret, SecretListRequest, SecretSummary, SecretTransportKey, parsePayload, subjects } from '@skiff/contracts';
+import {
+  DEFAULT_NAMESPACE,
+  RPC,
+  Secret,
+  SecretListRequest,
+  SecretSummary,
+  SecretTransportKey,
+  parsePayload,
+  subjects,
+} from '@skiff/contracts';
 import { SecretStore } from './secret.store';
 
 /** `provider.secret.*`: the gateway's `/system/secrets`, validated again here. */

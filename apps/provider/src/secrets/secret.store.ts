@@ -1,6 +1,18 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, KV, KvEntry, NatsConnection } from 'nats';
-import { ERROR_CODES, RPC, SEALED_SECRET_ALGORITHM, Secret, SecretSummary, SecretTransportKey, SkiffError, openSecretValue, secretSealContext, subjects, transportKeyPair } from '@skiff/contracts';
+import {
+  ERROR_CODES,
+  RPC,
+  SEALED_SECRET_ALGORITHM,
+  Secret,
+  SecretSummary,
+  SecretTransportKey,
+  SkiffError,
+  openSecretValue,
+  secretSealContext,
+  subjects,
+  transportKeyPair,
+} from '@skiff/contracts';
 import { NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { SealedValue, SecretCipher, loadSecretsKey } from './secret-cipher';
@@ -30,7 +42,6 @@ function isConflict(err: unknown): boolean {
   const e = err as { api_error?: { err_code?: number }; message?: string } | undefined;
   return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
 }
-
 
 /**
  * Secrets in a JetStream KV bucket (`<P>_secrets`, key `<ns>.<name>`), the provider its only
@@ -76,7 +87,11 @@ export class SecretStore implements OnModuleInit {
     try {
       await this.kv.create(key, this.encode(key, this.unseal(secret)));
     } catch (err) {
-      if (isConflict(err)) throw new SkiffError(ERROR_CODES.secretExists, `secret: ${secret.name} already exists in namespace ${secret.namespace} (update it with PUT /system/secrets)`);
+      if (isConflict(err))
+        throw new SkiffError(
+          ERROR_CODES.secretExists,
+          `secret: ${secret.name} already exists in namespace ${secret.namespace} (update it with PUT /system/secrets)`,
+        );
       throw err;
     }
     this.logger.log({ msg: 'secret created', secret: key });
@@ -94,12 +109,18 @@ export class SecretStore implements OnModuleInit {
    */
   private unseal(secret: Secret & { namespace: string }): Buffer {
     if (secret.value !== undefined || secret.rawValue !== undefined || !secret.sealed) {
-      throw new SkiffError(ERROR_CODES.invalidRequest, `secret values must cross the bus sealed to the provider's transport key (${RPC.secretTransportKey}), never in clear`);
+      throw new SkiffError(
+        ERROR_CODES.invalidRequest,
+        `secret values must cross the bus sealed to the provider's transport key (${RPC.secretTransportKey}), never in clear`,
+      );
     }
     try {
       return openSecretValue(secret.sealed, this.transport, secretSealContext(secret.namespace, secret.name));
     } catch {
-      throw new SkiffError(ERROR_CODES.invalidRequest, `the sealed value of secret ${secret.name} cannot be opened: sealed to another key or another secret`);
+      throw new SkiffError(
+        ERROR_CODES.invalidRequest,
+        `the sealed value of secret ${secret.name} cannot be opened: sealed to another key or another secret`,
+      );
     }
   }
 
@@ -149,7 +170,10 @@ export class SecretStore implements OnModuleInit {
       try {
         value = this.cipher.open(codec.decode(entry.value).sealed, key);
       } catch {
-        throw new SkiffError(ERROR_CODES.internal, `secret: ${name} in namespace ${namespace} cannot be decrypted with this provider's key (was SKIFF_DATA_DIR or SKIFF_SECRETS_KEY changed?)`);
+        throw new SkiffError(
+          ERROR_CODES.internal,
+          `secret: ${name} in namespace ${namespace} cannot be decrypted with this provider's key (was SKIFF_DATA_DIR or SKIFF_SECRETS_KEY changed?)`,
+        );
       }
       files.push({ name, value, revision: entry.revision });
     }

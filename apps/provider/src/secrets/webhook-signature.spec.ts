@@ -35,6 +35,8 @@ describe('signatureProblem', () => {
     expect(signatureProblem(secret, body, { timestamped: `t=${t},v1=${hmac}` })).toMatch(/does not match/);
     expect(signatureProblem(secret, body, { timestamped: `v1=${v1}` })).toMatch(/t=<unix seconds>/);
     // The timestamped header wins over the others.
-    expect(signatureProblem(secret, body, { timestamped: `t=${t},v1=${'0'.repeat(64)}`, github: `sha256=${hmac}` })).toMatch(/does not match/);
+    expect(signatureProblem(secret, body, { timestamped: `t=${t},v1=${'0'.repeat(64)}`, github: `sha256=${hmac}` })).toMatch(
+      /does not match/,
+    );
   });
 });

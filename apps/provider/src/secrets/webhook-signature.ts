@@ -21,10 +21,13 @@ export function signatureProblem(secret: Buffer, body: Uint8Array, signatures: W
     const parsed = parseTimestampedSignature(timestamped);
     if (typeof parsed === 'string') return parsed;
     const expected = createHmac('sha256', secret).update(`${parsed.t}.`).update(body).digest();
-    return parsed.v1.some((hex) => matches(Buffer.from(hex, 'hex'), expected)) ? undefined : 'signature does not match the timestamp and body';
+    return parsed.v1.some((hex) => matches(Buffer.from(hex, 'hex'), expected))
+      ? undefined
+      : 'signature does not match the timestamp and body';
   }
   const given = github ?? generic;
-  if (given === undefined) return 'missing signature: send X-Skiff-Signature (t=<unix>,v1=<hmac of "t.body">), X-Hub-Signature-256 (sha256=<hmac>) or X-Signature';
+  if (given === undefined)
+    return 'missing signature: send X-Skiff-Signature (t=<unix>,v1=<hmac of "t.body">), X-Hub-Signature-256 (sha256=<hmac>) or X-Signature';
   if (github !== undefined && !github.startsWith('sha256=')) return 'X-Hub-Signature-256 must be sha256=<hex HMAC-SHA256 of the body>';
   const hex = given.replace(/^sha256=/, '');
   const expected = createHmac('sha256', secret).update(body).digest();

@@ -68,7 +68,9 @@ export class WebhookVerifyResponder implements OnApplicationBootstrap, OnApplica
       namespace: h?.get(WEBHOOK_VERIFY_HEADERS.namespace) || undefined,
       githubSignature: h?.has(WEBHOOK_VERIFY_HEADERS.githubSignature) ? h.get(WEBHOOK_VERIFY_HEADERS.githubSignature) : undefined,
       genericSignature: h?.has(WEBHOOK_VERIFY_HEADERS.genericSignature) ? h.get(WEBHOOK_VERIFY_HEADERS.genericSignature) : undefined,
-      timestampedSignature: h?.has(WEBHOOK_VERIFY_HEADERS.timestampedSignature) ? h.get(WEBHOOK_VERIFY_HEADERS.timestampedSignature) : undefined,
+      timestampedSignature: h?.has(WEBHOOK_VERIFY_HEADERS.timestampedSignature)
+        ? h.get(WEBHOOK_VERIFY_HEADERS.timestampedSignature)
+        : undefined,
     });
     const name = webhookSecretName(req.topic);
     // Secret names are lower-case DNS-like; a topic outside that alphabet can have no secret.
@@ -80,7 +82,11 @@ export class WebhookVerifyResponder implements OnApplicationBootstrap, OnApplica
       if (err instanceof SkiffError && err.code === ERROR_CODES.secretNotFound.code) return { result: 'no-secret' };
       throw err;
     }
-    const problem = signatureProblem(secret, msg.data, { github: req.githubSignature, generic: req.genericSignature, timestamped: req.timestampedSignature });
+    const problem = signatureProblem(secret, msg.data, {
+      github: req.githubSignature,
+      generic: req.genericSignature,
+      timestamped: req.timestampedSignature,
+    });
     return problem ? { result: 'invalid', reason: problem } : { result: 'valid' };
   }
 }

@@ -44,7 +44,12 @@ export class TopicReplyPublisher {
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
     this.js = nc.jetstream();
-    this.replies = new Counter({ name: 'skiff_topic_replies_total', help: 'Results published to reply topics (com.skiff.topic.reply), by outcome (published, hop_limit, too_large)', labelNames: ['outcome'], registers: [metrics] });
+    this.replies = new Counter({
+      name: 'skiff_topic_replies_total',
+      help: 'Results published to reply topics (com.skiff.topic.reply), by outcome (published, hop_limit, too_large)',
+      labelNames: ['outcome'],
+      registers: [metrics],
+    });
   }
 
   /**
@@ -52,7 +57,13 @@ export class TopicReplyPublisher {
    * succeeded; resolves once JetStream stored it (rejects when it could not, so the call is retried
    * rather than its result lost).
    */
-  async publish(msg: JsMsg, callId: string, fn: { namespace: string; name: string }, state: string, response: InvokeResponse | undefined): Promise<ReplyOutcome> {
+  async publish(
+    msg: JsMsg,
+    callId: string,
+    fn: { namespace: string; name: string },
+    state: string,
+    response: InvokeResponse | undefined,
+  ): Promise<ReplyOutcome> {
     if (state !== 'succeeded' || !response) return 'none';
     const topic = replyTopicOf(this.registry.get(fn.namespace, fn.name)?.spec.annotations);
     if (!topic) return 'none';
@@ -60,11 +71,15 @@ export class TopicReplyPublisher {
     const hops = (Number(request[TRIGGER_HEADERS.replyHops.toLowerCase()]) || 0) + 1;
     const label = `${fn.name}.${fn.namespace}`;
     if (hops > MAX_TOPIC_REPLY_HOPS) {
-      this.logger.warn(`result of ${callId} (${label}) not published to ${topic}: ${MAX_TOPIC_REPLY_HOPS} replies in a row (a reply loop?)`);
+      this.logger.warn(
+        `result of ${callId} (${label}) not published to ${topic}: ${MAX_TOPIC_REPLY_HOPS} replies in a row (a reply loop?)`,
+      );
       return this.count('hop_limit');
     }
     if (response.body.length > (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM) {
-      this.logger.warn(`result of ${callId} (${label}) not published to ${topic}: ${response.body.length} bytes do not fit one NATS message`);
+      this.logger.warn(
+        `result of ${callId} (${label}) not published to ${topic}: ${response.body.length} bytes do not fit one NATS message`,
+      );
       return this.count('too_large');
     }
     const headers: Record<string, string> = {};

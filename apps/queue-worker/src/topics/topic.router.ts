@@ -39,16 +39,32 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(METRICS_REGISTRY) metrics: Registry,
     health: HealthService,
   ) {
-    health.register('topic-registry', () => (registry.watching ? undefined : 'the topic router\'s function registry watch is not running (being restarted)'));
-    this.messages = new Counter({ name: 'skiff_topic_messages_total', help: 'Topic messages handled by the router, by outcome (routed, unrouted, reserved, failed)', labelNames: ['outcome'], registers: [metrics] });
-    this.calls = new Counter({ name: 'skiff_topic_invocations_total', help: 'Async calls queued by the topic router', registers: [metrics] });
+    health.register('topic-registry', () =>
+      registry.watching ? undefined : "the topic router's function registry watch is not running (being restarted)",
+    );
+    this.messages = new Counter({
+      name: 'skiff_topic_messages_total',
+      help: 'Topic messages handled by the router, by outcome (routed, unrouted, reserved, failed)',
+      labelNames: ['outcome'],
+      registers: [metrics],
+    });
+    this.calls = new Counter({
+      name: 'skiff_topic_invocations_total',
+      help: 'Async calls queued by the topic router',
+      registers: [metrics],
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
     const durable = subjects.topicRouterConsumer;
     await jsm.consumers.info(subjects.topicStream, durable).catch(() =>
-      jsm.consumers.add(subjects.topicStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: ACK_WAIT_MS * 1e6, max_ack_pending: 64 }),
+      jsm.consumers.add(subjects.topicStream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: ACK_WAIT_MS * 1e6,
+        max_ack_pending: 64,
+      }),
     );
     const consumer = await this.nc.jetstream().consumers.get(subjects.topicStream, durable);
     this.consumer = await consumer.consume({ max_messages: 32 });

@@ -1,7 +1,16 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { AsyncResultStore, AsyncSubmitter, ensureAsyncStreams, ensureTopicStream, FunctionRegistryCache, NATS_CONNECTION, NatsModule, openAsyncResultsBucket } from '@skiff/nats';
+import {
+  AsyncResultStore,
+  AsyncSubmitter,
+  ensureAsyncStreams,
+  ensureTopicStream,
+  FunctionRegistryCache,
+  NATS_CONNECTION,
+  NatsModule,
+  openAsyncResultsBucket,
+} from '@skiff/nats';
 import type { QueueWorkerConfig } from '../config/queue-worker.config';
 import { TopicRouter } from './topic.router';
 import { TOPIC_REGISTRY, TOPIC_SUBMITTER } from './topics.tokens';
@@ -20,9 +29,22 @@ export class TopicsModule {
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: TopicsModule,
-      imports: [NatsModule.forRoot({ service: 'queue-worker-topics', role: 'queue-worker', url: config.natsUrl, credsFile: config.natsCreds, gracePeriodMs: config.gracePeriodMs, asyncTraces: false })],
+      imports: [
+        NatsModule.forRoot({
+          service: 'queue-worker-topics',
+          role: 'queue-worker',
+          url: config.natsUrl,
+          credsFile: config.natsCreds,
+          gracePeriodMs: config.gracePeriodMs,
+          asyncTraces: false,
+        }),
+      ],
       providers: [
-        { provide: TOPIC_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
+        {
+          provide: TOPIC_REGISTRY,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects),
+        },
         {
           provide: TOPIC_SUBMITTER,
           inject: [NATS_CONNECTION],

@@ -96,7 +96,9 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
   async scale(payload: unknown): Promise<FunctionStatus> {
     const req = parsePayload(FunctionScaleRequest, payload);
     const record = this.record(req.namespace, req.name);
-    return this.serial(req.namespace, req.name, () => this.apply(record, req.replicas, req.reason ?? 'manual', 'requested through the API'));
+    return this.serial(req.namespace, req.name, () =>
+      this.apply(record, req.replicas, req.reason ?? 'manual', 'requested through the API'),
+    );
   }
 
   /** `scaler.wake`: brings a function at 0 replicas up to its minimum; a no-op when it has replicas. */
@@ -105,7 +107,8 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     this.record(ref.namespace, ref.name);
     const status = await this.serial(ref.namespace, ref.name, async () => {
       const record = this.record(ref.namespace, ref.name);
-      if (record.replicas > 0) return this.bus.request(RPC.functionGet, { name: ref.name, namespace: ref.namespace }, { timeoutMs: PROVIDER_TIMEOUT_MS });
+      if (record.replicas > 0)
+        return this.bus.request(RPC.functionGet, { name: ref.name, namespace: ref.namespace }, { timeoutMs: PROVIDER_TIMEOUT_MS });
       const to = awakeMinimum(effectiveScaleSettings(record.spec.labels));
       this.metrics.wakes.inc({ function_name: label(ref.namespace, ref.name) });
       return this.apply(record, to, 'wake', 'a call arrived while it had no replica');
@@ -154,7 +157,11 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     this.ticking = true;
     try {
       const records = this.registry.list();
-      if (this.policy.autoscale && records.some((r) => effectiveScaleSettings(r.spec.labels).type === 'cpu' && r.spec.labels?.['com.openfaas.scale.target'])) await this.refreshCpu();
+      if (
+        this.policy.autoscale &&
+        records.some((r) => effectiveScaleSettings(r.spec.labels).type === 'cpu' && r.spec.labels?.['com.openfaas.scale.target'])
+      )
+        await this.refreshCpu();
       for (const record of records) {
         const { namespace, service: name } = record.spec;
         const key = subjects.functionKey(namespace, name);
@@ -186,7 +193,8 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
   private async applyDecision(record: FunctionRecord, decision: Decision, now: number): Promise<void> {
     const current = this.record(record.spec.namespace, record.spec.service);
     if (current.replicas !== record.replicas) return; // someone else changed it since the tick read it
-    if (decision.pressureSince !== undefined && decision.replicas > current.replicas) this.metrics.delay.observe((now - decision.pressureSince) / 1000);
+    if (decision.pressureSince !== undefined && decision.replicas > current.replicas)
+      this.metrics.delay.observe((now - decision.pressureSince) / 1000);
     await this.apply(current, decision.replicas, decision.reason, decision.detail, false);
   }
 
@@ -272,7 +280,12 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     return this.registry.list().map((r) => {
       const load = this.load.of(subjects.functionKey(r.spec.namespace, r.spec.service));
-      return { fn: label(r.spec.namespace, r.spec.service), desired: r.replicas, rps: load.rate(this.policy.rateWindowMs, now), inflight: load.inflight(now) };
+      return {
+        fn: label(r.spec.namespace, r.spec.service),
+        desired: r.replicas,
+        rps: load.rate(this.policy.rateWindowMs, now),
+        inflight: load.inflight(now),
+      };
     });
   }
 }

@@ -2,7 +2,15 @@ import 'reflect-metadata';
 import { effectiveScaleSettings } from '@skiff/contracts';
 import { LoadSample, PolicyConfig, ScalingState, decide } from './scaling.policy';
 
-const config: PolicyConfig = { autoscale: true, rpsThreshold: 5, rateWindowMs: 10_000, sustainMs: 5_000, stepIntervalMs: 10_000, cooldownMs: 10_000, downWindowMs: 30_000 };
+const config: PolicyConfig = {
+  autoscale: true,
+  rpsThreshold: 5,
+  rateWindowMs: 10_000,
+  sustainMs: 5_000,
+  stepIntervalMs: 10_000,
+  cooldownMs: 10_000,
+  downWindowMs: 30_000,
+};
 const idle: LoadSample = { rps: 0, okRps: 0, inflight: 0, lastActiveAt: 0 };
 const busy = (rps: number): LoadSample => ({ rps, okRps: rps, inflight: 1, lastActiveAt: 1 });
 
@@ -35,7 +43,8 @@ describe('default rule (like the APIHighInvocationRate alert)', () => {
     const state = new ScalingState(0);
     for (let t = 0; t <= 60_000; t += 1_000) expect(decide(2, pinned, busy(100), state, config, t)).toBeUndefined();
     const off = new ScalingState(0);
-    for (let t = 0; t <= 60_000; t += 1_000) expect(decide(1, settings, busy(100), off, { ...config, autoscale: false }, t)).toBeUndefined();
+    for (let t = 0; t <= 60_000; t += 1_000)
+      expect(decide(1, settings, busy(100), off, { ...config, autoscale: false }, t)).toBeUndefined();
   });
 
   it('never touches a function at zero replicas (only a wake does)', () => {
@@ -45,21 +54,37 @@ describe('default rule (like the APIHighInvocationRate alert)', () => {
 
 describe('target rules', () => {
   it('rps: desired = ceil(load / (target × proportion)) within [min, max]', () => {
-    const s = effectiveScaleSettings({ 'com.openfaas.scale.target': '10', 'com.openfaas.scale.type': 'rps', 'com.openfaas.scale.max': '4' });
+    const s = effectiveScaleSettings({
+      'com.openfaas.scale.target': '10',
+      'com.openfaas.scale.type': 'rps',
+      'com.openfaas.scale.max': '4',
+    });
     expect(decide(1, s, busy(27), new ScalingState(0), config, 0)?.replicas).toBe(3); // 27 / 9 = 3
     expect(decide(1, s, busy(1000), new ScalingState(0), config, 0)?.replicas).toBe(4);
   });
 
   it('capacity reads in-flight calls and cpu reads millicores', () => {
-    const cap = effectiveScaleSettings({ 'com.openfaas.scale.target': '2', 'com.openfaas.scale.type': 'capacity', 'com.openfaas.scale.target-proportion': '1' });
+    const cap = effectiveScaleSettings({
+      'com.openfaas.scale.target': '2',
+      'com.openfaas.scale.type': 'capacity',
+      'com.openfaas.scale.target-proportion': '1',
+    });
     expect(decide(1, cap, { ...idle, inflight: 7 }, new ScalingState(0), config, 0)?.replicas).toBe(4);
-    const cpu = effectiveScaleSettings({ 'com.openfaas.scale.target': '500', 'com.openfaas.scale.type': 'cpu', 'com.openfaas.scale.target-proportion': '1' });
+    const cpu = effectiveScaleSettings({
+      'com.openfaas.scale.target': '500',
+      'com.openfaas.scale.type': 'cpu',
+      'com.openfaas.scale.target-proportion': '1',
+    });
     expect(decide(1, cpu, { ...idle, cpuMillicores: 1200 }, new ScalingState(0), config, 0)?.replicas).toBe(3);
     expect(decide(1, cpu, idle, new ScalingState(0), config, 0)).toBeUndefined(); // not measured yet
   });
 
   it('scales down only to the highest recommendation of the stabilisation window', () => {
-    const s = effectiveScaleSettings({ 'com.openfaas.scale.target': '10', 'com.openfaas.scale.target-proportion': '1', 'com.openfaas.scale.down.window': '20s' });
+    const s = effectiveScaleSettings({
+      'com.openfaas.scale.target': '10',
+      'com.openfaas.scale.target-proportion': '1',
+      'com.openfaas.scale.down.window': '20s',
+    });
     const state = new ScalingState(0);
     expect(decide(1, s, busy(40), state, config, 0)?.replicas).toBe(4);
     expect(decide(4, s, busy(5), state, config, 10_000)).toBeUndefined(); // 4 is still in the window

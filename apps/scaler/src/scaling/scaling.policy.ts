@@ -85,22 +85,42 @@ function targetLoad(settings: EffectiveScaleSettings, load: LoadSample): number 
  * One function's decision for this tick, or undefined to leave it. Pure: the same inputs give
  * the same answer, so each rule is unit-tested without a clock.
  */
-export function decide(current: number, settings: EffectiveScaleSettings, load: LoadSample, state: ScalingState, config: PolicyConfig, now: number): Decision | undefined {
+export function decide(
+  current: number,
+  settings: EffectiveScaleSettings,
+  load: LoadSample,
+  state: ScalingState,
+  config: PolicyConfig,
+  now: number,
+): Decision | undefined {
   // Asleep: only a wake brings it back.
   if (current === 0) return undefined;
 
   if (settings.zero) {
     const idleFor = now - Math.max(load.lastActiveAt, state.awakeSince);
     if (load.inflight === 0 && idleFor >= settings.zeroDurationMs) {
-      return { replicas: 0, reason: 'idle', detail: `no calls for ${Math.round(idleFor / 1000)} s (zero-duration ${Math.round(settings.zeroDurationMs / 1000)} s)` };
+      return {
+        replicas: 0,
+        reason: 'idle',
+        detail: `no calls for ${Math.round(idleFor / 1000)} s (zero-duration ${Math.round(settings.zeroDurationMs / 1000)} s)`,
+      };
     }
   }
   if (!config.autoscale || settings.min === settings.max) return undefined;
-  return settings.target === undefined ? defaultRule(current, settings, load, state, config, now) : targetRule(current, settings, load, state, config, now);
+  return settings.target === undefined
+    ? defaultRule(current, settings, load, state, config, now)
+    : targetRule(current, settings, load, state, config, now);
 }
 
 /** Like OpenFaaS's `APIHighInvocationRate` alert: steps up while high, back to min once it resolves. */
-function defaultRule(current: number, settings: EffectiveScaleSettings, load: LoadSample, state: ScalingState, config: PolicyConfig, now: number): Decision | undefined {
+function defaultRule(
+  current: number,
+  settings: EffectiveScaleSettings,
+  load: LoadSample,
+  state: ScalingState,
+  config: PolicyConfig,
+  now: number,
+): Decision | undefined {
   const rate = load.okRps;
   const shown = `${rate.toFixed(1)} req/s (threshold ${config.rpsThreshold})`;
   if (rate > config.rpsThreshold) {
@@ -125,7 +145,14 @@ function defaultRule(current: number, settings: EffectiveScaleSettings, load: Lo
 }
 
 /** desired = ceil(load / (target × proportion)) within [min, max]; scale-down stabilised over a window. */
-function targetRule(current: number, settings: EffectiveScaleSettings, load: LoadSample, state: ScalingState, config: PolicyConfig, now: number): Decision | undefined {
+function targetRule(
+  current: number,
+  settings: EffectiveScaleSettings,
+  load: LoadSample,
+  state: ScalingState,
+  config: PolicyConfig,
+  now: number,
+): Decision | undefined {
   const measured = targetLoad(settings, load);
   if (measured === undefined) return undefined;
   const target = settings.target! * settings.targetProportion;

@@ -23,7 +23,12 @@ export function keyValueLines(text, what) {
 export function customDeployForm(sampler) {
   const field = (id, label, input) => h('label', { class: 'field', for: id }, h('span', {}, label), input);
   const name = h('input', { id: 'custom-name', type: 'text', required: true, placeholder: 'my-function', autocomplete: 'off' });
-  const image = h('input', { id: 'custom-image', type: 'text', required: true, placeholder: 'ghcr.io/me/fn:1.0, or any name with a process' });
+  const image = h('input', {
+    id: 'custom-image',
+    type: 'text',
+    required: true,
+    placeholder: 'ghcr.io/me/fn:1.0, or any name with a process',
+  });
   const process = h('input', { id: 'custom-process', type: 'text', placeholder: 'e.g. cat (optional)' });
   const env = h('textarea', { id: 'custom-env', rows: 3, placeholder: 'KEY=value, one a line' });
   const labels = h('textarea', { id: 'custom-labels', rows: 3, placeholder: 'key=value, one a line' });
@@ -36,7 +41,8 @@ export function customDeployForm(sampler) {
     problem.textContent = '';
     try {
       const service = name.value.trim();
-      if (!DNS_LABEL.test(service)) throw new Error('Name: lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit.');
+      if (!DNS_LABEL.test(service))
+        throw new Error('Name: lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit.');
       if (!image.value.trim()) throw new Error('Image: required.');
       return {
         service,
@@ -77,8 +83,20 @@ export function customDeployForm(sampler) {
     h(
       'form',
       { onsubmit: deploy, novalidate: true },
-      h('div', { class: 'fields' }, field('custom-name', 'Name', name), field('custom-image', 'Image', image), field('custom-process', 'Process', process)),
-      h('div', { class: 'fields' }, field('custom-env', 'Environment', env), field('custom-labels', 'Labels', labels), field('custom-annotations', 'Annotations', annotations)),
+      h(
+        'div',
+        { class: 'fields' },
+        field('custom-name', 'Name', name),
+        field('custom-image', 'Image', image),
+        field('custom-process', 'Process', process),
+      ),
+      h(
+        'div',
+        { class: 'fields' },
+        field('custom-env', 'Environment', env),
+        field('custom-labels', 'Labels', labels),
+        field('custom-annotations', 'Annotations', annotations),
+      ),
       problem,
       h('div', { class: 'row end' }, submit),
     ),

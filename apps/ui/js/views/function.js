@@ -39,7 +39,11 @@ function scaleControl(name, namespace, sampler) {
     'form',
     { class: 'row scale', onsubmit: (e) => (e.preventDefault(), apply(Number(input.value))) },
     h('span', {}, 'Replicas'),
-    h('button', { type: 'button', id: 'scale-down', 'aria-label': 'one replica less', onclick: () => apply(Math.max(0, current() - 1)) }, '−'),
+    h(
+      'button',
+      { type: 'button', id: 'scale-down', 'aria-label': 'one replica less', onclick: () => apply(Math.max(0, current() - 1)) },
+      '−',
+    ),
     input,
     h('button', { type: 'button', id: 'scale-up', 'aria-label': 'one replica more', onclick: () => apply(current() + 1) }, '+'),
     h('button', { type: 'submit', id: 'scale-set' }, 'Set'),
@@ -82,7 +86,12 @@ export function functionView(root, { sampler, name }) {
       'div',
       { class: 'heading' },
       h('h1', { id: 'function-name' }, name, ' ', badge),
-      h('div', { class: 'row' }, scale.element, h('button', { type: 'button', class: 'danger', id: 'delete-function', onclick: remove }, 'Delete')),
+      h(
+        'div',
+        { class: 'row' },
+        scale.element,
+        h('button', { type: 'button', class: 'danger', id: 'delete-function', onclick: remove }, 'Delete'),
+      ),
     ),
     h('section', { class: 'card' }, facts),
     h('section', { class: 'card' }, h('h2', {}, 'Live'), chart.element),
@@ -95,7 +104,10 @@ export function functionView(root, { sampler, name }) {
     if (!fn) {
       badge.className = 'badge bad';
       badge.textContent = sampler.loaded ? 'not found' : 'loading';
-      replace(facts, sampler.loaded ? h('p', { class: 'error' }, `There is no function ${name} (any more).`) : h('p', { class: 'muted' }, 'loading…'));
+      replace(
+        facts,
+        sampler.loaded ? h('p', { class: 'error' }, `There is no function ${name} (any more).`) : h('p', { class: 'muted' }, 'loading…'),
+      );
       return;
     }
     const [state, label] = stateOf(fn);
@@ -109,7 +121,10 @@ export function functionView(root, { sampler, name }) {
         ['Namespace', fn.namespace],
         ['Process', fn.envProcess || h('span', { class: 'muted' }, 'default')],
         ['Replicas', h('span', { id: 'function-replicas' }, `${fn.availableReplicas ?? 0} available of ${fn.replicas ?? 0} desired`)],
-        ['Invocations', h('span', { id: 'function-invocations' }, `${formatCount(fn.invocationCount)} (${formatRate(sampler.rate(name))}/s now)`)],
+        [
+          'Invocations',
+          h('span', { id: 'function-invocations' }, `${formatCount(fn.invocationCount)} (${formatRate(sampler.rate(name))}/s now)`),
+        ],
         ['URL', h('code', {}, `${location.origin}/function/${namespace ? `${name}.${namespace}` : name}`)],
         ['Created', formatTime(fn.createdAt)],
         ['Labels', chips(fn.labels)],

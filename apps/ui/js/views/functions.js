@@ -36,7 +36,15 @@ export function functionsView(root, { sampler }) {
   const table = h(
     'table',
     { class: 'functions', id: 'functions' },
-    h('thead', {}, h('tr', {}, ['Name', 'Image', 'Replicas', 'Invocations', 'Per second', 'Created'].map((c) => h('th', {}, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Name', 'Image', 'Replicas', 'Invocations', 'Per second', 'Created'].map((c) => h('th', {}, c)),
+      ),
+    ),
     tbody,
   );
 
@@ -57,7 +65,9 @@ export function functionsView(root, { sampler }) {
     const key = busiest.join('\n');
     if (key !== charted) {
       chart?.destroy();
-      chart = busiest.length ? liveChart({ series: busiest.map((name) => ({ label: name, scale: 'rate' })), axes: { rate: 'invocations/s' } }) : undefined;
+      chart = busiest.length
+        ? liveChart({ series: busiest.map((name) => ({ label: name, scale: 'rate' })), axes: { rate: 'invocations/s' } })
+        : undefined;
       replace(chartHolder, chart?.element ?? h('p', { class: 'muted' }, 'No functions to chart yet.'));
       charted = key;
     }
@@ -69,8 +79,15 @@ export function functionsView(root, { sampler }) {
     if (sampler.error) replace(status, h('span', { class: 'error' }, `Cannot list functions: ${sampler.error}`));
     else if (!sampler.loaded) replace(status, 'loading…');
     else if (!functions.length) replace(status, 'No functions yet. ', h('a', { href: '#/store' }, 'Deploy one from the store.'));
-    else replace(status, `${functions.length} function${functions.length === 1 ? '' : 's'} in ${sampler.namespace ? `namespace ${sampler.namespace}` : 'the default namespace'}, refreshed every 2 s.`);
-    replace(tbody, functions.map((fn) => row(fn, sampler)));
+    else
+      replace(
+        status,
+        `${functions.length} function${functions.length === 1 ? '' : 's'} in ${sampler.namespace ? `namespace ${sampler.namespace}` : 'the default namespace'}, refreshed every 2 s.`,
+      );
+    replace(
+      tbody,
+      functions.map((fn) => row(fn, sampler)),
+    );
     table.hidden = !functions.length;
     if (sampler.loaded) drawChart();
   }

@@ -13,7 +13,8 @@ export function logsPanel(name, namespace) {
   const output = h('div', { class: 'log-lines', id: 'logs', role: 'log' });
   let abort;
 
-  const placeholder = () => h('p', { class: 'muted log-empty' }, 'No lines yet: the function’s stderr (and, for non-classic modes, stdout) shows up here.');
+  const placeholder = () =>
+    h('p', { class: 'muted log-empty' }, 'No lines yet: the function’s stderr (and, for non-classic modes, stdout) shows up here.');
 
   function add(line) {
     output.querySelector('.log-empty')?.remove();
@@ -39,7 +40,12 @@ export function logsPanel(name, namespace) {
     state.textContent = follow.checked ? 'following…' : 'loading…';
     try {
       await readLogs({ name, namespace, tail: Number(tail.value) || 100, follow: follow.checked, signal: mine.signal, onLine: add });
-      if (abort === mine) state.textContent = mine.signal.aborted ? 'stopped' : follow.checked ? 'stream ended' : `${output.querySelectorAll('.log-line').length} line(s)`;
+      if (abort === mine)
+        state.textContent = mine.signal.aborted
+          ? 'stopped'
+          : follow.checked
+            ? 'stream ended'
+            : `${output.querySelectorAll('.log-line').length} line(s)`;
     } catch (err) {
       if (abort === mine && !mine.signal.aborted) state.textContent = `cannot read the logs: ${err.message}`;
     }

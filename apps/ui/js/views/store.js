@@ -43,7 +43,14 @@ export function storeView(root, { sampler, info }) {
   let items = [];
   let bundles = new Set();
 
-  replace(root, h('div', { class: 'heading' }, h('h1', {}, 'Deploy')), customDeployForm(sampler), h('div', { class: 'heading' }, h('h2', {}, 'From the store'), filter), status, grid);
+  replace(
+    root,
+    h('div', { class: 'heading' }, h('h1', {}, 'Deploy')),
+    customDeployForm(sampler),
+    h('div', { class: 'heading' }, h('h2', {}, 'From the store'), filter),
+    status,
+    grid,
+  );
 
   async function deploy(item, image, button) {
     const update = sampler.functions.has(item.name);
@@ -72,11 +79,24 @@ export function storeView(root, { sampler, info }) {
     button.disabled = !image || needsBundle;
     let note;
     if (!image) note = `No image for ${platform}.`;
-    else if (needsBundle) note = h('span', {}, 'Its bundle is not on the gateway yet; build it once with ', h('code', {}, `skiff store deploy ${item.name}`), '.');
+    else if (needsBundle)
+      note = h(
+        'span',
+        {},
+        'Its bundle is not on the gateway yet; build it once with ',
+        h('code', {}, `skiff store deploy ${item.name}`),
+        '.',
+      );
     return h(
       'article',
       { class: 'card store-item', dataset: { item: item.name } },
-      h('h3', {}, item.title || item.name, ' ', deployed ? h('a', { class: 'badge ready', href: `#/fn/${encodeURIComponent(item.name)}` }, 'deployed') : null),
+      h(
+        'h3',
+        {},
+        item.title || item.name,
+        ' ',
+        deployed ? h('a', { class: 'badge ready', href: `#/fn/${encodeURIComponent(item.name)}` }, 'deployed') : null,
+      ),
       h('p', {}, item.description ?? ''),
       h('p', { class: 'muted small' }, h('code', {}, item.name), item.author ? ` · by ${item.author}` : '', image ? ` · ${image}` : ''),
       note ? h('p', { class: 'muted small' }, note) : null,

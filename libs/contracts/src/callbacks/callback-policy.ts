@@ -145,7 +145,9 @@ export function IsCallbackAllowList(options?: ValidationOptions): PropertyDecora
       options,
       validator: {
         validate: (value: unknown) => typeof value === 'string' && CallbackPolicy.problemOf(value) === undefined,
-        defaultMessage: (args: ValidationArguments) => (typeof args.value === 'string' && CallbackPolicy.problemOf(args.value)) || `${args.property} must be a comma-separated list of CIDRs, addresses and host names`,
+        defaultMessage: (args: ValidationArguments) =>
+          (typeof args.value === 'string' && CallbackPolicy.problemOf(args.value)) ||
+          `${args.property} must be a comma-separated list of CIDRs, addresses and host names`,
       },
     });
 }

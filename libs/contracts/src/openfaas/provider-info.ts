@@ -41,4 +41,3 @@ export interface BusSecurityInfo {
 /** The warning every service logs, and `/system/info` shows, on a bus that lets anonymous clients in. */
 export const ANONYMOUS_BUS_WARNING =
   'the NATS server lets anonymous clients in: any process that reaches it can deploy functions, read calls and purge streams. Unset SKIFF_NATS_URL to let npm start run its own secured server, or give the server users (see docs/security.md)';
-

@@ -1,4 +1,14 @@
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { IsBase64, IsIn, IsString, MaxLength } from 'class-validator';
 
@@ -87,14 +97,24 @@ export function sealSecretValue(value: Buffer, providerPublicKey: string, contex
   const cipher = createCipheriv('aes-256-gcm', aesKey(shared, epk, recipient), iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const data = Buffer.concat([cipher.update(value), cipher.final()]);
-  return { alg: SEALED_SECRET_ALGORITHM, epk: epk.toString('base64'), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  return {
+    alg: SEALED_SECRET_ALGORITHM,
+    epk: epk.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
 }
 
 /** Opens a sealed value with the provider's private key; throws when it was sealed to another key or another context. */
 export function openSecretValue(sealed: SealedSecretValue, keys: { privateKey: KeyObject; publicKey: string }, context: string): Buffer {
   const epk = Buffer.from(sealed.epk, 'base64');
   const shared = diffieHellman({ privateKey: keys.privateKey, publicKey: publicKeyFromRaw(epk) });
-  const decipher = createDecipheriv('aes-256-gcm', aesKey(shared, epk, Buffer.from(keys.publicKey, 'base64')), Buffer.from(sealed.iv, 'base64'));
+  const decipher = createDecipheriv(
+    'aes-256-gcm',
+    aesKey(shared, epk, Buffer.from(keys.publicKey, 'base64')),
+    Buffer.from(sealed.iv, 'base64'),
+  );
   decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
   return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]);

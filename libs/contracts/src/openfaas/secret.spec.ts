@@ -5,7 +5,8 @@ import { Secret, isSecretName } from './secret';
 describe('Secret', () => {
   it('accepts value, base64 rawValue (standard, padded, or empty) and a namespace', () => {
     expect(parsePayload(Secret, { name: 'db.password', value: 'x', namespace: 'team-a' })).toMatchObject({ name: 'db.password' });
-    for (const rawValue of ['', 'AAEC/w==', 'aGk=', 'aGVsbG8h']) expect(parsePayload(Secret, { name: 'bin', rawValue }).rawValue).toBe(rawValue);
+    for (const rawValue of ['', 'AAEC/w==', 'aGk=', 'aGVsbG8h'])
+      expect(parsePayload(Secret, { name: 'bin', rawValue }).rawValue).toBe(rawValue);
   });
 
   it('rejects bad names and values without echoing the value', () => {

@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+import {
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+  ValidationArguments,
+  ValidationOptions,
+  registerDecorator,
+} from 'class-validator';
 import { SECRET_VALUE_MAX, SealedSecretValue } from './secret-transport';
 import { IsDnsLabel } from '../validation';
 

@@ -17,7 +17,17 @@ describe('parseScaleLabels', () => {
         'com.openfaas.scale.target-proportion': '0.7',
         'com.openfaas.scale.down.window': '45s',
       }),
-    ).toEqual({ min: 0, max: 8, factor: 50, zero: true, zeroDurationMs: 120_000, target: 40, type: 'capacity', targetProportion: 0.7, downWindowMs: 45_000 });
+    ).toEqual({
+      min: 0,
+      max: 8,
+      factor: 50,
+      zero: true,
+      zeroDurationMs: 120_000,
+      target: 40,
+      type: 'capacity',
+      targetProportion: 0.7,
+      downWindowMs: 45_000,
+    });
   });
 
   it.each([
@@ -42,7 +52,15 @@ describe('parseScaleLabels', () => {
 
 describe('effectiveScaleSettings', () => {
   it('fills the defaults: min 1, max 20, factor 20, zero off after 15m, rps, proportion 0.9', () => {
-    expect(effectiveScaleSettings(undefined)).toEqual({ min: 1, max: 20, factor: 20, zero: false, zeroDurationMs: 900_000, type: 'rps', targetProportion: 0.9 });
+    expect(effectiveScaleSettings(undefined)).toEqual({
+      min: 1,
+      max: 20,
+      factor: 20,
+      zero: false,
+      zeroDurationMs: 900_000,
+      type: 'rps',
+      targetProportion: 0.9,
+    });
   });
 
   it('falls back to defaults for a record whose labels are invalid', () => {

@@ -15,7 +15,9 @@ describe('trigger annotations', () => {
 
   it('accepts 5- and 6-field schedules and a time zone', () => {
     expect(parseTriggerAnnotations({ topic: 'cron-function', schedule: '*/1 * * * *' })).toEqual({ pattern: '*/1 * * * *' });
-    expect(parseTriggerAnnotations({ topic: 'cron-function', schedule: ' */2  * * * * * ', 'com.skiff.schedule.timezone': 'Europe/Paris' })).toEqual({ pattern: '*/2 * * * * *', timezone: 'Europe/Paris' });
+    expect(
+      parseTriggerAnnotations({ topic: 'cron-function', schedule: ' */2  * * * * * ', 'com.skiff.schedule.timezone': 'Europe/Paris' }),
+    ).toEqual({ pattern: '*/2 * * * * *', timezone: 'Europe/Paris' });
     expect(parseTriggerAnnotations({ topic: 'orders' })).toBeUndefined();
   });
 
@@ -28,7 +30,10 @@ describe('trigger annotations', () => {
       }
       throw new Error('accepted');
     };
-    expect(bad({ topic: 'cron-function', schedule: '61 * * * *' })).toMatchObject({ status: 400, message: expect.stringMatching(/schedule "61 \* \* \* \*" is not a valid cron expression/) });
+    expect(bad({ topic: 'cron-function', schedule: '61 * * * *' })).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/schedule "61 \* \* \* \*" is not a valid cron expression/),
+    });
     expect(bad({ topic: 'cron-function', schedule: '* * *' }).message).toMatch(/5 fields/);
     expect(bad({ topic: 'cron-function' }).message).toMatch(/schedule is required/);
     expect(bad({ topic: 'cron-function', schedule: '* * * * *', 'com.skiff.schedule.timezone': 'Mars/Olympus' }).message).toMatch(/IANA/);
@@ -76,7 +81,18 @@ describe('cronProblem: field ranges', () => {
   });
 
   it('accepts in-range values, steps up to the field size, lists, ranges with steps and names', () => {
-    for (const ok of ['*/60 * * * *', '*/59 * * * *', '0 */24 * * *', '0 0 */31 * *', '0 0 1 */12 *', '0 0 * * */7', '5,10-20/5 * * * *', '0 9 * * MON-FRI', '0 0 1 JAN *', '0 0 L * *']) {
+    for (const ok of [
+      '*/60 * * * *',
+      '*/59 * * * *',
+      '0 */24 * * *',
+      '0 0 */31 * *',
+      '0 0 1 */12 *',
+      '0 0 * * */7',
+      '5,10-20/5 * * * *',
+      '0 9 * * MON-FRI',
+      '0 0 1 JAN *',
+      '0 0 L * *',
+    ]) {
       expect(cronProblem(ok)).toBeUndefined();
     }
   });
@@ -91,6 +107,8 @@ describe('cronProblem: field ranges', () => {
     expect(cronProblem('* * * * *', 'Europe/Paris')).toBeUndefined();
     expect(cronProblem('* * * * *', 'UTC')).toBeUndefined();
     expect(cronProblem('* * * * *', 'Mars/Olympus')).toMatch(/com\.skiff\.schedule\.timezone "Mars\/Olympus" is not an IANA time zone/);
-    expect(() => parseTriggerAnnotations({ topic: 'cron-function', schedule: '*/61 * * * *', 'com.skiff.schedule.timezone': 'Europe/Paris' })).toThrow(/minute step/);
+    expect(() =>
+      parseTriggerAnnotations({ topic: 'cron-function', schedule: '*/61 * * * *', 'com.skiff.schedule.timezone': 'Europe/Paris' }),
+    ).toThrow(/minute step/);
   });
 });

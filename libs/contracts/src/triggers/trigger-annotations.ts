@@ -92,7 +92,14 @@ export function topicProblem(topic: string): string | undefined {
 /** Topics of a `topic` annotation value: comma-separated, trimmed, empty entries ignored, unique. */
 export function splitTopics(value: string | undefined): string[] {
   if (!value) return [];
-  return [...new Set(value.split(',').map((t) => t.trim()).filter((t) => t.length > 0))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    ),
+  ];
 }
 
 /** A function's cron schedule. */

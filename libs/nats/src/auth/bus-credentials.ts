@@ -23,7 +23,8 @@ export interface BusIssuer {
  */
 export function readIssuerFile(file: string): BusIssuer {
   const [seed, account] = readFileSync(file, 'utf8').trim().split(/\s+/);
-  if (!seed?.startsWith('SA') || !account?.startsWith('A')) throw new Error(`${file} is not a Skiff bus issuer file (signing key seed, then account key)`);
+  if (!seed?.startsWith('SA') || !account?.startsWith('A'))
+    throw new Error(`${file} is not a Skiff bus issuer file (signing key seed, then account key)`);
   return { signer: nativeKeyPair(seed), account };
 }
 
@@ -43,7 +44,12 @@ function jwtPermission(p: { allow: string[]; deny?: string[] }): { allow: string
  * A NATS `.creds` file (user JWT + its seed) for a new user of the account with exactly
  * `permissions`, signed by the account's signing key.
  */
-export async function mintCredentials(issuer: BusIssuer, name: string, permissions: BusPermissions, options: CredentialOptions = {}): Promise<Uint8Array> {
+export async function mintCredentials(
+  issuer: BusIssuer,
+  name: string,
+  permissions: BusPermissions,
+  options: CredentialOptions = {},
+): Promise<Uint8Array> {
   const user = newUserKey();
   const jwt = await encodeUser(
     name,

@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PLATFORM_SERVICES, PlatformService, adminPermissions, publisherPermissions, servicePermissions } from '@skiff/contracts/bus-permissions';
+import {
+  PLATFORM_SERVICES,
+  PlatformService,
+  adminPermissions,
+  publisherPermissions,
+  servicePermissions,
+} from '@skiff/contracts/bus-permissions';
 import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { BusIssuer, issuerFileContents, mintCredentials } from './bus-credentials';
 import { AccountLimits, busJwts, loadOrCreateBusKeys, writePrivateFile } from './bus-keys';
@@ -94,7 +100,8 @@ export async function writePlatformCredentials(issuer: BusIssuer, prefix: string
     return path;
   };
   const services = {} as Record<PlatformService, string>;
-  for (const service of PLATFORM_SERVICES) services[service] = await write(`${service}.creds`, `${prefix}-${service}`, servicePermissions(subjects, service));
+  for (const service of PLATFORM_SERVICES)
+    services[service] = await write(`${service}.creds`, `${prefix}-${service}`, servicePermissions(subjects, service));
   return {
     services,
     publisher: await write('publisher.creds', `${prefix}-publisher`, publisherPermissions(subjects)),

@@ -45,7 +45,13 @@ class FakeLauncher implements ProcessLauncher {
   }
 }
 
-const OPTIONS: SupervisorOptions = { backoffMinMs: 100, backoffMaxMs: 1_000, stableAfterMs: 10_000, rolloutTimeoutMs: 5_000, stopGraceMs: 2_000 };
+const OPTIONS: SupervisorOptions = {
+  backoffMinMs: 100,
+  backoffMaxMs: 1_000,
+  stableAfterMs: 10_000,
+  rolloutTimeoutMs: 5_000,
+  stopGraceMs: 2_000,
+};
 
 const template = (fingerprint = 'v1'): ReplicaTemplate => ({
   command: '/usr/bin/node',

@@ -223,7 +223,15 @@ export class FunctionSupervisor {
     clearTimeout(r.killTimer);
     this.replicas.delete(r.instance);
     const asked = r.state === 'stopping';
-    const reason: ExitReason = asked ? (r.killed ? 'killed' : 'stopped') : r.proc.pid === undefined ? 'spawn_failed' : code === 0 ? 'exited' : 'crashed';
+    const reason: ExitReason = asked
+      ? r.killed
+        ? 'killed'
+        : 'stopped'
+      : r.proc.pid === undefined
+        ? 'spawn_failed'
+        : code === 0
+          ? 'exited'
+          : 'crashed';
     this.observer.exited(r.instance, reason, code, signal);
     if (!asked && r.generation === this.generation && !this.removed) this.recordCrash(this.now() - r.startedAt);
     if (this.replicas.size === 0) this.idle.splice(0).forEach((resolve) => resolve());

@@ -60,7 +60,9 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
 
   onModuleInit(): void {
     if (!existsSync(this.env.SKIFF_WATCHDOG_ENTRY)) {
-      throw new Error(`SKIFF_WATCHDOG_ENTRY ${this.env.SKIFF_WATCHDOG_ENTRY} does not exist: build the watchdog (npm run build) or point the variable at it`);
+      throw new Error(
+        `SKIFF_WATCHDOG_ENTRY ${this.env.SKIFF_WATCHDOG_ENTRY} does not exist: build the watchdog (npm run build) or point the variable at it`,
+      );
     }
     this.subscriptions.push(
       this.nc.subscribe(subjects.replicaReadyAll, { callback: (err, msg) => !err && this.onReplicaEvent('ready', msg.subject, msg.data) }),
@@ -92,7 +94,9 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     template.fingerprint = JSON.stringify([template.fingerprint, sandbox.fingerprint]);
     // Its own bus user per replica, handed over on a descriptor: never on disk, in the environment or on a command line.
     if (this.busAccess.perReplica) {
-      template.perReplica = (instance) => [{ env: 'SKIFF_NATS_CREDS_FD', data: this.busAccess.forReplica(spec.namespace, spec.service, instance) }];
+      template.perReplica = (instance) => [
+        { env: 'SKIFF_NATS_CREDS_FD', data: this.busAccess.forReplica(spec.namespace, spec.service, instance) },
+      ];
     }
     let supervisor = this.supervisors.get(key);
     if (!supervisor) {
@@ -165,7 +169,13 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
    * async calls that replica held at once instead of waiting for their timeout. The provider sees the
    * exit itself (it supervises the process), so a replica cannot forge it.
    */
-  private announceExit(supervisor: FunctionSupervisor, instance: string, reason: string, code: number | null, signal: NodeJS.Signals | null): void {
+  private announceExit(
+    supervisor: FunctionSupervisor,
+    instance: string,
+    reason: string,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     const event: ReplicaExitedEvent = { namespace: supervisor.namespace, name: supervisor.name, instance, reason, code, signal };
     try {
       this.nc.publish(subjects.replicaExited(supervisor.namespace, supervisor.name, instance), exitJson.encode(event));
@@ -185,7 +195,8 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
         this.announceExit(supervisor, instance, reason, code, signal);
         this.metrics.exits.inc({ function_name: fn, reason });
         const fields = { function: fn, replica: instance, reason, code, signal };
-        if (reason === 'crashed' || reason === 'spawn_failed' || reason === 'killed') this.logger.warn({ msg: 'replica ended unexpectedly', ...fields });
+        if (reason === 'crashed' || reason === 'spawn_failed' || reason === 'killed')
+          this.logger.warn({ msg: 'replica ended unexpectedly', ...fields });
         else this.logger.log({ msg: 'replica ended', ...fields });
       },
       line: (instance, stream, text) => relogLine(this.logger, fn, instance, stream, text),

@@ -103,7 +103,10 @@ function tryV2(tag: string): LimitEnforcement | undefined {
   try {
     mkdirSync(base, { recursive: true });
     // Controllers can only be enabled for children of a cgroup without processes of its own.
-    const wanted = ['memory', 'cpu', 'pids'].filter((c) => new RegExp(`\\b${c}\\b`).test(controllers)).map((c) => `+${c}`).join(' ');
+    const wanted = ['memory', 'cpu', 'pids']
+      .filter((c) => new RegExp(`\\b${c}\\b`).test(controllers))
+      .map((c) => `+${c}`)
+      .join(' ');
     const enable = () => write(join(parent, 'cgroup.subtree_control'), wanted);
     try {
       enable();
@@ -121,7 +124,10 @@ function tryV2(tag: string): LimitEnforcement | undefined {
 }
 
 /** Picks the enforcement: `auto` tries cgroup v2, then v1 (each under this process's own cgroup), then rlimits. */
-export function detectLimitEnforcement(mode: 'auto' | 'cgroup' | 'rlimit' | 'none', tag = `skiff-provider-${process.pid}`): LimitEnforcement {
+export function detectLimitEnforcement(
+  mode: 'auto' | 'cgroup' | 'rlimit' | 'none',
+  tag = `skiff-provider-${process.pid}`,
+): LimitEnforcement {
   if (mode === 'none') return { kind: 'none' };
   if (mode !== 'rlimit') {
     try {
@@ -164,7 +170,9 @@ export function describeEnforcement(e: LimitEnforcement): string {
     case 'rlimit':
       return (
         'cgroups not writable: limits.memory enforced as RLIMIT_DATA per replica process; limits.cpu is not enforced; ' +
-        (e.nprocFlag ? 'SKIFF_REPLICA_PIDS_MAX as RLIMIT_NPROC, which counts the processes of every replica together (they share uid 65534)' : 'no process limit (RLIMIT_NPROC would count the provider user\'s own processes)')
+        (e.nprocFlag
+          ? 'SKIFF_REPLICA_PIDS_MAX as RLIMIT_NPROC, which counts the processes of every replica together (they share uid 65534)'
+          : "no process limit (RLIMIT_NPROC would count the provider user's own processes)")
       );
     case 'none':
       return 'SKIFF_LIMITS=none: limits are stored and reported but not enforced, and replicas have no process limit';
@@ -238,7 +246,8 @@ export function setUpReplicaLimits(e: LimitEnforcement, instance: string, limits
         const bytes = String(limits.memoryBytes);
         dirs.push(makeGroup(e.memory, instance, { 'memory.limit_in_bytes': bytes, 'memory.memsw.limit_in_bytes': bytes }));
       }
-      if (limits.cpuMillis && e.cpu) dirs.push(makeGroup(e.cpu, instance, { 'cpu.cfs_period_us': String(CPU_PERIOD_US), 'cpu.cfs_quota_us': quota(limits.cpuMillis) }));
+      if (limits.cpuMillis && e.cpu)
+        dirs.push(makeGroup(e.cpu, instance, { 'cpu.cfs_period_us': String(CPU_PERIOD_US), 'cpu.cfs_quota_us': quota(limits.cpuMillis) }));
       if (limits.pidsMax && e.pids) dirs.push(makeGroup(e.pids, instance, { 'pids.max': String(limits.pidsMax) }));
       return { ...none, procsFiles: dirs.map((d) => join(d, 'cgroup.procs')) };
     }

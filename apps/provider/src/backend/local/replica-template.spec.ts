@@ -10,7 +10,13 @@ const settings = {
 };
 
 describe('buildReplicaTemplate', () => {
-  const spec = { service: 'echo', image: 'any', namespace: 'openfaas-fn', envProcess: 'cat', envVars: { mode: 'classic', SKIFF_NATS_URL: 'nats://evil:1' } };
+  const spec = {
+    service: 'echo',
+    image: 'any',
+    namespace: 'openfaas-fn',
+    envProcess: 'cat',
+    envVars: { mode: 'classic', SKIFF_NATS_URL: 'nats://evil:1' },
+  };
 
   it('runs the watchdog with the platform variables, fprocess and the function envVars', async () => {
     const t = buildReplicaTemplate(spec, await new HostRuntimeResolver().resolve(spec), settings);

@@ -1,4 +1,15 @@
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** Where the watchdog installation (its code, the shared libs, node_modules) appears in every replica. */
@@ -82,12 +93,16 @@ export function inside(child: string, parent: string): boolean {
  */
 export function parseHostPaths(raw: string, dataDir: string): HostPath[] {
   const out: HostPath[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const writable = item.endsWith(':rw');
     const path = writable ? item.slice(0, -3) : item.replace(/:ro$/, '');
     if (!isAbsolute(path)) throw new Error(`SKIFF_SANDBOX_HOST_PATHS: "${path}" is not an absolute path`);
     const real = existsSync(path) ? realpathSync(path) : resolve(path);
-    if (inside(resolve(dataDir), real)) throw new Error(`SKIFF_SANDBOX_HOST_PATHS: "${path}" contains SKIFF_DATA_DIR (${dataDir}), which replicas must never see`);
+    if (inside(resolve(dataDir), real))
+      throw new Error(`SKIFF_SANDBOX_HOST_PATHS: "${path}" contains SKIFF_DATA_DIR (${dataDir}), which replicas must never see`);
     out.push({ path: real, writable });
   }
   return out;
@@ -138,7 +153,10 @@ export class SandboxLayout {
     const root = installRoot(entry);
     const rel = relative(root, entry).split('/');
     const apps = rel.indexOf('apps');
-    const parts = apps > 0 && rel.length > apps + 2 ? [rel.slice(0, apps + 2).join('/'), join(...rel.slice(0, apps), 'libs')] : [dirname(relative(root, entry))];
+    const parts =
+      apps > 0 && rel.length > apps + 2
+        ? [rel.slice(0, apps + 2).join('/'), join(...rel.slice(0, apps), 'libs')]
+        : [dirname(relative(root, entry))];
     for (const part of [...parts, 'node_modules']) {
       const src = join(root, part);
       if (existsSync(src)) this.bind(open, { src, dest: join(INSTALL_MOUNT, part) });
@@ -158,7 +176,9 @@ export class SandboxLayout {
 
   /** The path an argument has inside: the watchdog entry's at INSTALL_MOUNT, anything else unchanged. */
   insidePath(arg: string): string {
-    return arg === this.watchdogEntryHost || (isAbsolute(arg) && existsSync(arg) && realpathSync(arg) === this.watchdogEntryHost) ? this.watchdogEntry : arg;
+    return arg === this.watchdogEntryHost || (isAbsolute(arg) && existsSync(arg) && realpathSync(arg) === this.watchdogEntryHost)
+      ? this.watchdogEntry
+      : arg;
   }
 
   /** Builds the staged /etc and returns the arguments mounting it, with the live binds on top. */

@@ -55,7 +55,22 @@ function findExecutable(name: string, path = process.env.PATH ?? ''): string | u
 /** Namespaces, identity and lifetime: the start of every replica's bubblewrap command line. */
 function isolationArgs(hostname: string): string[] {
   const id = String(REPLICA_ID);
-  return ['--unshare-user', '--uid', id, '--gid', id, '--disable-userns', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup', '--hostname', hostname, '--new-session', '--die-with-parent'];
+  return [
+    '--unshare-user',
+    '--uid',
+    id,
+    '--gid',
+    id,
+    '--disable-userns',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup',
+    '--hostname',
+    hostname,
+    '--new-session',
+    '--die-with-parent',
+  ];
 }
 
 /** `setpriv` arguments dropping to REPLICA_ID with no capabilities and no_new_privs (the provider is root). */
@@ -69,7 +84,11 @@ function dropArgs(setpriv: string): string[] {
  * it can build the whole sandbox here: user, pid, ipc, uts and cgroup namespaces, the minimal root
  * with the watchdog installation and the bundles folder, as REPLICA_ID.
  */
-export function detectSandbox(mode: SandboxOptions['sandbox'], layout: SandboxLayout | undefined, bundlesDir: string): Omit<SandboxCapabilities, 'limits'> {
+export function detectSandbox(
+  mode: SandboxOptions['sandbox'],
+  layout: SandboxLayout | undefined,
+  bundlesDir: string,
+): Omit<SandboxCapabilities, 'limits'> {
   if (mode === 'none' || !layout) return { bwrapMissing: 'SKIFF_SANDBOX=none' };
   const bwrap = findExecutable('bwrap');
   if (!bwrap) return { bwrapMissing: 'bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install -y bubblewrap)' };
@@ -88,10 +107,15 @@ export function detectSandbox(mode: SandboxOptions['sandbox'], layout: SandboxLa
   ];
   try {
     const out = execFileSync(probe[0], probe.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 }).trim();
-    if (out !== String(REPLICA_ID)) return { bwrapMissing: `the sandbox probe ran as uid ${out || '?'} or could not read the watchdog at ${layout.watchdogEntry}` };
+    if (out !== String(REPLICA_ID))
+      return { bwrapMissing: `the sandbox probe ran as uid ${out || '?'} or could not read the watchdog at ${layout.watchdogEntry}` };
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n')[0];
-    const hint = /Permission denied/.test(stderr) ? `; it runs as uid ${REPLICA_ID}, which needs search (x) permission on every folder above the data dir, the installation and SKIFF_SANDBOX_HOST_PATHS` : '';
+    const stderr = String((err as { stderr?: string }).stderr ?? '')
+      .trim()
+      .split('\n')[0];
+    const hint = /Permission denied/.test(stderr)
+      ? `; it runs as uid ${REPLICA_ID}, which needs search (x) permission on every folder above the data dir, the installation and SKIFF_SANDBOX_HOST_PATHS`
+      : '';
     return { bwrapMissing: `bubblewrap cannot build the replica sandbox here (${stderr || (err as Error).message.split('\n')[0]})${hint}` };
   }
   return { bwrap, setpriv };
@@ -162,10 +186,20 @@ export class SandboxLauncher implements ProcessLauncher {
     const bundles = join(this.dataDir, 'bundles');
     if (options.sandbox !== 'none') {
       this.prepareDataDir(bundles);
-      this.layout = new SandboxLayout(options.watchdogEntry, parseHostPaths(options.hostPaths ?? '', this.dataDir), this.dataDir, join(this.dataDir, 'sandbox-etc'));
+      this.layout = new SandboxLayout(
+        options.watchdogEntry,
+        parseHostPaths(options.hostPaths ?? '', this.dataDir),
+        this.dataDir,
+        join(this.dataDir, 'sandbox-etc'),
+      );
     }
-    this.capabilities = capabilities ?? { ...detectSandbox(options.sandbox, this.layout, bundles), limits: detectLimitEnforcement(options.limits) };
-    this.plainSecretsRoot = existsSync('/dev/shm') ? join('/dev/shm', `skiff-replicas-${process.getuid?.() ?? 0}`) : join(this.dataDir, 'replicas');
+    this.capabilities = capabilities ?? {
+      ...detectSandbox(options.sandbox, this.layout, bundles),
+      limits: detectLimitEnforcement(options.limits),
+    };
+    this.plainSecretsRoot = existsSync('/dev/shm')
+      ? join('/dev/shm', `skiff-replicas-${process.getuid?.() ?? 0}`)
+      : join(this.dataDir, 'replicas');
     if (this.capabilities.bwrap) {
       this.logger.log(
         `replica sandbox: bubblewrap (${this.capabilities.bwrap})${this.capabilities.setpriv ? ` after setpriv` : ''}: uid ${REPLICA_ID}, no capabilities, ` +
@@ -210,7 +244,13 @@ export class SandboxLauncher implements ProcessLauncher {
         const files = sandbox.secrets.map((s) => ({ dest: join(SECRETS_MOUNT, s.name), data: s.value }));
         const firstFd = FIRST_DATA_FD + (spec.inheritData?.length ?? 0);
         const command = [spec.command, ...spec.args].map((a) => this.layout!.insidePath(a));
-        const bwrap = [...(this.capabilities.setpriv ? dropArgs(this.capabilities.setpriv) : []), this.capabilities.bwrap, ...this.bwrapArgs(instance, spec.cwd, files, firstFd), '--', ...command];
+        const bwrap = [
+          ...(this.capabilities.setpriv ? dropArgs(this.capabilities.setpriv) : []),
+          this.capabilities.bwrap,
+          ...this.bwrapArgs(instance, spec.cwd, files, firstFd),
+          '--',
+          ...command,
+        ];
         const replica = (sandboxed = new SandboxedProcess());
         inner = {
           command: '/bin/sh',
@@ -231,7 +271,13 @@ export class SandboxLauncher implements ProcessLauncher {
         };
       } else {
         env.SKIFF_SECRETS_DIR = this.writePlainSecrets(instance, sandbox, cleanups);
-        inner = { command: '/bin/sh', args: wrapper(limits.procsFiles, limits.ulimits, [spec.command, ...spec.args]).slice(1), env, cwd: spec.cwd ?? '/', inheritData: spec.inheritData };
+        inner = {
+          command: '/bin/sh',
+          args: wrapper(limits.procsFiles, limits.ulimits, [spec.command, ...spec.args]).slice(1),
+          env,
+          cwd: spec.cwd ?? '/',
+          inheritData: spec.inheritData,
+        };
       }
     } catch (err) {
       cleanup();

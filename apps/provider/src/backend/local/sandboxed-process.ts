@@ -76,7 +76,8 @@ export class SandboxedProcess implements ReplicaProcess {
   private watchdogPid(): number | undefined {
     if (this.watchdog || !this.initPid) return this.watchdog;
     try {
-      this.watchdog = Number(readFileSync(`/proc/${this.initPid}/task/${this.initPid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
+      this.watchdog =
+        Number(readFileSync(`/proc/${this.initPid}/task/${this.initPid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
     } catch {
       // the sandbox is gone already
     }
