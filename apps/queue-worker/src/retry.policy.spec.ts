@@ -1,20 +1,11 @@
 import type { FunctionRecord } from '@skiff/contracts/messages/function-record';
-import { backoffMs, isRetryable, parseCodes, parseDurationMs, retryAfterMs, retryPolicyFor, RetryPolicy } from './retry.policy';
+import { backoffMs, isRetryable, parseCodes, retryAfterMs, retryPolicyFor, RetryPolicy } from './retry.policy';
 
 const defaults: RetryPolicy = { attempts: 5, codes: new Set([408, 429, 500, 502, 503, 504]), minWaitMs: 1000, maxWaitMs: 8000 };
 const record = (annotations: Record<string, string>): FunctionRecord =>
   ({ spec: { service: 'f', image: 'i', namespace: 'ns', annotations }, replicas: 1, createdAt: '', updatedAt: '' }) as FunctionRecord;
 
 describe('retry policy', () => {
-  it('parses Go durations and bare seconds', () => {
-    expect(parseDurationMs('1m30s')).toBe(90_000);
-    expect(parseDurationMs('500ms')).toBe(500);
-    expect(parseDurationMs('2.5s')).toBe(2500);
-    expect(parseDurationMs('2')).toBe(2000);
-    expect(parseDurationMs('soon')).toBeUndefined();
-    expect(parseDurationMs('5sx')).toBeUndefined();
-  });
-
   it('parses status lists and rejects junk', () => {
     expect([...parseCodes('429, 503')!]).toEqual([429, 503]);
     expect(parseCodes('429,abc')).toBeUndefined();

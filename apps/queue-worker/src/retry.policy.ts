@@ -1,6 +1,6 @@
 import { ASYNC_ANNOTATIONS } from '@skiff/contracts/async-protocol';
 import type { FunctionRecord } from '@skiff/contracts/messages/function-record';
-import { parseDurationMs } from '@skiff/contracts/scaling/duration';
+import { parseDurationMs } from '@skiff/contracts/duration';
 
 /** How a function's failed calls are retried. */
 export interface RetryPolicy {
@@ -28,9 +28,6 @@ export interface AttemptOutcome {
   /** Response headers, for `Retry-After`. */
   headers?: Record<string, string | string[]>;
 }
-
-/** Durations of the retry annotations: the platform's one parser. */
-export { parseDurationMs };
 
 /** Parses `408,429,503` into a set of statuses; undefined when any entry is not a status. */
 export function parseCodes(raw: string | undefined): Set<number> | undefined {

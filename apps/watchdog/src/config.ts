@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DEFAULT_NAMESPACE, isDnsLabel } from '@skiff/contracts/names';
 import { resolveSubjectPrefix } from '@skiff/contracts/prefix';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '@skiff/contracts/duration';
 
 /** How the watchdog runs the function (reference §3). */
 export type WatchdogMode = 'classic' | 'http' | 'inproc' | 'streaming';

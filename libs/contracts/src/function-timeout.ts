@@ -1,5 +1,5 @@
 import type { FunctionDeployment } from './openfaas/function-deployment';
-import { parseDurationMs } from './scaling/duration';
+import { parseDurationMs } from './duration';
 
 /** Function env vars that bound how long a replica may take (OpenFaaS watchdog names). */
 const TIMEOUT_VARS = ['exec_timeout', 'write_timeout'] as const;

@@ -27,7 +27,7 @@ export * from './messages/async-call-result';
 export * from './messages/invocation-stats.event';
 export * from './messages/alert.event';
 export * from './messages/scale-decision.event';
-export * from './scaling/duration';
+export * from './duration';
 export * from './function-timeout';
 export * from './callbacks/callback-policy';
 export * from './scaling/scale-labels';

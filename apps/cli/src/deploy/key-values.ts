@@ -1,3 +1,4 @@
+import { parseDurationMs } from '@skiff/contracts/duration';
 import { usageError } from '../cli-error';
 
 /** Commander collector for repeatable options. */
@@ -27,17 +28,9 @@ export function headerValues(values: string[] | undefined): Record<string, strin
   return out;
 }
 
-/** Go-style durations (`30s`, `1m30s`, `500ms`) or plain seconds, in milliseconds. */
+/** A duration flag (`30s`, `1m30s`, `500ms`, plain seconds) in milliseconds: the platform's one grammar. */
 export function durationMs(value: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = value;
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) throw usageError(`${flag} ${value} is not a duration (e.g. 30s, 1m30s, 500ms)`);
-    total += Number(m[1]) * units[m[2]];
-    rest = rest.slice(m[0].length);
-  }
-  return total;
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw usageError(`${flag} ${value} is not a duration (e.g. 30s, 1m30s, 500ms)`);
+  return ms;
 }

@@ -2,7 +2,7 @@ import { loadEnv } from '@skiff/config';
 import type { HttpLimits } from '@skiff/observability';
 import type { AuthThrottleOptions } from '../auth/auth-throttle';
 import { GatewayEnv } from './gateway.env';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '@skiff/contracts/duration';
 import { parseOrigins } from '../auth/cross-site';
 
 /** Injection token of the gateway's validated configuration. */

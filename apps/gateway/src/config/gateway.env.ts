@@ -11,7 +11,7 @@ import {
 import { HttpServiceEnv } from '@skiff/config';
 import { DEFAULT_NAMESPACE } from '@skiff/contracts/names';
 import { IsDnsLabel } from '@skiff/contracts/validation';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '@skiff/contracts/duration';
 import { parseOrigins } from '../auth/cross-site';
 import { hostListProblem } from '../auth/host-policy';
 

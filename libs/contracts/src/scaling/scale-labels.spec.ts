@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { SkiffError } from '../errors';
-import { parseDurationMs } from './duration';
 import { alertReplicas, effectiveScaleSettings, parseScaleLabels } from './scale-labels';
 
 describe('parseScaleLabels', () => {
@@ -75,15 +74,5 @@ describe('alertReplicas (reference §5.2)', () => {
     expect(alertReplicas(20, false, s)).toBe(1);
     expect(alertReplicas(3, true, { min: 1, max: 5, factor: 0 })).toBe(1);
     expect(alertReplicas(1, true, { min: 1, max: 5, factor: 100 })).toBe(5);
-  });
-});
-
-describe('parseDurationMs', () => {
-  it('reads Go durations and bare seconds', () => {
-    expect(parseDurationMs('15m')).toBe(900_000);
-    expect(parseDurationMs('1h30m')).toBe(5_400_000);
-    expect(parseDurationMs('500ms')).toBe(500);
-    expect(parseDurationMs('2')).toBe(2_000);
-    expect(parseDurationMs('1d')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { ERROR_CODES, SkiffError } from '../errors';
 import { MAX_REPLICAS } from '../openfaas/scale-service-request';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '../duration';
 
 /** The OpenFaaS scaling labels Skiff reads (reference §5.1). */
 export const SCALE_LABELS = {
