@@ -5,12 +5,15 @@
 // credentials (every service gets its own user, the provider mints replica users) and a redis-server
 // with a generated password, on free ports with temporary data, stopped afterwards. SKIFF_NATS_URL /
 // SKIFF_REDIS_URL name servers to use as given instead.
-// Builds and type-checks (tests included) first. Runs jest in band unless the arguments choose the workers; exits with jest's code.
+// Sets the machine up first, the way `.ci/run` always did: the Debian packages of scripts/lib/system-packages.js
+// (installed when root or password-less sudo allow, else named in one message), `npm ci` when node_modules
+// lacks a package; then builds, type-checks (tests included) and lints. Runs jest in band unless the arguments choose the workers; exits with jest's code.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { BootstrapError, useNats, useRedis, startRedis } = require('./lib/infra');
 const { startBus, platformCredentials } = require('./lib/bus');
 const { installIfMissing, buildUnlessSkipped, typecheckUnlessSkipped } = require('./lib/prepare');
+const { ensureSystemPackages } = require('./lib/system-packages');
 const { discoverServices, needsRedis } = require('./lib/services');
 const { REPO_ROOT } = require('./lib/paths');
 
@@ -24,6 +27,7 @@ const WORKER_FLAGS = /^(-i|--runInBand|-w|--maxWorkers|--workers|--max-workers)(
 async function main() {
   process.chdir(REPO_ROOT);
   const t0 = Date.now();
+  ensureSystemPackages(say);
   installIfMissing(say);
   // The bus set-up needs the build (dist/libs/nats/src/auth).
   buildUnlessSkipped(say);

@@ -1,12 +1,11 @@
 // OpenFaaS API parity through the gateway with real provider, gateway and watchdog processes:
 // basic auth, secrets read by a function, namespaces (the same name twice), limits and a
 // read-only root enforced on local replicas.
-import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FunctionStatus } from '@skiff/contracts/openfaas/function-status';
-import { HttpClient, HttpReply, Platform, TEST_ADMIN_PASSWORD, basicAuthHeader, waitFor } from '@skiff/testing';
+import { HttpClient, HttpReply, Platform, TEST_ADMIN_PASSWORD, basicAuthHeader, runsSandboxTests, waitFor } from '@skiff/testing';
 
 jest.setTimeout(240_000);
 
@@ -14,21 +13,12 @@ const ALLOC = resolve(__dirname, 'fixtures', 'alloc.js');
 const WRITE_PROBE = resolve(__dirname, 'fixtures', 'write-probe.sh');
 const SLOW = 90_000;
 
-/** bubblewrap decides where secrets appear: OpenFaaS's path, or the directory in SKIFF_SECRETS_DIR. */
-function hasBwrap(): boolean {
-  try {
-    execFileSync('bwrap', ['--bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
   let platform: Platform;
   let gw: HttpClient;
   let anon: HttpClient;
-  const sandboxed = hasBwrap();
+  // bubblewrap decides where secrets appear: OpenFaaS's path, or the directory in SKIFF_SECRETS_DIR.
+  const sandboxed = runsSandboxTests();
   const secretValue = `s3cret-${randomBytes(6).toString('hex')}`;
   const probeTarget = `/var/tmp/skiff-ro-probe-${randomBytes(4).toString('hex')}`;
 

@@ -10,3 +10,4 @@ export * from './prefix-streams';
 export * from './host-processes';
 export * from './bus-env';
 export * from './prefix-streams';
+export * from './system-deps';
