@@ -1,21 +1,26 @@
 import 'reflect-metadata';
-import { bootstrapService } from '@skiff/observability';
+import { subjects } from '@skiff/contracts/subjects';
+import { bootstrapLeader } from '@skiff/observability';
 import { providerEnv, shutdownBudget } from './config/provider.env';
 
 async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
   const env = providerEnv();
   const { AppModule } = await import('./app.module');
-  await bootstrapService({
-    service: 'provider',
-    module: AppModule,
-    port: env.SKIFF_PROVIDER_PORT,
-    host: env.SKIFF_BIND_ADDRESS,
-    natsUrl: env.SKIFF_NATS_URL,
-    natsCreds: env.SKIFF_NATS_CREDS,
-    rpc: true,
-    gracePeriodMs: shutdownBudget(env.SKIFF_SHUTDOWN_GRACE_MS).rpcGraceMs,
-  });
+  // One active instance per prefix (and backend); others started alike stand by.
+  await bootstrapLeader(
+    {
+      service: 'provider',
+      module: AppModule,
+      port: env.SKIFF_PROVIDER_PORT,
+      host: env.SKIFF_BIND_ADDRESS,
+      natsUrl: env.SKIFF_NATS_URL,
+      natsCreds: env.SKIFF_NATS_CREDS,
+      rpc: true,
+      gracePeriodMs: shutdownBudget(env.SKIFF_SHUTDOWN_GRACE_MS).rpcGraceMs,
+    },
+    subjects.providerLeaseKey(env.SKIFF_BACKEND),
+  );
 }
 
 main().catch((err: unknown) => {

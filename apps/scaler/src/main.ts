@@ -1,21 +1,26 @@
 import 'reflect-metadata';
-import { bootstrapService } from '@skiff/observability';
+import { subjects } from '@skiff/contracts/subjects';
+import { bootstrapLeader } from '@skiff/observability';
 import { scalerEnv } from './config/scaler.env';
 
 async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
   const env = scalerEnv();
   const { AppModule, SCALER_SERVICE } = await import('./app.module');
-  await bootstrapService({
-    service: SCALER_SERVICE,
-    module: AppModule,
-    port: env.SKIFF_SCALER_PORT,
-    host: env.SKIFF_BIND_ADDRESS,
-    natsUrl: env.SKIFF_NATS_URL,
-    natsCreds: env.SKIFF_NATS_CREDS,
-    rpc: true,
-    gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
-  });
+  // One active instance per prefix (and backend); others started alike stand by.
+  await bootstrapLeader(
+    {
+      service: SCALER_SERVICE,
+      module: AppModule,
+      port: env.SKIFF_SCALER_PORT,
+      host: env.SKIFF_BIND_ADDRESS,
+      natsUrl: env.SKIFF_NATS_URL,
+      natsCreds: env.SKIFF_NATS_CREDS,
+      rpc: true,
+      gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+    },
+    subjects.scalerLeaseKey,
+  );
 }
 
 main().catch((err: unknown) => {

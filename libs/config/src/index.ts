@@ -4,3 +4,4 @@ export * from './env-bool';
 export * from './admin-credentials';
 export * from './jetstream-limits.env';
 export * from './readable-file';
+export * from './leader-lease.env';

@@ -60,6 +60,16 @@ export class JetStreamLimitsEnv {
   @IsInt({ message: 'SKIFF_KV_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
   SKIFF_KV_MAX_BYTES: number = 16 * MIB;
+
+  /**
+   * Copies of every stream, KV bucket and object store (JetStream `num_replicas`): 1 on one server,
+   * 3 on a cluster of three or more (each store then survives the loss of one server). Existing
+   * stores are brought to it at start.
+   */
+  @IsInt({ message: 'SKIFF_JS_REPLICAS must be a whole number from 1 to 5' })
+  @Min(1)
+  @Max(5)
+  SKIFF_JS_REPLICAS: number = 1;
 }
 
 /** The quotas, typed (bytes unless said otherwise). */
@@ -82,6 +92,8 @@ export interface JetStreamLimits {
   bundlesBytes: number;
   /** Each small KV bucket (functions, secrets, namespaces, invocations). */
   kvBytes: number;
+  /** Copies of every stream, KV bucket and object store (SKIFF_JS_REPLICAS). */
+  replicas: number;
 }
 
 let cached: JetStreamLimits | undefined;
@@ -100,6 +112,7 @@ export function jetStreamLimits(env: NodeJS.ProcessEnv = process.env): JetStream
     topicsBytes: e.SKIFF_TOPICS_MAX_BYTES,
     bundlesBytes: e.SKIFF_BUNDLES_MAX_BYTES,
     kvBytes: e.SKIFF_KV_MAX_BYTES,
+    replicas: e.SKIFF_JS_REPLICAS,
   };
   if (env === process.env) cached = limits;
   return limits;

@@ -35,6 +35,7 @@ type JetStreamResource =
   | 'invocations'
   | 'secrets'
   | 'namespaces'
+  | 'leases'
   | 'asyncResults'
   | 'asyncBodies'
   | 'bundles';
@@ -62,6 +63,8 @@ function jetStreamResource(s: SubjectRegistry, r: JetStreamResource): { stream: 
       return kv(s.secretsBucket);
     case 'namespaces':
       return kv(s.namespacesBucket);
+    case 'leases':
+      return kv(s.leasesBucket);
     case 'asyncResults':
       return kv(s.asyncResultsBucket);
     case 'asyncBodies':
@@ -116,7 +119,7 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
       return {
         pub: [events, s.inboxAll],
         sub: [providerRpc, events],
-        jetStream: ['functions', 'secrets', 'namespaces', 'logs', 'bundles'],
+        jetStream: ['functions', 'secrets', 'namespaces', 'logs', 'bundles', 'leases'],
       };
     case 'gateway':
       return {
@@ -128,7 +131,7 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
       return {
         pub: [providerRpc, events, s.inboxAll],
         sub: [scalerRpc, events],
-        jetStream: ['functions', 'invocations'],
+        jetStream: ['functions', 'invocations', 'leases'],
       };
     case 'queue-worker':
       return {

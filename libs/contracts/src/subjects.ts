@@ -291,6 +291,24 @@ export class SubjectRegistry {
     return `${this.streamPrefix}_secrets`;
   }
 
+  /**
+   * JetStream KV bucket of leader leases (`provider.<backend>`, `scaler`): whoever holds a key acts,
+   * the others stand by. Entries expire after the lease time unless renewed.
+   */
+  get leasesBucket(): string {
+    return `${this.streamPrefix}_leases`;
+  }
+
+  /** Leases bucket key of the active provider of one backend. */
+  providerLeaseKey(backend: string): string {
+    return `provider.${backend}`;
+  }
+
+  /** Leases bucket key of the active scaler. */
+  get scalerLeaseKey(): string {
+    return 'scaler';
+  }
+
   /** JetStream KV bucket of namespaces created through `/system/namespace`, key = namespace. */
   get namespacesBucket(): string {
     return `${this.streamPrefix}_namespaces`;

@@ -10,3 +10,4 @@ export * from './async-bodies';
 export * from './topic-stream';
 export * from './write-batching';
 export * from './stream-limits';
+export * from './leadership';

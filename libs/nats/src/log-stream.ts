@@ -1,6 +1,6 @@
 import { IsInt, Min } from 'class-validator';
 import { DiscardPolicy, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
-import { loadEnv } from '@skiff/config';
+import { jetStreamLimits, loadEnv } from '@skiff/config';
 import { SubjectRegistry } from '@skiff/contracts';
 
 /** Environment bounding the function log stream (read by the provider and the gateway). */
@@ -37,10 +37,14 @@ export function logStreamOptions(env: NodeJS.ProcessEnv = process.env): LogStrea
  */
 export async function ensureLogStream(nc: NatsConnection, subjects: SubjectRegistry, options: LogStreamOptions): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  const limits = { max_age: nanos(options.maxAgeMs), max_bytes: options.maxBytes };
+  const limits = { max_age: nanos(options.maxAgeMs), max_bytes: options.maxBytes, num_replicas: jetStreamLimits().replicas };
   try {
     const info = await jsm.streams.info(subjects.logStream);
-    if (info.config.max_age !== limits.max_age || info.config.max_bytes !== limits.max_bytes) {
+    if (
+      info.config.max_age !== limits.max_age ||
+      info.config.max_bytes !== limits.max_bytes ||
+      info.config.num_replicas !== limits.num_replicas
+    ) {
       await jsm.streams.update(subjects.logStream, { ...info.config, ...limits });
     }
     return;

@@ -23,15 +23,17 @@ const ADJUSTABLE = [
   'max_age',
   'duplicate_window',
   'allow_direct',
+  'num_replicas',
 ] as const;
 type Adjustable = Pick<StreamConfig, (typeof ADJUSTABLE)[number]>;
 
 /**
  * Creates a stream with `config`, or brings an existing one to its adjustable limits (max_bytes,
- * per-subject cap, discard policy, max age, duplicate window). Idempotent; safe when several services
- * race to create it.
+ * per-subject cap, discard policy, max age, duplicate window, replicas: SKIFF_JS_REPLICAS unless
+ * given). Idempotent; safe when several services race to create it.
  */
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<StreamInfo> {
+export async function ensureStream(jsm: JetStreamManager, streamConfig: Partial<StreamConfig> & { name: string }): Promise<StreamInfo> {
+  const config = { num_replicas: jetStreamLimits().replicas, ...streamConfig };
   try {
     return await adjustStream(jsm, config.name, config);
   } catch (err) {
@@ -67,11 +69,15 @@ export async function adjustStream(jsm: JetStreamManager, name: string, limits: 
     .catch((err) => Promise.reject(reservationError(err, name, limits.max_bytes)));
 }
 
-/** Opens (creating when missing) a KV bucket with file storage, last value only, and `max_bytes` (SKIFF_KV_MAX_BYTES unless given). */
+/**
+ * Opens (creating when missing) a KV bucket with file storage, last value only, `max_bytes`
+ * (SKIFF_KV_MAX_BYTES unless given) and SKIFF_JS_REPLICAS copies, brought to them when it exists.
+ */
 export async function openKvBucket(nc: NatsConnection, bucket: string, options: Partial<KvOptions> = {}): Promise<KV> {
   const max_bytes = options.max_bytes ?? jetStreamLimits().kvBytes;
-  const kv = await nc.jetstream().views.kv(bucket, { history: 1, storage: StorageType.File, ...options, max_bytes });
-  await adjustStream(await nc.jetstreamManager(), `KV_${bucket}`, { max_bytes });
+  const replicas = jetStreamLimits().replicas;
+  const kv = await nc.jetstream().views.kv(bucket, { history: 1, storage: StorageType.File, replicas, ...options, max_bytes });
+  await adjustStream(await nc.jetstreamManager(), `KV_${bucket}`, { max_bytes, num_replicas: replicas });
   return kv;
 }
 
@@ -92,15 +98,20 @@ function settledPublishes(js: JetStreamClient): JetStreamClient {
   return guarded;
 }
 
-/** Opens (creating when missing) an object store with file storage and `max_bytes` (and `ttl`, in nanoseconds), brought to them when it exists. */
+/**
+ * Opens (creating when missing) an object store with file storage, `max_bytes` (and `ttl`, in
+ * nanoseconds) and SKIFF_JS_REPLICAS copies, brought to them when it exists.
+ */
 export async function openObjectStore(
   nc: NatsConnection,
   name: string,
   options: Partial<ObjectStoreOptions> & { max_bytes: number },
 ): Promise<ObjectStore> {
-  const os = await settledPublishes(nc.jetstream()).views.os(name, { storage: StorageType.File, ...options });
+  const replicas = jetStreamLimits().replicas;
+  const os = await settledPublishes(nc.jetstream()).views.os(name, { storage: StorageType.File, replicas, ...options });
   await adjustStream(await nc.jetstreamManager(), `OBJ_${name}`, {
     max_bytes: options.max_bytes,
+    num_replicas: replicas,
     ...(options.ttl ? { max_age: options.ttl } : {}),
   });
   return os;

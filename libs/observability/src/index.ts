@@ -6,3 +6,4 @@ export * from './observability.module';
 export * from './bootstrap';
 export * from './request-target';
 export * from './metrics-server';
+export * from './leader-bootstrap';
