@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { headers as natsHeaders } from 'nats';
 import { ASYNC_HEADERS, subjects } from '@skiff/contracts';
-import { AsyncBodyStore } from '@skiff/nats';
+import { AsyncBodyStore } from '@skiff/async';
 import { basicAuthHeader, waitFor } from '@skiff/testing';
 import { AsyncHarness, CallbackReceiver } from './harness';
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { nanos } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { triggerCallId } from '@skiff/invoke';
+import { triggerCallId } from '@skiff/async';
 import { basicAuthHeader } from '@skiff/testing';
 import { AsyncHarness, text } from '../async/harness';
 

@@ -1,19 +1,13 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import {
-  AsyncResultStore,
-  AsyncSubmitter,
-  ensureAsyncStreams,
-  FunctionRegistryCache,
-  NATS_CONNECTION,
-  NatsModule,
-  openAsyncResultsBucket,
-} from '@skiff/nats';
+import { asyncRetentionOf } from '@skiff/config';
+import { FunctionRegistryCache, NATS_CONNECTION, NatsModule } from '@skiff/nats';
+import { AsyncQueue } from '@skiff/async';
 import { ObservabilityModule } from '@skiff/observability';
 import { CONNECTOR_CRON_ENV, connectorCronEnv } from './config/connector-cron.env';
 import { CronScheduler } from './cron.scheduler';
-import { CRON_REGISTRY, CRON_SUBMITTER } from './cron.tokens';
+import { CRON_ASYNC_QUEUE, CRON_REGISTRY } from './cron.tokens';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const CONNECTOR_CRON_SERVICE = 'connector-cron';
@@ -40,18 +34,9 @@ class RegistryLifecycle implements OnApplicationShutdown {
     { provide: CONNECTOR_CRON_ENV, useFactory: () => connectorCronEnv() },
     { provide: CRON_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
     {
-      provide: CRON_SUBMITTER,
+      provide: CRON_ASYNC_QUEUE,
       inject: [NATS_CONNECTION],
-      useFactory: async (nc: NatsConnection) => {
-        const env = connectorCronEnv();
-        const store = {
-          resultTtlMs: env.SKIFF_ASYNC_RESULT_TTL_S * 1000,
-          deadLetterMaxAgeMs: env.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000,
-        };
-        await ensureAsyncStreams(nc, subjects, store);
-        const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, store), subjects);
-        return new AsyncSubmitter(nc.jetstream(), results, subjects);
-      },
+      useFactory: (nc: NatsConnection) => AsyncQueue.open(nc, subjects, asyncRetentionOf(connectorCronEnv())),
     },
     RegistryLifecycle,
     CronScheduler,

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Job, Queue, Worker } from 'bullmq';
 import { Counter, Registry } from 'prom-client';
 import { CRON_TOPIC, cronScheduleOf, parseTriggerAnnotations, subjects, TRIGGER_HEADERS } from '@skiff/contracts';
-import { AsyncSubmitter, FunctionRegistryCache } from '@skiff/nats';
-import { triggerSubmission } from '@skiff/invoke';
+import { FunctionRegistryCache } from '@skiff/nats';
+import { AsyncQueue, triggerSubmission } from '@skiff/async';
 import { HealthService, METRICS_REGISTRY } from '@skiff/observability';
 import { CONNECTOR_CRON_ENV, ConnectorCronEnv } from './config/connector-cron.env';
 import { redisConnection } from './redis-connection';
-import { CRON_REGISTRY, CRON_SUBMITTER } from './cron.tokens';
+import { CRON_ASYNC_QUEUE, CRON_REGISTRY } from './cron.tokens';
 
 /** Data of one tick job: the function to call. */
 interface TickData {
@@ -48,7 +48,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(CONNECTOR_CRON_ENV) private readonly env: ConnectorCronEnv,
     @Inject(CRON_REGISTRY) private readonly registry: FunctionRegistryCache,
-    @Inject(CRON_SUBMITTER) private readonly submitter: AsyncSubmitter,
+    @Inject(CRON_ASYNC_QUEUE) private readonly calls: AsyncQueue,
     @Inject(METRICS_REGISTRY) metrics: Registry,
     health: HealthService,
   ) {
@@ -181,7 +181,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     const millis = Number(String(job.id).split(':').pop()) || job.timestamp;
     const scheduled = new Date(millis).toISOString();
     try {
-      const outcome = await this.submitter.submit(
+      const outcome = await this.calls.submit(
         triggerSubmission({
           namespace,
           name,

@@ -1,4 +1,4 @@
 /** Registry cache of connector-cron. */
 export const CRON_REGISTRY = 'CRON_REGISTRY';
-/** Async submitter of connector-cron. */
-export const CRON_SUBMITTER = 'CRON_SUBMITTER';
+/** The AsyncQueue connector-cron submits its calls to. */
+export const CRON_ASYNC_QUEUE = 'CRON_ASYNC_QUEUE';

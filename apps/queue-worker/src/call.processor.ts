@@ -1,24 +1,31 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, JsMsg, MsgHdrs, NatsConnection } from 'nats';
+import { JetStreamClient, JsMsg, NatsConnection } from 'nats';
 import { Counter, Histogram, Registry } from 'prom-client';
 import {
-  ASYNC_HEADERS,
   AsyncCallbackFailure,
   AsyncCallResult,
   chunkBytes,
   ERROR_CODES,
   FunctionRecord,
   functionTimeoutMs,
-  INVOKE_HEADERS,
   OPENFAAS_INTERNAL_HEADER,
   SkiffError,
   subjects,
 } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, FunctionRegistryCache, NATS_CONNECTION, StoredAsyncResult } from '@skiff/nats';
+import { FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import {
+  AsyncBodyStore,
+  AsyncQueue,
+  AsyncResultStore,
+  DeadLetters,
+  encodeCallbackMessage,
+  readAsyncCall,
+  StoredAsyncResult,
+} from '@skiff/async';
 import { decodeInvokeRequest, InvokeClient, InvokeResponse } from '@skiff/invoke';
 import { METRICS_REGISTRY } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
-import { BODY_STORE, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { ASYNC_QUEUE, FUNCTION_REGISTRY, INVOKE_CLIENT } from './queue-worker.tokens';
 import { AttemptOutcome, backoffMs, isRetryable, retryPolicyFor } from './retry.policy';
 import { resultBody } from './result-body';
 import { callbackHeaders, CallbackSender } from './callback.sender';
@@ -49,6 +56,9 @@ export class CallProcessor {
   private readonly js: JetStreamClient;
   private readonly outcomes: Counter;
   private readonly durations: Histogram;
+  private readonly results: AsyncResultStore;
+  private readonly bodies: AsyncBodyStore;
+  private readonly deadLetters: DeadLetters;
   private inflight = 0;
   /** Stream sequences being handled in this process. */
   private readonly handling = new Set<number>();
@@ -59,8 +69,7 @@ export class CallProcessor {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
     @Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache,
-    @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
-    @Inject(BODY_STORE) private readonly bodies: AsyncBodyStore,
+    @Inject(ASYNC_QUEUE) queue: AsyncQueue,
     @Inject(INVOKE_CLIENT) private readonly invoker: InvokeClient,
     private readonly sender: CallbackSender,
     @Inject(CALLBACK_METRIC) private readonly callbacks: Counter,
@@ -69,6 +78,9 @@ export class CallProcessor {
     private readonly exits: ReplicaExits,
   ) {
     this.js = nc.jetstream();
+    this.results = queue.results;
+    this.bodies = queue.bodies;
+    this.deadLetters = queue.deadLetters;
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect')
@@ -116,9 +128,9 @@ export class CallProcessor {
 
   private async handle(msg: JsMsg): Promise<void> {
     const fn = subjects.asyncFunctionOf(msg.subject);
-    const callId = msg.headers?.get(ASYNC_HEADERS.callId);
+    const { callId, hasRequest } = readAsyncCall(msg.headers);
     const delivery = msg.info.redeliveryCount;
-    if (!fn || !callId || !msg.headers?.get(INVOKE_HEADERS.method)) {
+    if (!fn || !callId || !hasRequest) {
       await this.deadLetter(
         msg,
         callId || `seq-${msg.seq}`,
@@ -163,7 +175,7 @@ export class CallProcessor {
 
     const body = await this.body(msg);
     if (!body) {
-      const error = `the call's body (${msg.headers.get(ASYNC_HEADERS.bodyRef)}) is no longer stored: it outlived the body store's retention`;
+      const error = `the call's body (${readAsyncCall(msg.headers).bodyRef}) is no longer stored: it outlived the body store's retention`;
       await this.finish(msg, callId, fn, { status: 0, platform: true, durationSeconds: 0, error }, attempt, policy.attempts, true, base);
       return;
     }
@@ -199,18 +211,19 @@ export class CallProcessor {
     delivery: number,
     maxAttempts: number,
   ): Promise<{ base: AsyncCallResult } | undefined> {
+    const meta = readAsyncCall(msg.headers);
     const fresh = (attempts: number): AsyncCallResult => ({
       callId,
       name: fn.name,
       namespace: fn.namespace,
-      queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined,
+      queuedAt: meta.queuedAt,
       state: 'running',
       attempts,
       maxAttempts,
       startedAt: Date.now(),
-      requestDigest: msg.headers?.get(ASYNC_HEADERS.requestDigest) || undefined,
+      requestDigest: meta.requestDigest,
     });
-    const revision = delivery === 1 ? Number(msg.headers?.get(ASYNC_HEADERS.stateRevision)) : 0;
+    const revision = delivery === 1 ? (meta.stateRevision ?? 0) : 0;
     if (revision > 0) {
       const first = fresh(1);
       if (await this.results.replace(first, revision)) return { base: first };
@@ -251,13 +264,13 @@ export class CallProcessor {
 
   /** The call's body: the message's data, or the out-of-line body it refers to (undefined when that is gone). */
   private async body(msg: JsMsg): Promise<Uint8Array | undefined> {
-    const ref = msg.headers?.get(ASYNC_HEADERS.bodyRef);
+    const ref = readAsyncCall(msg.headers).bodyRef;
     return ref ? this.bodies.get(ref) : msg.data;
   }
 
   /** Removes the out-of-line body of a call that is over (after its final ack; a redelivery then finds the call finished). */
   private dropBody(msg: JsMsg): void {
-    const ref = msg.headers?.get(ASYNC_HEADERS.bodyRef);
+    const ref = readAsyncCall(msg.headers).bodyRef;
     if (!ref) return;
     this.bodies
       .remove(ref)
@@ -320,8 +333,8 @@ export class CallProcessor {
         callId,
         name: fn.name,
         namespace: fn.namespace,
-        queuedAt: Number(msg.headers?.get(ASYNC_HEADERS.queuedAt)) || undefined,
-        requestDigest: msg.headers?.get(ASYNC_HEADERS.requestDigest) || undefined,
+        queuedAt: readAsyncCall(msg.headers).queuedAt,
+        requestDigest: readAsyncCall(msg.headers).requestDigest,
       }),
       state,
       attempts: attempt,
@@ -362,17 +375,11 @@ export class CallProcessor {
     outcome: Attempt,
     attempt: number,
   ): Promise<number> {
-    const h = copyHeaders(msg.headers);
-    h.set(ASYNC_HEADERS.callId, callId);
-    h.set(ASYNC_HEADERS.deadStatus, String(outcome.status));
-    h.set(ASYNC_HEADERS.deadReason, oneLine(outcome.error ?? `the function answered ${outcome.status} on each of ${attempt} attempts`));
-    h.set(ASYNC_HEADERS.deadAttempts, String(attempt));
-    h.set(ASYNC_HEADERS.deadAt, String(Date.now()));
-    const ack = await this.js.publish(subjects.asyncDeadLetter(fn.namespace, fn.name), msg.data ?? EMPTY, {
-      headers: h,
-      msgID: `dl.${callId}.${msg.seq}`,
+    return this.deadLetters.publish(msg, callId, fn, {
+      status: outcome.status,
+      reason: outcome.error ?? `the function answered ${outcome.status} on each of ${attempt} attempts`,
+      attempts: attempt,
     });
-    return ack.seq;
   }
 
   /**
@@ -389,9 +396,9 @@ export class CallProcessor {
     attempt: number,
     maxAttempts: number,
   ): Promise<AsyncCallbackFailure | undefined> {
-    const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
+    const { callbackUrl: url, functionRef } = readAsyncCall(msg.headers);
     if (!url) return undefined;
-    const functionName = msg.headers?.get(ASYNC_HEADERS.functionRef) || `${fn.name}.${fn.namespace}`;
+    const functionName = functionRef || `${fn.name}.${fn.namespace}`;
     const headers = callbackHeaders({
       callId,
       status: outcome.status,
@@ -437,16 +444,13 @@ export class CallProcessor {
     body: Uint8Array,
     tries: number,
   ): Promise<void> {
-    const h = natsHeaders();
-    for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) h.append(name, v);
-    h.set(ASYNC_HEADERS.callbackUrl, url);
-    h.set(ASYNC_HEADERS.callId, callId);
-    if (tries) h.set(ASYNC_HEADERS.callbackTries, String(tries));
     let data = body;
+    let bodyRef: string | undefined;
     if (body.length > chunkBytes(this.nc.info?.max_payload)) {
-      h.set(ASYNC_HEADERS.bodyRef, await this.bodies.put(`cb.${callId}`, body));
+      bodyRef = await this.bodies.put(`cb.${callId}`, body);
       data = EMPTY;
     }
+    const h = encodeCallbackMessage({ callId, url, headers, tries, bodyRef });
     await this.js.publish(subjects.asyncCallback(fn.namespace, fn.name), data, {
       headers: h,
       msgID: `cb.${callId}.${msg.seq}`,
@@ -461,7 +465,7 @@ export class CallProcessor {
     this.logger.error(`processing message ${msg.seq} on ${msg.subject} failed (attempt ${attempt}): ${err.message}`);
     try {
       if (attempt >= policy.attempts) {
-        const callId = msg.headers?.get(ASYNC_HEADERS.callId) || `seq-${msg.seq}`;
+        const callId = readAsyncCall(msg.headers).callId || `seq-${msg.seq}`;
         await this.deadLetter(
           msg,
           callId,
@@ -504,19 +508,4 @@ export function attemptOf(
 function hasHeader(headers: Record<string, unknown>, name: string): boolean {
   const lower = name.toLowerCase();
   return Object.keys(headers).some((k) => k.toLowerCase() === lower);
-}
-
-function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {
-  const h = natsHeaders();
-  if (!source) return h;
-  for (const name of source.keys()) {
-    // JetStream's own headers (msg id, expected stream…) belong to the original publish.
-    if (name.startsWith('Nats-')) continue;
-    for (const v of source.values(name)) h.append(name, v);
-  }
-  return h;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').slice(0, 1024);
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
 import { Counter, Registry } from 'prom-client';
-import { ASYNC_HEADERS, AsyncCallbackFailure, INTERNAL_HEADER_PREFIX, subjects } from '@skiff/contracts';
-import { AsyncBodyStore, AsyncResultStore, NATS_CONNECTION } from '@skiff/nats';
+import { AsyncCallbackFailure, INTERNAL_HEADER_PREFIX, subjects } from '@skiff/contracts';
+import { NATS_CONNECTION } from '@skiff/nats';
+import { AsyncBodyStore, AsyncQueue, AsyncResultStore, readAsyncCall } from '@skiff/async';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { backoffMs } from './retry.policy';
-import { BODY_STORE, CALLBACK_METRIC, RESULT_STORE } from './queue-worker.tokens';
+import { ASYNC_QUEUE, CALLBACK_METRIC } from './queue-worker.tokens';
 import { CallbackSender } from './callback.sender';
 
 const CALLBACK_CONCURRENCY = 256;
@@ -34,15 +35,19 @@ export function callbackCounter(metrics: Registry): Counter {
 export class CallbackDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CallbackDispatcher.name);
   private messages?: ConsumerMessages;
+  private readonly results: AsyncResultStore;
+  private readonly bodies: AsyncBodyStore;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
-    @Inject(RESULT_STORE) private readonly results: AsyncResultStore,
-    @Inject(BODY_STORE) private readonly bodies: AsyncBodyStore,
+    @Inject(ASYNC_QUEUE) queue: AsyncQueue,
     @Inject(CALLBACK_METRIC) private readonly delivered: Counter,
     private readonly sender: CallbackSender,
-  ) {}
+  ) {
+    this.results = queue.results;
+    this.bodies = queue.bodies;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
@@ -76,9 +81,8 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
   }
 
   private async deliver(msg: JsMsg): Promise<void> {
-    const url = msg.headers?.get(ASYNC_HEADERS.callbackUrl);
-    const callId = msg.headers?.get(ASYNC_HEADERS.callId);
-    const attempt = msg.info.redeliveryCount + (Number(msg.headers?.get(ASYNC_HEADERS.callbackTries)) || 0);
+    const { callbackUrl: url, callId, bodyRef, callbackTries } = readAsyncCall(msg.headers);
+    const attempt = msg.info.redeliveryCount + callbackTries;
     const fn = subjects.asyncFunctionOf(msg.subject);
     const function_name = fn ? `${fn.name}.${fn.namespace}` : '';
     if (!url) {
@@ -91,7 +95,6 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       const values = msg.headers!.values(name);
       headers[name] = values.length === 1 ? values[0] : values;
     }
-    const bodyRef = msg.headers?.get(ASYNC_HEADERS.bodyRef);
     const body = bodyRef ? await this.bodies.get(bodyRef).catch(() => undefined) : msg.data;
     const done = () => (bodyRef ? this.bodies.remove(bodyRef).catch(() => undefined) : undefined);
     const sent = body

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JetStreamManager, NatsConnection, nanos } from 'nats';
 import { ASYNC_ANNOTATIONS, FunctionRecord, subjects } from '@skiff/contracts';
-import { ensureAsyncStreams, FunctionRegistryCache, NATS_CONNECTION, RegistryChange } from '@skiff/nats';
+import { FunctionRegistryCache, NATS_CONNECTION, RegistryChange } from '@skiff/nats';
+import { AsyncQueue } from '@skiff/async';
 import { HealthService } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
-import { FUNCTION_REGISTRY } from './queue-worker.tokens';
+import { ASYNC_QUEUE, FUNCTION_REGISTRY } from './queue-worker.tokens';
 import { CallProcessor } from './call.processor';
 
 /** A consumer this process pulls from. */
@@ -41,6 +42,7 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(QUEUE_WORKER_CONFIG) private readonly config: QueueWorkerConfig,
     @Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache,
+    @Inject(ASYNC_QUEUE) private readonly queue: AsyncQueue,
     private readonly processor: CallProcessor,
     private readonly health: HealthService,
   ) {}
@@ -177,7 +179,7 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
   /** Finds calls of functions that no longer exist (deleted while this worker was down) and consumers left behind. */
   private async sweep(): Promise<void> {
     // Self-healing: streams removed by hand come back, and so do the consumers of deployed functions.
-    await ensureAsyncStreams(this.nc, subjects, this.config.store);
+    await this.queue.ensureStores();
     for (const record of this.registry.list()) {
       const durable = subjects.asyncConsumer(record.spec.namespace, record.spec.service);
       if (await this.jsm.consumers.info(subjects.asyncStream, durable).catch(() => undefined)) continue;

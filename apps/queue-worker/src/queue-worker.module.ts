@@ -1,21 +1,13 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import {
-  AsyncBodyStore,
-  AsyncResultStore,
-  Bus,
-  ensureAsyncStreams,
-  FunctionRegistryCache,
-  NATS_CONNECTION,
-  NatsModule,
-  openAsyncResultsBucket,
-} from '@skiff/nats';
+import { Bus, FunctionRegistryCache, NATS_CONNECTION, NatsModule } from '@skiff/nats';
+import { AsyncQueue } from '@skiff/async';
 import { MeteredInvokeClient } from './metered-invoke.client';
 import { QueueDepthMetrics } from './queue-depth.metrics';
 import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
-import { BODY_STORE, CALLBACK_METRIC, FUNCTION_REGISTRY, INVOKE_CLIENT, RESULT_STORE } from './queue-worker.tokens';
+import { ASYNC_QUEUE, CALLBACK_METRIC, FUNCTION_REGISTRY, INVOKE_CLIENT } from './queue-worker.tokens';
 import { CallbackSender } from './callback.sender';
 import { CallProcessor } from './call.processor';
 import { FunctionConsumers } from './function-consumers.service';
@@ -53,18 +45,9 @@ export class QueueWorkerModule {
       providers: [
         { provide: QUEUE_WORKER_CONFIG, useValue: config },
         {
-          provide: RESULT_STORE,
+          provide: ASYNC_QUEUE,
           inject: [NATS_CONNECTION],
-          useFactory: async (nc: NatsConnection) => {
-            await ensureAsyncStreams(nc, subjects, config.store);
-            return new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store), subjects);
-          },
-        },
-        // After RESULT_STORE (which creates the streams and the body store).
-        {
-          provide: BODY_STORE,
-          inject: [NATS_CONNECTION, RESULT_STORE],
-          useFactory: (nc: NatsConnection) => AsyncBodyStore.open(nc, subjects, config.store),
+          useFactory: (nc: NatsConnection) => AsyncQueue.open(nc, subjects, config.store),
         },
         {
           provide: FUNCTION_REGISTRY,

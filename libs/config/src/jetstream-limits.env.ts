@@ -1,5 +1,6 @@
 import { IsInt, Max, Min } from 'class-validator';
 import { loadEnv } from './load-env';
+import { AsyncRetentionEnv } from './async-retention.env';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -12,9 +13,9 @@ const MIN_BYTES = 64 * 1024;
  * whichever service opens a store first creates it with these limits; an existing store is brought to
  * them at start. Give every service the same values (`npm start` does). JetStream reserves each
  * store's max_bytes when it is created, so the server's JetStream storage must hold their sum (about
- * 3.4 GiB with these defaults, plus the log stream's).
+ * 3.4 GiB with these defaults, plus the log stream's). The async retention comes with them.
  */
-export class JetStreamLimitsEnv {
+export class JetStreamLimitsEnv extends AsyncRetentionEnv {
   /** Bytes of accepted async calls waiting or running (`<P>_ASYNC`); a full stream answers 507. */
   @IsInt({ message: 'SKIFF_ASYNC_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)

@@ -5,4 +5,3 @@ export * from './function-waker';
 export * from './invocation-stats';
 export * from './bus-wake-requester';
 export * from './body-stream';
-export * from './trigger-submission';

@@ -28,16 +28,6 @@ export class ConnectorCronEnv extends HttpServiceEnv {
   @Min(100)
   @Max(600_000)
   SKIFF_CRON_RESYNC_MS = 2_000;
-
-  /** How long call states and results are kept (shared with the gateway and queue-worker). */
-  @IsInt({ message: 'SKIFF_ASYNC_RESULT_TTL_S must be a whole number of seconds' })
-  @Min(1)
-  SKIFF_ASYNC_RESULT_TTL_S: number = 86_400;
-
-  /** How long dead letters are kept (only used when this service creates the streams). */
-  @IsInt({ message: 'SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S must be a whole number of seconds' })
-  @Min(1)
-  SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S: number = 7 * 86_400;
 }
 
 /** Provider token of the validated environment. */

@@ -1,34 +1,21 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { headers as natsHeaders, JetStreamClient, JetStreamManager, NatsConnection, StoredMsg } from 'nats';
-import { ASYNC_HEADERS, AsyncCallResult, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, subjects } from '@skiff/contracts';
+import { NatsConnection } from 'nats';
+import { AsyncCallResult, DeadLetterSummary, ERROR_CODES, SkiffError, subjects } from '@skiff/contracts';
 import {
   AsyncBodyStore,
+  AsyncQueue,
   AsyncResultStore,
   AsyncSubmission,
-  AsyncSubmitter,
-  createRequestDigest,
-  ensureAsyncStreams,
-  openAsyncResultsBucket,
+  readAsyncCall,
+  requestDigestFor,
   requestDigestOf,
+  setBodyRef,
   StoredAsyncResult,
-} from '@skiff/nats';
+} from '@skiff/async';
 import { FunctionResolver } from '../registry/function-resolver.service';
 import { ASYNC_CONFIG, ASYNC_NATS, AsyncConfig } from './async.env';
 
-/** The manager's direct-get API (present at runtime, missing from the public typings of nats 2.29). */
-type WithDirectGet = JetStreamManager & {
-  direct: { getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg> };
-};
-
 const EMPTY = new Uint8Array(0);
-/** Headers a replay does not copy: the dead letter's own, and the revision of the state of the first run. */
-const DEAD_HEADERS = [
-  ASYNC_HEADERS.deadStatus,
-  ASYNC_HEADERS.deadReason,
-  ASYNC_HEADERS.deadAttempts,
-  ASYNC_HEADERS.deadAt,
-  ASYNC_HEADERS.stateRevision,
-];
 
 export type { AsyncSubmission };
 
@@ -39,32 +26,25 @@ export type { AsyncSubmission };
 @Injectable()
 export class AsyncCalls implements OnModuleInit {
   private readonly logger = new Logger(AsyncCalls.name);
-  private readonly js: JetStreamClient;
-  private ready?: Promise<Store>;
+  private ready?: Promise<AsyncQueue>;
 
   constructor(
     @Inject(ASYNC_NATS) private readonly nc: NatsConnection,
     @Inject(ASYNC_CONFIG) private readonly config: AsyncConfig,
     private readonly resolver: FunctionResolver,
-  ) {
-    this.js = nc.jetstream({ timeout: config.publishTimeoutMs });
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     // Best effort: when JetStream is not there yet the gateway still starts and answers 503 for async calls.
     await this.store().catch((e: Error) => this.logger.warn(`async store not ready: ${e.message}`));
   }
 
-  /** Streams and bucket, created on first use; retried on the next call after a failure. */
-  private store(): Promise<Store> {
-    this.ready ??= (async () => {
-      await ensureAsyncStreams(this.nc, subjects, this.config.store);
-      const kv = await openAsyncResultsBucket(this.nc, subjects, this.config.store);
-      const results = new AsyncResultStore(kv, subjects);
-      const jsm = await this.nc.jetstreamManager();
-      const bodies = await AsyncBodyStore.open(this.nc, subjects, this.config.store);
-      return { results, jsm, bodies, submitter: new AsyncSubmitter(this.js, results, subjects) };
-    })().catch((err: Error) => {
+  /** The async queue, opened on first use; retried on the next call after a failure. */
+  private store(): Promise<AsyncQueue> {
+    this.ready ??= AsyncQueue.open(this.nc, subjects, {
+      ...this.config.store,
+      js: this.nc.jetstream({ timeout: this.config.publishTimeoutMs }),
+    }).catch((err: Error) => {
       this.ready = undefined;
       throw unavailable(err);
     });
@@ -83,7 +63,7 @@ export class AsyncCalls implements OnModuleInit {
       if (call.data.length > inlineMax) {
         const digest = requestDigestOf(call.headers, call.data);
         bodyRef = await bodies.put(call.callId, call.data);
-        call.headers.set(ASYNC_HEADERS.bodyRef, bodyRef);
+        setBodyRef(call.headers, bodyRef);
         call = { ...call, data: EMPTY, digest };
       }
     } catch (err) {
@@ -95,9 +75,9 @@ export class AsyncCalls implements OnModuleInit {
 
   /** Stores the call whose body is in its data or (bodyRef) already in the body store. */
   private async submitStored(call: AsyncSubmission, bodies: AsyncBodyStore, bodyRef: string | undefined): Promise<void> {
-    const { submitter } = await this.store();
+    const queue = await this.store();
     try {
-      const outcome = await submitter.submit(call, {
+      const outcome = await queue.submit(call, {
         onStateError: (err) => this.logger.warn(`async call ${call.callId} stored without its queued state: ${err.message}`),
       });
       if (bodyRef && outcome === 'duplicate') await this.removeBody(bodies, bodyRef);
@@ -121,11 +101,7 @@ export class AsyncCalls implements OnModuleInit {
     tooLarge: string,
   ): Promise<void> {
     const { bodies } = await this.store();
-    const digest = createRequestDigest(
-      call.headers.get(INVOKE_HEADERS.method),
-      call.headers.get(INVOKE_HEADERS.path),
-      call.headers.get(INVOKE_HEADERS.query),
-    );
+    const digest = requestDigestFor(call.headers);
     async function* counted(): AsyncGenerator<Uint8Array> {
       let size = 0;
       for await (const part of body) {
@@ -142,7 +118,7 @@ export class AsyncCalls implements OnModuleInit {
       if (!(err instanceof SkiffError)) this.ready = undefined;
       throw unavailable(err as Error);
     }
-    call.headers.set(ASYNC_HEADERS.bodyRef, bodyRef);
+    setBodyRef(call.headers, bodyRef);
     await this.submitStored({ ...call, data: EMPTY, digest: digest.digest('hex') }, bodies, bodyRef);
   }
 
@@ -203,125 +179,46 @@ export class AsyncCalls implements OnModuleInit {
 
   /** Dead letters, oldest first, of one function, one namespace or all. */
   async deadLetters(namespace: string | undefined, name: string | undefined, limit: number): Promise<DeadLetterSummary[]> {
-    const { jsm } = await this.store();
-    const filter = subjects.asyncDeadLetterFilter(namespace, name);
-    const out: DeadLetterSummary[] = [];
-    let seq = 1;
-    while (out.length < limit) {
-      let msg: StoredMsg;
-      try {
-        msg = await (jsm as WithDirectGet).direct.getMessage(subjects.asyncDeadLetterStream, { seq, next_by_subj: filter });
-      } catch (err) {
-        if (/no message found|not found|404/i.test((err as Error).message)) break;
-        throw unavailable(err as Error);
-      }
-      out.push(summarise(msg));
-      seq = msg.seq + 1;
-    }
-    return out;
+    const { deadLetters } = await this.store();
+    return deadLetters.list(namespace, name, limit).catch((err: Error) => {
+      throw unavailable(err);
+    });
   }
 
   /** Puts a dead letter back in the async stream (fresh attempts, same call id) and drops it. */
   async replay(id: number): Promise<string> {
-    const { jsm, results } = await this.store();
-    const msg = await this.deadLetter(jsm, id);
-    const fn = subjects.asyncFunctionOf(msg.subject);
-    const callId = msg.header.get(ASYNC_HEADERS.callId);
-    if (!fn || !callId || !msg.header.get(INVOKE_HEADERS.method)) {
+    const queue = await this.store();
+    const letter = await queue.deadLetters.get(id).catch((err: Error) => {
+      throw unavailable(err);
+    });
+    const { call } = letter;
+    if (!call)
       throw new SkiffError(ERROR_CODES.invalidRequest, `dead letter ${id} is not a readable call and cannot be replayed; delete it`);
-    }
-    if (!this.resolver.resolve(fn.namespace, fn.name)) {
+    if (!this.resolver.resolve(call.namespace, call.name)) {
       throw new SkiffError(
         ERROR_CODES.functionNotFound,
-        `function ${fn.name}.${fn.namespace} does not exist: deploy it before replaying dead letter ${id}`,
+        `function ${call.name}.${call.namespace} does not exist: deploy it before replaying dead letter ${id}`,
       );
     }
-    const h = natsHeaders();
-    for (const key of msg.header.keys()) {
-      if (key.startsWith('Nats-') || (DEAD_HEADERS as string[]).includes(key)) continue;
-      for (const v of msg.header.values(key)) h.append(key, v);
-    }
-    h.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
-    const requestDigest = msg.header.get(ASYNC_HEADERS.requestDigest) || undefined;
-    // A replay is the operator's choice: the dead-lettered state is replaced by a queued one (same id, same request).
-    h.set(
-      ASYNC_HEADERS.stateRevision,
-      String(
-        await results.put({
-          callId,
-          name: fn.name,
-          namespace: fn.namespace,
-          state: 'queued',
-          attempts: 0,
-          queuedAt: Date.now(),
-          requestDigest,
-        }),
-      ),
-    );
-    try {
-      await this.js.publish(subjects.asyncCall(fn.namespace, fn.name), msg.data, {
-        headers: h,
-        msgID: `${subjects.asyncCallKey(fn.namespace, fn.name, callId)}.replay.${id}`,
-        expect: { streamName: subjects.asyncStream },
-      });
-    } catch (err) {
-      throw unavailable(err as Error);
-    }
-    await jsm.streams.deleteMessage(subjects.asyncDeadLetterStream, id, false).catch(() => undefined);
-    return callId;
+    await queue.replay({ ...letter, call }).catch((err: Error) => {
+      throw unavailable(err);
+    });
+    return call.callId;
   }
 
   /** Drops a dead letter (and its out-of-line body); 404 when there is none with that id. */
   async dropDeadLetter(id: number): Promise<void> {
-    const { jsm, bodies } = await this.store();
-    const msg = await this.deadLetter(jsm, id);
-    await jsm.streams.deleteMessage(subjects.asyncDeadLetterStream, id, false);
-    const bodyRef = msg.header.get(ASYNC_HEADERS.bodyRef);
+    const { deadLetters, bodies } = await this.store();
+    const letter = await deadLetters.get(id).catch((err: Error) => {
+      throw unavailable(err);
+    });
+    await deadLetters.remove(id);
+    const { bodyRef } = readAsyncCall(letter.msg.header);
     if (bodyRef) await this.removeBody(bodies, bodyRef);
   }
-
-  private async deadLetter(jsm: JetStreamManager, id: number): Promise<StoredMsg> {
-    try {
-      return await jsm.streams.getMessage(subjects.asyncDeadLetterStream, { seq: id });
-    } catch (err) {
-      if (/no message found|not found/i.test((err as Error).message))
-        throw new SkiffError(ERROR_CODES.callNotFound, `no dead letter with id ${id}`);
-      throw unavailable(err as Error);
-    }
-  }
-}
-
-/** What the async API works with, opened once. */
-interface Store {
-  results: AsyncResultStore;
-  jsm: JetStreamManager;
-  bodies: AsyncBodyStore;
-  submitter: AsyncSubmitter;
 }
 
 function unavailable(err: Error): SkiffError {
   if (err instanceof SkiffError) return err;
   return new SkiffError(ERROR_CODES.unavailable, `async queue unavailable, the call was not stored: ${err.message}`);
-}
-
-function summarise(msg: StoredMsg): DeadLetterSummary {
-  const h = msg.header;
-  const fn = subjects.asyncFunctionOf(msg.subject);
-  const queuedAt = Number(h.get(ASYNC_HEADERS.queuedAt));
-  const deadAt = Number(h.get(ASYNC_HEADERS.deadAt));
-  return {
-    id: msg.seq,
-    callId: h.get(ASYNC_HEADERS.callId),
-    name: fn?.name ?? '',
-    namespace: fn?.namespace ?? '',
-    method: h.get(INVOKE_HEADERS.method),
-    path: h.get(INVOKE_HEADERS.path) || '/',
-    status: Number(h.get(ASYNC_HEADERS.deadStatus)) || 0,
-    reason: h.get(ASYNC_HEADERS.deadReason),
-    attempts: Number(h.get(ASYNC_HEADERS.deadAttempts)) || 0,
-    queuedAt: queuedAt ? new Date(queuedAt).toISOString() : undefined,
-    deadAt: new Date(deadAt || msg.time.getTime()).toISOString(),
-    callbackUrl: h.get(ASYNC_HEADERS.callbackUrl) || undefined,
-    bodySize: msg.data.length,
-  };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ASYNC_HEADERS, CallbackPolicy, isCallId, isTriggerCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
-import { encodeInvokeRequest } from '@skiff/invoke';
+import { CallbackPolicy, isCallId, isTriggerCallId, parseFunctionRef, SkiffError } from '@skiff/contracts';
+import { encodeAsyncCall } from '@skiff/async';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
 import { FunctionResolver } from '../registry/function-resolver.service';
@@ -127,22 +127,21 @@ export class AsyncInvokeHandler {
     const problem = callbackUrl === undefined ? undefined : callbackUrlProblem(callbackUrl, this.asyncConfig.callbacks);
     if (problem) return this.fail(reply, 400, problem, callId, startTime);
 
-    let encoded: ReturnType<typeof encodeInvokeRequest>;
+    let encoded: ReturnType<typeof encodeAsyncCall>;
     try {
-      encoded = encodeInvokeRequest({
-        method: request.method,
-        path: target.path,
-        query: target.query,
-        headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
-        body: isStreamedBody(request.body) ? EMPTY : ((request.body as Buffer | undefined) ?? EMPTY),
-      });
+      encoded = encodeAsyncCall(
+        {
+          method: request.method,
+          path: target.path,
+          query: target.query,
+          headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
+          body: isStreamedBody(request.body) ? EMPTY : ((request.body as Buffer | undefined) ?? EMPTY),
+        },
+        { callId, functionRef: target.ref, callbackUrl },
+      );
     } catch (err) {
       return this.fail(reply, 400, `invalid request header: ${(err as Error).message}`, callId, startTime);
     }
-    encoded.headers.set(ASYNC_HEADERS.callId, callId);
-    encoded.headers.set(ASYNC_HEADERS.functionRef, target.ref);
-    encoded.headers.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
-    if (callbackUrl) encoded.headers.set(ASYNC_HEADERS.callbackUrl, callbackUrl);
 
     const streamed = isStreamedBody(request.body) ? request.body : undefined;
     try {

@@ -1,6 +1,5 @@
-import { loadEnv } from '@skiff/config';
+import { AsyncRetention, asyncRetentionOf, loadEnv } from '@skiff/config';
 import { CallbackPolicy } from '@skiff/contracts';
-import { AsyncStoreOptions } from '@skiff/nats';
 import { parseCodes, RetryPolicy } from '../retry.policy';
 import { QueueWorkerEnv } from './queue-worker.env';
 
@@ -36,7 +35,7 @@ export interface QueueWorkerConfig {
   /** Timeout of the first callback POST made right after the call (ms); 0: always through the callback stream. */
   callbackInlineTimeoutMs: number;
   /** Stream and bucket retention. */
-  store: AsyncStoreOptions;
+  store: AsyncRetention;
   /** Largest response body kept with a result. */
   resultBodyMax: number;
   /** Interval of the orphan / self-healing sweep (ms). */
@@ -65,7 +64,7 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
     callbackTimeoutMs: e.SKIFF_QUEUE_CALLBACK_TIMEOUT_MS,
     callbackPolicy: CallbackPolicy.parse(e.SKIFF_CALLBACK_ALLOW),
     callbackInlineTimeoutMs: e.SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS,
-    store: { resultTtlMs: e.SKIFF_ASYNC_RESULT_TTL_S * 1000, deadLetterMaxAgeMs: e.SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S * 1000 },
+    store: asyncRetentionOf(e),
     resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,
     sweepIntervalMs: e.SKIFF_QUEUE_SWEEP_INTERVAL_MS,
   };

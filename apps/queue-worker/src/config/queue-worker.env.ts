@@ -69,16 +69,6 @@ export class QueueWorkerEnv extends HttpServiceEnv {
   @Max(60_000)
   SKIFF_QUEUE_CALLBACK_INLINE_TIMEOUT_MS: number = 2000;
 
-  /** How long call states and results are kept (shared with the gateway, which may create the bucket). */
-  @IsInt({ message: 'SKIFF_ASYNC_RESULT_TTL_S must be a whole number of seconds' })
-  @Min(1)
-  SKIFF_ASYNC_RESULT_TTL_S: number = 86_400;
-
-  /** How long dead letters are kept. */
-  @IsInt({ message: 'SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S must be a whole number of seconds' })
-  @Min(1)
-  SKIFF_ASYNC_DEAD_LETTER_MAX_AGE_S: number = 7 * 86_400;
-
   /** Largest response body kept with a result (bytes; larger ones are cut and marked). */
   @IsInt({ message: 'SKIFF_ASYNC_RESULT_BODY_MAX must be a whole number of bytes' })
   @Min(0)

@@ -3,10 +3,11 @@ import { AckPolicy, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { Counter, Registry } from 'prom-client';
 import { isReservedTopic, subjects, TRIGGER_HEADERS } from '@skiff/contracts';
 import { NATS_MSG_ID_HEADER as NATS_MSG_ID } from '@skiff/contracts';
-import { AsyncSubmitter, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
-import { HeaderMap, triggerSubmission } from '@skiff/invoke';
+import { FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
+import type { HeaderMap } from '@skiff/invoke';
+import { AsyncQueue, triggerSubmission } from '@skiff/async';
 import { HealthService, METRICS_REGISTRY } from '@skiff/observability';
-import { TOPIC_REGISTRY, TOPIC_SUBMITTER } from './topics.tokens';
+import { TOPIC_ASYNC_QUEUE, TOPIC_REGISTRY } from './topics.tokens';
 import { subscribersOf } from './topic-map';
 
 /** Lease of one topic message while it is fanned out. */
@@ -35,7 +36,7 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(TOPIC_REGISTRY) private readonly registry: FunctionRegistryCache,
-    @Inject(TOPIC_SUBMITTER) private readonly submitter: AsyncSubmitter,
+    @Inject(TOPIC_ASYNC_QUEUE) private readonly queue: AsyncQueue,
     @Inject(METRICS_REGISTRY) metrics: Registry,
     health: HealthService,
   ) {
@@ -109,7 +110,7 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
       const eventKey = `${subjects.topicStream}:${msg.seq}:${msg.info.timestampNanos}`;
       const headers = this.invocationHeaders(msg, topic, messageId);
       const outcomes = await Promise.all(
-        targets.map((fn) => this.submitter.submit(triggerSubmission({ ...fn, kind: 'topic', eventKey, headers, body: msg.data }))),
+        targets.map((fn) => this.queue.submit(triggerSubmission({ ...fn, kind: 'topic', eventKey, headers, body: msg.data }))),
       );
       this.calls.inc(outcomes.filter((o) => o !== 'duplicate').length);
       msg.ack();

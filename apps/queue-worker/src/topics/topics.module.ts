@@ -1,19 +1,11 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import {
-  AsyncResultStore,
-  AsyncSubmitter,
-  ensureAsyncStreams,
-  ensureTopicStream,
-  FunctionRegistryCache,
-  NATS_CONNECTION,
-  NatsModule,
-  openAsyncResultsBucket,
-} from '@skiff/nats';
+import { ensureTopicStream, FunctionRegistryCache, NATS_CONNECTION, NatsModule } from '@skiff/nats';
+import { AsyncQueue } from '@skiff/async';
 import type { QueueWorkerConfig } from '../config/queue-worker.config';
 import { TopicRouter } from './topic.router';
-import { TOPIC_REGISTRY, TOPIC_SUBMITTER } from './topics.tokens';
+import { TOPIC_ASYNC_QUEUE, TOPIC_REGISTRY } from './topics.tokens';
 
 /** Stops the router's registry watch on shutdown. */
 class TopicRegistryLifecycle implements OnApplicationShutdown {
@@ -46,13 +38,12 @@ export class TopicsModule {
           useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects),
         },
         {
-          provide: TOPIC_SUBMITTER,
+          provide: TOPIC_ASYNC_QUEUE,
           inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection) => {
-            await ensureAsyncStreams(nc, subjects, config.store);
+            const queue = await AsyncQueue.open(nc, subjects, config.store);
             await ensureTopicStream(nc, subjects);
-            const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, config.store), subjects);
-            return new AsyncSubmitter(nc.jetstream(), results, subjects);
+            return queue;
           },
         },
         TopicRegistryLifecycle,

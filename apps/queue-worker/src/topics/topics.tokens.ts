@@ -1,4 +1,4 @@
 /** The topic router's registry cache. */
 export const TOPIC_REGISTRY = 'TOPIC_REGISTRY';
-/** The topic router's async submitter. */
-export const TOPIC_SUBMITTER = 'TOPIC_SUBMITTER';
+/** The AsyncQueue the topic router submits its calls to. */
+export const TOPIC_ASYNC_QUEUE = 'TOPIC_ASYNC_QUEUE';

@@ -1,7 +1,8 @@
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { ASYNC_HEADERS, INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { testNatsOptions } from '@skiff/testing';
-import { AsyncResultStore, ensureAsyncStreams, openAsyncResultsBucket } from './async-store';
+import { AsyncResultStore, openAsyncResultsBucket } from './async-results';
+import { ensureAsyncStreams } from './async-streams';
 import { AsyncSubmitter } from './async-submitter';
 
 const STORE = { resultTtlMs: 3_600_000, deadLetterMaxAgeMs: 3_600_000 };

@@ -1,9 +1,10 @@
 import { createHash, Hash } from 'node:crypto';
 import { JetStreamClient, MsgHdrs, PubAck } from 'nats';
-import { ASYNC_HEADERS, AsyncCallResult, ERROR_CODES, INVOKE_HEADERS, SkiffError, SubjectRegistry } from '@skiff/contracts';
+import { AsyncCallResult, ERROR_CODES, INVOKE_HEADERS, SkiffError, SubjectRegistry } from '@skiff/contracts';
 import { jetStreamLimits } from '@skiff/config';
-import { AsyncResultStore, isWrongRevision } from './async-store';
-import { fullStoreError, storeFailure } from './stream-limits';
+import { fullStoreError, storeFailure } from '@skiff/nats';
+import { AsyncResultStore, isWrongRevision } from './async-results';
+import { setRequestDigest, setStateRevision } from './async-message';
 
 /** A call ready to be stored in the async stream. */
 export interface AsyncSubmission {
@@ -35,11 +36,14 @@ export function createRequestDigest(method: string, path: string, query: string)
   return createHash('sha256').update(`${method}\n${path}\n${query}\n`);
 }
 
+/** createRequestDigest of an encoded call's method, path and query (invoke-codec headers); feed it the body. */
+export function requestDigestFor(headers: MsgHdrs): Hash {
+  return createRequestDigest(headers.get(INVOKE_HEADERS.method), headers.get(INVOKE_HEADERS.path), headers.get(INVOKE_HEADERS.query));
+}
+
 /** requestDigest of an encoded call (invoke-codec headers plus body). */
 export function requestDigestOf(headers: MsgHdrs, body: Uint8Array): string {
-  return createRequestDigest(headers.get(INVOKE_HEADERS.method), headers.get(INVOKE_HEADERS.path), headers.get(INVOKE_HEADERS.query))
-    .update(body)
-    .digest('hex');
+  return requestDigestFor(headers).update(body).digest('hex');
 }
 
 /**
@@ -100,7 +104,7 @@ export class AsyncSubmitter {
       // submission may have died before its publish, so publish (a copy within the window is dropped).
       if (previous && previous.value.state !== 'queued') return 'duplicate';
     }
-    if (requestDigest) call.headers.set(ASYNC_HEADERS.requestDigest, requestDigest);
+    if (requestDigest) setRequestDigest(call.headers, requestDigest);
     let ack: PubAck;
     try {
       ack = await this.publish(call, revision);
@@ -129,8 +133,7 @@ export class AsyncSubmitter {
   }
 
   private publish(call: AsyncSubmission, stateRevision: number | undefined): Promise<PubAck> {
-    if (stateRevision) call.headers.set(ASYNC_HEADERS.stateRevision, String(stateRevision));
-    else if (call.headers.has(ASYNC_HEADERS.stateRevision)) call.headers.delete(ASYNC_HEADERS.stateRevision);
+    setStateRevision(call.headers, stateRevision);
     return this.js.publish(this.subjects.asyncCall(call.namespace, call.name), call.data, {
       headers: call.headers,
       msgID: this.subjects.asyncCallKey(call.namespace, call.name, call.callId),

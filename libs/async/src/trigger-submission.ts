@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ASYNC_HEADERS } from '@skiff/contracts';
-import type { AsyncSubmission } from '@skiff/nats';
-import { encodeInvokeRequest } from './invoke-codec';
-import type { HeaderMap } from './invoke.types';
+import type { HeaderMap } from '@skiff/invoke';
+import { encodeAsyncCall } from './async-message';
+import type { AsyncSubmission } from './async-submitter';
 
 /** One triggered call of one function. */
 export interface TriggerCall {
@@ -29,9 +28,9 @@ export function triggerCallId(kind: string, eventKey: string, namespace: string,
 export function triggerSubmission(call: TriggerCall): AsyncSubmission {
   const callId = triggerCallId(call.kind, call.eventKey, call.namespace, call.name);
   const headers: HeaderMap = { ...call.headers, 'x-call-id': callId };
-  const encoded = encodeInvokeRequest({ method: 'POST', path: '/', query: '', headers, body: call.body });
-  encoded.headers.set(ASYNC_HEADERS.callId, callId);
-  encoded.headers.set(ASYNC_HEADERS.functionRef, `${call.name}.${call.namespace}`);
-  encoded.headers.set(ASYNC_HEADERS.queuedAt, String(Date.now()));
+  const encoded = encodeAsyncCall(
+    { method: 'POST', path: '/', query: '', headers, body: call.body },
+    { callId, functionRef: `${call.name}.${call.namespace}` },
+  );
   return { callId, namespace: call.namespace, name: call.name, headers: encoded.headers, data: encoded.data };
 }

@@ -1,60 +1,10 @@
-import { DiscardPolicy, JSONCodec, KV, KvEntry, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
-import { jetStreamLimits, JetStreamLimits } from '@skiff/config';
-import { AsyncBodyStore } from './async-bodies';
+import { JSONCodec, KV, KvEntry, NatsConnection } from 'nats';
+import { jetStreamLimits } from '@skiff/config';
 import { AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
-import { ensureStream, openKvBucket } from './stream-limits';
+import { openKvBucket } from '@skiff/nats';
+import type { AsyncStoreOptions } from './async-streams';
 
 const json = JSONCodec<AsyncCallResult>();
-
-/** Retention settings of the async streams and results bucket. */
-export interface AsyncStoreOptions {
-  /** How long call states and results are kept (ms). */
-  resultTtlMs: number;
-  /** How long dead letters are kept (ms). */
-  deadLetterMaxAgeMs: number;
-  /** Storage quotas (default: the validated SKIFF_* quota variables). */
-  limits?: JetStreamLimits;
-}
-
-/**
- * Creates (when missing) the async stream, the callback stream and the dead-letter stream, all with
- * file storage, and the object store of large bodies (see AsyncBodyStore), or brings existing ones to
- * the configured quotas. The async stream caps each function's subject at SKIFF_ASYNC_QUEUE_MAX
- * messages (discard new per subject: a full queue refuses the next call instead of dropping one).
- * Every stream discards new messages when full, so nothing stored is ever dropped to make room.
- * The gateway and the queue-worker both call it, so whichever starts first creates them.
- */
-export async function ensureAsyncStreams(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  const limits = options.limits ?? jetStreamLimits();
-  const common = { storage: StorageType.File, duplicate_window: nanos(120_000), discard: DiscardPolicy.New };
-  await ensureStream(jsm, {
-    ...common,
-    name: subjects.asyncStream,
-    subjects: [subjects.asyncCallAll],
-    retention: RetentionPolicy.Workqueue,
-    max_bytes: limits.asyncBytes,
-    max_msgs_per_subject: limits.asyncQueuePerFunction,
-    discard_new_per_subject: true,
-  });
-  await ensureStream(jsm, {
-    ...common,
-    name: subjects.asyncCallbackStream,
-    subjects: [subjects.asyncCallbackAll],
-    retention: RetentionPolicy.Workqueue,
-    max_bytes: limits.callbacksBytes,
-  });
-  await ensureStream(jsm, {
-    ...common,
-    name: subjects.asyncDeadLetterStream,
-    subjects: [subjects.asyncDeadLetterAll],
-    retention: RetentionPolicy.Limits,
-    max_age: nanos(options.deadLetterMaxAgeMs),
-    allow_direct: true,
-    max_bytes: limits.deadLettersBytes,
-  });
-  await AsyncBodyStore.open(nc, subjects, options);
-}
 
 /** Opens (creating when missing) the async results bucket, with its TTL and quota. */
 export async function openAsyncResultsBucket(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncStoreOptions): Promise<KV> {

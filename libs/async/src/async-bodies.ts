@@ -1,8 +1,8 @@
 import { nuid, NatsConnection, ObjectStore, nanos } from 'nats';
 import { jetStreamLimits } from '@skiff/config';
 import { SubjectRegistry } from '@skiff/contracts';
-import type { AsyncStoreOptions } from './async-store';
-import { fullStoreError, openObjectStore } from './stream-limits';
+import { fullStoreError, openObjectStore } from '@skiff/nats';
+import type { AsyncStoreOptions } from './async-streams';
 
 /**
  * Bodies of async calls too large for one NATS message, kept out of line in a JetStream object store
