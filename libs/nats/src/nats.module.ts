@@ -6,6 +6,7 @@ import { Bus } from './bus.service';
 import { NATS_CONNECTION, NATS_MODULE_OPTIONS, NATS_RPC_CLIENT } from './nats.tokens';
 import { NatsServiceOptions, createNatsTransport, natsConnectionOptions } from './nats-options';
 import { batchWrites } from './write-batching';
+import { waitForJetStream } from './jetstream-ready';
 
 /** Closes the connections when the app shuts down (after Nest's own transport has drained). */
 class NatsLifecycle implements OnApplicationShutdown {
@@ -38,6 +39,7 @@ export class NatsModule {
             if (options.batchWrites && !batchWrites(nc))
               new Logger('Nats').warn('write batching is not available with this nats client version; writing per microtask');
             void watchStatus(nc, new Logger('Nats'));
+            await waitForJetStream(nc, new Logger('Nats'));
             return nc;
           },
         },
