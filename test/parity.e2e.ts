@@ -154,6 +154,8 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
   describe('namespaces', () => {
     it('runs the same function name in two namespaces as two functions', async () => {
       for (const ns of ['team-a', 'team-b']) {
+        // As with faasd, a namespace is created before anything is deployed into it.
+        expect((await gw.post('/system/namespace/', { name: ns, labels: { openfaas: '1' } })).status).toBe(201);
         const deploy = await gw.post('/system/functions', { service: 'hello', image: 'any', namespace: ns, envProcess: `echo ${ns}` });
         expect(deploy.status).toBe(202);
       }
@@ -203,6 +205,7 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
       expect(reply.text).toMatch(/1 function/);
       expect((await gw.delete('/system/namespace/openfaas-fn')).status).toBe(409);
       expect((await gw.delete('/system/functions', { functionName: 'hello', namespace: 'team-b' })).status).toBe(202);
+      expect((await gw.delete('/system/namespace/team-b')).status).toBe(202);
       expect((await gw.delete('/system/namespace/team-b')).status).toBe(404);
       expect((await gw.get('/system/namespaces')).json()).not.toContain('team-b');
     });

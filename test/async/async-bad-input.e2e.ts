@@ -59,11 +59,11 @@ describe('async invocation: bad input', () => {
     expect((await h.submit('/async-function/ok', { body: 'x' })).status).toBe(202);
   });
 
-  it('answers 400 for a bad call id, a bad function name or a repeated callback header', async () => {
+  it('answers 400 for a bad call id or a repeated callback header, 404 for a name that cannot be a function', async () => {
     expect((await h.submit('/async-function/ok', { headers: { 'X-Call-Id': 'has space' } })).status).toBe(400);
     expect((await h.submit('/async-function/ok', { headers: { 'X-Call-Id': 'x'.repeat(200) } })).status).toBe(400);
-    expect((await h.submit('/async-function/Not_A_Name')).status).toBe(400);
-    expect((await h.submit('/async-function/')).status).toBe(400);
+    expect((await h.submit('/async-function/Not_A_Name')).status).toBe(404);
+    expect((await h.submit('/async-function/')).status).toBe(404);
     const hdrs = new Headers();
     hdrs.append('X-Callback-Url', 'http://a.example/');
     hdrs.append('X-Callback-Url', 'http://b.example/');

@@ -81,6 +81,7 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
       annotations: { note: '<b id="injected">bold</b>' },
     });
     expect([200, 202]).toContain(deploy.status);
+    expect((await gw.post('/system/namespace/', { name: 'portal-team', labels: { openfaas: '1' } })).status).toBe(201);
     const team = await gw.post('/system/functions', {
       service: 'team-echo',
       namespace: 'portal-team',

@@ -209,9 +209,10 @@ describe('gateway sync invoke (real gateway process, real NATS)', () => {
     ['/function/', 'function name is empty'],
     ['/function/ec_ho', 'function name "ec_ho"'],
     [`/function/${'a'.repeat(64)}`, 'longer than 63'],
-  ])('answers 400 with the reason for %s', async (path, reason) => {
+  ])('answers 404 "not found" with the reason for %s (as the OpenFaaS gateway)', async (path, reason) => {
     const res = await http.get(path);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('function not found');
     expect(res.text).toContain(reason);
   });
 

@@ -94,11 +94,17 @@ describe('provider (local backend)', () => {
 
   it('lists namespaces and says who it is', async () => {
     expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn']);
+    // A namespace that was never created is refused, with the reason (faasd: "namespace not valid").
+    const refused = await bus.failure(RPC.functionDeploy, { service: 'other', image: 'any', envProcess: 'cat', namespace: 'team-a' });
+    expect(refused).toMatchObject({ status: 400, message: expect.stringContaining('namespace not valid') });
+    expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn']);
+    await bus.call(RPC.namespaceCreate, { name: 'team-a', labels: { openfaas: '1' } });
     await bus.call(RPC.functionDeploy, { service: 'other', image: 'any', envProcess: 'cat', namespace: 'team-a' });
     expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn', 'team-a']);
     expect((await bus.call(RPC.functionList, { namespace: 'team-a' })).map((f: FunctionStatus) => f.name)).toEqual(['other']);
     expect((await bus.call(RPC.functionList, {})).map((f: FunctionStatus) => f.name)).not.toContain('other');
     await bus.call(RPC.functionDelete, { functionName: 'other', namespace: 'team-a' });
+    await bus.call(RPC.namespaceDelete, { name: 'team-a' });
     expect(await bus.call(RPC.namespaceList, {})).toEqual(['openfaas-fn']);
     const info = await bus.call(RPC.providerInfo, {});
     expect(info).toMatchObject({

@@ -36,7 +36,7 @@ describe('watchdog classic mode', () => {
     await bus.invoke('cat', { body: '12345' });
     const log = cat.proc.log;
     expect(log).toContain('Forking fprocess.');
-    expect(log).toMatch(/Wrote 5 Bytes - Duration: [\d.]+s/);
+    expect(log).toMatch(/Wrote 5 Bytes - Duration: \d+\.\d{6} seconds/);
   });
 
   it('passes method, path, query and headers as Http_* environment variables', async () => {

@@ -3,6 +3,7 @@ import { forkFunction } from './fork-process';
 import { ForkRunner } from './fork.runner';
 import { lineSplitter } from './function-log.sink';
 import { headerValue, textResponse } from './runner.types';
+import { CLASSIC_FORKING, classicWrote } from './watchdog-log-lines';
 
 /**
  * Classic watchdog (reference §3.1): forks `fprocess` per call with the body on stdin and the
@@ -12,7 +13,8 @@ export class ClassicRunner extends ForkRunner {
   invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<InvokeResponse> {
     return new Promise((resolve) => {
       const started = performance.now();
-      this.log.info('Forking fprocess.');
+      // The classic watchdog's own lines go to the function log, as OpenFaaS shows them.
+      this.sink.line('stderr', CLASSIC_FORKING);
       const child = forkFunction(this.command, this.args, req);
       this.running.add(child);
       const output: Buffer[] = [];
@@ -62,7 +64,7 @@ export class ClassicRunner extends ForkRunner {
           return finish({ status: 500, headers: this.contentType(req), body: Buffer.concat([Buffer.from(`${reason}\n`), body]) });
         }
         const seconds = (performance.now() - started) / 1000;
-        this.log.info(`Wrote ${body.length} Bytes - Duration: ${seconds.toFixed(6)}s`);
+        this.sink.line('stderr', classicWrote(body.length, seconds));
         finish({ status: 200, headers: this.contentType(req), body });
       });
     });

@@ -9,6 +9,7 @@ import { WatchdogConfig } from './config';
 import { FunctionLogSink, lineSplitter } from './function-log.sink';
 import { Logger } from './logger';
 import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
+import { ofWatchdogForking, ofWatchdogRequest } from './watchdog-log-lines';
 
 /** How long the upstream may take to accept TCP connections after it was started. */
 export const UPSTREAM_START_TIMEOUT_MS = 30_000;
@@ -75,16 +76,25 @@ export class HttpRunner implements FunctionRunner {
     const deadline = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     // The caller going away aborts the upstream request as the deadline does.
     const signal = deadline && cancel ? AbortSignal.any([deadline, cancel]) : (deadline ?? cancel);
+    const started = performance.now();
+    const uri = req.query ? `${req.path}?${req.query}` : req.path;
     try {
       const res = await this.pool!.request({
         method: req.method as 'GET',
-        path: req.query ? `${req.path}?${req.query}` : req.path,
+        path: uri,
         headers: forwardHeaders(req.headers),
         body: req.body.length ? req.body : undefined,
         signal,
       });
-      if (streamsBody(res.headers)) return { status: res.statusCode, headers: responseHeaders(res.headers), body: EMPTY, stream: res.body };
+      const requestLine = (bytes: number) =>
+        this.sink.line('stderr', ofWatchdogRequest(req.method, uri, res.statusCode, bytes, (performance.now() - started) / 1000, true));
+      if (streamsBody(res.headers)) {
+        const length = Number(res.headers['content-length'] ?? -1);
+        res.body.once('end', () => requestLine(Number.isFinite(length) ? length : -1));
+        return { status: res.statusCode, headers: responseHeaders(res.headers), body: EMPTY, stream: res.body };
+      }
       const body = Buffer.from(await res.body.arrayBuffer());
+      requestLine(body.length);
       return { status: res.statusCode, headers: responseHeaders(res.headers), body };
     } catch (err) {
       if (cancel?.aborted) return textResponse(499, 'The caller went away\n', 'of-watchdog');
@@ -99,6 +109,7 @@ export class HttpRunner implements FunctionRunner {
 
   private spawnUpstream(env: NodeJS.ProcessEnv, onExit: (reason: string) => void): ChildProcess {
     const [command, ...args] = this.config.fprocess.split(' ').filter(Boolean);
+    this.sink.line('stderr', ofWatchdogForking(command, args));
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = lineSplitter(this.sink, 'stdout');
     const err = lineSplitter(this.sink, 'stderr');

@@ -7,6 +7,7 @@ import { FunctionContext } from './inproc.context';
 import { BodyParseError, FunctionEvent, toFunctionEvent } from './inproc.event';
 import { Logger } from './logger';
 import { FunctionRunner, textResponse } from './runner.types';
+import { ofWatchdogRequest } from './watchdog-log-lines';
 
 /** The node template's handler signature. */
 export type InprocHandler = (event: FunctionEvent, context: FunctionContext, callback: FunctionContext['callback']) => unknown;
@@ -54,9 +55,12 @@ export class InprocRunner implements FunctionRunner {
     }
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      const started = performance.now();
       const context = new FunctionContext(this.hostname, (res, error) => {
         if (timer) clearTimeout(timer);
         if (error !== undefined) this.sink.line('stderr', error instanceof Error ? (error.stack ?? error.message) : String(error));
+        const uri = req.query ? `${req.path}?${req.query}` : req.path;
+        this.sink.line('stderr', ofWatchdogRequest(req.method, uri, res.status, res.body.length, (performance.now() - started) / 1000));
         resolve(res);
       });
       if (timeoutMs > 0) {

@@ -6,7 +6,7 @@ import { encodeAsyncCall } from '@skiff/async';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
 import { FunctionResolver } from '../registry/function-resolver.service';
-import { describeRefProblem, splitFunctionUrl } from '../invoke/function-url';
+import { describeRefProblem, invalidRefNotFound, splitFunctionUrl } from '../invoke/function-url';
 import { upstreamHeaders } from '../invoke/invoke-headers';
 import { hasAdminCredentials, sendAuthChallenge } from '../auth/basic-auth.hook';
 import { AsyncCalls } from './async-calls.service';
@@ -118,7 +118,7 @@ export class AsyncInvokeHandler {
           return this.fail(reply, 400, describeRefProblem(cancelOf.function), undefined, startTime);
         return this.cancel(target.ref, owner, reply);
       }
-      if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
+      if (!ref) return this.fail(reply, 404, invalidRefNotFound(target.ref), callId, startTime);
       return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
     }
 

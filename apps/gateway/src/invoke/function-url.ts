@@ -42,3 +42,11 @@ export function describeRefProblem(ref: string): string {
       : (labelProblem('function name', ref.slice(0, dot)) ?? labelProblem('namespace', ref.slice(dot + 1)));
   return `invalid function reference "${ref}": ${problem ?? 'unknown problem'}`;
 }
+
+/**
+ * The answer for a path that cannot name a function (`/function/.openfaas-fn`, `/function/Bad_Name`):
+ * the OpenFaaS gateway finds no such function and answers 404, so Skiff does too, with the reason.
+ */
+export function invalidRefNotFound(ref: string): string {
+  return `function not found: ${ref} (${describeRefProblem(ref)})`;
+}

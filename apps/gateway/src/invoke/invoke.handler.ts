@@ -8,7 +8,7 @@ import { NATS_CONNECTION } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { BodyLimit } from '../config/body-limit';
 import { FunctionResolver } from '../registry/function-resolver.service';
-import { describeRefProblem, splitFunctionUrl } from './function-url';
+import { invalidRefNotFound, splitFunctionUrl } from './function-url';
 import { downstreamHeaders, upstreamHeaders } from './invoke-headers';
 import { GatewayMetrics } from '../scaling/gateway.metrics';
 import { GATEWAY_WAKER } from '../scaling/scaling.module';
@@ -75,7 +75,7 @@ export class InvokeHandler {
 
     const target = splitFunctionUrl(request.url);
     const ref = parseFunctionRef(target.ref, this.defaultNamespace);
-    if (!ref) return this.fail(reply, 400, describeRefProblem(target.ref), callId, startTime);
+    if (!ref) return this.fail(reply, 404, invalidRefNotFound(target.ref), callId, startTime);
     const fn = this.resolver.resolve(ref.namespace, ref.name);
     if (!fn) return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
 

@@ -1,19 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { JSONCodec, KV, NatsConnection } from 'nats';
-import {
-  DEFAULT_NAMESPACE,
-  ERROR_CODES,
-  FunctionNamespace,
-  NAMESPACE_LABEL,
-  NAMESPACE_LABEL_VALUES,
-  SkiffError,
-  subjects,
-} from '@skiff/contracts';
-import { FunctionRegistryCache, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DEFAULT_NAMESPACE, ERROR_CODES, FunctionNamespace, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUES, SkiffError } from '@skiff/contracts';
+import type { KV } from 'nats';
+import { FunctionRegistryCache } from '@skiff/nats';
 import { REGISTRY_CACHE } from '../registry/registry.tokens';
 import { SecretStore } from '../secrets/secret.store';
-
-const codec = JSONCodec<FunctionNamespace>();
+import { NamespaceDirectory, namespaceCodec as codec } from './namespace-directory';
 
 /** JetStream's "wrong last sequence": the key exists (create) or changed. */
 function isConflict(err: unknown): boolean {
@@ -29,36 +20,27 @@ function stored(ns: FunctionNamespace & { name: string }): FunctionNamespace {
   return out;
 }
 
-/** The answer for a namespace that exists only because it is the default or holds something. */
-function implicit(name: string): FunctionNamespace {
-  return { name, labels: { [NAMESPACE_LABEL]: '1' } };
-}
-
-/**
- * Namespaces, with faasd's semantics. A namespace exists when it is the default, was created
- * with `POST /system/namespace/`, or holds functions or secrets (deploying into a new namespace
- * needs no separate create). Created ones live in the `<P>_namespaces` KV bucket.
- */
+/** Namespace CRUD with faasd's semantics (which ones exist: NamespaceDirectory). */
 @Injectable()
-export class NamespaceService implements OnModuleInit {
+export class NamespaceService {
   private readonly logger = new Logger(NamespaceService.name);
-  private kv!: KV;
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly directory: NamespaceDirectory,
     @Inject(REGISTRY_CACHE) private readonly functions: FunctionRegistryCache,
     private readonly secrets: SecretStore,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.kv = await openKvBucket(this.nc, subjects.namespacesBucket);
+  list(): Promise<string[]> {
+    return this.directory.list();
   }
 
-  /** Every namespace, sorted: the default, created ones, and those holding functions or secrets. */
-  async list(): Promise<string[]> {
-    const names = new Set<string>([DEFAULT_NAMESPACE, ...(await this.created()), ...(await this.secrets.namespaces())]);
-    for (const record of this.functions.list()) names.add(record.spec.namespace);
-    return [...names].sort();
+  private get kv(): KV {
+    return this.directory.bucket;
+  }
+
+  private find(name: string): Promise<FunctionNamespace | undefined> {
+    return this.directory.find(name);
   }
 
   async get(name: string): Promise<FunctionNamespace> {
@@ -106,20 +88,6 @@ export class NamespaceService implements OnModuleInit {
     await this.kv.purge(name);
     this.logger.log({ msg: 'namespace deleted', namespace: name });
     return { name };
-  }
-
-  private async find(name: string): Promise<FunctionNamespace | undefined> {
-    const entry = await this.kv.get(name);
-    if (entry && entry.operation === 'PUT') return codec.decode(entry.value);
-    if (name === DEFAULT_NAMESPACE || this.functions.list(name).length) return implicit(name);
-    if ((await this.secrets.namespaces()).has(name)) return implicit(name);
-    return undefined;
-  }
-
-  private async created(): Promise<string[]> {
-    const out: string[] = [];
-    for await (const key of await this.kv.keys()) out.push(key);
-    return out;
   }
 }
 

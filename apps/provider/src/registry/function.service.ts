@@ -24,6 +24,8 @@ import { RegistrySync } from './registry-sync';
 import { FUNCTIONS_KV, REGISTRY_CACHE } from './registry.tokens';
 import { initialReplicas, parseScaleLabels } from './scale-labels';
 import { SecretStore } from '../secrets/secret.store';
+import { NamespaceDirectory } from '../namespaces/namespace-directory';
+import { FunctionLogPurge } from '../logs/function-log-purge';
 
 /** Compare-and-set attempts before a write gives up on a key other writers keep changing. */
 const CAS_ATTEMPTS = 8;
@@ -57,6 +59,8 @@ export class FunctionService {
     @Inject(FUNCTION_BACKEND) private readonly backend: FunctionBackend,
     private readonly bus: Bus,
     private readonly secrets: SecretStore,
+    private readonly namespaces: NamespaceDirectory,
+    private readonly logs: FunctionLogPurge,
   ) {
     this.sync = new RegistrySync(cache);
   }
@@ -65,6 +69,7 @@ export class FunctionService {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
     const scale = parseScaleLabels(dep.labels);
+    await this.namespaces.requireExisting(namespace);
     await this.checkSecrets(dep, namespace);
     const now = new Date().toISOString();
     const record: FunctionRecord = {
@@ -74,6 +79,7 @@ export class FunctionService {
       updatedAt: now,
     };
     const key = subjects.functionKey(namespace, dep.service);
+    const logMark = await this.logs.mark();
     let revision: number;
     try {
       revision = await this.kv.create(key, encodeFunctionRecord(record));
@@ -86,6 +92,8 @@ export class FunctionService {
       }
       throw err;
     }
+    // Lines a replica of a deleted function of this name wrote after its delete are not this function's.
+    await this.logs.purge(namespace, dep.service, logMark);
     await this.written(namespace, dep.service, key, record);
     this.bus.publish(EVENTS.functionDeployed, { name: dep.service, namespace, replicas: record.replicas, revision });
     this.logger.log({ msg: 'function deployed', function: key, replicas: record.replicas, image: dep.image });
@@ -145,6 +153,7 @@ export class FunctionService {
       }
     }
     await this.written(namespace, name, key, undefined);
+    await this.logs.purge(namespace, name);
     const marker = await this.kv.get(key).catch(() => null);
     this.bus.publish(EVENTS.functionDeleted, { name, namespace, replicas: 0, revision: marker?.revision ?? 0 });
     this.logger.log({ msg: 'function deleted', function: key });

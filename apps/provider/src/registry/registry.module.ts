@@ -10,6 +10,8 @@ import { FunctionController } from './function.controller';
 import { FunctionService } from './function.service';
 import { readProviderInfo } from './provider-info';
 import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
+import { NamespaceDirectory } from '../namespaces/namespace-directory';
+import { FunctionLogPurge } from '../logs/function-log-purge';
 
 /** The function registry: the KV bucket (written only here), its RPCs, and the reconciler feeding the backend. */
 @Module({
@@ -28,9 +30,11 @@ import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
       inject: [PROVIDER_ENV],
       useFactory: (env: ProviderEnv) => readProviderInfo(env.SKIFF_BACKEND, env.SKIFF_GIT_SHA),
     },
+    NamespaceDirectory,
+    FunctionLogPurge,
     FunctionService,
     BackendReconciler,
   ],
-  exports: [REGISTRY_CACHE],
+  exports: [REGISTRY_CACHE, NamespaceDirectory],
 })
 export class RegistryModule {}
