@@ -49,7 +49,7 @@ export class FunctionsService {
   async deploy(body: unknown, update: boolean): Promise<FunctionStatus> {
     const spec = parsePayload(FunctionDeployment, withoutEmptyNamespace(body));
     spec.namespace = this.namespace(spec.namespace);
-    parseScaleLabels(spec.labels);
+    parseScaleLabels(spec.labels, spec.limits ?? null);
     parseTriggerAnnotations(spec.annotations);
     const before = this.sync.current(spec.namespace, spec.service);
     const status = await this.bus.request(update ? RPC.functionUpdate : RPC.functionDeploy, spec, this.options());

@@ -68,7 +68,7 @@ export class FunctionService {
   async deploy(payload: unknown): Promise<FunctionStatus> {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
-    const scale = parseScaleLabels(dep.labels);
+    const scale = parseScaleLabels(dep.labels, dep.limits ?? null);
     await this.namespaces.requireExisting(namespace);
     await this.checkSecrets(dep, namespace);
     const now = new Date().toISOString();
@@ -103,7 +103,7 @@ export class FunctionService {
   async update(payload: unknown): Promise<FunctionStatus> {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
-    const scale = parseScaleLabels(dep.labels);
+    const scale = parseScaleLabels(dep.labels, dep.limits ?? null);
     await this.checkSecrets(dep, namespace);
     const spec = normalizeSpec(dep, namespace);
     const { record, revision } = await this.modify(dep.service, namespace, (current) => ({

@@ -8,6 +8,7 @@ import {
   FunctionRef,
   FunctionScaleRequest,
   FunctionStatus,
+  FunctionUsage,
   InvocationStatsEvent,
   RPC,
   ScaleReason,
@@ -26,7 +27,7 @@ import { Subscription } from 'nats';
 import { SCALER_ENV, ScalerEnv } from '../config/scaler.env';
 import { InvocationCounters } from '../counters/invocation-counters';
 import { LoadTracker } from '../load/load-tracker';
-import { Decision, PolicyConfig, ScalingState, decide } from './scaling.policy';
+import { Decision, PolicyConfig, ScalingState, decide, measuresUsage } from './scaling.policy';
 import { ScalerMetrics } from './scaler.metrics';
 import { INVOCATION_COUNTERS, SCALER_METRICS, SCALER_REGISTRY } from './scaler.tokens';
 
@@ -50,7 +51,8 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
   private tickTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private ticking = false;
-  private cpu = new Map<string, number>();
+  /** CPU and memory per function (`provider.function.usage`), refreshed each tick a cpu or memory rule needs it. */
+  private usage = new Map<string, FunctionUsage>();
 
   constructor(
     private readonly bus: Bus,
@@ -157,17 +159,15 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     this.ticking = true;
     try {
       const records = this.registry.list();
-      if (
-        this.policy.autoscale &&
-        records.some((r) => effectiveScaleSettings(r.spec.labels).type === 'cpu' && r.spec.labels?.['com.openfaas.scale.target'])
-      )
-        await this.refreshCpu();
+      if (this.policy.autoscale && records.some((r) => measuresUsage(effectiveScaleSettings(r.spec.labels, r.spec.limits))))
+        await this.refreshUsage();
       for (const record of records) {
         const { namespace, service: name } = record.spec;
         const key = subjects.functionKey(namespace, name);
         if (this.queues.has(key)) continue;
-        const settings = effectiveScaleSettings(record.spec.labels);
+        const settings = effectiveScaleSettings(record.spec.labels, record.spec.limits);
         const load = this.load.of(key);
+        const usage = this.usage.get(key);
         const state = this.state(key, now);
         const decision = decide(
           record.replicas,
@@ -176,7 +176,8 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
             rps: load.rate(this.policy.rateWindowMs, now),
             okRps: load.rate(this.policy.rateWindowMs, now, true),
             inflight: load.inflight(now),
-            cpuMillicores: this.cpu.get(key),
+            cpuMillicores: usage?.cpuMillicores,
+            memoryBytes: usage?.memoryBytes,
             lastActiveAt: load.lastActiveAt,
           },
           state,
@@ -266,12 +267,12 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     await this.counters.forget(key);
   }
 
-  private async refreshCpu(): Promise<void> {
+  private async refreshUsage(): Promise<void> {
     try {
       const usage = await this.bus.request(RPC.functionUsage, {}, { timeoutMs: 2_000 });
-      this.cpu = new Map(usage.map((u) => [subjects.functionKey(u.namespace, u.name), u.cpuMillicores]));
+      this.usage = new Map(usage.map((u) => [subjects.functionKey(u.namespace, u.name), u]));
     } catch (err) {
-      this.logger.debug({ msg: 'cpu usage unavailable', error: (err as Error).message });
+      this.logger.debug({ msg: 'cpu and memory usage unavailable', error: (err as Error).message });
     }
   }
 

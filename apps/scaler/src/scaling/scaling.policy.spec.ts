@@ -79,6 +79,18 @@ describe('target rules', () => {
     expect(decide(1, cpu, idle, new ScalingState(0), config, 0)).toBeUndefined(); // not measured yet
   });
 
+  it('memory reads bytes against a byte target or a percentage of limits.memory', () => {
+    const labels = { 'com.openfaas.scale.type': 'memory', 'com.openfaas.scale.target-proportion': '1' };
+    const bytes = effectiveScaleSettings({ ...labels, 'com.openfaas.scale.target': '100Mi' });
+    const mib = 2 ** 20;
+    const up = decide(1, bytes, { ...idle, memoryBytes: 250 * mib }, new ScalingState(0), config, 0);
+    expect(up).toMatchObject({ replicas: 3, detail: 'scale up: memory 250.0 MiB for target 100.0 MiB × 1' });
+    const percent = effectiveScaleSettings({ ...labels, 'com.openfaas.scale.target': '50%' }, { memory: '256Mi' });
+    expect(percent.target).toBe(128 * mib);
+    expect(decide(1, percent, { ...idle, memoryBytes: 300 * mib }, new ScalingState(0), config, 0)?.replicas).toBe(3);
+    expect(decide(1, percent, idle, new ScalingState(0), config, 0)).toBeUndefined(); // not measured yet
+  });
+
   it('scales down only to the highest recommendation of the stabilisation window', () => {
     const s = effectiveScaleSettings({
       'com.openfaas.scale.target': '10',

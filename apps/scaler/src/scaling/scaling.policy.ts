@@ -28,6 +28,8 @@ export interface LoadSample {
   inflight: number;
   /** CPU of every replica together, millicores; undefined when not measured. */
   cpuMillicores?: number;
+  /** Memory of every replica together, bytes; undefined when not measured. */
+  memoryBytes?: number;
   /** Last call seen (ms since the epoch), 0 = never. */
   lastActiveAt: number;
 }
@@ -78,7 +80,13 @@ export class ScalingState {
 function targetLoad(settings: EffectiveScaleSettings, load: LoadSample): number | undefined {
   if (settings.type === 'capacity') return load.inflight;
   if (settings.type === 'cpu') return load.cpuMillicores;
+  if (settings.type === 'memory') return load.memoryBytes;
   return load.rps;
+}
+
+/** A target rule on what only the provider measures (CPU, memory): the scaler asks it each tick. */
+export function measuresUsage(settings: EffectiveScaleSettings): boolean {
+  return settings.target !== undefined && (settings.type === 'cpu' || settings.type === 'memory');
 }
 
 /**
@@ -161,7 +169,9 @@ function targetRule(
   const windowMs = settings.downWindowMs ?? config.downWindowMs;
   state.recommendations.push({ at: now, desired });
   while (state.recommendations.length && state.recommendations[0].at < now - windowMs) state.recommendations.shift();
-  const detail = `${settings.type} ${measured.toFixed(1)} for target ${settings.target} × ${settings.targetProportion}`;
+  const shown = settings.type === 'memory' ? `${mebibytes(measured)} MiB` : measured.toFixed(1);
+  const targetShown = settings.type === 'memory' ? `${mebibytes(settings.target!)} MiB` : String(settings.target);
+  const detail = `${settings.type} ${shown} for target ${targetShown} × ${settings.targetProportion}`;
   if (desired > current) {
     const pressureSince = state.pressureSince ?? now;
     state.pressureSince = undefined;
@@ -171,4 +181,8 @@ function targetRule(
   const stable = Math.max(...state.recommendations.map((r) => r.desired));
   if (stable < current) return { replicas: stable, reason: 'autoscaler', detail: `scale down: ${detail}` };
   return undefined;
+}
+
+function mebibytes(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
 }

@@ -36,7 +36,7 @@ export interface WakeResult {
   availableReplicas: number;
 }
 
-/** One function's CPU use, from `provider.function.usage`. */
+/** One function's CPU and memory use, from `provider.function.usage`. */
 export interface FunctionUsage {
   /** Function name. */
   name: string;
@@ -46,4 +46,6 @@ export interface FunctionUsage {
   replicas: number;
   /** CPU of all its replicas together since the previous sample, in millicores. */
   cpuMillicores: number;
+  /** Memory of all its replicas together now, in bytes (each replica's processes, as its cgroup counts them). */
+  memoryBytes?: number;
 }

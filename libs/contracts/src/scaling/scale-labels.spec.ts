@@ -49,6 +49,31 @@ describe('parseScaleLabels', () => {
   });
 });
 
+describe('memory targets', () => {
+  const memory = (target: string) => ({ 'com.openfaas.scale.type': 'memory', 'com.openfaas.scale.target': target });
+
+  it('reads bytes, a quantity or a percentage of limits.memory', () => {
+    expect(parseScaleLabels(memory('67108864'))).toMatchObject({ type: 'memory', target: 67_108_864 });
+    expect(parseScaleLabels(memory('64Mi'))).toMatchObject({ target: 64 * 2 ** 20 });
+    expect(parseScaleLabels(memory('2G'))).toMatchObject({ target: 2e9 });
+    expect(parseScaleLabels(memory('70%'), { memory: '128Mi' })).toEqual({ type: 'memory', targetPercent: 70 });
+    expect(effectiveScaleSettings(memory('50%'), { memory: '128Mi' }).target).toBe(64 * 2 ** 20);
+  });
+
+  it.each([
+    ['70%', null, 'needs limits.memory'],
+    ['0%', { memory: '1Gi' }, 'from 1% to 100%'],
+    ['150%', { memory: '1Gi' }, 'from 1% to 100%'],
+    ['lots', null, 'must be bytes'],
+  ])('refuses %s (limits %j) with the reason', (target, limits, reason) => {
+    expect(() => parseScaleLabels(memory(target), limits)).toThrow(reason);
+  });
+
+  it('has no target for a percentage whose limit is missing (a record written by hand)', () => {
+    expect(effectiveScaleSettings(memory('50%')).target).toBeUndefined();
+  });
+});
+
 describe('effectiveScaleSettings', () => {
   it('fills the defaults: min 1, max 20, factor 20, zero off after 15m, rps, proportion 0.9', () => {
     expect(effectiveScaleSettings(undefined)).toEqual({

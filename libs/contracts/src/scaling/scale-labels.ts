@@ -1,6 +1,7 @@
 import { ERROR_CODES, SkiffError } from '../errors';
 import { MAX_REPLICAS } from '../openfaas/scale-service-request';
 import { parseDurationMs } from '../duration';
+import { memoryBytes } from '../resource-quantity';
 
 /** The OpenFaaS scaling labels Skiff reads (reference §5.1). */
 export const SCALE_LABELS = {
@@ -16,7 +17,7 @@ export const SCALE_LABELS = {
   zeroDuration: 'com.openfaas.scale.zero-duration',
   /** Load per replica the autoscaler aims for; absent = the default alert-like rule. */
   target: 'com.openfaas.scale.target',
-  /** What `target` measures: `rps`, `capacity` (in-flight) or `cpu` (millicores). */
+  /** What `target` measures: `rps`, `capacity` (in-flight), `cpu` (millicores) or `memory` (bytes, or `N%` of limits.memory). */
   type: 'com.openfaas.scale.type',
   /** Fraction of `target` to aim for (headroom), 0 < p ≤ 1. */
   targetProportion: 'com.openfaas.scale.target-proportion',
@@ -25,7 +26,7 @@ export const SCALE_LABELS = {
 } as const;
 
 /** Autoscaling load measures. */
-export const SCALE_TYPES = ['rps', 'capacity', 'cpu'] as const;
+export const SCALE_TYPES = ['rps', 'capacity', 'cpu', 'memory'] as const;
 
 /** One of SCALE_TYPES. */
 export type ScaleType = (typeof SCALE_TYPES)[number];
@@ -58,8 +59,10 @@ export interface ScaleSettings {
   zero?: boolean;
   /** `com.openfaas.scale.zero-duration`, in milliseconds. */
   zeroDurationMs?: number;
-  /** `com.openfaas.scale.target`. */
+  /** `com.openfaas.scale.target` (bytes for type memory). */
   target?: number;
+  /** Type memory: `com.openfaas.scale.target` given as `N%` of the function's limits.memory. */
+  targetPercent?: number;
   /** `com.openfaas.scale.type`. */
   type?: ScaleType;
   /** `com.openfaas.scale.target-proportion`. */
@@ -91,6 +94,8 @@ export interface EffectiveScaleSettings {
 }
 
 type Labels = Record<string, string> | null | undefined;
+/** The part of a deployment's limits scaling reads (a percentage memory target needs limits.memory). */
+type Limits = { memory?: string } | null | undefined;
 
 function wholeNumber(raw: string, min: number, max: number): number | undefined {
   const trimmed = raw.trim();
@@ -103,7 +108,7 @@ function wholeNumber(raw: string, min: number, max: number): number | undefined 
  * a bad value is a 400 naming the label, so a typo in stack.yml does not quietly deploy something
  * else. The one validation both the gateway and the provider call at deploy.
  */
-export function parseScaleLabels(labels: Labels): ScaleSettings {
+export function parseScaleLabels(labels: Labels, limits?: Limits): ScaleSettings {
   const problems: string[] = [];
   const settings: ScaleSettings = {};
   const raw = (label: string): string | undefined => labels?.[label];
@@ -125,7 +130,6 @@ export function parseScaleLabels(labels: Labels): ScaleSettings {
   integer(SCALE_LABELS.min, 0, MAX_REPLICAS, (v) => (settings.min = v));
   integer(SCALE_LABELS.max, 1, MAX_REPLICAS, (v) => (settings.max = v));
   integer(SCALE_LABELS.factor, 0, 100, (v) => (settings.factor = v));
-  integer(SCALE_LABELS.target, 1, 1_000_000, (v) => (settings.target = v));
   duration(SCALE_LABELS.zeroDuration, (v) => (settings.zeroDurationMs = v));
   duration(SCALE_LABELS.downWindow, (v) => (settings.downWindowMs = v));
 
@@ -141,6 +145,7 @@ export function parseScaleLabels(labels: Labels): ScaleSettings {
     if ((SCALE_TYPES as readonly string[]).includes(t)) settings.type = t;
     else problems.push(`labels.${SCALE_LABELS.type}: "${type}" must be one of ${SCALE_TYPES.join(', ')}`);
   }
+  parseTarget(raw(SCALE_LABELS.target), settings, limits, problems);
   const proportion = raw(SCALE_LABELS.targetProportion);
   if (proportion !== undefined) {
     const p = /^\d*\.?\d+$/.test(proportion.trim()) ? Number(proportion) : NaN;
@@ -155,6 +160,34 @@ export function parseScaleLabels(labels: Labels): ScaleSettings {
   return settings;
 }
 
+/**
+ * `com.openfaas.scale.target`: a whole number from 1 to 1,000,000; for type memory a byte quantity
+ * (`134217728`, `128Mi`, `1G`) or `N%` of limits.memory (which must then be set).
+ */
+function parseTarget(value: string | undefined, settings: ScaleSettings, limits: Limits, problems: string[]): void {
+  if (value === undefined) return;
+  const label = `labels.${SCALE_LABELS.target}`;
+  if (settings.type !== 'memory') {
+    const n = wholeNumber(value, 1, 1_000_000);
+    if (n === undefined) problems.push(`${label}: "${value}" must be a whole number from 1 to 1000000`);
+    else settings.target = n;
+    return;
+  }
+  const percent = /^\s*(\d{1,3})%\s*$/.exec(value);
+  if (percent) {
+    const p = Number(percent[1]);
+    if (p < 1 || p > 100) problems.push(`${label}: "${value}" must be a percentage from 1% to 100% of limits.memory`);
+    else if (limits !== undefined && !memoryBytes(limits?.memory ?? undefined))
+      problems.push(`${label}: "${value}" is a percentage of limits.memory, so the function needs limits.memory (such as 128Mi)`);
+    else settings.targetPercent = p;
+    return;
+  }
+  const bytes = memoryBytes(value);
+  if (bytes === undefined)
+    problems.push(`${label}: "${value}" must be bytes (such as 67108864 or 64Mi) or a percentage of limits.memory (70%)`);
+  else settings.target = bytes;
+}
+
 /** Replicas a new deployment starts with: scale.min when positive, else 1 (faas-netes). */
 export function initialReplicas(settings: ScaleSettings): number {
   return settings.min !== undefined && settings.min > 0 ? settings.min : 1;
@@ -164,13 +197,16 @@ export function initialReplicas(settings: ScaleSettings): number {
  * The effective settings of a deployed function. Labels were validated at deploy; should a bad
  * value slip through (a record written by hand) the default applies instead of failing.
  */
-export function effectiveScaleSettings(labels: Labels): EffectiveScaleSettings {
+export function effectiveScaleSettings(labels: Labels, limits?: Limits): EffectiveScaleSettings {
   let s: ScaleSettings;
   try {
     s = parseScaleLabels(labels);
   } catch {
     s = {};
   }
+  const limitBytes = memoryBytes(limits?.memory ?? undefined);
+  // A percentage target without a limit (a record written by hand) has no target: the default rule applies.
+  if (s.targetPercent !== undefined) s.target = limitBytes ? Math.floor((limitBytes * s.targetPercent) / 100) : undefined;
   const max = s.max ?? Math.max(SCALE_DEFAULTS.max, s.min ?? 0);
   return {
     min: Math.min(s.min ?? SCALE_DEFAULTS.min, max),

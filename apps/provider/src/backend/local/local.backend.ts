@@ -14,10 +14,11 @@ import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
 import { buildReplicaTemplate } from './replica-template';
 import { SecretStore } from '../../secrets/secret.store';
 import { sandboxOf } from './replica-sandbox';
-import { cpuMillis, memoryBytes } from './resource-quantity';
+import { cpuMillis, memoryBytes } from '@skiff/contracts/resource-quantity';
 import { SandboxLauncher } from './sandbox.launcher';
 import { relogLine } from './replica-log';
 import { CpuSampler } from './replica-cpu';
+import { treeMemoryBytes } from './replica-memory';
 import { ReplicaCredentials } from '../replica-credentials';
 
 const json = JSONCodec<ReplicaEvent>();
@@ -123,7 +124,8 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     const out: FunctionUsage[] = [];
     for (const [key, s] of this.supervisors) {
       const pids = s.pids();
-      out.push({ name: s.name, namespace: s.namespace, replicas: pids.length, cpuMillicores: this.cpu.sample(key, pids) });
+      const memoryBytes = pids.reduce((sum, pid) => sum + treeMemoryBytes(pid), 0);
+      out.push({ name: s.name, namespace: s.namespace, replicas: pids.length, cpuMillicores: this.cpu.sample(key, pids), memoryBytes });
     }
     this.cpu.retain(new Set(this.supervisors.keys()));
     return out;

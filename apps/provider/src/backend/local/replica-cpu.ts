@@ -17,7 +17,7 @@ function processTicks(pid: number): number | undefined {
 }
 
 /** Direct children of a process (Linux 3.5+ with CONFIG_PROC_CHILDREN). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
