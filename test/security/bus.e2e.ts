@@ -89,7 +89,9 @@ describe('security: the bus (audit #3, #16)', () => {
   });
 
   it("keeps a function's own credentials to its own subjects (#3, #16)", async () => {
-    const { nc, violations } = await as(await replicaCreds('intruder'), { inboxPrefix: subjects.replicaInboxPrefix('intruder-x') });
+    const { nc, violations } = await as(await replicaCreds('intruder'), {
+      inboxPrefix: subjects.replicaInboxPrefix(NS, 'intruder', 'intruder-x'),
+    });
     try {
       // Joining another function's queue group, or its own subject outside the queue group, or the platform's inboxes.
       const stolen: string[] = [];
@@ -125,7 +127,9 @@ describe('security: the bus (audit #3, #16)', () => {
 
   it('cannot speak for another replica: replica events name their instance, and only that replica may send them (#16)', async () => {
     const instance = `intruder-${randomBytes(3).toString('hex')}`;
-    const { nc, violations } = await as(await replicaCreds('intruder', instance), { inboxPrefix: subjects.replicaInboxPrefix(instance) });
+    const { nc, violations } = await as(await replicaCreds('intruder', instance), {
+      inboxPrefix: subjects.replicaInboxPrefix(NS, 'intruder', instance),
+    });
     const seen: string[] = [];
     const sub = admin.subscribe(subjects.replicaGoneAll, { callback: (_e, m) => seen.push(m.subject) });
     try {

@@ -105,7 +105,7 @@ export class Watchdog {
       ...natsServers(config.natsUrl),
       name: `watchdog ${config.namespace}/${config.instance}`,
       maxReconnectAttempts: -1,
-      inboxPrefix: this.subjects.replicaInboxPrefix(config.instance),
+      inboxPrefix: this.subjects.replicaInboxPrefix(config.namespace, config.functionName, config.instance),
     };
     const source = config.natsCreds;
     if (source) {
@@ -178,7 +178,12 @@ export class Watchdog {
           return done();
         }
         if (msg.headers?.get(INVOKE_HEADERS.acceptStream) !== '1') return this.replyCollected(msg, res, started).finally(done);
-        return new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log, this.subjects.replicaInboxPrefix(this.config.instance))
+        return new ReplyStreamer(
+          this.nc as NatsConnection,
+          this.chunk,
+          this.log,
+          this.subjects.replicaInboxPrefix(this.config.namespace, this.config.functionName, this.config.instance),
+        )
           .send(msg, res, res.stream, started, deadline, () => abort.abort())
           .finally(done);
       });
@@ -234,14 +239,12 @@ export class Watchdog {
   private reply(msg: Msg, res: InvokeResponse, started: number): void {
     if (res.body.length > this.chunk && msg.headers?.get(INVOKE_HEADERS.acceptStream) === '1') {
       // Too large for one message: the same streamed reply as produced output, from memory.
-      void new ReplyStreamer(this.nc as NatsConnection, this.chunk, this.log, this.subjects.replicaInboxPrefix(this.config.instance)).send(
-        msg,
-        { ...res, body: new Uint8Array(0) },
-        Readable.from([res.body]),
-        started,
-        0,
-        () => undefined,
-      );
+      void new ReplyStreamer(
+        this.nc as NatsConnection,
+        this.chunk,
+        this.log,
+        this.subjects.replicaInboxPrefix(this.config.namespace, this.config.functionName, this.config.instance),
+      ).send(msg, { ...res, body: new Uint8Array(0) }, Readable.from([res.body]), started, 0, () => undefined);
       return;
     }
     res.headers['X-Duration-Seconds'] = ((performance.now() - started) / 1000).toFixed(6);

@@ -183,19 +183,40 @@ export function servicePermissions(s: SubjectRegistry, service: PlatformService)
  * receive on its own inbox. No JetStream API, no other subject.
  */
 export function replicaPermissions(s: SubjectRegistry, namespace: string, name: string, instance: string): BusPermissions {
-  const inbox = s.replicaInboxPrefix(instance);
+  const own = {
+    log: s.functionLog(namespace, name, instance),
+    ready: s.replicaReady(namespace, name, instance),
+    gone: s.replicaGone(namespace, name, instance),
+    inbox: s.replicaInboxPrefix(namespace, name, instance),
+  };
+  return replicaGrant(s, namespace, name, own);
+}
+
+/**
+ * Permissions shared by every replica of one function, where replicas cannot get users of their own
+ * (the kubernetes backend: pods come and go without the provider): the same subjects as
+ * replicaPermissions with any instance token of that function, and that function's replica inboxes.
+ */
+export function functionReplicaPermissions(s: SubjectRegistry, namespace: string, name: string): BusPermissions {
+  const any = {
+    log: s.functionLogFilter(namespace, name),
+    ready: s.replicaReadyOf(namespace, name),
+    gone: s.replicaGoneOf(namespace, name),
+    inbox: s.replicaInboxesOf(namespace, name),
+  };
+  return replicaGrant(s, namespace, name, any);
+}
+
+function replicaGrant(
+  s: SubjectRegistry,
+  namespace: string,
+  name: string,
+  own: { log: string; ready: string; gone: string; inbox: string },
+): BusPermissions {
   return {
-    pub: {
-      allow: [
-        s.functionLog(namespace, name, instance),
-        s.replicaReady(namespace, name, instance),
-        s.replicaGone(namespace, name, instance),
-        s.bodyPullOf(namespace, name),
-        `${s.callClaimPrefix(namespace, name)}>`,
-      ],
-    },
+    pub: { allow: [own.log, own.ready, own.gone, s.bodyPullOf(namespace, name), `${s.callClaimPrefix(namespace, name)}>`] },
     sub: {
-      allow: [`${s.invoke(namespace, name)} ${s.queues.invoke(namespace, name)}`, s.invokeCancel(namespace, name), `${inbox}.>`],
+      allow: [`${s.invoke(namespace, name)} ${s.queues.invoke(namespace, name)}`, s.invokeCancel(namespace, name), `${own.inbox}.>`],
     },
     resp: { max: 1, ttlMs: REPLICA_REPLY_TTL_MS },
   };

@@ -252,9 +252,17 @@ export class SubjectRegistry {
     return `_I.${this.prefix}.${logToken(owner)}`;
   }
 
-  /** Inbox prefix of one replica (`_I.<prefix>.r.<instance>`). */
-  replicaInboxPrefix(instance: string): string {
-    return `_I.${this.prefix}.r.${logToken(instance)}`;
+  /**
+   * Inbox prefix of one replica (`_I.<prefix>.r.<ns>.<fn>.<instance>`): scoped by function, so a bus
+   * user shared by every replica of one function (the kubernetes backend's) receives that function's replies only.
+   */
+  replicaInboxPrefix(namespace: string, name: string, instance: string): string {
+    return `_I.${this.prefix}.r.${namespace}.${name}.${logToken(instance)}`;
+  }
+
+  /** The inbox prefixes of every replica of one function (`_I.<prefix>.r.<ns>.<fn>.*`). */
+  replicaInboxesOf(namespace: string, name: string): string {
+    return `_I.${this.prefix}.r.${namespace}.${name}.*`;
   }
 
   /** Every inbox of this platform's users. */

@@ -10,8 +10,10 @@ import { BundleRuntimeResolver } from '../bundles/bundle-runtime.resolver';
 import { SecretsModule } from '../secrets/secrets.module';
 import { SandboxLauncher } from './local/sandbox.launcher';
 import { ReplicaCredentials } from './replica-credentials';
+import { SecretStore } from '../secrets/secret.store';
+import { KubernetesBackend } from './kubernetes/kubernetes.backend';
 
-/** The backend selected by `SKIFF_BACKEND` (only `local` so far), behind FUNCTION_BACKEND. */
+/** The backend selected by `SKIFF_BACKEND`, behind FUNCTION_BACKEND. */
 @Module({
   imports: [BundlesModule, SecretsModule],
   providers: [
@@ -38,11 +40,20 @@ import { ReplicaCredentials } from './replica-credentials';
     LocalBackend,
     {
       provide: FUNCTION_BACKEND,
-      inject: [PROVIDER_ENV, LocalBackend],
-      useFactory: (env: ProviderEnv, local: LocalBackend): FunctionBackend => {
+      inject: [PROVIDER_ENV, LocalBackend, SecretStore, ReplicaCredentials],
+      useFactory: async (
+        env: ProviderEnv,
+        local: LocalBackend,
+        secrets: SecretStore,
+        credentials: ReplicaCredentials,
+      ): Promise<FunctionBackend> => {
         switch (env.SKIFF_BACKEND) {
           case 'local':
             return local;
+          case 'kubernetes': {
+            const { kubeClients, loadKubeConfig } = await import('./kubernetes/kube-clients');
+            return new KubernetesBackend(kubeClients(loadKubeConfig(env.SKIFF_KUBECONFIG)), env, secrets, credentials);
+          }
         }
       },
     },

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
-import { natsServers, replicaPermissions, subjects } from '@skiff/contracts';
+import { functionReplicaPermissions, natsServers, replicaPermissions, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION } from '@skiff/nats';
 import { BusIssuer, mintCredentials, readIssuerFile } from '@skiff/nats/auth/bus-credentials';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
@@ -65,5 +65,15 @@ export class ReplicaCredentials {
     if (!this.issuer) throw new Error('replicas get no credentials of their own on this bus');
     const permissions = replicaPermissions(subjects, namespace, name, instance);
     return mintCredentials(this.issuer, `${subjects.prefix}-replica-${instance}`, permissions, { sources: this.sources });
+  }
+
+  /**
+   * Credentials shared by every replica of one function (`functionReplicaPermissions`), for backends
+   * whose replicas the provider does not start itself (kubernetes); only when `perReplica`.
+   */
+  async forFunction(namespace: string, name: string): Promise<Uint8Array> {
+    if (!this.issuer) throw new Error('replicas get no credentials of their own on this bus');
+    const permissions = functionReplicaPermissions(subjects, namespace, name);
+    return mintCredentials(this.issuer, `${subjects.prefix}-function-${namespace}-${name}`, permissions, { sources: this.sources });
   }
 }

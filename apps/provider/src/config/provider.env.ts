@@ -12,8 +12,8 @@ export const SANDBOX_MODES = ['auto', 'bwrap', 'none'] as const;
 /** How local replicas' limits are enforced: `auto` tries cgroups, then rlimits. */
 export const LIMIT_MODES = ['auto', 'cgroup', 'rlimit', 'none'] as const;
 
-/** Backends the provider can drive; swarm and kubernetes come later. */
-export const BACKENDS = ['local'] as const;
+/** Backends the provider can drive. */
+export const BACKENDS = ['local', 'kubernetes'] as const;
 
 /** One of BACKENDS. */
 export type BackendName = (typeof BACKENDS)[number];
@@ -96,6 +96,22 @@ export class ProviderEnv extends HttpServiceEnv {
   @IsOptional()
   @IsReadableFile()
   SKIFF_NATS_ISSUER_FILE?: string = undefined;
+
+  /**
+   * Kubernetes backend: the kubeconfig file to use; empty means in-cluster (the pod's service
+   * account) when KUBERNETES_SERVICE_HOST is set, else $KUBECONFIG or ~/.kube/config.
+   */
+  @IsString()
+  SKIFF_KUBECONFIG = '';
+
+  /** Kubernetes backend: the imagePullPolicy of function containers (`IfNotPresent` suits images loaded into kind/k3s). */
+  @IsIn(['Always', 'IfNotPresent', 'Never'], { message: 'SKIFF_K8S_IMAGE_PULL_POLICY must be Always, IfNotPresent or Never' })
+  SKIFF_K8S_IMAGE_PULL_POLICY: 'Always' | 'IfNotPresent' | 'Never' = 'IfNotPresent';
+
+  /** Kubernetes backend: the namespace of the provider's leader Lease (its own namespace in the manifests). */
+  @IsString()
+  @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'SKIFF_K8S_LEASE_NAMESPACE must be a namespace name (a DNS label)' })
+  SKIFF_K8S_LEASE_NAMESPACE = 'openfaas';
 
   /** Commit the build came from (else `git rev-parse HEAD`, else `unknown`). */
   @IsString()

@@ -20,15 +20,18 @@ export class FunctionResources {
   /** NVIDIA GPUs (stored, not scheduled by the local backend). */
   @IsOptional()
   @IsString()
+  @Matches(QUANTITY, { message: 'nvidia.com/gpu: must be a quantity such as 1' })
   'nvidia.com/gpu'?: string;
 
   /** AMD GPUs (stored, not scheduled by the local backend). */
   @IsOptional()
   @IsString()
+  @Matches(QUANTITY, { message: 'amd.com/gpu: must be a quantity such as 1' })
   'amd.com/gpu'?: string;
 
   /** Intel GPUs (stored, not scheduled by the local backend). */
   @IsOptional()
   @IsString()
+  @Matches(QUANTITY, { message: 'intel.com/gpu: must be a quantity such as 1' })
   'intel.com/gpu'?: string;
 }
