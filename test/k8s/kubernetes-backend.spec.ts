@@ -207,7 +207,7 @@ describe('kubernetes backend against the fake API server', () => {
     expect(fake.store.get('deployments', NS, 'echo')).toBeUndefined();
   });
 
-  it('reads CPU from metrics.k8s.io when it is served, and reports none when it is not', async () => {
+  it('reads CPU and memory from metrics.k8s.io when it is served, and reports none when it is not', async () => {
     await backend.apply(record({}, 2));
     await waitFor('replicas', () => backend.status(NS, 'echo').running === 2);
     expect(backend.usage()).toEqual([]);
@@ -234,6 +234,6 @@ describe('kubernetes backend against the fake API server', () => {
       },
       20_000,
     );
-    expect(usage).toEqual([{ name: 'echo', namespace: NS, replicas: 2, cpuMillicores: 750 }]);
+    expect(usage).toEqual([{ name: 'echo', namespace: NS, replicas: 2, cpuMillicores: 750, memoryBytes: 2 * 10 * 2 ** 20 }]);
   });
 });

@@ -7,6 +7,11 @@ async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
   const env = providerEnv();
   const { AppModule } = await import('./app.module');
+  // On Kubernetes the leader lease is a coordination.k8s.io Lease; elsewhere a NATS KV key.
+  const makeElector =
+    env.SKIFF_BACKEND === 'kubernetes'
+      ? await (await import('./leadership/kubernetes-elector-factory')).kubernetesElectorFactory(env)
+      : undefined;
   // One active instance per prefix (and backend); others started alike stand by.
   await bootstrapLeader(
     {
@@ -20,6 +25,7 @@ async function main(): Promise<void> {
       gracePeriodMs: shutdownBudget(env.SKIFF_SHUTDOWN_GRACE_MS).rpcGraceMs,
     },
     subjects.providerLeaseKey(env.SKIFF_BACKEND),
+    makeElector,
   );
 }
 

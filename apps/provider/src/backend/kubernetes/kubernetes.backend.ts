@@ -11,7 +11,7 @@ import { BUS_CREDS_KEY, functionDeployment, functionSecret } from './function-ma
 import type { KubeClients } from './kube-clients';
 import { apiReason, apiStatus } from './kube-errors';
 import { NAMESPACE_LABEL, NAMESPACE_LABEL_VALUES, platformSelector, secretNames } from './kube-labels';
-import { PodCpu } from './pod-cpu';
+import { PodMetricsPoller } from './pod-metrics';
 import { ResourceInformer } from './resource-informer';
 
 /** How long a namespace found fit to hold functions is believed without asking again. */
@@ -35,7 +35,7 @@ export class KubernetesBackend implements FunctionBackend {
   private readonly started = new Map<string, ResourceInformer<V1Deployment>>();
   private readonly namespacesOk = new Map<string, number>();
   private readonly writer: DeploymentWriter;
-  private readonly cpu: PodCpu;
+  private readonly cpu: PodMetricsPoller;
   private readonly selector = platformSelector(subjects.prefix);
 
   constructor(
@@ -45,7 +45,7 @@ export class KubernetesBackend implements FunctionBackend {
     private readonly busAccess: Pick<ReplicaCredentials, 'access' | 'perReplica' | 'forFunction'>,
   ) {
     this.writer = new DeploymentWriter(clients.apps, clients.core);
-    this.cpu = new PodCpu(clients.custom, this.selector);
+    this.cpu = new PodMetricsPoller(clients.custom, this.selector);
   }
 
   async apply(record: FunctionRecord): Promise<void> {
@@ -93,8 +93,15 @@ export class KubernetesBackend implements FunctionBackend {
     for (const namespace of namespaces) {
       for (const d of this.ready(namespace)?.list() ?? []) {
         const name = d.metadata?.name;
-        const cpu = name ? this.cpu.of(namespace, name) : undefined;
-        if (name && cpu !== undefined) out.push({ name, namespace, replicas: d.status?.replicas ?? 0, cpuMillicores: Math.round(cpu) });
+        const m = name ? this.cpu.of(namespace, name) : undefined;
+        if (name && m)
+          out.push({
+            name,
+            namespace,
+            replicas: d.status?.replicas ?? 0,
+            cpuMillicores: Math.round(m.cpuMillicores),
+            memoryBytes: m.memoryBytes,
+          });
       }
     }
     return out;

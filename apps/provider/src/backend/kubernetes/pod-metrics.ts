@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { memoryBytes } from '@skiff/contracts/resource-quantity';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { apiReason, apiStatus } from './kube-errors';
 import { FUNCTION_LABEL } from './kube-labels';
@@ -6,7 +7,7 @@ import { FUNCTION_LABEL } from './kube-labels';
 /** One PodMetrics of metrics.k8s.io/v1beta1 (what the backend reads of it). */
 interface PodMetrics {
   metadata?: { name?: string; labels?: Record<string, string> };
-  containers?: { name?: string; usage?: { cpu?: string } }[];
+  containers?: { name?: string; usage?: { cpu?: string; memory?: string } }[];
 }
 
 /** Millicores of a metrics API CPU quantity (`250m`, `1`, `12345678n`, `12u`); 0 when unreadable. */
@@ -17,14 +18,20 @@ export function cpuQuantityMillis(q: string | undefined): number {
   return Number(m[1]) * scale;
 }
 
+/** What the metrics API says about one function's pods together. */
+export interface FunctionMetrics {
+  cpuMillicores: number;
+  memoryBytes: number;
+}
+
 /**
- * CPU of each function's pods from the metrics API (metrics-server's PodMetrics), polled in the
+ * CPU and memory of each function's pods from the metrics API (metrics-server's PodMetrics), polled in the
  * background: `usage()` of a backend is synchronous. Where metrics.k8s.io is not served (404), the
  * `cpu` scaling type has nothing to go by; that is logged once and CPU stays absent.
  */
-export class PodCpu {
-  private readonly logger = new Logger(PodCpu.name);
-  private readonly millis = new Map<string, number>();
+export class PodMetricsPoller {
+  private readonly logger = new Logger(PodMetricsPoller.name);
+  private readonly metrics = new Map<string, FunctionMetrics>();
   private inflight?: Promise<void>;
   private lastRefresh = 0;
   private missingLogged = false;
@@ -37,9 +44,9 @@ export class PodCpu {
     private readonly minIntervalMs = 5_000,
   ) {}
 
-  /** The last known CPU (millicores, all pods together) of `namespace/name`; undefined when unknown. */
-  of(namespace: string, name: string): number | undefined {
-    return this.millis.get(`${namespace}/${name}`);
+  /** The last known use of `namespace/name` (all its pods together); undefined when unknown. */
+  of(namespace: string, name: string): FunctionMetrics | undefined {
+    return this.metrics.get(`${namespace}/${name}`);
   }
 
   /** Starts a refresh of `namespaces` unless one runs or the last is recent; resolves when it ends. */
@@ -52,7 +59,7 @@ export class PodCpu {
   }
 
   private async poll(namespaces: string[]): Promise<void> {
-    const next = new Map<string, number>();
+    const next = new Map<string, FunctionMetrics>();
     for (const namespace of namespaces) {
       let list: { items?: PodMetrics[] };
       try {
@@ -77,12 +84,16 @@ export class PodCpu {
       for (const pod of list.items ?? []) {
         const fn = pod.metadata?.labels?.[FUNCTION_LABEL];
         if (!fn) continue;
-        const cpu = (pod.containers ?? []).reduce((sum, c) => sum + cpuQuantityMillis(c.usage?.cpu), 0);
         const key = `${namespace}/${fn}`;
-        next.set(key, (next.get(key) ?? 0) + cpu);
+        const sum = next.get(key) ?? { cpuMillicores: 0, memoryBytes: 0 };
+        for (const c of pod.containers ?? []) {
+          sum.cpuMillicores += cpuQuantityMillis(c.usage?.cpu);
+          sum.memoryBytes += memoryBytes(c.usage?.memory) ?? 0;
+        }
+        next.set(key, sum);
       }
     }
-    this.millis.clear();
-    for (const [k, v] of next) this.millis.set(k, v);
+    this.metrics.clear();
+    for (const [k, v] of next) this.metrics.set(k, v);
   }
 }
