@@ -145,7 +145,7 @@ describe('bad input through the gateway', () => {
     gw = platform.client();
     // One real function, so requests aimed at an existing name exercise the full path.
     const created = await gw.post('/system/functions', fn('victim'));
-    expect([200, 201, 202]).toContain(created.status);
+    expect(created.status).toBe(202);
     await waitFor('victim to answer', async () => (await gw.post('/function/victim', 'ok')).status === 200, 60_000, 200);
   });
 
@@ -163,11 +163,11 @@ describe('bad input through the gateway', () => {
 
   it('ignores unknown fields (202) and registers the function normally', async () => {
     const reply = await gw.post('/system/functions', { ...fn('extra-fields'), notAField: 1, nested: { deep: true } });
-    expect([200, 202]).toContain(reply.status);
+    expect(reply.status).toBe(202);
     const status = await gw.get('/system/function/extra-fields');
     expect(status.status).toBe(200);
     expect(status.json<Record<string, unknown>>()).not.toHaveProperty('notAField');
-    expect((await gw.delete('/system/functions', { functionName: 'extra-fields' })).status).toBeLessThan(300);
+    expect((await gw.delete('/system/functions', { functionName: 'extra-fields' })).status).toBe(202);
   });
 
   it('left no service crashed and nothing half-registered', async () => {

@@ -61,7 +61,7 @@ describe('platform end to end (gateway HTTP API)', () => {
 
   it('deploys a classic `cat` function and echoes the body', async () => {
     const deploy = await gw.post('/system/functions', { service: 'echo', image: 'any', envProcess: 'cat' });
-    expect([200, 201, 202]).toContain(deploy.status);
+    expect(deploy.status).toBe(202);
 
     const reply = await invokeWhenReady('POST', 'echo', 'hi');
     expect(reply.text).toBe('hi');
@@ -79,7 +79,7 @@ describe('platform end to end (gateway HTTP API)', () => {
       envProcess: `${process.execPath} ${HTTP_ECHO_SERVER}`,
       envVars: { mode: 'http' },
     });
-    expect([200, 201, 202]).toContain(deploy.status);
+    expect(deploy.status).toBe(202);
 
     const get = (await invokeWhenReady('GET', 'http-echo/some/path?x=1&y=two')).json<EchoedRequest>();
     expect(get).toMatchObject({ method: 'GET', path: '/some/path', query: { x: '1', y: 'two' }, body: '' });
@@ -92,7 +92,7 @@ describe('platform end to end (gateway HTTP API)', () => {
 
   it('scales echo to 3 replicas', async () => {
     const scale = await gw.post('/system/scale-function/echo', { serviceName: 'echo', replicas: 3 });
-    expect([200, 202]).toContain(scale.status);
+    expect(scale.status).toBe(202);
 
     const scaled = await eventually('echo to report 3 available replicas', async () => (await status('echo'))?.availableReplicas === 3);
     expect(scaled).toBe(true);
@@ -128,7 +128,7 @@ describe('platform end to end (gateway HTTP API)', () => {
   it('deletes functions: status, invoke and delete again answer 404', async () => {
     for (const name of ['echo', 'http-echo']) {
       const del = await gw.delete('/system/functions', { functionName: name });
-      expect([200, 202]).toContain(del.status);
+      expect(del.status).toBe(202);
     }
     expect((await gw.get('/system/function/echo')).status).toBe(404);
     await eventually('invoking the deleted echo to answer 404', async () => (await gw.post('/function/echo', 'hi')).status === 404, 15_000);

@@ -37,10 +37,15 @@ export async function eventually<T>(
  * whether or not the previous one finished, at most 20 in flight), so a slow machine does not
  * quietly lower the rate.
  */
-export function steadyLoad(gw: HttpClient, path: string, rps: number): { stop(): Promise<number>; failures: () => number } {
+export function steadyLoad(
+  gw: HttpClient,
+  path: string,
+  rps: number,
+): { stop(): Promise<number>; failures: () => number; answered: () => number } {
   let running = true;
   let sent = 0;
   let failed = 0;
+  let answered = 0;
   const inflight = new Set<Promise<void>>();
   const gap = 1000 / rps;
   const loop = (async () => {
@@ -51,6 +56,7 @@ export function steadyLoad(gw: HttpClient, path: string, rps: number): { stop():
           .post(path, 'x')
           .then((reply) => {
             if (reply.status !== 200) failed++;
+            else answered++;
           })
           .catch(() => {
             failed++;
@@ -71,6 +77,7 @@ export function steadyLoad(gw: HttpClient, path: string, rps: number): { stop():
       return sent;
     },
     failures: () => failed,
+    answered: () => answered,
   };
 }
 

@@ -26,7 +26,7 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
     await h.deployRecorded('on-open', { topic: 'open' });
     await h.startProvider();
     await h.startGateway();
-    expect((await putSecret('POST', 'webhook-github', secret)).status).toBeLessThan(300);
+    expect((await putSecret('POST', 'webhook-github', secret)).status).toBe(202);
     await h.startWorker();
     // Topics without a secret refuse webhooks unless opened for unsigned posts.
     url = (
@@ -94,10 +94,10 @@ describe('connector-webhook: signed webhooks (secret webhook-<topic> checked by 
   });
 
   it('a secret created or rotated through /system/secrets counts at the next request', async () => {
-    expect((await putSecret('POST', 'webhook-open', 'open-1')).status).toBeLessThan(300);
+    expect((await putSecret('POST', 'webhook-open', 'open-1')).status).toBe(202);
     expect((await post('open', 'unsigned-now', { 'content-type': 'text/plain' })).status).toBe(401);
     expect((await post('open', 'signed-1', { 'x-signature': sign('signed-1', 'open-1') })).status).toBe(202);
-    expect((await putSecret('PUT', 'webhook-open', 'open-2')).status).toBeLessThan(300);
+    expect((await putSecret('PUT', 'webhook-open', 'open-2')).status).toBe(202);
     expect((await post('open', 'old-key', { 'x-signature': sign('old-key', 'open-1') })).status).toBe(401);
     expect((await post('open', 'signed-2', { 'x-signature': sign('signed-2', 'open-2') })).status).toBe(202);
     await waitFor('both signed calls', () => bodies('on-open').includes('signed-1') && bodies('on-open').includes('signed-2'), 30_000);

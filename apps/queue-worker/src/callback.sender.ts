@@ -16,7 +16,7 @@ export interface CallbackTry {
   error?: string;
 }
 
-/** What the callback of a finished call says about it (reference §4.3). */
+/** What the callback of a finished call says about it. */
 export interface CallbackFacts {
   /** The call id. */
   callId: string;

@@ -12,7 +12,7 @@ export function canonicalHeaderName(name: string): string {
 }
 
 /**
- * The CGI variables the classic watchdog adds to the function's environment (reference §3.1):
+ * The CGI variables the classic watchdog adds to the function's environment:
  * `Http_<Header_Name>` per header (first value), `Http_Method`, `Http_Content_Length`,
  * `Http_Query` and `Http_Path` when non-empty.
  */

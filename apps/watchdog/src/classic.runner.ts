@@ -6,7 +6,7 @@ import { headerValue, textResponse } from './runner.types';
 import { CLASSIC_FORKING, classicWrote } from './watchdog-log-lines';
 
 /**
- * Classic watchdog (reference §3.1): forks `fprocess` per call with the body on stdin and the
+ * Classic watchdog: forks `fprocess` per call with the body on stdin and the
  * `Http_*` CGI variables in its environment; stdout (plus stderr when combined) is the answer.
  */
 export class ClassicRunner extends ForkRunner {

@@ -4,7 +4,7 @@ import { DEFAULT_NAMESPACE, isDnsLabel } from '@skiff/contracts/names';
 import { resolveSubjectPrefix } from '@skiff/contracts/prefix';
 import { parseDurationMs } from '@skiff/contracts/duration';
 
-/** How the watchdog runs the function (reference §3). */
+/** How the watchdog runs the function. */
 export type WatchdogMode = 'classic' | 'http' | 'inproc' | 'streaming';
 
 /** Log levels, lowest first. */

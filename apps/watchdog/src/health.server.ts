@@ -13,7 +13,7 @@ export interface ReplicaState {
 
 /**
  * `/_/health` (200 `OK` while accepting, else 503) and `/_/ready` (503 not accepting or draining,
- * 429 at the max_inflight limit, else 200) for container probes (reference §3.2).
+ * 429 at the max_inflight limit, else 200) for container probes.
  */
 export async function startHealthServer(port: number, readTimeoutMs: number, state: () => ReplicaState): Promise<Server> {
   const server = createServer((req, res) => {

@@ -19,7 +19,7 @@ const UPSTREAM_STOP_GRACE_MS = 5_000;
 const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, 'expect']);
 
 /**
- * of-watchdog http mode (reference §3.2): starts `fprocess` once as an HTTP server on a port the
+ * of-watchdog http mode: starts `fprocess` once as an HTTP server on a port the
  * watchdog picked (or the pinned `upstream_url`) and forwards every call to it over keep-alive.
  */
 export class HttpRunner implements FunctionRunner {

@@ -4,7 +4,7 @@ import type { HeaderMap, InvokeResponse } from '@skiff/invoke/invoke.types';
 export type HandlerHeaders = Record<string, string | number | string[]>;
 
 /**
- * The node template's `context` (reference §8.4): `status()`, `headers()`, `succeed()`, `fail()`.
+ * The node template's `context`: `status()`, `headers()`, `succeed()`, `fail()`.
  * The first `succeed`/`fail` (or the handler's resolved value) settles the call.
  */
 export class FunctionContext {

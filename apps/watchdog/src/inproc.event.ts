@@ -1,6 +1,6 @@
 import type { HeaderMap, InvokeRequest } from '@skiff/invoke/invoke.types';
 
-/** What an inproc handler receives (the node template's `event`, reference §8.4). */
+/** What an inproc handler receives (the node template's `event`). */
 export interface FunctionEvent {
   /** Parsed body: JSON value, form object, string for text, Buffer otherwise or with RAW_BODY. */
   body: unknown;

@@ -14,7 +14,7 @@ export type InprocHandler = (event: FunctionEvent, context: FunctionContext, cal
 
 /**
  * Runs a JavaScript handler inside the watchdog process (the fastest mode: no fork, no HTTP hop).
- * Semantics follow the node template (reference §8.4).
+ * Semantics follow the node template.
  */
 export class InprocRunner implements FunctionRunner {
   private handler!: InprocHandler;

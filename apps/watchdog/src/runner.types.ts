@@ -21,7 +21,7 @@ export interface RunnerResponse extends InvokeResponse {
   stream?: Readable;
 }
 
-/** Platform component names carried in `X-OpenFaaS-Internal` (reference §12.2). */
+/** Platform component names carried in `X-OpenFaaS-Internal`. */
 export type InternalComponent = 'of-watchdog' | 'faas-middleware';
 
 /** A plain-text answer the watchdog produced itself. */

@@ -7,7 +7,7 @@ import { RunnerResponse, textResponse } from './runner.types';
 const EMPTY = new Uint8Array(0);
 
 /**
- * of-watchdog streaming mode (reference §3.2): forks `fprocess` per call with the body on stdin and
+ * of-watchdog streaming mode: forks `fprocess` per call with the body on stdin and
  * the CGI variables in its environment; stdout is streamed to the caller as it is produced, stderr
  * goes to the function log. The status is always 200 (headers leave before the process ends), so a
  * failure or an exec_timeout kill only truncates the body (and is logged).

@@ -38,7 +38,7 @@ export const ASYNC_HEADERS = {
 /** JetStream's de-duplication header. */
 export const NATS_MSG_ID_HEADER = 'Nats-Msg-Id';
 
-/** HTTP headers of the async API (reference §1.5, §4.3, §4.4). */
+/** HTTP headers of the async API. */
 export const ASYNC_HTTP_HEADERS = {
   /** Request: where to POST the result. */
   callbackUrl: 'X-Callback-Url',

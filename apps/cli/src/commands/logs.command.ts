@@ -3,7 +3,7 @@ import { usageError } from '../cli-error';
 import { CommandContext } from '../context';
 import { durationMs } from '../deploy/key-values';
 
-/** One log message (reference §11). */
+/** One log message. */
 interface LogMessage {
   name: string;
   namespace?: string;

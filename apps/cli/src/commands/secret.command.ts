@@ -34,7 +34,7 @@ async function secretBody(name: string, o: SecretOptions): Promise<Record<string
   return body;
 }
 
-/** `skiff secret create|update|list|remove` (reference §10). */
+/** `skiff secret create|update|list|remove`. */
 export function registerSecret(program: Command): void {
   const secret = program.command('secret').description('secrets functions read from /var/openfaas/secrets/<name>');
   const valueOptions = (cmd: Command) =>

@@ -13,7 +13,7 @@ import { Stack, StackFunction } from '../stack/stack.types';
 import { Output } from '../ui/output';
 import { addDeployOptions, deployOptions } from './deploy-options';
 
-/** One function of the store (OpenFaaS store v2, reference §9), plus skiff's optional build recipe. */
+/** One function of the store (OpenFaaS store v2), plus skiff's optional build recipe. */
 export interface StoreFunction {
   title: string;
   name: string;

@@ -2,7 +2,7 @@ import { CliError, EXIT } from '../cli-error';
 import { GatewayClient } from '../gateway/gateway.client';
 import { Output } from '../ui/output';
 
-/** FunctionDeployment as sent to POST/PUT /system/functions (reference §1.7). */
+/** FunctionDeployment as sent to POST/PUT /system/functions. */
 export interface DeploymentSpec {
   /** Function name. */
   service: string;

@@ -6,7 +6,7 @@ export interface StackResources {
   cpu?: string;
 }
 
-/** One function of a stack.yml (OpenFaaS schema, reference §8.1). */
+/** One function of a stack.yml (OpenFaaS schema). */
 export interface StackFunction {
   /** Key under `functions:`. */
   name: string;

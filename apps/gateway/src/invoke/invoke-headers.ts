@@ -37,7 +37,7 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, meta: CallMetadat
   }
   out['x-call-id'] = meta.callId;
   const start = incoming['x-start-time'];
-  // A replayed call keeps its earlier start time and gets ours appended (reference §1.3).
+  // A replayed call keeps its earlier start time and gets ours appended.
   out['x-start-time'] = start === undefined ? meta.startTime : [...(Array.isArray(start) ? start : [start]), meta.startTime];
   if (incoming['x-forwarded-for'] === undefined && meta.remoteAddress) out['x-forwarded-for'] = meta.remoteAddress;
   if (incoming['x-forwarded-host'] === undefined && incoming.host) out['x-forwarded-host'] = incoming.host;

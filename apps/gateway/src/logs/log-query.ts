@@ -1,7 +1,7 @@
 import { ERROR_CODES, SkiffError } from '@skiff/contracts/errors';
 import { isDnsLabel } from '@skiff/contracts/names';
 
-/** A checked `/system/logs` request (reference §11). */
+/** A checked `/system/logs` request. */
 export interface LogQuery {
   /** Function name. */
   name: string;

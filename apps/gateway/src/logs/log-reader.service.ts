@@ -4,7 +4,7 @@ import { LOG_HEADERS, subjects } from '@skiff/contracts';
 import { NATS_CONNECTION, ensureLogStream, logStreamOptions } from '@skiff/nats';
 import { LogQuery } from './log-query';
 
-/** One line of `/system/logs` output (reference §11). */
+/** One line of `/system/logs` output. */
 export interface LogLine {
   /** Function name. */
   name: string;

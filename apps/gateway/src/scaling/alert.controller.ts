@@ -5,7 +5,7 @@ import { Bus } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 
 /**
- * `POST /system/alert`: an AlertManager webhook (reference §5.2), published on the bus for the
+ * `POST /system/alert`: an AlertManager webhook, published on the bus for the
  * scaler. Unknown functions are the scaler's business (ignored there), as upstream.
  */
 @Controller('system')

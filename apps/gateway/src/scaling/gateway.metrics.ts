@@ -47,7 +47,7 @@ export class FunctionMeter {
 }
 
 /**
- * The gateway's OpenFaaS metrics (reference §6.1) and its per-second invocation aggregates on
+ * The gateway's OpenFaaS metrics and its per-second invocation aggregates on
  * the bus (`evt.invocations`), which the scaler turns into load and cumulative counts.
  */
 @Injectable()

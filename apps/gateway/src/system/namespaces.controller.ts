@@ -9,7 +9,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { bodyObject, pathName } from './namespace-param';
 
 /**
- * `/system/namespace/<name>` with faasd's semantics (reference §1.6): body FunctionNamespace with
+ * `/system/namespace/<name>` with faasd's semantics: body FunctionNamespace with
  * the label `openfaas: "1"`; POST 201 / 409, GET 200 / 404, PUT 202 (body name = path name),
  * DELETE 202 / 404, and 409 while the namespace still holds functions or secrets.
  */

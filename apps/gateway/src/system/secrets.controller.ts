@@ -5,7 +5,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { bodyObject, pickNamespace, withoutEmptyNamespace } from './namespace-param';
 
 /**
- * `/system/secrets` (reference §10): names only on GET, the namespace from the body or the query.
+ * `/system/secrets`: names only on GET, the namespace from the body or the query.
  * The value travels once, to the provider, sealed to the provider's transport key (so nobody on the
  * bus reads it), and is never answered or logged.
  */

@@ -59,7 +59,7 @@ export function normalizeSpec(dep: FunctionDeployment, namespace: string): Store
 }
 
 /**
- * The OpenFaaS FunctionStatus of a record (reference §1.7, quirk §12.4.1): labels and
+ * The OpenFaaS FunctionStatus of a record: labels and
  * annotations always present, `faas_function` label added, empty collections and zero
  * replica counts omitted (the same filtering as when the spec was stored).
  */

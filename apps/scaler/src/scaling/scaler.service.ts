@@ -124,7 +124,7 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     this.counters.add(event);
   }
 
-  /** OpenFaaS's alert handler (reference §5.2): firing steps up, resolved goes back to min; unknown functions are ignored. */
+  /** OpenFaaS's alert handler: firing steps up, resolved goes back to min; unknown functions are ignored. */
   async onAlert(payload: AlertManagerPayload): Promise<void> {
     const namespace = payload.defaultNamespace || DEFAULT_NAMESPACE;
     for (const alert of payload.alerts) {

@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { IsStringMap } from '../validation';
 
-/** One alert of an AlertManager webhook (reference §5.2); only the fields the scaler reads are checked. */
+/** One alert of an AlertManager webhook; only the fields the scaler reads are checked. */
 export class AlertManagerAlert {
   /** `firing` or `resolved`. */
   @IsIn(['firing', 'resolved'], { message: 'status: must be "firing" or "resolved"' })

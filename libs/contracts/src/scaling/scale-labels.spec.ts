@@ -92,7 +92,7 @@ describe('effectiveScaleSettings', () => {
   });
 });
 
-describe('alertReplicas (reference §5.2)', () => {
+describe('alertReplicas', () => {
   it('firing adds ceil(max/100 × factor), capped at max; resolved or a zero step go to min', () => {
     const s = { min: 1, max: 20, factor: 20 };
     expect([1, 5, 9, 13, 17].map((c) => alertReplicas(c, true, s))).toEqual([5, 9, 13, 17, 20]);

@@ -3,7 +3,7 @@ import { MAX_REPLICAS } from '../openfaas/scale-service-request';
 import { parseDurationMs } from '../duration';
 import { memoryBytes } from '../resource-quantity';
 
-/** The OpenFaaS scaling labels Skiff reads (reference §5.1). */
+/** The OpenFaaS scaling labels Skiff reads. */
 export const SCALE_LABELS = {
   /** Fewest replicas; also the initial count at deploy. */
   min: 'com.openfaas.scale.min',
@@ -227,7 +227,7 @@ export function awakeMinimum(settings: EffectiveScaleSettings): number {
 }
 
 /**
- * OpenFaaS's alert formula (reference §5.2): firing → current + ceil(max / 100 × factor), capped
+ * OpenFaaS's alert formula: firing → current + ceil(max / 100 × factor), capped
  * at max; resolved (or a zero step) → min.
  */
 export function alertReplicas(current: number, firing: boolean, s: Pick<EffectiveScaleSettings, 'min' | 'max' | 'factor'>): number {

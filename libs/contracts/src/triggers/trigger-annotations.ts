@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { ERROR_CODES, SkiffError } from '../errors';
 
-/** Function annotations that subscribe a function to triggers (reference §7). */
+/** Function annotations that subscribe a function to triggers. */
 export const TRIGGER_ANNOTATIONS = {
   /** Topics the function subscribes to: one, or several separated by commas. */
   topic: 'topic',
