@@ -1,9 +1,9 @@
 import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { WatchdogConfig } from './config';
-import { FunctionLogSink, StdoutLogSink } from './function-log.sink';
-import { NatsLogSink, TeeLogSink } from './nats-log.sink';
+import { FunctionLogSink, StdoutLogSink } from './sinks/function-log.sink';
+import { NatsLogSink, TeeLogSink } from './sinks/nats-log.sink';
 import { Logger } from './logger';
-import { FunctionRunner } from './runner.types';
+import { FunctionRunner } from './runners/runner.types';
 import { Watchdog } from './watchdog';
 
 /** Loads only the chosen mode's code (undici, for one, costs start-up time the other modes don't need). */
@@ -15,13 +15,13 @@ async function createRunner(
 ): Promise<FunctionRunner> {
   switch (config.mode) {
     case 'classic':
-      return new (await import('./classic.runner')).ClassicRunner(config, log, sink);
+      return new (await import('./runners/classic.runner')).ClassicRunner(config, log, sink);
     case 'http':
-      return new (await import('./http.runner')).HttpRunner(config, log, sink, fatal);
+      return new (await import('./runners/http.runner')).HttpRunner(config, log, sink, fatal);
     case 'inproc':
-      return new (await import('./inproc.runner')).InprocRunner(config, log, sink);
+      return new (await import('./runners/inproc.runner')).InprocRunner(config, log, sink);
     case 'streaming':
-      return new (await import('./streaming.runner')).StreamingRunner(config, log, sink);
+      return new (await import('./runners/streaming.runner')).StreamingRunner(config, log, sink);
   }
 }
 

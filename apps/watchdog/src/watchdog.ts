@@ -1,7 +1,6 @@
 import { Server } from 'node:http';
-import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
-import { closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ConnectionOptions, Msg, NatsConnection, NatsError, Subscription, connect } from 'nats';
 import { credsAuthenticator } from '@skiff/nats/auth/native-signer';
 import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
@@ -11,12 +10,13 @@ import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { decodeInvokeRequest, encodeInvokeResponse } from '@skiff/invoke/invoke-codec';
 import type { InvokeResponse } from '@skiff/invoke/invoke.types';
 import { pullBody } from '@skiff/invoke/body-stream';
-import { ReplyStreamer } from './reply.streamer';
-import type { NatsLogSink } from './nats-log.sink';
+import { ReplyStreamer } from './protocol/reply.streamer';
+import { encodeReplicaEvent, readDescriptor } from './protocol/replica-event';
+import type { NatsLogSink } from './sinks/nats-log.sink';
 import { WatchdogConfig } from './config';
-import { ReplicaState, startHealthServer } from './health.server';
+import { ReplicaState, startHealthServer } from './protocol/health.server';
 import { Logger } from './logger';
-import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
+import { FunctionRunner, RunnerResponse, textResponse } from './runners/runner.types';
 
 /**
  * One replica of one function: joins the function's queue group on NATS, runs each call through
@@ -288,24 +288,6 @@ export class Watchdog {
   }
 
   private replicaEvent(startup?: ReplicaEvent['startup']): Uint8Array {
-    const event: ReplicaEvent = {
-      name: this.config.functionName,
-      namespace: this.config.namespace,
-      instance: this.config.instance,
-      pid: this.config.hostPid,
-      host: hostname(),
-      uptimeMs: Math.round(performance.now()),
-    };
-    if (startup) event.startup = startup;
-    return Buffer.from(JSON.stringify(event));
-  }
-}
-
-/** Reads an inherited descriptor to its end and closes it. */
-function readDescriptor(fd: number): Buffer {
-  try {
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
+    return encodeReplicaEvent(this.config, startup);
   }
 }

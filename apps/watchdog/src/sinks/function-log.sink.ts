@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { LogFields, writeJsonLine } from './logger';
+import { LogFields, writeJsonLine } from '../logger';
 
 /** Which output of the function a line came from. */
 export type FunctionStream = 'stdout' | 'stderr';

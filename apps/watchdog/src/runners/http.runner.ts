@@ -5,9 +5,9 @@ import type { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP_HEADERS } from '@skiff/contracts/invoke-protocol';
 import type { HeaderMap, InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
-import { WatchdogConfig } from './config';
-import { FunctionLogSink, lineSplitter } from './function-log.sink';
-import { Logger } from './logger';
+import { WatchdogConfig } from '../config';
+import { FunctionLogSink, lineSplitter } from '../sinks/function-log.sink';
+import { Logger } from '../logger';
 import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
 import { ofWatchdogForking, ofWatchdogRequest } from './watchdog-log-lines';
 

@@ -1,7 +1,7 @@
 import type { InvokeRequest } from '@skiff/invoke/invoke.types';
 import { forkFunction } from './fork-process';
 import { ForkRunner } from './fork.runner';
-import { lineSplitter } from './function-log.sink';
+import { lineSplitter } from '../sinks/function-log.sink';
 import { RunnerResponse, textResponse } from './runner.types';
 
 const EMPTY = new Uint8Array(0);

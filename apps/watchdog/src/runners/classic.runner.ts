@@ -1,7 +1,7 @@
 import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
 import { forkFunction } from './fork-process';
 import { ForkRunner } from './fork.runner';
-import { lineSplitter } from './function-log.sink';
+import { lineSplitter } from '../sinks/function-log.sink';
 import { headerValue, textResponse } from './runner.types';
 import { CLASSIC_FORKING, classicWrote } from './watchdog-log-lines';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { WatchdogTestBus, fixture, header, text } from './watchdog.int-helper';
+import { WatchdogTestBus, fixture, header, text } from '../watchdog.int-helper';
 import { waitFor } from '@skiff/testing';
 
 // testTimeout is a global jest option (ignored per project): real processes on a busy host need more than 5 s.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { StartedWatchdog, WatchdogTestBus, fixture, header, text } from './watchdog.int-helper';
+import { StartedWatchdog, WatchdogTestBus, fixture, header, text } from '../watchdog.int-helper';
 
 // testTimeout is a global jest option (ignored per project): real processes on a busy host need more than 5 s.
 jest.setTimeout(60_000);

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { format } from 'node:util';
 import type { InvokeRequest, InvokeResponse } from '@skiff/invoke/invoke.types';
-import { WatchdogConfig } from './config';
-import { FunctionLogSink, FunctionStream } from './function-log.sink';
+import { WatchdogConfig } from '../config';
+import { FunctionLogSink, FunctionStream } from '../sinks/function-log.sink';
 import { FunctionContext } from './inproc.context';
 import { BodyParseError, FunctionEvent, toFunctionEvent } from './inproc.event';
-import { Logger } from './logger';
+import { Logger } from '../logger';
 import { FunctionRunner, textResponse } from './runner.types';
 import { ofWatchdogRequest } from './watchdog-log-lines';
 

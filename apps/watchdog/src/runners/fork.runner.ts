@@ -1,8 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import type { InvokeRequest } from '@skiff/invoke/invoke.types';
-import { WatchdogConfig } from './config';
-import { FunctionLogSink } from './function-log.sink';
-import { Logger } from './logger';
+import { WatchdogConfig } from '../config';
+import { FunctionLogSink } from '../sinks/function-log.sink';
+import { Logger } from '../logger';
 import { parseFprocess } from './fork-process';
 import { FunctionRunner, RunnerResponse } from './runner.types';
 

@@ -4,7 +4,7 @@ import { INVOKE_HEADERS, STREAM_IDLE_MS } from '@skiff/contracts/invoke-protocol
 import { ChunkReader } from '@skiff/invoke/body-stream';
 import { encodeInvokeResponse } from '@skiff/invoke/invoke-codec';
 import type { InvokeResponse } from '@skiff/invoke/invoke.types';
-import { Logger } from './logger';
+import { Logger } from '../logger';
 
 const EMPTY = new Uint8Array(0);
 
