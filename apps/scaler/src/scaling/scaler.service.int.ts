@@ -146,7 +146,10 @@ describe('ScalerService (real NATS, KV registry, provider stand-in)', () => {
   it('scales an idle function with com.openfaas.scale.zero to 0 once its zero-duration has passed, and nothing without the label', async () => {
     await deploy('idler', 1, { 'com.openfaas.scale.zero': 'true', 'com.openfaas.scale.zero-duration': '30s' });
     await deploy('keeper', 1);
-    await scaler.tick(Date.now() + 60_000);
+    // The idle clock starts when the scaler first sees the function: one tick now, one past zero-duration.
+    const seen = Date.now();
+    await scaler.tick(seen);
+    await scaler.tick(seen + 31_000);
     await waitFor('idler scaled to 0', () => registry.get(NS, 'idler')?.replicas === 0);
     await waitFor('the idle decision', () => stepsOf('idler').length === 1);
     expect(stepsOf('idler')).toEqual([[1, 0, 'idle']]);

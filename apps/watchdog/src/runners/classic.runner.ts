@@ -3,7 +3,7 @@ import { forkFunction } from './fork-process';
 import { ForkRunner } from './fork.runner';
 import { lineSplitter } from '../sinks/function-log.sink';
 import { headerValue, textResponse } from './runner.types';
-import { CLASSIC_FORKING, classicWrote } from './watchdog-log-lines';
+import { CLASSIC_FORKING, classicWrote } from '../sinks/watchdog-log-lines';
 
 /**
  * Classic watchdog: forks `fprocess` per call with the body on stdin and the

@@ -9,7 +9,7 @@ import { WatchdogConfig } from '../config';
 import { FunctionLogSink, lineSplitter } from '../sinks/function-log.sink';
 import { Logger } from '../logger';
 import { FunctionRunner, RunnerResponse, textResponse } from './runner.types';
-import { ofWatchdogForking, ofWatchdogRequest } from './watchdog-log-lines';
+import { ofWatchdogForking, ofWatchdogRequest } from '../sinks/watchdog-log-lines';
 
 /** How long the upstream may take to accept TCP connections after it was started. */
 export const UPSTREAM_START_TIMEOUT_MS = 30_000;

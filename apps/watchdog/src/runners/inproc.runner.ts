@@ -7,7 +7,7 @@ import { FunctionContext } from './inproc.context';
 import { BodyParseError, FunctionEvent, toFunctionEvent } from './inproc.event';
 import { Logger } from '../logger';
 import { FunctionRunner, textResponse } from './runner.types';
-import { ofWatchdogRequest } from './watchdog-log-lines';
+import { ofWatchdogRequest } from '../sinks/watchdog-log-lines';
 
 /** The node template's handler signature. */
 export type InprocHandler = (event: FunctionEvent, context: FunctionContext, callback: FunctionContext['callback']) => unknown;
