@@ -26,6 +26,11 @@ const SYSTEM_PACKAGES = [
     why: 'local replicas are sandboxed (secrets at /var/openfaas/secrets, read-only root)',
     optOut: 'SKIFF_SKIP_SANDBOX_TESTS',
   },
+  {
+    command: 'kubectl',
+    package: 'kubectl',
+    why: "renders deploy/k8s (kubectl kustomize) for the manifest validation (the kubectl package of the Kubernetes apt repository, not Debian's kubernetes-client)",
+  },
   { command: 'chromium', package: 'chromium', why: "the portal's browser test (playwright-core)", optOut: 'SKIFF_SKIP_BROWSER_TESTS' },
 ];
 
