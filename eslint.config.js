@@ -51,11 +51,11 @@ module.exports = tseslint.config(
         'error',
         {
           selector: `Literal[value=/^(${SUBJECT_WORDS})\\.[a-z]/]`,
-          message: 'subject literals live in libs/contracts/src/subjects.ts',
+          message: 'subject literals live in libs/contracts/src/subjects.ts (and subject-names/)',
         },
         {
           selector: `TemplateElement[value.raw=/(^|\\.)(${SUBJECT_WORDS})\\.$/]`,
-          message: 'subject literals live in libs/contracts/src/subjects.ts',
+          message: 'subject literals live in libs/contracts/src/subjects.ts (and subject-names/)',
         },
       ],
     },
