@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { NatsModule } from '@skiff/nats';
+import { NatsModule, rpcErrorFilter } from '@skiff/nats';
 import { ObservabilityModule } from '@skiff/observability';
 import { ConfigModule } from './config/config.module';
 import { providerEnv } from './config/provider.env';
 import { RegistryModule } from './registry/registry.module';
 import { BackendModule } from './backend/backend.module';
-import { RpcErrorFilter } from './registry/rpc-error.filter';
 import { NamespacesModule } from './namespaces/namespaces.module';
 import { LogStreamModule } from './logs/log-stream.module';
 
@@ -22,6 +20,6 @@ import { LogStreamModule } from './logs/log-stream.module';
     RegistryModule,
     NamespacesModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: RpcErrorFilter }],
+  providers: [rpcErrorFilter({ service: 'provider', buckets: "a bucket of the provider's (registry, secrets or namespaces)" })],
 })
 export class AppModule {}

@@ -26,7 +26,14 @@ class RegistryLifecycle implements OnApplicationShutdown {
 
 /** The queue-worker: per-function JetStream consumers, retries, dead letters, callbacks, results. */
 @Module({})
-export class QueueWorkerModule {
+export class QueueWorkerModule implements OnApplicationShutdown {
+  constructor(@Inject(INVOKE_CLIENT) private readonly invoker: MeteredInvokeClient) {}
+
+  /** Runs after every provider's hook (calls in flight have ended) and before the bus drains: publishes the last counts. */
+  onApplicationShutdown(): void {
+    this.invoker.close();
+  }
+
   static forRoot(config: QueueWorkerConfig): DynamicModule {
     return {
       module: QueueWorkerModule,

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { subjects } from '@skiff/contracts';
-import { FunctionRegistryCache, NATS_CONNECTION, NatsModule } from '@skiff/nats';
+import { FunctionRegistryCache, NATS_CONNECTION, NatsModule, rpcErrorFilter } from '@skiff/nats';
 import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
 import { SCALER_ENV, scalerEnv } from './config/scaler.env';
 import { InvocationCounters, openInvocationsBucket } from './counters/invocation-counters';
-import { ScalerRpcErrorFilter } from './scaling/rpc-error.filter';
 import { ScalerController } from './scaling/scaler.controller';
 import { ScalerMetrics } from './scaling/scaler.metrics';
 import { ScalerService } from './scaling/scaler.service';
@@ -32,7 +30,7 @@ export const SCALER_SERVICE = 'scaler';
       useFactory: async (nc: NatsConnection) => new InvocationCounters(await openInvocationsBucket(nc, subjects)),
     },
     { provide: SCALER_METRICS, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => new ScalerMetrics(registry) },
-    { provide: APP_FILTER, useClass: ScalerRpcErrorFilter },
+    rpcErrorFilter({ service: SCALER_SERVICE }),
     ScalerService,
   ],
 })

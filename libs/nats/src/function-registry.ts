@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { JSONCodec, KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { FunctionRecord, SubjectRegistry } from '@skiff/contracts';
 import { openKvBucket } from './stream-limits';
+import { isJetStreamError } from './jetstream-errors';
 
 const json = JSONCodec<FunctionRecord>();
 const decoder = new TextDecoder();
@@ -135,7 +136,7 @@ export class FunctionRegistryCache {
     const created = await this.kv
       .status()
       .then((s) => s.streamInfo.created)
-      .catch((err: Error) => (/stream not found/i.test(err.message) ? 'gone' : undefined));
+      .catch((err: unknown) => (isJetStreamError(err, 'streamNotFound') ? 'gone' : undefined));
     if (!created || created === this.streamCreated || !this.running) return;
     this.logger.error(`function registry bucket ${created === 'gone' ? 'is gone' : 'was re-created'}: restarting the watch`);
     this.watcher?.stop();

@@ -8,3 +8,5 @@ export * from './topic-stream';
 export * from './write-batching';
 export * from './stream-limits';
 export * from './leadership';
+export * from './rpc-error.filter';
+export * from './jetstream-errors';

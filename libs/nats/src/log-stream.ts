@@ -2,6 +2,7 @@ import { IsInt, Min } from 'class-validator';
 import { DiscardPolicy, NatsConnection, RetentionPolicy, StorageType, nanos } from 'nats';
 import { jetStreamLimits, loadEnv } from '@skiff/config';
 import { SubjectRegistry } from '@skiff/contracts';
+import { isJetStreamError } from './jetstream-errors';
 
 /** Environment bounding the function log stream (read by the provider and the gateway). */
 export class LogStreamEnv {
@@ -49,7 +50,7 @@ export async function ensureLogStream(nc: NatsConnection, subjects: SubjectRegis
     }
     return;
   } catch (err) {
-    if (!/stream not found/i.test((err as Error).message)) throw err;
+    if (!isJetStreamError(err, 'streamNotFound')) throw err;
   }
   try {
     await jsm.streams.add({

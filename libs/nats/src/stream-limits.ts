@@ -13,6 +13,7 @@ import {
 } from 'nats';
 import { ERROR_CODES, SkiffError } from '@skiff/contracts';
 import { jetStreamLimits } from '@skiff/config';
+import { isJetStreamError } from './jetstream-errors';
 
 /** Stream settings a service may bring an existing stream to (never retention, storage or subjects). */
 const ADJUSTABLE = [
@@ -37,7 +38,7 @@ export async function ensureStream(jsm: JetStreamManager, streamConfig: Partial<
   try {
     return await adjustStream(jsm, config.name, config);
   } catch (err) {
-    if (!isStreamNotFound(err)) throw err;
+    if (!isJetStreamError(err, 'streamNotFound')) throw err;
   }
   try {
     return await jsm.streams.add(config);
@@ -49,8 +50,7 @@ export async function ensureStream(jsm: JetStreamManager, streamConfig: Partial<
 
 /** JetStream reserves max_bytes up front: say which store and limits when the server has no room for it. */
 function reservationError(err: unknown, name: string, maxBytes: number | undefined): unknown {
-  if ((err as NatsError)?.api_error?.err_code !== 10047 && !/insufficient storage resources/i.test((err as Error)?.message ?? ''))
-    return err;
+  if (!isJetStreamError(err, 'storageResourcesExceeded')) return err;
   return new Error(
     `JetStream cannot reserve ${maxBytes ?? '?'} bytes for ${name}: the server's JetStream storage (max_file_store) is smaller than the platform's quotas; lower the SKIFF_*_MAX_BYTES variables or give the server more storage (${(err as Error).message})`,
   );
@@ -138,8 +138,4 @@ export function fullStoreError(err: unknown, what: string, limitBytes?: number):
     ERROR_CODES.storageFull,
     `${what} is full${limit}, nothing was stored: try again later, or ask the operator to raise its limit`,
   );
-}
-
-function isStreamNotFound(err: unknown): boolean {
-  return /stream not found/i.test((err as Error)?.message ?? '') || (err as NatsError)?.api_error?.err_code === 10059;
 }

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { collect, durationMs } from '../deploy/key-values';
 import { DeployOptions } from '../deploy/deployer';
-import { DeployFlags } from '../deploy/pipeline';
 
 /** Flags of deploy, up and store deploy (faas-cli names). */
 export function addDeployOptions(cmd: Command): Command {
@@ -21,11 +20,6 @@ export function addDeployOptions(cmd: Command): Command {
     .option('--no-update', 'create only (POST); fail if it exists')
     .option('--no-wait', 'do not wait for a ready replica')
     .addOption(new Option('--timeout <duration>', 'longest wait for a ready replica').default('60s'));
-}
-
-/** The DeployFlags of a command's options. */
-export function deployFlags(o: DeployFlags): DeployFlags {
-  return o;
 }
 
 /** The DeployOptions of a command's options. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
 import { LOG_HEADERS, subjects } from '@skiff/contracts';
-import { NATS_CONNECTION, ensureLogStream, logStreamOptions } from '@skiff/nats';
+import { NATS_CONNECTION, ensureLogStream, isJetStreamError, logStreamOptions } from '@skiff/nats';
 import { LogQuery } from './log-query';
 
 /** One line of `/system/logs` output. */
@@ -66,7 +66,7 @@ export class LogReader implements OnModuleInit {
     try {
       info = await jsm.consumers.add(subjects.logStream, config);
     } catch (err) {
-      if (!/stream not found/i.test((err as Error).message)) throw err;
+      if (!isJetStreamError(err, 'streamNotFound')) throw err;
       await ensureLogStream(this.nc, subjects, logStreamOptions());
       info = await jsm.consumers.add(subjects.logStream, config);
     }

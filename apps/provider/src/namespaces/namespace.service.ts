@@ -1,16 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_NAMESPACE, ERROR_CODES, FunctionNamespace, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUES, SkiffError } from '@skiff/contracts';
 import type { KV } from 'nats';
-import { FunctionRegistryCache } from '@skiff/nats';
+import { FunctionRegistryCache, isJetStreamError } from '@skiff/nats';
 import { REGISTRY_CACHE } from '../registry/registry.tokens';
 import { SecretStore } from '../secrets/secret.store';
 import { NamespaceDirectory, namespaceCodec as codec } from './namespace-directory';
-
-/** JetStream's "wrong last sequence": the key exists (create) or changed. */
-function isConflict(err: unknown): boolean {
-  const e = err as { api_error?: { err_code?: number }; message?: string } | undefined;
-  return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
-}
 
 /** A namespace's stored form: labels and annotations only when non-empty (Go omitempty). */
 function stored(ns: FunctionNamespace & { name: string }): FunctionNamespace {
@@ -56,7 +50,7 @@ export class NamespaceService {
     try {
       await this.kv.create(ns.name, codec.encode(value));
     } catch (err) {
-      if (isConflict(err)) throw exists(ns.name);
+      if (isJetStreamError(err, 'wrongLastSequence')) throw exists(ns.name);
       throw err;
     }
     this.logger.log({ msg: 'namespace created', namespace: ns.name });

@@ -17,12 +17,12 @@ import {
   parsePayload,
   subjects,
 } from '@skiff/contracts';
-import { Bus, FunctionRegistryCache, decodeFunctionRecord, encodeFunctionRecord } from '@skiff/nats';
+import { Bus, decodeFunctionRecord, encodeFunctionRecord, FunctionRegistryCache, isJetStreamError } from '@skiff/nats';
 import { FUNCTION_BACKEND, FunctionBackend } from '../backend/function-backend';
 import { normalizeSpec, toFunctionStatus } from './function-status.mapper';
 import { RegistrySync } from './registry-sync';
 import { FUNCTIONS_KV, REGISTRY_CACHE } from './registry.tokens';
-import { initialReplicas, parseScaleLabels } from './scale-labels';
+import { initialReplicas, parseScaleLabels } from '@skiff/contracts/scaling/scale-labels';
 import { SecretStore } from '../secrets/secret.store';
 import { NamespaceDirectory } from '../namespaces/namespace-directory';
 import { FunctionLogPurge } from '../logs/function-log-purge';
@@ -32,12 +32,6 @@ const CAS_ATTEMPTS = 8;
 
 /** How long a write waits for the registry cache to reflect it. */
 const SYNC_TIMEOUT_MS = 3_000;
-
-/** JetStream's "wrong last sequence" API error: the key changed (or exists) under us. */
-function isConflict(err: unknown): boolean {
-  const e = err as { api_error?: { err_code?: number }; message?: string } | undefined;
-  return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
-}
 
 function notFound(name: string, namespace: string): SkiffError {
   return new SkiffError(ERROR_CODES.functionNotFound, `function: ${name}.${namespace} not found`);
@@ -84,7 +78,7 @@ export class FunctionService {
     try {
       revision = await this.kv.create(key, encodeFunctionRecord(record));
     } catch (err) {
-      if (isConflict(err)) {
+      if (isJetStreamError(err, 'wrongLastSequence')) {
         throw new SkiffError(
           ERROR_CODES.functionExists,
           `function: ${dep.service}.${namespace} already exists (update it with PUT /system/functions)`,
@@ -149,7 +143,7 @@ export class FunctionService {
         await this.kv.delete(key, { previousSeq: entry.revision });
         break;
       } catch (err) {
-        if (!isConflict(err) || attempt >= CAS_ATTEMPTS) throw err;
+        if (!isJetStreamError(err, 'wrongLastSequence') || attempt >= CAS_ATTEMPTS) throw err;
       }
     }
     await this.written(namespace, name, key, undefined);
@@ -229,7 +223,7 @@ export class FunctionService {
         await this.written(namespace, name, key, next);
         return { record: next, revision };
       } catch (err) {
-        if (!isConflict(err) || attempt >= CAS_ATTEMPTS) throw err;
+        if (!isJetStreamError(err, 'wrongLastSequence') || attempt >= CAS_ATTEMPTS) throw err;
       }
     }
   }

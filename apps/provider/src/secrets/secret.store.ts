@@ -13,7 +13,7 @@ import {
   subjects,
   transportKeyPair,
 } from '@skiff/contracts';
-import { NATS_CONNECTION, openKvBucket } from '@skiff/nats';
+import { isJetStreamError, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { SealedValue, SecretCipher, loadSecretsKey } from './secret-cipher';
 
@@ -36,12 +36,6 @@ export interface SecretFile {
 }
 
 const codec = JSONCodec<StoredSecret>();
-
-/** JetStream's "wrong last sequence": the key exists (create) or changed (update). */
-function isConflict(err: unknown): boolean {
-  const e = err as { api_error?: { err_code?: number }; message?: string } | undefined;
-  return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
-}
 
 /**
  * Secrets in a JetStream KV bucket (`<P>_secrets`, key `<ns>.<name>`), the provider its only
@@ -87,7 +81,7 @@ export class SecretStore implements OnModuleInit {
     try {
       await this.kv.create(key, this.encode(key, this.unseal(secret)));
     } catch (err) {
-      if (isConflict(err))
+      if (isJetStreamError(err, 'wrongLastSequence'))
         throw new SkiffError(
           ERROR_CODES.secretExists,
           `secret: ${secret.name} already exists in namespace ${secret.namespace} (update it with PUT /system/secrets)`,
@@ -132,7 +126,8 @@ export class SecretStore implements OnModuleInit {
     try {
       await this.kv.update(key, this.encode(key, this.unseal(secret)), entry.revision);
     } catch (err) {
-      if (isConflict(err)) throw new SkiffError(ERROR_CODES.unavailable, `secret: ${secret.name} changed during the update; try again`);
+      if (isJetStreamError(err, 'wrongLastSequence'))
+        throw new SkiffError(ERROR_CODES.unavailable, `secret: ${secret.name} changed during the update; try again`);
       throw err;
     }
     this.logger.log({ msg: 'secret updated', secret: key });
@@ -145,7 +140,8 @@ export class SecretStore implements OnModuleInit {
     const entry = await this.entry(key);
     if (!entry) throw this.notFound(name, namespace);
     await this.kv.purge(key, { previousSeq: entry.revision }).catch((err: unknown) => {
-      if (isConflict(err)) throw new SkiffError(ERROR_CODES.unavailable, `secret: ${name} changed during the delete; try again`);
+      if (isJetStreamError(err, 'wrongLastSequence'))
+        throw new SkiffError(ERROR_CODES.unavailable, `secret: ${name} changed during the delete; try again`);
       throw err;
     });
     this.logger.log({ msg: 'secret deleted', secret: key });
