@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { registerRawRoutes } from '@skiff/http';
 import { bootstrapService } from '@skiff/observability';
 import { connectorWebhookEnv } from './config/connector-webhook.env';
 
@@ -19,17 +20,16 @@ async function main(): Promise<void> {
     gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
     configure: (app) => {
       const handler = app.get(WebhookHandler);
-      const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
-      // Own scope: every content type arrives as the raw bytes the signature covers.
-      void fastify.register((scope, _o, done) => {
-        scope.removeAllContentTypeParsers();
-        scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, body, next) => next(null, body));
-        scope.setErrorHandler((error, request, reply) => handler.onError(error as Error, request, reply));
-        scope.post('/webhook/:topic', { bodyLimit: handler.maxBodyBytes }, (request, reply) =>
-          handler.handle(request as FastifyRequest<{ Params: { topic: string } }>, reply),
-        );
-        done();
-      });
+      // Every content type arrives as the raw bytes the signature covers.
+      registerRawRoutes(app.getHttpAdapter().getInstance() as FastifyInstance, [
+        {
+          url: '/webhook/:topic',
+          methods: ['POST'],
+          bodyLimit: handler.maxBodyBytes,
+          handler: (request, reply) => handler.handle(request as FastifyRequest<{ Params: { topic: string } }>, reply),
+          onError: (error, request, reply) => handler.onError(error, request, reply),
+        },
+      ]);
     },
   });
 }

@@ -10,7 +10,7 @@ import { describeRefProblem, invalidRefNotFound, splitFunctionUrl } from '../inv
 import { upstreamHeaders } from '../invoke/invoke-headers';
 import { hasAdminCredentials, sendAuthChallenge } from '../auth/basic-auth.hook';
 import { AsyncCalls } from './async-calls.service';
-import { isStreamedBody } from '../http/raw-route';
+import { isStreamedBody } from '@skiff/http';
 import { ASYNC_CONFIG, AsyncConfig } from './async.env';
 
 const EMPTY = new Uint8Array(0);

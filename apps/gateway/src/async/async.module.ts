@@ -4,7 +4,7 @@ import { batchWrites, natsConnectionOptions } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { registerRawRoutes } from '../http/raw-route';
+import { registerRawRoutes } from '@skiff/http';
 import { ASYNC_CONFIG, ASYNC_NATS, asyncConfig } from './async.env';
 import { AsyncCalls } from './async-calls.service';
 import { AsyncInvokeHandler } from './async-invoke.handler';

@@ -12,7 +12,7 @@ import { invalidRefNotFound, splitFunctionUrl } from './function-url';
 import { downstreamHeaders, upstreamHeaders } from './invoke-headers';
 import { GatewayMetrics } from '../scaling/gateway.metrics';
 import { GATEWAY_WAKER } from '../scaling/scaling.module';
-import { declaredLength, isStreamedBody } from '../http/raw-route';
+import { declaredLength, isStreamedBody } from '@skiff/http';
 
 const EMPTY = new Uint8Array(0);
 const TEXT = 'text/plain; charset=utf-8';

@@ -2,7 +2,7 @@ import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { BodyLimit } from '../config/body-limit';
-import { registerRawRoutes } from '../http/raw-route';
+import { registerRawRoutes } from '@skiff/http';
 import { TopicPublishHandler } from './topic-publish.handler';
 
 /** Puts the topic route on the Fastify instance before the app listens. */
