@@ -1,6 +1,7 @@
 'use strict';
 // HTTP server for the node20-http template: the watchdog starts it once (mode http) on $PORT
-// and forwards each call. Standard library only, so bundles build offline.
+// and forwards each call. Standard library only, so bundles build offline. The node20 template's
+// Docker image runs this same file as docker-server.js (template.yml shared_files).
 const http = require('node:http');
 const { hostname } = require('node:os');
 const handler = require('./function/handler');

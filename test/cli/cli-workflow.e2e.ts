@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { HttpClient, Platform, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, REPO_ROOT, waitFor } from '@skiff/testing';
 import { SkiffSandbox } from './cli-harness';
 
 jest.setTimeout(180_000);
@@ -91,6 +91,10 @@ describe('skiff CLI against a running platform', () => {
     expect(existsSync(join(sandbox.project, 'build', 'fn-docker', 'Dockerfile'))).toBe(true);
     await sandbox.ok(['build', '--docker', '--filter', 'fn-node20']);
     expect(readFileSync(join(sandbox.project, 'build', 'fn-node20', 'Dockerfile'), 'utf8')).toContain('fwatchdog');
+    // node20's image runs node20-http's server: one file in the repository, copied in at build.
+    expect(readFileSync(join(sandbox.project, 'build', 'fn-node20', 'docker-server.js'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'templates', 'node20-http', 'index.js'), 'utf8'),
+    );
   });
 
   it('reuses an unchanged bundle and rolls out a changed one', async () => {

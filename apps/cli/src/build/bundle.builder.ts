@@ -111,7 +111,7 @@ export async function buildBundle(
 
   rmSync(paths.context, { recursive: true, force: true });
   mkdirSync(paths.context, { recursive: true });
-  copyTree(template.dir, paths.context, new Set([template.handlerFolder, 'template.yml', 'Dockerfile', 'docker-server.js']));
+  copyTree(template.dir, paths.context, new Set([template.handlerFolder, 'template.yml', 'Dockerfile']));
   const functionDir = join(paths.context, template.handlerFolder);
   copyTree(handler, functionDir, HANDLER_SKIP);
   for (const extra of extras) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../cli-error';
 import { Stack, StackFunction } from '../stack/stack.types';
@@ -40,6 +40,10 @@ export function buildDockerContext(
   if (template.lang === 'dockerfile') copyTree(handler, context, HANDLER_SKIP);
   else {
     copyTree(template.dir, context, new Set([template.handlerFolder, 'template.yml']));
+    for (const { target, source } of template.sharedFiles) {
+      if (!existsSync(source)) throw new CliError(`template ${template.lang} shares ${source}, which does not exist`);
+      copyFileSync(source, join(context, target));
+    }
     copyTree(handler, join(context, template.handlerFolder), HANDLER_SKIP);
   }
   const image = imageOf(fn);

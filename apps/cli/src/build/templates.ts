@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { builtinTemplatesDir } from '../paths';
 
@@ -28,6 +28,11 @@ export interface Template {
   environment: Record<string, string>;
   /** Only buildable as a Docker image. */
   dockerOnly: boolean;
+  /**
+   * Files of the Docker build context kept once in another template of the same folder
+   * (`skiff.shared_files`: context path → path from this template's folder).
+   */
+  sharedFiles: Array<{ target: string; source: string }>;
 }
 
 interface TemplateYaml {
@@ -35,7 +40,7 @@ interface TemplateYaml {
   fprocess?: string;
   welcome_message?: string;
   handler_folder?: string;
-  skiff?: { dependencies?: string; environment?: Record<string, unknown>; docker_only?: boolean };
+  skiff?: { dependencies?: string; environment?: Record<string, unknown>; docker_only?: boolean; shared_files?: Record<string, unknown> };
 }
 
 /** Reads one template folder; undefined when it has no template.yml. */
@@ -56,7 +61,20 @@ export function readTemplate(dir: string, source: Template['source']): Template 
     dependencies: deps === 'npm' || deps === 'pip' ? deps : existsSync(join(dir, 'requirements.txt')) ? 'pip' : 'none',
     environment: Object.fromEntries(Object.entries(y.skiff?.environment ?? {}).map(([k, v]) => [k, String(v)])),
     dockerOnly: Boolean(y.skiff?.docker_only),
+    sharedFiles: sharedFiles(dir, y.skiff?.shared_files),
   };
+}
+
+/** `shared_files` entries whose source is a file of a sibling template (nothing outside the templates folder). */
+function sharedFiles(dir: string, entries: Record<string, unknown> | undefined): Template['sharedFiles'] {
+  const root = resolve(dir, '..');
+  const out: Template['sharedFiles'] = [];
+  for (const [target, from] of Object.entries(entries ?? {})) {
+    const source = resolve(dir, String(from));
+    if (!source.startsWith(root + sep) || isAbsolute(target) || target.split(/[\\/]/).includes('..')) continue;
+    out.push({ target, source });
+  }
+  return out;
 }
 
 /** Template folders searched: the project's ./template (faas-cli layout) first, then the built-in ones. */
