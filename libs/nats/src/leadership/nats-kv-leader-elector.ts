@@ -1,5 +1,6 @@
-import { JSONCodec, KV, NatsConnection, NatsError, nanos } from 'nats';
+import { JSONCodec, KV, NatsConnection, nanos } from 'nats';
 import { SubjectRegistry } from '@skiff/contracts/subjects';
+import { isJetStreamError } from '../jetstream-errors';
 import { adjustStream, openKvBucket } from '../stream-limits';
 import { LeaderElector } from './leader-elector';
 
@@ -22,9 +23,6 @@ export interface KvLeaseOptions {
 }
 
 const json = JSONCodec<LeaseHolder>();
-
-/** JetStream's "wrong last sequence": the key changed since our revision (or exists, for a create). */
-const WRONG_LAST_SEQUENCE = 10071;
 
 /**
  * A leader lease on a JetStream KV key, with revision checks: the leader renews it every fifth of
@@ -94,8 +92,7 @@ export class NatsKvLeaderElector implements LeaderElector {
         this.change(true);
       }
     } catch (err) {
-      if (this.leader && (err as NatsError)?.api_error?.err_code === WRONG_LAST_SEQUENCE)
-        this.change(false, 'another process took the lease');
+      if (this.leader && isJetStreamError(err, 'wrongLastSequence')) this.change(false, 'another process took the lease');
       else if (this.leader) this.options.warn?.(`could not renew the leader lease: ${(err as Error).message}`);
       // A standby's create fails while someone holds the key: it tries again next tick.
     } finally {
