@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { NatsModule, rpcErrorFilter } from '@skiff/nats';
+import { FunctionRegistryModule, NatsModule, rpcErrorFilter } from '@skiff/nats';
 import { ObservabilityModule } from '@skiff/observability';
 import { ConfigModule } from './config/config.module';
 import { providerEnv } from './config/provider.env';
@@ -14,6 +14,7 @@ import { LogStreamModule } from './logs/log-stream.module';
     ConfigModule,
     NatsModule.forRoot({ service: 'provider', url: providerEnv().SKIFF_NATS_URL, credsFile: providerEnv().SKIFF_NATS_CREDS }),
     ObservabilityModule.forRoot('provider'),
+    FunctionRegistryModule,
     // Before the backend, so the first replicas already find the stream.
     LogStreamModule,
     BackendModule,

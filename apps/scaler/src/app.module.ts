@@ -2,14 +2,14 @@ import { Module } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { subjects } from '@skiff/contracts';
-import { FunctionRegistryCache, NATS_CONNECTION, NatsModule, rpcErrorFilter } from '@skiff/nats';
+import { FunctionRegistryModule, NATS_CONNECTION, NatsModule, rpcErrorFilter } from '@skiff/nats';
 import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
 import { SCALER_ENV, scalerEnv } from './config/scaler.env';
 import { InvocationCounters, openInvocationsBucket } from './counters/invocation-counters';
 import { ScalerController } from './scaling/scaler.controller';
 import { ScalerMetrics } from './scaling/scaler.metrics';
 import { ScalerService } from './scaling/scaler.service';
-import { INVOCATION_COUNTERS, SCALER_METRICS, SCALER_REGISTRY } from './scaling/scaler.tokens';
+import { INVOCATION_COUNTERS, SCALER_METRICS } from './scaling/scaler.tokens';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const SCALER_SERVICE = 'scaler';
@@ -19,11 +19,11 @@ export const SCALER_SERVICE = 'scaler';
   imports: [
     NatsModule.forRoot({ service: SCALER_SERVICE, url: scalerEnv().SKIFF_NATS_URL, credsFile: scalerEnv().SKIFF_NATS_CREDS }),
     ObservabilityModule.forRoot(SCALER_SERVICE),
+    FunctionRegistryModule,
   ],
   controllers: [ScalerController],
   providers: [
     { provide: SCALER_ENV, useFactory: () => scalerEnv() },
-    { provide: SCALER_REGISTRY, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects) },
     {
       provide: INVOCATION_COUNTERS,
       inject: [NATS_CONNECTION],

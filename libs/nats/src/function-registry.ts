@@ -87,7 +87,12 @@ export class FunctionRegistryCache {
 
   /** One function, or undefined. */
   get(namespace: string, name: string): FunctionRecord | undefined {
-    return this.records.get(this.subjects.functionKey(namespace, name));
+    return this.records.get(this.keyOf(namespace, name));
+  }
+
+  /** The registry key of a function (what RegistryChange.key names). */
+  keyOf(namespace: string, name: string): string {
+    return this.subjects.functionKey(namespace, name);
   }
 
   /** Every function, optionally of one namespace. */

@@ -10,3 +10,5 @@ export * from './stream-limits';
 export * from './leadership';
 export * from './rpc-error.filter';
 export * from './jetstream-errors';
+export * from './registry-sync';
+export * from './function-registry.module';

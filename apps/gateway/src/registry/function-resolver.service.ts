@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FunctionRecord, functionTimeoutMs } from '@skiff/contracts';
 import { FunctionRegistryCache } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
-import { FUNCTION_REGISTRY } from './registry.tokens';
 
 /** A registered function with what the gateway needs to call it. */
 export interface ResolvedFunction {
@@ -25,7 +24,7 @@ export class FunctionResolver {
   private readonly derived = new WeakMap<FunctionRecord, ResolvedFunction>();
 
   constructor(
-    @Inject(FUNCTION_REGISTRY) private readonly registry: FunctionRegistryCache,
+    private readonly registry: FunctionRegistryCache,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 

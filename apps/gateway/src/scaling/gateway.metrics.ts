@@ -5,7 +5,6 @@ import { EVENTS, FunctionRefLike } from '@skiff/contracts';
 import { FunctionCallStats, InvocationStats, WakeObserver } from '@skiff/invoke';
 import { Bus, FunctionRegistryCache } from '@skiff/nats';
 import { METRICS_REGISTRY, exposeUntyped } from '@skiff/observability';
-import { FUNCTION_REGISTRY } from '../registry/registry.tokens';
 
 type CodeChildren = { count: { inc(): void }; seconds: { observe(v: number): void } };
 
@@ -68,7 +67,7 @@ export class GatewayMetrics implements OnModuleInit, OnApplicationShutdown, Wake
   private readonly stats: InvocationStats;
   private readonly meters = new WeakMap<object, FunctionMeter>();
 
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(FUNCTION_REGISTRY) functions: FunctionRegistryCache, bus: Bus) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, functions: FunctionRegistryCache, bus: Bus) {
     const registers = [registry];
     this.invocations = new Counter({
       name: 'gateway_function_invocation_total',

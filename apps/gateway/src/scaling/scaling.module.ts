@@ -3,7 +3,6 @@ import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
 import { FunctionWaker, busWakeRequester } from '@skiff/invoke';
 import { Bus, FunctionRegistryCache, NATS_CONNECTION } from '@skiff/nats';
-import { FUNCTION_REGISTRY } from '../registry/registry.tokens';
 import { AlertController } from './alert.controller';
 import { GatewayMetrics } from './gateway.metrics';
 import { InvocationCounts } from './invocation-counts.service';
@@ -20,7 +19,7 @@ export const GATEWAY_WAKER = 'GATEWAY_WAKER';
     InvocationCounts,
     {
       provide: GATEWAY_WAKER,
-      inject: [NATS_CONNECTION, Bus, FUNCTION_REGISTRY, GatewayMetrics],
+      inject: [NATS_CONNECTION, Bus, FunctionRegistryCache, GatewayMetrics],
       useFactory: (nc: NatsConnection, bus: Bus, registry: FunctionRegistryCache, metrics: GatewayMetrics) =>
         new FunctionWaker(nc, subjects, busWakeRequester(bus, registry), metrics),
     },

@@ -12,9 +12,8 @@ import {
   parseScaleLabels,
   parseTriggerAnnotations,
 } from '@skiff/contracts';
-import { Bus } from '@skiff/nats';
+import { Bus, RegistrySync } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
-import { RegistrySync } from '../registry/registry-sync.service';
 import { bodyObject, pickNamespace, withoutEmptyNamespace } from './namespace-param';
 import { InvocationCounts } from '../scaling/invocation-counts.service';
 

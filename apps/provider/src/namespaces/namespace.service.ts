@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_NAMESPACE, ERROR_CODES, FunctionNamespace, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUES, SkiffError } from '@skiff/contracts';
 import type { KV } from 'nats';
 import { FunctionRegistryCache, isJetStreamError } from '@skiff/nats';
-import { REGISTRY_CACHE } from '../registry/registry.tokens';
 import { SecretStore } from '../secrets/secret.store';
 import { NamespaceDirectory, namespaceCodec as codec } from './namespace-directory';
 
@@ -21,7 +20,7 @@ export class NamespaceService {
 
   constructor(
     private readonly directory: NamespaceDirectory,
-    @Inject(REGISTRY_CACHE) private readonly functions: FunctionRegistryCache,
+    private readonly functions: FunctionRegistryCache,
     private readonly secrets: SecretStore,
   ) {}
 

@@ -3,7 +3,6 @@ import { FunctionRecord, FunctionRefLike, subjects } from '@skiff/contracts';
 import { FunctionRegistryCache, RegistryChange } from '@skiff/nats';
 import { HealthService } from '@skiff/observability';
 import { FUNCTION_BACKEND, FunctionBackend } from '../backend/function-backend';
-import { REGISTRY_CACHE } from './registry.tokens';
 
 /** Delay before retrying a function whose apply failed. */
 export const RETRY_DELAY_MS = 5_000;
@@ -27,7 +26,7 @@ export class BackendReconciler implements OnApplicationBootstrap, BeforeApplicat
   private stopping = false;
 
   constructor(
-    @Inject(REGISTRY_CACHE) private readonly cache: RegistryView,
+    @Inject(FunctionRegistryCache) private readonly cache: RegistryView,
     @Inject(FUNCTION_BACKEND) private readonly backend: FunctionBackend,
     @Optional() health?: HealthService,
   ) {

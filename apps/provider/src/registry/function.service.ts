@@ -17,11 +17,10 @@ import {
   parsePayload,
   subjects,
 } from '@skiff/contracts';
-import { Bus, decodeFunctionRecord, encodeFunctionRecord, FunctionRegistryCache, isJetStreamError } from '@skiff/nats';
+import { Bus, decodeFunctionRecord, encodeFunctionRecord, FunctionRegistryCache, isJetStreamError, RegistrySync } from '@skiff/nats';
 import { FUNCTION_BACKEND, FunctionBackend } from '../backend/function-backend';
 import { normalizeSpec, toFunctionStatus } from './function-status.mapper';
-import { RegistrySync } from './registry-sync';
-import { FUNCTIONS_KV, REGISTRY_CACHE } from './registry.tokens';
+import { FUNCTIONS_KV } from './registry.tokens';
 import { initialReplicas, parseScaleLabels } from '@skiff/contracts/scaling/scale-labels';
 import { SecretStore } from '../secrets/secret.store';
 import { NamespaceDirectory } from '../namespaces/namespace-directory';
@@ -45,19 +44,16 @@ function notFound(name: string, namespace: string): SkiffError {
 @Injectable()
 export class FunctionService {
   private readonly logger = new Logger(FunctionService.name);
-  private readonly sync: RegistrySync;
-
   constructor(
     @Inject(FUNCTIONS_KV) private readonly kv: KV,
-    @Inject(REGISTRY_CACHE) private readonly cache: FunctionRegistryCache,
+    private readonly cache: FunctionRegistryCache,
+    private readonly sync: RegistrySync,
     @Inject(FUNCTION_BACKEND) private readonly backend: FunctionBackend,
     private readonly bus: Bus,
     private readonly secrets: SecretStore,
     private readonly namespaces: NamespaceDirectory,
     private readonly logs: FunctionLogPurge,
-  ) {
-    this.sync = new RegistrySync(cache);
-  }
+  ) {}
 
   async deploy(payload: unknown): Promise<FunctionStatus> {
     const dep = parsePayload(FunctionDeployment, payload);
@@ -229,7 +225,7 @@ export class FunctionService {
   }
 
   private async written(namespace: string, name: string, key: string, record: FunctionRecord | undefined): Promise<void> {
-    const ok = await this.sync.caughtUp(namespace, name, key, record, SYNC_TIMEOUT_MS);
+    const ok = await this.sync.holds(namespace, name, record, SYNC_TIMEOUT_MS);
     if (!ok) this.logger.warn({ msg: 'registry cache did not reflect a write in time; reads may lag', function: key });
   }
 }

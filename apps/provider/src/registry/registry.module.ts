@@ -9,21 +9,24 @@ import { BackendReconciler } from './backend-reconciler.service';
 import { FunctionController } from './function.controller';
 import { FunctionService } from './function.service';
 import { readProviderInfo } from './provider-info';
+<<<<<<< HEAD
 import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
 import { NamespaceDirectory } from '../namespaces/namespace-directory';
 import { FunctionLogPurge } from '../logs/function-log-purge';
+=======
+import { FUNCTIONS_KV, PROVIDER_INFO } from './registry.tokens';
+>>>>>>> f1e1ea8 (nats: one FunctionRegistryModule (libs/nats/src/function-registry.module.ts: the FunctionRegistryCache, injected by class, and one RegistrySync) for the gateway, the provider and the scaler instead of a hand wiring under a token each; the gateway's and the provider's two RegistrySync classes are one (until / holds))
 
 /** The function registry: the KV bucket (written only here), its RPCs, and the reconciler feeding the backend. */
 @Module({
   imports: [BackendModule, SecretsModule],
   controllers: [FunctionController],
   providers: [
-    { provide: FUNCTIONS_KV, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => openFunctionsBucket(nc, subjects) },
-    // Depends on the bucket so that it is created once, before the watch opens it.
+    // After the cache, which creates the bucket (once) before it watches it.
     {
-      provide: REGISTRY_CACHE,
-      inject: [NATS_CONNECTION, FUNCTIONS_KV],
-      useFactory: (nc: NatsConnection) => FunctionRegistryCache.start(nc, subjects),
+      provide: FUNCTIONS_KV,
+      inject: [NATS_CONNECTION, FunctionRegistryCache],
+      useFactory: (nc: NatsConnection) => openFunctionsBucket(nc, subjects),
     },
     {
       provide: PROVIDER_INFO,
@@ -35,6 +38,9 @@ import { FunctionLogPurge } from '../logs/function-log-purge';
     FunctionService,
     BackendReconciler,
   ],
+<<<<<<< HEAD
   exports: [REGISTRY_CACHE, NamespaceDirectory],
+=======
+>>>>>>> f1e1ea8 (nats: one FunctionRegistryModule (libs/nats/src/function-registry.module.ts: the FunctionRegistryCache, injected by class, and one RegistrySync) for the gateway, the provider and the scaler instead of a hand wiring under a token each; the gateway's and the provider's two RegistrySync classes are one (until / holds))
 })
 export class RegistryModule {}

@@ -29,7 +29,7 @@ import { InvocationCounters } from '../counters/invocation-counters';
 import { LoadTracker } from '../load/load-tracker';
 import { Decision, PolicyConfig, ScalingState, decide, measuresUsage } from './scaling.policy';
 import { ScalerMetrics } from './scaler.metrics';
-import { INVOCATION_COUNTERS, SCALER_METRICS, SCALER_REGISTRY } from './scaler.tokens';
+import { INVOCATION_COUNTERS, SCALER_METRICS } from './scaler.tokens';
 
 /** How long one provider call may take. */
 const PROVIDER_TIMEOUT_MS = 10_000;
@@ -57,7 +57,7 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly bus: Bus,
     @Inject(SCALER_ENV) private readonly env: ScalerEnv,
-    @Inject(SCALER_REGISTRY) private readonly registry: FunctionRegistryCache,
+    private readonly registry: FunctionRegistryCache,
     @Inject(INVOCATION_COUNTERS) private readonly counters: InvocationCounters,
     @Inject(SCALER_METRICS) private readonly metrics: ScalerMetrics,
     health: HealthService,
@@ -91,7 +91,6 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.flushTimer);
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     await this.counters.flush();
-    this.registry.stop();
   }
 
   /** `scaler.scale`: a manual change of desired replicas. */

@@ -1,21 +1,25 @@
 import 'reflect-metadata';
 import { FunctionRecord, subjects } from '@skiff/contracts';
-import type { FunctionRegistryCache, RegistryChange } from '@skiff/nats';
-import { RegistrySync } from './registry-sync.service';
+import type { FunctionRegistryCache, RegistryChange } from './function-registry';
+import { RegistrySync } from './registry-sync';
 
 /** A stand-in for the KV-backed cache: a map plus change listeners. */
 class FakeRegistry {
   readonly records = new Map<string, FunctionRecord>();
   private listener?: (change: RegistryChange) => void;
   get(namespace: string, name: string): FunctionRecord | undefined {
-    return this.records.get(subjects.functionKey(namespace, name));
+    return this.records.get(this.keyOf(namespace, name));
+  }
+  keyOf(namespace: string, name: string): string {
+    return subjects.functionKey(namespace, name);
   }
   onChange(listener: (change: RegistryChange) => void): void {
     this.listener = listener;
   }
-  put(namespace: string, name: string): FunctionRecord {
+  put(namespace: string, name: string, value?: FunctionRecord): FunctionRecord {
     const key = subjects.functionKey(namespace, name);
-    const record = { spec: { service: name, image: 'x', namespace }, replicas: 1, createdAt: '', updatedAt: '' } as FunctionRecord;
+    const record =
+      value ?? ({ spec: { service: name, image: 'x', namespace }, replicas: 1, createdAt: '', updatedAt: '' } as FunctionRecord);
     this.records.set(key, record);
     this.listener?.({ op: 'put', key, record });
     return record;
@@ -59,6 +63,22 @@ describe(RegistrySync.name, () => {
 
     it('gives up with false after the timeout', async () => {
       await expect(sut.until('ns', 'never', (r) => r !== undefined, 20)).resolves.toBe(false);
+    });
+  });
+
+  describe('holds', () => {
+    it('waits for exactly the record written (the provider after a write), or for its deletion', async () => {
+      const written = { ...registry.put('ns', 'fn'), replicas: 3 };
+      let settled = false;
+      const waiting = sut.holds('ns', 'fn', written, 5000).finally(() => (settled = true));
+      registry.put('ns', 'fn'); // another value than the one written
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      registry.put('ns', 'fn', written);
+      await expect(waiting).resolves.toBe(true);
+      const gone = sut.holds('ns', 'fn', undefined, 5000);
+      registry.delete('ns', 'fn');
+      await expect(gone).resolves.toBe(true);
     });
   });
 });

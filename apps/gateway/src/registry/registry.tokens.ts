@@ -1,2 +1,0 @@
-/** Injection token of the gateway's FunctionRegistryCache. */
-export const FUNCTION_REGISTRY = 'FUNCTION_REGISTRY';
