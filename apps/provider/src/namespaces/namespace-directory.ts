@@ -2,7 +2,6 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, KV, NatsConnection } from 'nats';
 import { DEFAULT_NAMESPACE, ERROR_CODES, FunctionNamespace, NAMESPACE_LABEL, SkiffError, subjects } from '@skiff/contracts';
 import { FunctionRegistryCache, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
-import { REGISTRY_CACHE } from '../registry/registry.tokens';
 import { SecretStore } from '../secrets/secret.store';
 
 export const namespaceCodec = JSONCodec<FunctionNamespace>();
@@ -24,7 +23,7 @@ export class NamespaceDirectory implements OnModuleInit {
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(REGISTRY_CACHE) private readonly functions: FunctionRegistryCache,
+    private readonly functions: FunctionRegistryCache,
     private readonly secrets: SecretStore,
   ) {}
 

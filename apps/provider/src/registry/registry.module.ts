@@ -9,13 +9,9 @@ import { BackendReconciler } from './backend-reconciler.service';
 import { FunctionController } from './function.controller';
 import { FunctionService } from './function.service';
 import { readProviderInfo } from './provider-info';
-<<<<<<< HEAD
-import { FUNCTIONS_KV, PROVIDER_INFO, REGISTRY_CACHE } from './registry.tokens';
+import { FUNCTIONS_KV, PROVIDER_INFO } from './registry.tokens';
 import { NamespaceDirectory } from '../namespaces/namespace-directory';
 import { FunctionLogPurge } from '../logs/function-log-purge';
-=======
-import { FUNCTIONS_KV, PROVIDER_INFO } from './registry.tokens';
->>>>>>> f1e1ea8 (nats: one FunctionRegistryModule (libs/nats/src/function-registry.module.ts: the FunctionRegistryCache, injected by class, and one RegistrySync) for the gateway, the provider and the scaler instead of a hand wiring under a token each; the gateway's and the provider's two RegistrySync classes are one (until / holds))
 
 /** The function registry: the KV bucket (written only here), its RPCs, and the reconciler feeding the backend. */
 @Module({
@@ -38,9 +34,6 @@ import { FUNCTIONS_KV, PROVIDER_INFO } from './registry.tokens';
     FunctionService,
     BackendReconciler,
   ],
-<<<<<<< HEAD
-  exports: [REGISTRY_CACHE, NamespaceDirectory],
-=======
->>>>>>> f1e1ea8 (nats: one FunctionRegistryModule (libs/nats/src/function-registry.module.ts: the FunctionRegistryCache, injected by class, and one RegistrySync) for the gateway, the provider and the scaler instead of a hand wiring under a token each; the gateway's and the provider's two RegistrySync classes are one (until / holds))
+  exports: [NamespaceDirectory],
 })
 export class RegistryModule {}
