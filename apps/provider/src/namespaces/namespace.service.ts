@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_NAMESPACE, ERROR_CODES, FunctionNamespace, NAMESPACE_LABEL, NAMESPACE_LABEL_VALUES, SkiffError } from '@skiff/contracts';
 import type { KV } from 'nats';
 import { FunctionRegistryCache, isJetStreamError } from '@skiff/nats';
