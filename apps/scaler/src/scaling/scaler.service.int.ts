@@ -85,6 +85,7 @@ describe('ScalerService (real NATS, KV registry, provider stand-in)', () => {
 
   afterAll(async () => {
     await scaler?.onApplicationShutdown();
+    registry?.stop(); // FunctionRegistryModule stops it in the service
     await client?.close();
     await nc?.drain();
   });
