@@ -6,7 +6,7 @@ import { AsyncQueue } from '@skiff/async';
 import { HealthService } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { ASYNC_QUEUE, FUNCTION_REGISTRY } from './queue-worker.tokens';
-import { CallProcessor } from './call.processor';
+import { CallProcessor } from './calls/call.processor';
 
 /** A consumer this process pulls from. */
 interface Active {

@@ -9,7 +9,13 @@ import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from './config/queue-worker.config';
 import { ASYNC_QUEUE, CALLBACK_METRIC, FUNCTION_REGISTRY, INVOKE_CLIENT } from './queue-worker.tokens';
 import { CallbackSender } from './callback.sender';
-import { CallProcessor } from './call.processor';
+import { CallProcessor } from './calls/call.processor';
+import { AttemptRunner } from './calls/attempt.runner';
+import { CallBodies } from './calls/call-bodies';
+import { CallFinisher } from './calls/call.finisher';
+import { CallMetrics } from './calls/call.metrics';
+import { CallStates } from './calls/call-states';
+import { ResultCallback } from './calls/result-callback';
 import { FunctionConsumers } from './function-consumers.service';
 import { CallbackDispatcher, callbackCounter } from './callback.dispatcher';
 import { TopicsModule } from './topics/topics.module';
@@ -71,6 +77,12 @@ export class QueueWorkerModule implements OnApplicationShutdown {
         RegistryLifecycle,
         TopicReplyPublisher,
         ReplicaExits,
+        CallMetrics,
+        CallBodies,
+        CallStates,
+        AttemptRunner,
+        ResultCallback,
+        CallFinisher,
         CallProcessor,
         FunctionConsumers,
         CallbackDispatcher,

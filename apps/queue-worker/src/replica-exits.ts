@@ -18,7 +18,7 @@ interface Watched {
   fail: (reason: string) => void;
 }
 
-/** What CallProcessor needs for one attempt. */
+/** What AttemptRunner needs for one attempt. */
 export interface AttemptWatch {
   /** Subject for the invoke's `Skiff-Claim`. */
   claim: string;

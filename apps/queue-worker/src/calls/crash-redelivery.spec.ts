@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AsyncCallResult } from '@skiff/contracts';
-import { attemptOf } from './call.processor';
+import { attemptOf } from './call.policy';
 
 const stored = (value: Partial<AsyncCallResult>) => ({
   value: { callId: 'c', name: 'f', namespace: 'ns', state: 'queued', attempts: 0, ...value } as AsyncCallResult,
