@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
 import { CliError, EXIT } from './cli-error';
+import { registerAsyncCommands } from './commands/async.command';
 import { registerAuth } from './commands/auth.command';
 import { registerBuild } from './commands/build.command';
 import { registerDeploy } from './commands/deploy.command';
 import { registerInvoke } from './commands/invoke.command';
 import { registerList } from './commands/list.command';
 import { registerLogs } from './commands/logs.command';
+import { registerNamespace } from './commands/namespace.command';
 import { registerNew } from './commands/new.command';
 import { registerPublish } from './commands/publish.command';
 import { registerPush } from './commands/push.command';
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   registerScale(program);
   registerPublish(program);
   registerSecret(program);
+  registerNamespace(program);
+  registerAsyncCommands(program);
   registerStore(program);
   registerSystem(program);
   program.commands.forEach(function exitOverride(c: Command) {

@@ -116,3 +116,39 @@ export async function readLogs({ name, namespace, tail, follow, signal, onLine }
     if (err.name !== 'AbortError') throw err;
   }
 }
+
+/** GET /async-function/status/<call-id>[?function=]: an async call's state and result. */
+export const asyncStatus = (callId, fn) =>
+  json('GET', `/async-function/status/${encodeURIComponent(callId)}${fn ? `?function=${encodeURIComponent(fn)}` : ''}`);
+
+/** DELETE /async-function/<call-id>: cancels a call that has not started. */
+export const cancelCall = (callId, fn) =>
+  call('DELETE', `/async-function/${encodeURIComponent(callId)}${fn ? `?function=${encodeURIComponent(fn)}` : ''}`);
+
+/** GET /system/async/dead-letters: async calls given up, oldest first. */
+export const listDeadLetters = () => json('GET', '/system/async/dead-letters?limit=1000');
+
+/** GET /system/async/dead-letters/<id>. */
+export const showDeadLetter = (id) => json('GET', `/system/async/dead-letters/${Number(id)}`);
+
+/** POST /system/async/dead-letters/<id>/replay: queued again under the same call id. */
+export const replayDeadLetter = (id) => json('POST', `/system/async/dead-letters/${Number(id)}/replay`, {});
+
+/** DELETE /system/async/dead-letters/<id>. */
+export const dropDeadLetter = (id) => call('DELETE', `/system/async/dead-letters/${Number(id)}`);
+
+/** GET /system/secrets: names only (values never leave the provider). */
+export const listSecrets = (namespace) => json('GET', inNamespace('/system/secrets', namespace));
+
+/** POST (create) or PUT (update) /system/secrets. */
+export const saveSecret = ({ name, value, namespace, update }) =>
+  call(update ? 'PUT' : 'POST', '/system/secrets', { name, value, ...(namespace ? { namespace } : {}) });
+
+/** DELETE /system/secrets. */
+export const deleteSecret = (name, namespace) => call('DELETE', inNamespace('/system/secrets', namespace), { name });
+
+/** POST /system/namespace/ (faasd). */
+export const createNamespace = (name) => call('POST', '/system/namespace/', { name, labels: { openfaas: '1' } });
+
+/** DELETE /system/namespace/<name>. */
+export const deleteNamespace = (name) => call('DELETE', `/system/namespace/${encodeURIComponent(name)}`);

@@ -1,10 +1,12 @@
-// The portal: a hash router over three views, one sampler feeding them live data.
+// The portal: a hash router over its views, one sampler feeding them live data.
 import { h, replace } from './dom.js';
 import { gatewayInfo, listNamespaces } from './api.js';
 import { Sampler } from './sampler.js';
 import { functionsView } from './views/functions.js';
 import { functionView } from './views/function.js';
 import { storeView } from './views/store.js';
+import { asyncView } from './views/async.js';
+import { adminView } from './views/admin.js';
 
 const sampler = new Sampler();
 const view = document.getElementById('view');
@@ -25,6 +27,12 @@ function route() {
   else if (hash === '/store') {
     current = 'store';
     cleanup = storeView(view, { sampler, info: () => info });
+  } else if (hash === '/async') {
+    current = 'async';
+    cleanup = asyncView(view);
+  } else if (hash === '/admin') {
+    current = 'admin';
+    cleanup = adminView(view, { sampler });
   } else cleanup = functionsView(view, { sampler });
   for (const link of document.querySelectorAll('[data-nav]')) link.classList.toggle('active', link.dataset.nav === current);
   window.scrollTo(0, 0);

@@ -104,6 +104,11 @@ export class DeadLetters {
     return { id, msg, call };
   }
 
+  /** One dead letter as `list` shows it; SkiffError `async/call-not-found` (404) when there is none with that id. */
+  async summary(id: number): Promise<DeadLetterSummary> {
+    return this.summarise((await this.get(id)).msg);
+  }
+
   /** Removes a dead letter (its out-of-line body is the caller's to remove). */
   async remove(id: number): Promise<void> {
     await this.jsm.streams.deleteMessage(this.subjects.asyncDeadLetterStream, id, false);

@@ -64,8 +64,10 @@ export function registerSecret(program: Command): void {
             `update it with skiff secret update ${name}, or create --replace`,
           );
         await client.call('PUT', '/system/secrets', { body });
+        if (ctx.out.json) return ctx.out.data({ name, namespace: ctx.opts.namespace, updated: true });
         return ctx.out.line(`Updated: ${name}`);
       }
+      if (ctx.out.json) return ctx.out.data({ name, namespace: ctx.opts.namespace, created: true });
       ctx.out.line(`Created: ${name}`);
     });
 
@@ -74,6 +76,7 @@ export function registerSecret(program: Command): void {
       const ctx = new CommandContext<SecretOptions>(cmd);
       const body = await secretBody(name, ctx.opts);
       await (await ctx.gateway()).call('PUT', '/system/secrets', { body });
+      if (ctx.out.json) return ctx.out.data({ name, namespace: ctx.opts.namespace, updated: true });
       ctx.out.line(`Updated: ${name}`);
     },
   );
@@ -107,6 +110,7 @@ export function registerSecret(program: Command): void {
       await (
         await ctx.gateway()
       ).call('DELETE', '/system/secrets', { body: { name, ...(ns ? { namespace: ns } : {}) }, query: { namespace: ns } });
+      if (ctx.out.json) return ctx.out.data({ name, namespace: ns, removed: true });
       ctx.out.line(`Removed: ${name}`);
     });
 }

@@ -4,23 +4,8 @@ import { CommandContext } from '../context';
 import { durationMs } from '../deploy/key-values';
 import { cliVersion } from '../version';
 
-/** `skiff namespace list`, `skiff ready [NAME]`, `skiff version`. */
+/** `skiff ready [NAME]`, `skiff version`. */
 export function registerSystem(program: Command): void {
-  program
-    .command('namespace')
-    .aliases(['namespaces', 'ns'])
-    .description('namespaces')
-    .command('list')
-    .alias('ls')
-    .description('list the namespaces that hold functions')
-    .action(async (_o, cmd: Command) => {
-      const ctx = new CommandContext(cmd);
-      const namespaces = await (await ctx.gateway()).getJson<string[]>('/system/namespaces');
-      if (ctx.out.json) return ctx.out.data(namespaces);
-      ctx.out.line('Namespaces:');
-      for (const ns of namespaces) ctx.out.line(` - ${ns}`);
-    });
-
   program
     .command('ready')
     .argument('[name]', 'function to wait for (default: the gateway)')

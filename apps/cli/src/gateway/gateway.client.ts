@@ -26,6 +26,8 @@ export interface CallOptions {
   accept?: number[];
   /** Response body not read (streams). */
   stream?: boolean;
+  /** Send the credentials outside /system/ too (async call status and cancel are admin routes). */
+  admin?: boolean;
 }
 
 /** The gateway's HTTP API with credentials, clear errors and exit codes. */
@@ -66,8 +68,8 @@ export class GatewayClient {
   }
 
   /** GET and parse JSON. */
-  async getJson<T>(path: string, query?: CallOptions['query']): Promise<T> {
-    const reply = await this.call('GET', path, { query });
+  async getJson<T>(path: string, query?: CallOptions['query'], admin = false): Promise<T> {
+    const reply = await this.call('GET', path, { query, admin });
     try {
       return JSON.parse(reply.text) as T;
     } catch {
@@ -81,7 +83,7 @@ export class GatewayClient {
       'user-agent': `skiff/${cliVersion()} (${process.platform}; ${process.arch})`,
       ...(options.headers ?? {}),
     };
-    const creds = path.startsWith('/system/') ? this.auth() : undefined;
+    const creds = path.startsWith('/system/') || options.admin ? this.auth() : undefined;
     if (creds && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
       headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     }

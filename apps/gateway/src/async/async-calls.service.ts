@@ -185,6 +185,14 @@ export class AsyncCalls implements OnModuleInit {
     });
   }
 
+  /** One dead letter; 404 when there is none with that id. */
+  async deadLetterSummary(id: number): Promise<DeadLetterSummary> {
+    const { deadLetters } = await this.store();
+    return deadLetters.summary(id).catch((err: Error) => {
+      throw unavailable(err);
+    });
+  }
+
   /** Puts a dead letter back in the async stream (fresh attempts, same call id) and drops it. */
   async replay(id: number): Promise<string> {
     const queue = await this.store();

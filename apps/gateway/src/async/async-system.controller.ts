@@ -54,6 +54,12 @@ export class AsyncSystemController {
     return this.calls.deadLetters(namespace ?? (name ? this.config.defaultNamespace : undefined), name, max);
   }
 
+  /** One dead letter (what `list` shows of it); 404 when there is none with that id. */
+  @Get('system/async/dead-letters/:id')
+  async show(@Param('id') id: string): Promise<DeadLetterSummary> {
+    return this.calls.deadLetterSummary(deadLetterId(id));
+  }
+
   /** Re-queues a dead letter with fresh attempts under the same call id; 202 with `X-Call-Id`. */
   @Post('system/async/dead-letters/:id/replay')
   async replay(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {

@@ -1,9 +1,10 @@
-// "#/fn/<name>": one function: facts, scale, delete, live chart, invoke and logs.
+// "#/fn/<name>": one function: facts, scale, scaling labels, delete, live chart, invoke and logs.
 import { h, replace, chips, confirmDialog, definitionList, formatCount, formatRate, formatTime, notify } from '../dom.js';
 import { deleteFunction, scaleFunction } from '../api.js';
 import { liveChart } from '../chart.js';
 import { invokePanel } from './invoke-panel.js';
 import { logsPanel } from './logs-panel.js';
+import { scalingPanel } from './scaling-panel.js';
 
 /** Most replicas the scale control offers (the gateway accepts more; this only guards typos). */
 const MAX_SCALE = 100;
@@ -94,6 +95,10 @@ export function functionView(root, { sampler, name }) {
       ),
     ),
     h('section', { class: 'card' }, facts),
+    scalingPanel(
+      () => sampler.functions.get(name),
+      () => sampler.refresh(),
+    ),
     h('section', { class: 'card' }, h('h2', {}, 'Live'), chart.element),
     invokePanel(name, namespace),
     logs.element,
