@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { bootstrapService } from '@skiff/observability';
-import { connectorCronEnv } from './config/connector-cron.env';
+import { connectorCronStartup } from './config/connector-cron.startup';
 
 async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
-  const env = connectorCronEnv();
+  const { cron: env } = connectorCronStartup();
   const { AppModule, CONNECTOR_CRON_SERVICE } = await import('./app.module');
   await bootstrapService({
     service: CONNECTOR_CRON_SERVICE,

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { registerRawRoutes } from '@skiff/http';
 import { bootstrapService } from '@skiff/observability';
-import { connectorWebhookEnv } from './config/connector-webhook.env';
+import { connectorWebhookStartup } from './config/connector-webhook.startup';
 
 async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
-  const env = connectorWebhookEnv();
+  const { webhook: env } = connectorWebhookStartup();
   const { AppModule, CONNECTOR_WEBHOOK_SERVICE } = await import('./app.module');
   const { WebhookHandler } = await import('./webhook.handler');
   await bootstrapService({

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService } from '@skiff/observability';
-import { gatewayConfig } from './config/gateway.config';
 import { BodyLimit } from './config/body-limit';
-import { loadAdminCredentials } from '@skiff/config/admin-credentials';
+import type { AdminCredentials } from '@skiff/config/admin-credentials';
+import { gatewayStartup } from './config/gateway.startup';
 import { installGatewayGuard } from './auth/gateway-guard';
 import { HostPolicy } from './auth/host-policy';
 import { AuthThrottle } from './auth/auth-throttle';
@@ -22,8 +22,7 @@ function applyBodyLimit(app: NestFastifyApplication): void {
 }
 
 /** Host check, CSRF checks and basic auth on every admin route, before any route exists (one global hook). */
-function applyGuard(app: NestFastifyApplication, config: GatewayConfig): void {
-  const credentials = loadAdminCredentials();
+function applyGuard(app: NestFastifyApplication, config: GatewayConfig, credentials: AdminCredentials): void {
   const hosts = new HostPolicy(config.hosts, config.host);
   const throttle = new AuthThrottle(config.authThrottle);
   installGatewayGuard(app.getHttpAdapter().getInstance(), { credentials, hosts, allowedOrigins: new Set(config.allowedOrigins), throttle });
@@ -38,7 +37,7 @@ function applyGuard(app: NestFastifyApplication, config: GatewayConfig): void {
 }
 
 async function main(): Promise<void> {
-  const config = gatewayConfig();
+  const { gateway: config, admin } = gatewayStartup();
   // Loaded after the config check so a bad variable is reported, not thrown at import time.
   const { AppModule, GATEWAY_SERVICE } = await import('./app.module');
   await bootstrapService({
@@ -53,7 +52,7 @@ async function main(): Promise<void> {
     bodyLimit: config.maxBodyBytes,
     httpLimits: config.httpLimits,
     configure: (app) => {
-      applyGuard(app, config);
+      applyGuard(app, config, admin);
       applyBodyLimit(app);
     },
   });

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { bootstrapService } from '@skiff/observability';
-import { queueWorkerConfig } from './config/queue-worker.config';
+import { queueWorkerStartup } from './config/queue-worker.startup';
 import { QueueWorkerModule } from './queue-worker.module';
 
 async function main(): Promise<void> {
-  const config = queueWorkerConfig();
+  const { worker: config } = queueWorkerStartup();
 
   @Module({ imports: [QueueWorkerModule.forRoot(config)] })
   class AppModule {}

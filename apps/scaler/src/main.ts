@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { subjects } from '@skiff/contracts/subjects';
 import { bootstrapLeader } from '@skiff/observability';
-import { scalerEnv } from './config/scaler.env';
+import { scalerStartup } from './config/scaler.startup';
 
 async function main(): Promise<void> {
   // Validate the environment before the module graph (which reads it) is loaded.
-  const env = scalerEnv();
+  const { scaler: env } = scalerStartup();
   const { AppModule, SCALER_SERVICE } = await import('./app.module');
   // One active instance per prefix (and backend); others started alike stand by.
   await bootstrapLeader(

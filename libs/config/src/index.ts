@@ -6,3 +6,4 @@ export * from './async-retention.env';
 export * from './jetstream-limits.env';
 export * from './readable-file';
 export * from './leader-lease.env';
+export * from './service-config';

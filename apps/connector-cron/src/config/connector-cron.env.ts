@@ -36,7 +36,8 @@ export const CONNECTOR_CRON_ENV = 'CONNECTOR_CRON_ENV';
 let cached: ConnectorCronEnv | undefined;
 
 /** Validates the environment once (throws naming every bad variable). */
-export function connectorCronEnv(): ConnectorCronEnv {
+export function connectorCronEnv(env: NodeJS.ProcessEnv = process.env): ConnectorCronEnv {
+  if (env !== process.env) return loadEnv(ConnectorCronEnv, env);
   cached ??= loadEnv(ConnectorCronEnv);
   return cached;
 }

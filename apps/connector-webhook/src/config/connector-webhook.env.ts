@@ -70,10 +70,12 @@ export const CONNECTOR_WEBHOOK_ENV = 'CONNECTOR_WEBHOOK_ENV';
 let cached: ConnectorWebhookEnv | undefined;
 
 /** Validates the environment once; `SKIFF_CONNECTOR_WEBHOOK_PORT` is read when `SKIFF_WEBHOOK_PORT` is unset. */
-export function connectorWebhookEnv(): ConnectorWebhookEnv {
-  const env = { ...process.env };
+export function connectorWebhookEnv(source: NodeJS.ProcessEnv = process.env): ConnectorWebhookEnv {
+  if (source === process.env && cached) return cached;
+  const env = { ...source };
   if (env.SKIFF_WEBHOOK_PORT === undefined && env.SKIFF_CONNECTOR_WEBHOOK_PORT !== undefined)
     env.SKIFF_WEBHOOK_PORT = env.SKIFF_CONNECTOR_WEBHOOK_PORT;
-  cached ??= loadEnv(ConnectorWebhookEnv, env);
-  return cached;
+  const loaded = loadEnv(ConnectorWebhookEnv, env);
+  if (source === process.env) cached = loaded;
+  return loaded;
 }

@@ -22,6 +22,6 @@ export class BundlesEnv {
 export const BUNDLES_ENV = 'BUNDLES_ENV';
 
 /** Reads the variables once per process. */
-export function bundlesEnv(): BundlesEnv {
-  return loadEnv(BundlesEnv);
+export function bundlesEnv(env: NodeJS.ProcessEnv = process.env): BundlesEnv {
+  return loadEnv(BundlesEnv, env);
 }

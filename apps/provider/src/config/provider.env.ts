@@ -135,7 +135,8 @@ export function shutdownBudget(graceMs: number): ShutdownBudget {
 let cached: ProviderEnv | undefined;
 
 /** The provider's validated environment, read once per process. */
-export function providerEnv(): ProviderEnv {
+export function providerEnv(env: NodeJS.ProcessEnv = process.env): ProviderEnv {
+  if (env !== process.env) return loadEnv(ProviderEnv, env);
   cached ??= loadEnv(ProviderEnv);
   return cached;
 }

@@ -1,0 +1,15 @@
+import { jetStreamLimits, leaderLeaseMs, loadServiceConfig } from '@skiff/config';
+import { logStreamOptions } from '@skiff/nats/log-stream';
+import { bundleCacheEnv } from '../bundles/bundle-cache.env';
+import { providerEnv } from './provider.env';
+
+/** Every part of the provider's configuration, validated together at start (one message for every bad variable). */
+export function providerStartup(env: NodeJS.ProcessEnv = process.env) {
+  return loadServiceConfig({
+    provider: () => providerEnv(env),
+    bundleCache: () => bundleCacheEnv(env),
+    logs: () => logStreamOptions(env),
+    limits: () => jetStreamLimits(env),
+    leaseMs: () => leaderLeaseMs(env),
+  });
+}
