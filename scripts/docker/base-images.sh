@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes the upstream-named base images Skiff's Dockerfiles start FROM, on a machine that cannot reach
 # any registry: debian:bookworm-slim (debootstrap --variant=minbase, slimmed), node:20-bookworm-slim
-# (that + this machine's Node 20 binary and npm) and python:3-slim-bookworm (that + Debian's python3).
+# (that + this machine's Node 20 binary and npm) and python:3-slim-bookworm (that + Debian's python3 and pip).
 # Idempotent: an image that exists is kept (SKIFF_BASE_REBUILD=1 remakes them). The debootstrap
 # root file systems are cached as tarballs in SKIFF_IMAGE_CACHE, so a machine that lost its images
 # (docker system prune, a new data-root) gets them back in seconds, without the network.
@@ -56,17 +56,17 @@ debian_rootfs() {
   rm -rf "$dir"
 }
 
-# $CACHE/python3-bookworm.tar: the Debian root plus python3, installed in a chroot.
+# $CACHE/python3-pip-bookworm.tar: the Debian root plus python3 and pip, installed in a chroot.
 python_rootfs() {
-  out="$CACHE/python3-$SUITE.tar"
+  out="$CACHE/python3-pip-$SUITE.tar"
   [ -s "$out" ] && return 0
   need_root
-  log "adding python3 to the Debian root (once; cached in $out)"
+  log "adding python3 and pip to the Debian root (once; cached in $out)"
   dir=$(mktemp -d "$CACHE/rootfs.XXXXXX")
   tar -C "$dir" -xf "$CACHE/debian-$SUITE-minbase.tar"
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
   printf 'deb %s %s main\n' "$MIRROR" "$SUITE" >"$dir/etc/apt/sources.list"
-  if ! chroot "$dir" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3' \
+  if ! chroot "$dir" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip' \
     >"$CACHE/python3.log" 2>&1; then
     log "installing python3 failed, see $CACHE/python3.log"
     rm -rf "$dir"
@@ -115,7 +115,7 @@ if [ "${SKIFF_BASE_PYTHON:-1}" = 1 ] && ! have "$PYTHON_IMAGE"; then
   debian_rootfs
   python_rootfs
   log "importing $PYTHON_IMAGE"
-  docker import --change 'CMD ["python3"]' --message "$SUITE minbase + python3 (scripts/docker/base-images.sh)" \
-    "$CACHE/python3-$SUITE.tar" "$PYTHON_IMAGE" >/dev/null
+  docker import --change 'CMD ["python3"]' --change 'ENV PIP_BREAK_SYSTEM_PACKAGES=1' --message "$SUITE minbase + python3, pip (scripts/docker/base-images.sh)" \
+    "$CACHE/python3-pip-$SUITE.tar" "$PYTHON_IMAGE" >/dev/null
 fi
 log "ready: $DEBIAN_IMAGE $NODE_IMAGE$([ "${SKIFF_BASE_PYTHON:-1}" = 1 ] && echo " $PYTHON_IMAGE")"

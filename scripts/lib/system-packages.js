@@ -31,6 +31,20 @@ const SYSTEM_PACKAGES = [
     package: 'kubectl',
     why: "renders deploy/k8s (kubectl kustomize) for the manifest validation (the kubectl package of the Kubernetes apt repository, not Debian's kubernetes-client)",
   },
+  {
+    command: 'dockerd',
+    package: 'docker.io',
+    why: 'container images, the swarm backend, compose (test/docker, test/swarm)',
+    optOut: 'SKIFF_SKIP_DOCKER_TESTS',
+  },
+  { command: 'docker-compose', package: 'docker-compose', why: 'docker-compose.dev.yml (test/docker)', optOut: 'SKIFF_SKIP_DOCKER_TESTS' },
+  { command: 'docker-registry', package: 'docker-registry', why: 'images reach the second swarm node', optOut: 'SKIFF_SKIP_DOCKER_TESTS' },
+  {
+    command: 'debootstrap',
+    package: 'debootstrap',
+    why: 'scripts/docker/base-images.sh makes the base images offline',
+    optOut: 'SKIFF_SKIP_DOCKER_TESTS',
+  },
   { command: 'chromium', package: 'chromium', why: "the portal's browser test (playwright-core)", optOut: 'SKIFF_SKIP_BROWSER_TESTS' },
 ];
 

@@ -44,6 +44,22 @@ describe('loadWatchdogConfig', () => {
     it('rejects a non-http value', () => expect(problemsOf({ ...BASE, upstream_url: 'localhost:5000' })[0]).toMatch(/upstream_url/));
   });
 
+  describe('bridge mode (SKIFF_BRIDGE_UPSTREAM)', () => {
+    // A stock OpenFaaS image's own settings: its watchdog reads them, Skiff's must not.
+    const stock = { SKIFF_FUNCTION_NAME: 'figlet', fprocess: 'figlet', mode: 'static', upstream_url: 'http://127.0.0.1:3000' };
+    const bridged = { ...stock, SKIFF_BRIDGE_UPSTREAM: 'http://127.0.0.1:8080', SKIFF_BRIDGE_COMMAND: 'fwatchdog' };
+    it('proxies to the bridge upstream and starts the bridge command, ignoring the stock settings', () => {
+      const c = load(bridged);
+      expect([c.mode, c.upstreamUrl, c.fprocess]).toEqual(['http', 'http://127.0.0.1:8080', 'fwatchdog']);
+    });
+    it('moves its own health port off 8080', () => expect(load(bridged).port).toBe(8081));
+    it('needs no command when the stock server runs beside it', () =>
+      expect(load({ ...stock, SKIFF_BRIDGE_UPSTREAM: 'http://127.0.0.1:8080' }).fprocess).toBe(''));
+    it('rejects a bridge upstream that is not an http origin, by name', () =>
+      expect(problemsOf({ ...stock, SKIFF_BRIDGE_UPSTREAM: '127.0.0.1:8080' })[0]).toMatch(/SKIFF_BRIDGE_UPSTREAM/));
+    it('without it, the stock mode is refused as before', () => expect(problemsOf(stock)[0]).toMatch(/mode "static"/));
+  });
+
   describe('timeouts', () => {
     it('exec_timeout defaults to 30s', () => expect(load().execTimeoutMs).toBe(30_000));
     it('exec_timeout 0 means none', () => expect(load({ exec_timeout: '0' }).execTimeoutMs).toBe(0));

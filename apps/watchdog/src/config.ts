@@ -129,18 +129,22 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     return fallback;
   };
 
-  const rawMode = (get('mode') ?? 'classic').toLowerCase();
+  // Bridge mode: a stock OpenFaaS watchdog serves the function on SKIFF_BRIDGE_UPSTREAM; mode,
+  // fprocess and upstream_url are its settings then, not ours, so they are left for it to read.
+  const bridge = get('SKIFF_BRIDGE_UPSTREAM');
+  const rawMode = bridge ? 'http' : (get('mode') ?? 'classic').toLowerCase();
   const mode = MODES[rawMode];
   if (!mode) problems.push(`mode "${rawMode}" is not supported: use classic (alias serializing), streaming, http or inproc`);
 
-  const fprocess = get('function_process') ?? get('fprocess') ?? '';
-  const upstreamUrl = get('http_upstream_url') ?? get('upstream_url');
+  const fprocess = bridge ? (get('SKIFF_BRIDGE_COMMAND') ?? '') : (get('function_process') ?? get('fprocess') ?? '');
+  const upstreamUrl = bridge ?? get('http_upstream_url') ?? get('upstream_url');
+  const upstreamName = bridge ? 'SKIFF_BRIDGE_UPSTREAM' : 'upstream_url';
   if ((mode === 'classic' || mode === 'streaming') && !fprocess)
     problems.push(`fprocess (or function_process) is required in ${mode} mode`);
   if (mode === 'http' && !fprocess && !upstreamUrl)
     problems.push('fprocess (or function_process) or upstream_url is required in http mode');
   if (upstreamUrl && !/^https?:\/\/[^/\s]+\/?$/.test(upstreamUrl)) {
-    problems.push(`upstream_url "${upstreamUrl}" must be an http:// origin such as http://127.0.0.1:5000`);
+    problems.push(`${upstreamName} "${upstreamUrl}" must be an http:// origin such as http://127.0.0.1:5000`);
   }
 
   const execTimeoutMs = duration('exec_timeout', DEFAULT_TIMEOUT_MS);
@@ -168,7 +172,8 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     problems.push((err as Error).message);
   }
 
-  const rawPort = (get('SKIFF_WATCHDOG_PORT') ?? '8080').toLowerCase();
+  // Bridged, the stock watchdog owns :8080.
+  const rawPort = (get('SKIFF_WATCHDOG_PORT') ?? (bridge ? '8081' : '8080')).toLowerCase();
   const port = rawPort === 'off' ? undefined : Number(rawPort);
   if (port !== undefined && !(/^\d+$/.test(rawPort) && port <= 65535)) {
     problems.push(`SKIFF_WATCHDOG_PORT "${rawPort}" must be a port number, 0 (ephemeral) or off`);

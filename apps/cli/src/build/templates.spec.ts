@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { findTemplate, readTemplate } from './templates';
 
 describe('template shared_files', () => {
-  it("node20's Docker context takes node20-http's server (one copy in the repository)", () => {
+  it("node20's image runs the handler in Skiff's watchdog (inproc): it shares no server file", () => {
     const node20 = findTemplate('node20', tmpdir());
-    expect(node20?.sharedFiles).toEqual([{ target: 'docker-server.js', source: join(node20!.dir, '..', 'node20-http', 'index.js') }]);
+    expect(node20?.sharedFiles).toEqual([]);
   });
 
   it('ignores entries that leave the templates folder or the build context', () => {

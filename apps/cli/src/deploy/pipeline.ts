@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { BuiltBundle, buildBundle, existingBundle, handlerDir, imageOf } from '../build/bundle.builder';
 import { buildDockerContext } from '../build/docker.builder';
+import { taggedImage, TagFormat } from '../build/image-tag';
+import { eachLimited } from '../build/image.pipeline';
 import { findTemplate, listTemplates, Template } from '../build/templates';
 import { GatewayClient } from '../gateway/gateway.client';
 import { fieldError, functionEnvironment } from '../stack/stack.loader';
@@ -45,31 +47,55 @@ export function checkBuildable(stack: Stack, functions: StackFunction[], docker:
   }
 }
 
-/** Builds the selected functions (bundles, or Docker contexts with `docker`). */
-export async function buildFunctions(
-  stack: Stack,
-  functions: StackFunction[],
-  out: Output,
-  options: { noCache?: boolean; docker?: boolean; buildArgs?: string[] },
-): Promise<BuiltBundle[]> {
+/** Options of buildFunctions. */
+export interface BuildFlags {
+  noCache?: boolean;
+  /** Container images instead of bundles. */
+  docker?: boolean;
+  buildArgs?: string[];
+  /** Images: faas-cli `--tag` format. */
+  tag?: TagFormat;
+  /** Images: builds at once. */
+  parallel?: number;
+}
+
+/** The image a function is built and deployed as (its stack image, with the `--tag` suffix). */
+export function builtImage(stack: Stack, fn: StackFunction, tag: TagFormat = 'latest'): string {
+  return taggedImage(imageOf(fn), tag, stack.dir);
+}
+
+/** Builds the selected functions (bundles, or Docker images with `docker`). */
+export async function buildFunctions(stack: Stack, functions: StackFunction[], out: Output, options: BuildFlags): Promise<BuiltBundle[]> {
   checkBuildable(stack, functions, Boolean(options.docker));
   const built: BuiltBundle[] = [];
-  for (const fn of functions) {
-    if (fn.skip_build || !fn.lang) {
-      out.note(`Skipping build of ${fn.name} (${fn.skip_build ? 'skip_build' : 'no lang'})`);
-      continue;
-    }
-    const template = templateOf(stack, fn);
-    if (options.docker) {
-      const step = out.step(`Building ${fn.name} image ${imageOf(fn)} with Docker`);
-      const result = buildDockerContext(stack, fn, template, keyValues(options.buildArgs, '--build-arg'), options.noCache);
+  const buildable = functions.filter((fn) => {
+    if (fn.skip_build || !fn.lang) out.note(`Skipping build of ${fn.name} (${fn.skip_build ? 'skip_build' : 'no lang'})`);
+    return !fn.skip_build && fn.lang;
+  });
+  if (options.docker) {
+    const parallel = options.parallel ?? 1;
+    await eachLimited(buildable, parallel, async (fn) => {
+      const image = builtImage(stack, fn, options.tag);
+      const step = out.step(`Building ${fn.name} image ${image} with Docker`);
+      const args = keyValues(options.buildArgs, '--build-arg');
+      const result = await buildDockerContext(stack, fn, templateOf(stack, fn), args, {
+        image,
+        noCache: options.noCache,
+        quiet: parallel > 1,
+      }).catch((err: unknown) => {
+        step.fail(`Build of ${fn.name} failed`);
+        throw err;
+      });
       if (result.built) step.succeed(`Built image ${result.image}`);
       else
         step.succeed(
-          `Docker build context ready in ${result.context} (no docker CLI here: run docker build -t ${result.image} ${result.context})`,
+          `Docker build context ready in ${result.context} (no Docker engine answered: run docker build -t ${result.image} ${result.context})`,
         );
-      continue;
-    }
+    });
+    return built;
+  }
+  for (const fn of buildable) {
+    const template = templateOf(stack, fn);
     const step = out.step(`Building ${fn.name} (${template.lang}) into bundle ${imageOf(fn)}`);
     try {
       const bundle = await buildBundle(
