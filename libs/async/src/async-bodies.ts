@@ -1,7 +1,7 @@
 import { nuid, NatsConnection, ObjectStore, nanos } from 'nats';
 import { jetStreamLimits } from '@skiff/config';
 import { SubjectRegistry } from '@skiff/contracts';
-import { fullStoreError, openObjectStore } from '@skiff/nats';
+import { fullStoreError, isJetStreamError, openObjectStore } from '@skiff/nats';
 import type { AsyncStoreOptions } from './async-streams';
 
 /**
@@ -85,7 +85,7 @@ export class AsyncBodyStore {
   /** Removes a body; a body already gone is not an error. */
   async remove(ref: string): Promise<void> {
     await this.os.delete(ref).catch((err: Error) => {
-      if (!/not found/i.test(err.message)) throw err;
+      if (!isJetStreamError(err, 'noMessageFound', 'streamNotFound')) throw err;
     });
   }
 

@@ -1,7 +1,7 @@
 import { JSONCodec, KV, KvEntry, NatsConnection } from 'nats';
 import { jetStreamLimits } from '@skiff/config';
 import { AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
-import { openKvBucket } from '@skiff/nats';
+import { isJetStreamError, openKvBucket } from '@skiff/nats';
 import type { AsyncStoreOptions } from './async-streams';
 
 const json = JSONCodec<AsyncCallResult>();
@@ -16,7 +16,7 @@ export async function openAsyncResultsBucket(nc: NatsConnection, subjects: Subje
 
 /** True for the error of a compare-and-set whose expected revision no longer holds. */
 export function isWrongRevision(err: unknown): boolean {
-  return /wrong last sequence/i.test((err as Error)?.message ?? '');
+  return isJetStreamError(err, 'wrongLastSequence');
 }
 
 /** A call's state with the KV revision it was read at (for compare-and-set). */

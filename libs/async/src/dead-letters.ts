@@ -1,5 +1,6 @@
-import { JetStreamClient, JetStreamManager, MsgHdrs, StoredMsg } from 'nats';
+import { ErrorCode, JetStreamClient, JetStreamManager, MsgHdrs, NatsError, StoredMsg } from 'nats';
 import { ASYNC_HEADERS, DeadLetterSummary, ERROR_CODES, INVOKE_HEADERS, SkiffError, SubjectRegistry } from '@skiff/contracts';
+import { isJetStreamError } from '@skiff/nats';
 import { copyCallHeaders, readAsyncCall } from './async-message';
 
 const EMPTY = new Uint8Array(0);
@@ -79,7 +80,9 @@ export class DeadLetters {
       try {
         msg = await (this.jsm as WithDirectGet).direct.getMessage(this.subjects.asyncDeadLetterStream, { seq, next_by_subj: filter });
       } catch (err) {
-        if (/no message found|not found|404/i.test((err as Error).message)) break;
+        // The end of the list: a direct get answers a plain 404 (no JetStream API error).
+        if ((err as NatsError).code === ErrorCode.JetStream404NoMessages || isJetStreamError(err, 'noMessageFound', 'streamNotFound'))
+          break;
         throw err;
       }
       out.push(this.summarise(msg));
@@ -94,7 +97,7 @@ export class DeadLetters {
     try {
       msg = await this.jsm.streams.getMessage(this.subjects.asyncDeadLetterStream, { seq: id });
     } catch (err) {
-      if (/no message found|not found/i.test((err as Error).message))
+      if (isJetStreamError(err, 'noMessageFound', 'streamNotFound'))
         throw new SkiffError(ERROR_CODES.callNotFound, `no dead letter with id ${id}`);
       throw err;
     }
