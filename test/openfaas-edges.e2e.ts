@@ -113,6 +113,10 @@ describe('OpenFaaS edge cases (real processes)', () => {
       expect(reply.text).toContain('never-made');
       expect((await gw.get('/system/functions?namespace=never-made')).json()).toEqual([]);
       expect((await gw.get('/system/namespaces')).json()).not.toContain('never-made');
+      // A secret there is refused the same way.
+      const secret = await gw.post('/system/secrets', { name: 'key', value: 'x', namespace: 'never-made' });
+      expect(secret.status).toBe(400);
+      expect(secret.text).toContain('namespace not valid');
     });
 
     it('accepts the deploy once the namespace is created', async () => {

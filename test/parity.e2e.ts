@@ -143,6 +143,11 @@ describe('OpenFaaS parity (gateway HTTP API, real processes)', () => {
     });
 
     it('deletes a secret (202, namespace in the body or, as faasd, the query) and then it is gone', async () => {
+      // As with faasd, only in a namespace that exists.
+      const refused = await gw.post('/system/secrets', { name: 'elsewhere', value: 'x', namespace: 'team-z' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('namespace not valid');
+      expect((await gw.post('/system/namespace/', { name: 'team-z', labels: { openfaas: '1' } })).status).toBe(201);
       expect((await gw.post('/system/secrets', { name: 'elsewhere', value: 'x', namespace: 'team-z' })).status).toBe(202);
       expect((await gw.delete('/system/secrets?namespace=team-z', { name: 'elsewhere' })).status).toBe(202);
       expect((await gw.get('/system/secrets?namespace=team-z')).json()).toEqual([]);

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { RegistryModule } from '../registry/registry.module';
 import { SecretsModule } from '../secrets/secrets.module';
+import { SecretController } from '../secrets/secret.controller';
 import { NamespaceController } from './namespace.controller';
 import { NamespaceService } from './namespace.service';
 
-/** Namespaces: `provider.namespace.*` over the registry, the secrets and the namespaces bucket. */
-@Module({ imports: [RegistryModule, SecretsModule], controllers: [NamespaceController], providers: [NamespaceService] })
+/** Namespaces (`provider.namespace.*`) and the secret RPCs, which need to know which namespaces exist. */
+@Module({ imports: [RegistryModule, SecretsModule], controllers: [NamespaceController, SecretController], providers: [NamespaceService] })
 export class NamespacesModule {}

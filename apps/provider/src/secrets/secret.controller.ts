@@ -11,11 +11,19 @@ import {
   subjects,
 } from '@skiff/contracts';
 import { SecretStore } from './secret.store';
+import { NamespaceDirectory } from '../namespaces/namespace-directory';
 
-/** `provider.secret.*`: the gateway's `/system/secrets`, validated again here. */
+/**
+ * `provider.secret.*`: the gateway's `/system/secrets`, validated again here. A secret is created only
+ * in a namespace that exists (faasd). Registered by NamespacesModule, which sees both the store and
+ * the namespace directory.
+ */
 @Controller()
 export class SecretController {
-  constructor(private readonly store: SecretStore) {}
+  constructor(
+    private readonly store: SecretStore,
+    private readonly namespaces: NamespaceDirectory,
+  ) {}
 
   @MessagePattern(subjects.rpc(RPC.secretList), { queue: subjects.queues.provider })
   list(@Payload() payload: unknown): Promise<SecretSummary[]> {
@@ -29,8 +37,10 @@ export class SecretController {
   }
 
   @MessagePattern(subjects.rpc(RPC.secretCreate), { queue: subjects.queues.provider })
-  create(@Payload() payload: unknown): Promise<SecretSummary> {
-    return this.store.create(secret(payload));
+  async create(@Payload() payload: unknown): Promise<SecretSummary> {
+    const s = secret(payload);
+    await this.namespaces.requireExisting(s.namespace);
+    return this.store.create(s);
   }
 
   @MessagePattern(subjects.rpc(RPC.secretUpdate), { queue: subjects.queues.provider })

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { SecretController } from './secret.controller';
 import { SecretStore } from './secret.store';
 import { WebhookVerifyResponder } from './webhook-verify.responder';
 
-/** Secrets: the encrypted KV store (used by the registry and the backend), its RPCs, and webhook signature checks. */
-@Module({ controllers: [SecretController], providers: [SecretStore, WebhookVerifyResponder], exports: [SecretStore] })
+/** Secrets: the encrypted KV store (used by the registry and the backend) and webhook signature checks; the RPCs are SecretController's (NamespacesModule). */
+@Module({ providers: [SecretStore, WebhookVerifyResponder], exports: [SecretStore] })
 export class SecretsModule {}
