@@ -56,7 +56,14 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/apps/**/*.int.ts', '<rootDir>/libs/**/*.int.ts'] },
     // The kubernetes backend against a fake API server, and deploy/k8s against the API schemas (no cluster needed).
-    { ...kubernetes, displayName: 'k8s', testMatch: ['<rootDir>/test/k8s/**/*.spec.ts'] },
-    { ...base, displayName: 'e2e', testTimeout: 120_000, testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
+    // Its *.e2e.ts files need the run's NATS (npm test / scripts/test.js), like every e2e file.
+    { ...kubernetes, displayName: 'k8s', testMatch: ['<rootDir>/test/k8s/**/*.spec.ts', '<rootDir>/test/k8s/**/*.e2e.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testTimeout: 120_000,
+      testMatch: ['<rootDir>/test/**/*.e2e.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/k8s/'],
+    },
   ],
 };
