@@ -57,9 +57,16 @@ describe('connector-cron: BullMQ schedules on a private Redis, two replicas, asy
   it('a registered schedule that no longer validates is not scheduled, and is reported once', async () => {
     // Written straight into the registry, as a function deployed before the minute-step rule existed would be.
     await h.deployRecorded('stale', { topic: 'cron-function', schedule: '*/61 * * * *' });
-    const reports = () => cron1.log.split('\n').filter((line) => line.includes('stale.openfaas-fn is not scheduled')).length;
+    // The report is one structured line: {"msg":"not scheduled: …","function":"stale.openfaas-fn","error":"…61…"}.
+    const reported = () =>
+      cron1.log
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; function?: string; error?: string })
+        .filter((entry) => entry.function === 'stale.openfaas-fn' && entry.msg?.startsWith('not scheduled'));
+    const reports = () => reported().length;
     await waitFor('the unusable schedule to be reported', () => reports() > 0, 15_000);
-    expect(cron1.log).toMatch(/stale\.openfaas-fn is not scheduled: .*61/);
+    expect(reported()[0].error).toMatch(/61/);
     await settle(3_000); // three more resyncs (SKIFF_CRON_RESYNC_MS=1000)
     expect(reports()).toBe(1);
     expect(h.of('stale')).toEqual([]);

@@ -165,7 +165,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
       const key = `${ref} ${JSON.stringify(annotations)}`;
       if (this.reported.has(key)) return;
       this.reported.add(key);
-      this.logger.warn(`${ref} is not scheduled: ${(err as Error).message}; redeploy it with a valid schedule`);
+      this.logger.warn({ msg: 'not scheduled: redeploy it with a valid schedule', function: ref, error: (err as Error).message });
     }
   }
 
@@ -180,26 +180,28 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     // A scheduler's job id ends with the tick's time in ms (`repeat:<scheduler>:<millis>`).
     const millis = Number(String(job.id).split(':').pop()) || job.timestamp;
     const scheduled = new Date(millis).toISOString();
+    const fn = `${name}.${namespace}`;
+    let callId: string | undefined;
     try {
-      const outcome = await this.calls.submit(
-        triggerSubmission({
-          namespace,
-          name,
-          kind: 'cron',
-          eventKey: `${millis}`,
-          headers: {
-            [TRIGGER_HEADERS.topic.toLowerCase()]: CRON_TOPIC,
-            [TRIGGER_HEADERS.connector.toLowerCase()]: 'cron',
-            [TRIGGER_HEADERS.scheduledTime.toLowerCase()]: scheduled,
-            'content-type': 'text/plain',
-          },
-          body: new Uint8Array(0),
-        }),
-      );
+      const submission = triggerSubmission({
+        namespace,
+        name,
+        kind: 'cron',
+        eventKey: `${millis}`,
+        headers: {
+          [TRIGGER_HEADERS.topic.toLowerCase()]: CRON_TOPIC,
+          [TRIGGER_HEADERS.connector.toLowerCase()]: 'cron',
+          [TRIGGER_HEADERS.scheduledTime.toLowerCase()]: scheduled,
+          'content-type': 'text/plain',
+        },
+        body: new Uint8Array(0),
+      });
+      callId = submission.callId;
+      const outcome = await this.calls.submit(submission);
       this.fired.inc({ outcome: outcome === 'duplicate' ? 'duplicate' : 'queued' });
     } catch (err) {
       this.fired.inc({ outcome: 'failed' });
-      this.logger.warn(`tick ${scheduled} of ${name}.${namespace} not queued: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'cron tick not queued', function: fn, callId, scheduled, error: (err as Error).message });
       throw err;
     }
   }

@@ -126,7 +126,7 @@ export class WebhookHandler {
       if (replay) this.replays.release(replay.key);
       if (err instanceof SkiffError) return this.fail(reply, err.status, err.message, 'unavailable');
       this.ready = undefined;
-      this.logger.warn(`webhook for ${topic} not stored: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'webhook not stored', topic, error: (err as Error).message });
       return this.fail(reply, 503, `topic stream unavailable, the webhook was not stored: ${(err as Error).message}`, 'unavailable');
     }
     // Another connector replica stored the same signed request within JetStream's de-duplication window.
@@ -196,7 +196,7 @@ export class WebhookHandler {
       const answer = await this.nc.request(subjects.webhookVerify, body, { headers: h, timeout: this.env.SKIFF_WEBHOOK_VERIFY_TIMEOUT_MS });
       verdict = parsePayload(WebhookVerifyResult, verdicts.decode(answer.data));
     } catch (err) {
-      this.logger.warn(`webhook for ${topic} refused: the signature could not be checked: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'webhook refused: the signature could not be checked', topic, error: (err as Error).message });
       return {
         status: 503,
         message: `the signature could not be checked (is the provider running?), the webhook was not stored: ${(err as Error).message}`,

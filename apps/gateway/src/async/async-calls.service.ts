@@ -36,7 +36,7 @@ export class AsyncCalls implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     // Best effort: when JetStream is not there yet the gateway still starts and answers 503 for async calls.
-    await this.store().catch((e: Error) => this.logger.warn(`async store not ready: ${e.message}`));
+    await this.store().catch((e: Error) => this.logger.warn({ msg: 'async store not ready', error: e.message }));
   }
 
   /** The async queue, opened on first use; retried on the next call after a failure. */
@@ -78,7 +78,13 @@ export class AsyncCalls implements OnModuleInit {
     const queue = await this.store();
     try {
       const outcome = await queue.submit(call, {
-        onStateError: (err) => this.logger.warn(`async call ${call.callId} stored without its queued state: ${err.message}`),
+        onStateError: (err) =>
+          this.logger.warn({
+            msg: 'async call stored without its queued state',
+            function: `${call.name}.${call.namespace}`,
+            callId: call.callId,
+            error: err.message,
+          }),
       });
       if (bodyRef && outcome === 'duplicate') await this.removeBody(bodies, bodyRef);
     } catch (err) {
@@ -149,7 +155,7 @@ export class AsyncCalls implements OnModuleInit {
   private async removeBody(bodies: AsyncBodyStore, ref: string): Promise<void> {
     await bodies
       .remove(ref)
-      .catch((e: Error) => this.logger.warn(`could not remove the stored body ${ref}: ${e.message} (its TTL removes it later)`));
+      .catch((e: Error) => this.logger.warn({ msg: 'stored body not removed (its TTL removes it later)', bodyRef: ref, error: e.message }));
   }
 
   /** A call's state; 404 when unknown or expired, 409 when `fn` is not given and several functions used the id. */

@@ -159,7 +159,8 @@ export class AsyncInvokeHandler {
       // A streamed body may not have been read to its end: do not read the rest.
       if (streamed && !streamed.readableEnded) void reply.header('connection', 'close');
       const status = err instanceof SkiffError ? err.status : 503;
-      if (status >= 500) this.logger.warn(`async call ${callId} to ${fn.name}.${fn.namespace} not stored: ${(err as Error).message}`);
+      if (status >= 500)
+        this.logger.warn({ msg: 'async call not stored', function: `${fn.name}.${fn.namespace}`, callId, error: (err as Error).message });
       // A full queue or store drains as calls finish: tell the caller when to come back.
       if (status === 429 || status === 507) void reply.header('retry-after', String(FULL_RETRY_AFTER_S));
       return this.fail(reply, status, (err as Error).message, callId, startTime);
@@ -175,7 +176,7 @@ export class AsyncInvokeHandler {
       return;
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) this.logger.error(`async submission failed: ${error.message}`);
+    if (status === 500) this.logger.error({ msg: 'async submission failed before the handler', error: error.message });
     void reply.code(status).type(TEXT).send(error.message);
   }
 

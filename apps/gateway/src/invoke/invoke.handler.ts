@@ -112,7 +112,7 @@ export class InvokeHandler {
       raw.off('close', onClose);
       const [status, message] = bodyStream?.tooLarge
         ? [413, this.bodyLimit.message]
-        : this.describeFailure(err, `${fn.name}.${fn.namespace}`);
+        : this.describeFailure(err, `${fn.name}.${fn.namespace}`, callId);
       meter.ended(status, (performance.now() - started) / 1000);
       return this.fail(reply, status, message, callId, startTime, bodyStream !== undefined);
     }
@@ -154,11 +154,17 @@ export class InvokeHandler {
       raw.end(res.body);
       return;
     }
-    await this.relay(raw, res, abort, `${fn.name}.${fn.namespace}`);
+    await this.relay(raw, res, abort, `${fn.name}.${fn.namespace}`, callId);
   }
 
   /** Writes a streamed body as its chunks arrive (each flushed at once), at the client's pace. */
-  private async relay(raw: FastifyReply['raw'], res: InvokeStreamResponse, abort: AbortController, fn: string): Promise<void> {
+  private async relay(
+    raw: FastifyReply['raw'],
+    res: InvokeStreamResponse,
+    abort: AbortController,
+    fn: string,
+    callId: string,
+  ): Promise<void> {
     try {
       if (res.body.byteLength) await writeChunk(raw, res.body);
       for await (const chunk of res.more as AsyncIterable<Uint8Array>) {
@@ -168,7 +174,8 @@ export class InvokeHandler {
       raw.end();
     } catch (err) {
       // Headers are out: the only way to say "incomplete" is to cut the connection.
-      if (!abort.signal.aborted) this.logger.warn(`streamed answer of ${fn} broke off: ${(err as Error).message}`);
+      if (!abort.signal.aborted)
+        this.logger.warn({ msg: 'streamed answer broke off', function: fn, callId, error: (err as Error).message });
       raw.destroy();
     } finally {
       if (raw.destroyed && !raw.writableFinished) abort.abort();
@@ -183,14 +190,14 @@ export class InvokeHandler {
       return;
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 502;
-    if (status === 502) this.logger.warn(`invoke failed: ${error.message}`);
+    if (status === 502) this.logger.warn({ msg: 'invoke failed before the handler', error: error.message });
     void reply.code(status).type(TEXT).send(error.message);
   }
 
-  private describeFailure(err: unknown, fn: string): [number, string] {
+  private describeFailure(err: unknown, fn: string, callId: string): [number, string] {
     if (err instanceof SkiffError) return [err.status, err.message];
     if (err instanceof NatsError && err.code === ErrorCode.BadHeader) return [400, `invalid request header: ${err.message}`];
-    this.logger.warn(`call to ${fn} failed: ${(err as Error).message}`);
+    this.logger.warn({ msg: 'call failed', function: fn, callId, error: (err as Error).message });
     return [502, `Can't reach service for: ${fn}: ${(err as Error).message}`];
   }
 

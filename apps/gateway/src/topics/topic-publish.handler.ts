@@ -67,7 +67,7 @@ export class TopicPublishHandler {
     } catch (err) {
       if (err instanceof SkiffError) return this.fail(reply, err.status, err.message);
       this.ready = undefined;
-      this.logger.warn(`topic ${topic}: message not stored: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'topic message not stored', topic, error: (err as Error).message });
       this.fail(reply, 503, `topic stream unavailable, the message was not stored: ${(err as Error).message}`);
     }
   }
