@@ -1,8 +1,11 @@
-import { connect, NatsConnection, StorageType } from 'nats';
+import { connect, JetStreamManager, NatsConnection, StorageType } from 'nats';
 import { subjects } from '@skiff/contracts';
 import { testNatsOptions } from '@skiff/testing';
-import { isJetStreamError, jetStreamErrorCode } from './jetstream-errors';
+import { isJetStreamError, isMessageNotFound, jetStreamErrorCode } from './jetstream-errors';
 import { openKvBucket } from './stream-limits';
+
+/** The manager's direct-get API (present at runtime, missing from the typings of nats 2.29). */
+type DirectGet = JetStreamManager & { direct: { getMessage(stream: string, query: { seq: number }): Promise<unknown> } };
 
 /** The codes the platform branches on, as a real nats-server sends them (messages may change, codes do not). */
 describe('JetStream API error codes (real JetStream)', () => {
@@ -31,13 +34,17 @@ describe('JetStream API error codes (real JetStream)', () => {
     const missing = await failure(jsm.streams.info(`${stream}_NONE`));
     expect(isJetStreamError(missing, 'streamNotFound')).toBe(true);
 
-    await jsm.streams.add({ name: stream, subjects: [`${subjects.prefix}.jserr.a`], storage: StorageType.Memory });
+    await jsm.streams.add({ name: stream, subjects: [`${subjects.prefix}.jserr.a`], storage: StorageType.Memory, allow_direct: true });
     const inUse = await failure(jsm.streams.add({ name: stream, subjects: [`${subjects.prefix}.jserr.b`], storage: StorageType.Memory }));
     expect(isJetStreamError(inUse, 'streamNameInUse')).toBe(true);
     expect(isJetStreamError(inUse, 'streamNotFound')).toBe(false);
 
     expect(isJetStreamError(await failure(jsm.consumers.info(stream, 'nobody')), 'consumerNotFound')).toBe(true);
     expect(isJetStreamError(await failure(jsm.streams.getMessage(stream, { seq: 99 })), 'noMessageFound')).toBe(true);
+    // A direct get answers a bare 404 status, no API error: isMessageNotFound tells both.
+    expect(isMessageNotFound(await failure(jsm.streams.getMessage(stream, { seq: 99 })))).toBe(true);
+    expect(isMessageNotFound(await failure((jsm as DirectGet).direct.getMessage(stream, { seq: 99 })))).toBe(true);
+    expect(isMessageNotFound(inUse)).toBe(false);
   });
 
   it('tells a compare-and-set on a stale revision (wrong last sequence)', async () => {

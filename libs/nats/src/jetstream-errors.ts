@@ -20,6 +20,14 @@ export function jetStreamErrorCode(err: unknown): number | undefined {
   return (err as NatsError | undefined)?.api_error?.err_code;
 }
 
+/**
+ * True when a message read found nothing: the API's `noMessageFound`, or the 404 status a direct get
+ * (`jsm.direct.getMessage`, no API error body) answers with.
+ */
+export function isMessageNotFound(err: unknown): boolean {
+  return isJetStreamError(err, 'noMessageFound') || (err as NatsError | undefined)?.code === '404';
+}
+
 /** True when `err` is the JetStream API error `name` (e.g. `isJetStreamError(err, 'streamNotFound')`). */
 export function isJetStreamError(err: unknown, ...names: JetStreamErrorName[]): boolean {
   const code = jetStreamErrorCode(err);

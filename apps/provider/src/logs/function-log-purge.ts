@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { NATS_CONNECTION } from '@skiff/nats';
+import { isJetStreamError, NATS_CONNECTION } from '@skiff/nats';
 
 /**
  * Forgets the log lines of a deleted function, so a new function deployed later under the same name
@@ -32,7 +32,7 @@ export class FunctionLogPurge {
       const filter = subjects.functionLogFilter(namespace, name);
       await jsm.streams.purge(subjects.logStream, upTo === undefined ? { filter } : { filter, seq: upTo + 1 });
     } catch (err) {
-      if (/stream not found/i.test((err as Error).message)) return;
+      if (isJetStreamError(err, 'streamNotFound')) return;
       this.logger.warn(`could not purge the logs of ${name}.${namespace}: ${(err as Error).message}`);
     }
   }
