@@ -7,7 +7,7 @@ import { AsyncQueue, triggerSubmission } from '@skiff/async';
 import { HealthService, METRICS_REGISTRY } from '@skiff/observability';
 import { CONNECTOR_CRON_ENV, ConnectorCronEnv } from './config/connector-cron.env';
 import { redisConnection } from './redis-connection';
-import { CRON_ASYNC_QUEUE, CRON_REGISTRY } from './cron.tokens';
+import { CRON_ASYNC_QUEUE } from './cron.tokens';
 
 /** Data of one tick job: the function to call. */
 interface TickData {
@@ -47,7 +47,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(CONNECTOR_CRON_ENV) private readonly env: ConnectorCronEnv,
-    @Inject(CRON_REGISTRY) private readonly registry: FunctionRegistryCache,
+    private readonly registry: FunctionRegistryCache,
     @Inject(CRON_ASYNC_QUEUE) private readonly calls: AsyncQueue,
     @Inject(METRICS_REGISTRY) metrics: Registry,
     health: HealthService,
