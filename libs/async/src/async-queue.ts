@@ -36,7 +36,7 @@ export class AsyncQueue {
   /** Opens the queue, creating or updating its streams, bucket and body store. */
   static async open(nc: NatsConnection, subjects: SubjectRegistry, options: AsyncQueueOptions): Promise<AsyncQueue> {
     await ensureAsyncStreams(nc, subjects, options);
-    const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, options), subjects);
+    const results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, options), subjects, nc);
     const bodies = await AsyncBodyStore.open(nc, subjects, options);
     const js = options.js ?? nc.jetstream();
     const deadLetters = new DeadLetters(js, await nc.jetstreamManager(), subjects);

@@ -1,7 +1,7 @@
 import { JSONCodec, KV, KvEntry, NatsConnection } from 'nats';
 import { jetStreamLimits } from '@skiff/config';
 import { AsyncCallResult, SubjectRegistry } from '@skiff/contracts';
-import { isJetStreamError, openKvBucket } from '@skiff/nats';
+import { isJetStreamError, kvKeys, openKvBucket } from '@skiff/nats';
 import type { AsyncStoreOptions } from './async-streams';
 
 const json = JSONCodec<AsyncCallResult>();
@@ -46,6 +46,7 @@ export class AsyncResultStore {
   constructor(
     readonly kv: KV,
     private readonly subjects: SubjectRegistry,
+    private readonly nc: NatsConnection,
   ) {}
 
   private key(ref: CallRef): string {
@@ -61,8 +62,8 @@ export class AsyncResultStore {
 
   /** Every function's call with this id (status and cancel by id alone), in key order. */
   async find(callId: string): Promise<StoredAsyncResult[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(this.subjects.asyncCallKeysOf(callId))) keys.push(key);
+    // Not kv.keys(): it can wait forever while the call's state is being written (kvKeys says why).
+    const keys = await kvKeys(this.nc, this.subjects.asyncResultsBucket, this.subjects.asyncCallKeysOf(callId));
     const out: StoredAsyncResult[] = [];
     for (const key of keys.sort()) {
       const entry = await this.kv.get(key);

@@ -25,7 +25,7 @@ describe('AsyncSubmitter (real JetStream)', () => {
   beforeAll(async () => {
     nc = await connect(testNatsOptions());
     await ensureAsyncStreams(nc, subjects, STORE);
-    results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, STORE), subjects);
+    results = new AsyncResultStore(await openAsyncResultsBucket(nc, subjects, STORE), subjects, nc);
     submitter = new AsyncSubmitter(nc.jetstream(), results, subjects);
   });
 

@@ -12,3 +12,4 @@ export * from './rpc-error.filter';
 export * from './jetstream-errors';
 export * from './registry-sync';
 export * from './function-registry.module';
+export * from './kv-keys';

@@ -137,9 +137,9 @@ export class AsyncCalls implements OnModuleInit {
     callId: string,
     fn: { namespace: string; name: string } | undefined,
   ): Promise<StoredAsyncResult> {
-    const found = fn
-      ? [await results.get({ callId, ...fn })].filter((r): r is StoredAsyncResult => r !== undefined)
-      : await results.find(callId);
+    const found = await (fn ? results.get({ callId, ...fn }).then((r) => (r ? [r] : [])) : results.find(callId)).catch((err: Error) => {
+      throw new SkiffError(ERROR_CODES.unavailable, `async call states unavailable: ${err.message}`);
+    });
     const where = fn ? ` for ${fn.name}.${fn.namespace}` : '';
     if (found.length === 0) throw new SkiffError(ERROR_CODES.callNotFound, `no async call with id ${callId}${where} (unknown or expired)`);
     if (found.length > 1) {
