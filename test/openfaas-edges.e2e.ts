@@ -105,6 +105,17 @@ describe('OpenFaaS edge cases (real processes)', () => {
     });
   });
 
+  it('streaming mode: of-watchdog\'s "<method> <uri> - <status> - ContentLength: <size> (<s>s)" once the fork ended', async () => {
+    await deploy({ service: 'edge-stream', envProcess: 'cat', envVars: { mode: 'streaming', content_type: 'text/plain' } });
+    await eventually('edge-stream answers', async () =>
+      (await gw.post('/function/edge-stream/x?y=1', 'streamed')).text === 'streamed' ? true : undefined,
+    );
+    const line = await eventually('the request line', async () =>
+      (await logTexts('edge-stream')).find((t) => t.startsWith('POST /x?y=1 - ')),
+    );
+    expect(line).toMatch(/^POST \/x\?y=1 - 200 - ContentLength: 8B \(\d+\.\d{4}s\)$/);
+  });
+
   describe('namespaces', () => {
     it('refuses a deploy into a namespace that was never created (400 with the reason), as faasd does', async () => {
       const reply = await gw.post('/system/functions', { service: 'lost', image: 'any', envProcess: 'cat', namespace: 'never-made' });

@@ -1,8 +1,10 @@
+import type { Socket } from 'node:net';
 import type { InvokeRequest } from '@skiff/invoke/invoke.types';
 import { forkFunction } from './fork-process';
 import { ForkRunner } from './fork.runner';
 import { lineSplitter } from '../sinks/function-log.sink';
 import { RunnerResponse, textResponse } from './runner.types';
+import { ofWatchdogRequest } from '../sinks/watchdog-log-lines';
 
 const EMPTY = new Uint8Array(0);
 
@@ -15,6 +17,7 @@ const EMPTY = new Uint8Array(0);
 export class StreamingRunner extends ForkRunner {
   invoke(req: InvokeRequest, timeoutMs: number, signal?: AbortSignal): Promise<RunnerResponse> {
     return new Promise((resolve) => {
+      const started = performance.now();
       const child = forkFunction(this.command, this.args, req);
       this.running.add(child);
       const stderr = lineSplitter(this.sink, 'stderr');
@@ -44,6 +47,13 @@ export class StreamingRunner extends ForkRunner {
         signal?.removeEventListener('abort', cancel);
         this.running.delete(child);
         stderr.end();
+        // of-watchdog's line once the fork ended: the bytes it wrote, 500 when it failed.
+        const uri = req.query ? `${req.path}?${req.query}` : req.path;
+        const status = reason || code !== 0 ? 500 : 200;
+        this.sink.line(
+          'stderr',
+          ofWatchdogRequest(req.method, uri, status, (child.stdout as unknown as Socket).bytesRead, (performance.now() - started) / 1000),
+        );
         if (reason) this.log.warn(`Killed fprocess: ${reason}; the streamed body is truncated`);
         else if (code !== 0)
           this.log.warn('Function failed; the streamed body may be incomplete', { reason: sig ? `signal: ${sig}` : `exit status ${code}` });
