@@ -107,7 +107,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       return;
     }
     if (sent.result === 'rejected') {
-      this.logger.warn(`callback of call ${callId} to ${url} rejected (${sent.error}); not retried`);
+      this.logger.warn({ msg: 'callback rejected, not retried', function: function_name, callId, url, error: sent.error });
       this.delivered.inc({ outcome: 'rejected', function_name });
       if (
         await this.record(msg, callId, {
@@ -122,7 +122,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       return;
     }
     if (attempt >= this.config.callbackAttempts) {
-      this.logger.error(`callback of call ${callId} to ${url} given up after ${attempt} attempts: ${sent.error}`);
+      this.logger.error({ msg: 'callback given up', function: function_name, callId, url, attempts: attempt, error: sent.error });
       this.delivered.inc({ outcome: 'given-up', function_name });
       if (
         await this.record(msg, callId, {
@@ -159,7 +159,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
         if (await this.results.replace({ ...stored.value, callback: failure }, stored.revision)) break;
       }
     } catch (err) {
-      this.logger.warn(`could not record the failed callback of call ${callId}: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'could not record the failed callback', callId, error: (err as Error).message });
       msg.nak(this.config.retry.minWaitMs);
       return false;
     }

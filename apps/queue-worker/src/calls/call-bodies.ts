@@ -22,10 +22,13 @@ export class CallBodies {
   drop(ctx: CallContext): void {
     const ref = ctx.meta.bodyRef;
     if (!ref) return;
-    this.store
-      .remove(ref)
-      .catch((e: Error) =>
-        this.logger.warn(`could not remove the body ${ref} of a finished call: ${e.message} (its TTL removes it later)`),
-      );
+    this.store.remove(ref).catch((e: Error) =>
+      this.logger.warn({
+        msg: 'body of a finished call not removed (its TTL removes it later)',
+        callId: ctx.callId,
+        bodyRef: ref,
+        error: e.message,
+      }),
+    );
   }
 }

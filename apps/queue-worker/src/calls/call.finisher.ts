@@ -64,7 +64,7 @@ export class CallFinisher {
 
   /** Dead-letters a message that cannot be run at all (no function in its subject, no call id, or handling failed each time). */
   async deadLetter(ctx: CallContext, outcome: Attempt, attempt: number): Promise<void> {
-    this.logger.warn(`dead-lettering message ${ctx.msg.seq} on ${ctx.msg.subject}: ${outcome.error}`);
+    this.logger.warn({ msg: 'dead-lettering the call', function: ctx.label, callId: ctx.callId, seq: ctx.msg.seq, error: outcome.error });
     await this.publishDeadLetter(ctx, outcome, attempt);
     ctx.msg.ack();
   }

@@ -111,7 +111,7 @@ export class CallProcessor {
     const delivery = msg.info.redeliveryCount;
     const fn = subjects.asyncFunctionOf(msg.subject);
     const policy = retryPolicyFor(fn ? this.registry.get(fn.namespace, fn.name) : undefined, this.config.retry);
-    this.logger.error(`processing message ${msg.seq} on ${msg.subject} failed (attempt ${delivery}): ${err.message}`);
+    this.logger.error({ msg: 'processing the call failed', subject: msg.subject, seq: msg.seq, attempt: delivery, error: err.message });
     try {
       const verdict = afterUnexpected(delivery, policy);
       if (verdict.action === 'retry') return msg.nak(verdict.delayMs);
@@ -119,7 +119,7 @@ export class CallProcessor {
       await this.finisher.deadLetter(ctx, platformFailure(`processing failed: ${err.message}`), delivery);
     } catch (again) {
       // JetStream is unreachable: leave the message unacked; it comes back after the ack wait.
-      this.logger.error(`could not settle message ${msg.seq}: ${(again as Error).message}`);
+      this.logger.error({ msg: 'could not settle the message', subject: msg.subject, seq: msg.seq, error: (again as Error).message });
     }
   }
 }

@@ -61,12 +61,12 @@ export class ResultCallback {
         return undefined;
       }
       if (first.result === 'rejected') {
-        this.logger.warn(`callback of call ${callId} to ${url} rejected with ${first.status}; not retried`);
+        this.logger.warn({ msg: 'callback rejected, not retried', function: label, callId, url, status: first.status });
         this.callbacks.inc({ outcome: 'rejected', function_name: label });
         return { outcome: 'rejected', status: first.status, attempts: 1, error: first.error ?? '', at: Date.now() };
       }
       if (this.config.callbackAttempts <= 1) {
-        this.logger.error(`callback of call ${callId} to ${url} given up after 1 attempt: ${first.error}`);
+        this.logger.error({ msg: 'callback given up', function: label, callId, url, attempts: 1, error: first.error });
         this.callbacks.inc({ outcome: 'given-up', function_name: label });
         return { outcome: 'given-up', status: first.status, attempts: 1, error: first.error ?? '', at: Date.now() };
       }
