@@ -1,17 +1,22 @@
 import 'reflect-metadata';
+import { Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { registerRawRoutes } from '@skiff/http';
 import { bootstrapService } from '@skiff/observability';
 import { connectorWebhookStartup } from './config/connector-webhook.startup';
 
 async function main(): Promise<void> {
-  // Validate the environment before the module graph (which reads it) is loaded.
+  // Validated before the module graph loads (the subject registry reads SKIFF_SUBJECT_PREFIX at import time).
   const { webhook: env } = connectorWebhookStartup();
   const { AppModule, CONNECTOR_WEBHOOK_SERVICE } = await import('./app.module');
   const { WebhookHandler } = await import('./webhook.handler');
+
+  @Module({ imports: [AppModule.forRoot(env)] })
+  class Root {}
+
   await bootstrapService({
     service: CONNECTOR_WEBHOOK_SERVICE,
-    module: AppModule,
+    module: Root,
     port: env.SKIFF_WEBHOOK_PORT,
     host: env.SKIFF_BIND_ADDRESS,
     natsUrl: env.SKIFF_NATS_URL,
