@@ -4,7 +4,8 @@
 # from deploy/docker/Dockerfile. Needs `npm ci` done: the production node_modules become an image of
 # their own, skiff/deps:<package-lock hash>, made once per lock file (no registry is contacted); the
 # code is this checkout's dist/ (`npm run build` runs first unless SKIFF_SKIP_BUILD=1).
-# Usage: scripts/docker/build-images.sh [watchdog|<service> ...]   (default: all seven)
+# and skiff/infra:<tag> (nats-server, redis, prometheus, alertmanager from Debian, for docker-compose.dev.yml).
+# Usage: scripts/docker/build-images.sh [watchdog|infra|<service> ...]   (default: all)
 # SKIFF_IMAGE_TAG (default dev) tags them; extra docker build flags go in SKIFF_DOCKER_BUILD_FLAGS.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -41,11 +42,15 @@ if ! docker image inspect "$DEPS_IMAGE" >/dev/null 2>&1; then
   rm -rf "$stage"
 fi
 
-for name in ${*:-watchdog $SERVICES}; do
-  case " watchdog $SERVICES " in
+for name in ${*:-watchdog infra $SERVICES}; do
+  case " watchdog infra $SERVICES " in
     *" $name "*) ;;
-    *) echo "build-images: unknown image $name (watchdog or one of: $SERVICES)" >&2; exit 2 ;;
+    *) echo "build-images: unknown image $name (watchdog, infra or one of: $SERVICES)" >&2; exit 2 ;;
   esac
+  if [ "$name" = infra ]; then
+    build "skiff/infra:$TAG" -f deploy/docker/infra.Dockerfile deploy/docker/compose
+    continue
+  fi
   if [ "$name" = watchdog ]; then set -- --target watchdog
   else set -- --target service --build-arg "SERVICE=$name"; fi
   build "skiff/$name:$TAG" -f deploy/docker/Dockerfile --build-arg "DEPS_IMAGE=$DEPS_IMAGE" "$@" .
