@@ -70,6 +70,11 @@ export interface WatchdogConfig {
   logBufferLines: number;
   /** Largest request body pulled from a caller (`SKIFF_MAX_BODY_BYTES`, default 32 MiB). */
   maxBodyBytes: number;
+  /**
+   * A file that exists while the replica takes calls (`SKIFF_LOCK_FILE`, e.g. `/tmp/.lock` as the
+   * OpenFaaS watchdogs write): a container health check tests for it. None by default.
+   */
+  lockFile?: string;
 }
 
 /** Every problem of a watchdog environment, in one error. */
@@ -215,6 +220,7 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     shipLogs: bool('SKIFF_FUNCTION_LOGS', true),
     logBufferLines: whole('SKIFF_LOG_BUFFER_LINES', 10_000, 1),
     maxBodyBytes: whole('SKIFF_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024),
+    lockFile: get('SKIFF_LOCK_FILE'),
   };
   if (problems.length) throw new WatchdogConfigError(problems);
   return config;

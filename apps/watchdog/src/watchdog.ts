@@ -1,6 +1,6 @@
 import { Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ConnectionOptions, Msg, NatsConnection, NatsError, Subscription, connect } from 'nats';
 import { credsAuthenticator } from '@skiff/nats/auth/native-signer';
 import { INVOKE_HEADERS, chunkBytes } from '@skiff/contracts/invoke-protocol';
@@ -96,6 +96,7 @@ export class Watchdog {
     this.accepting = true;
     nc.publish(this.subjects.replicaReady(config.namespace, config.functionName, config.instance), this.replicaEvent(startup));
     await nc.flush();
+    if (config.lockFile) writeFileSync(config.lockFile, '');
   }
 
   /** Its own inbox prefix and, on a secured bus, its own credentials (read once: a descriptor can be read only once). */
@@ -129,6 +130,7 @@ export class Watchdog {
     this.log.info('Shutting down', { reason, inflight: this.inflight });
     this.draining = true;
     this.accepting = false;
+    if (config.lockFile) rmSync(config.lockFile, { force: true });
     if (nc && !nc.isClosed()) {
       try {
         nc.publish(this.subjects.replicaGone(config.namespace, config.functionName, config.instance), this.replicaEvent());

@@ -81,7 +81,8 @@ export class Platform {
     try {
       for (const name of names) await platform.startService(name);
     } catch (err) {
-      await platform.stop();
+      // The start's error is the one to see, not a clean-up's.
+      await platform.stop().catch(() => undefined);
       throw err;
     }
     return platform;

@@ -23,3 +23,14 @@ export function bwrapWorks(): boolean {
 export function runsSandboxTests(): boolean {
   return runsWith('bubblewrap (bwrap)', bwrapWorks(), 'SKIFF_SKIP_SANDBOX_TESTS', 'apt-get install bubblewrap, and allow user namespaces');
 }
+
+/** dockerd and docker-registry installed (the swarm tests start the daemon themselves when it is not running). */
+export function runsDockerTests(): boolean {
+  const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`], { stdio: 'ignore' }).status === 0;
+  return runsWith(
+    'Docker (dockerd, docker-registry)',
+    has('dockerd') && has('docker-registry'),
+    'SKIFF_SKIP_DOCKER_TESTS',
+    'apt-get install docker.io docker-registry',
+  );
+}

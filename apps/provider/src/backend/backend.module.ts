@@ -12,6 +12,9 @@ import { SandboxLauncher } from './local/sandbox.launcher';
 import { ReplicaCredentials } from './replica-credentials';
 import { SecretStore } from '../secrets/secret.store';
 import { KubernetesBackend } from './kubernetes/kubernetes.backend';
+import { SwarmBackend } from './swarm/swarm.backend';
+import { NATS_CONNECTION } from '@skiff/nats';
+import type { NatsConnection } from 'nats';
 
 /** The backend selected by `SKIFF_BACKEND`, behind FUNCTION_BACKEND. */
 @Module({
@@ -40,16 +43,22 @@ import { KubernetesBackend } from './kubernetes/kubernetes.backend';
     LocalBackend,
     {
       provide: FUNCTION_BACKEND,
-      inject: [PROVIDER_ENV, LocalBackend, SecretStore, ReplicaCredentials],
+      inject: [PROVIDER_ENV, LocalBackend, SecretStore, ReplicaCredentials, NATS_CONNECTION],
       useFactory: async (
         env: ProviderEnv,
         local: LocalBackend,
         secrets: SecretStore,
         credentials: ReplicaCredentials,
+        nc: NatsConnection,
       ): Promise<FunctionBackend> => {
         switch (env.SKIFF_BACKEND) {
           case 'local':
             return local;
+          case 'swarm': {
+            const swarm = new SwarmBackend(nc, env, secrets, credentials);
+            await swarm.start();
+            return swarm;
+          }
           case 'kubernetes': {
             const { kubeClients, loadKubeConfig } = await import('./kubernetes/kube-clients');
             return new KubernetesBackend(kubeClients(loadKubeConfig(env.SKIFF_KUBECONFIG)), env, secrets, credentials);

@@ -21,8 +21,16 @@ export interface FunctionBackend {
   status(namespace: string, name: string): ReplicaCounts;
   /** CPU use per function since the previous call (backends that cannot measure omit it). */
   usage?(): FunctionUsage[];
-  /** Stops every replica gracefully (provider shutdown). */
+  /**
+   * Provider shutdown: backends whose replicas are processes of the provider stop them gracefully;
+   * orchestrators (swarm) leave the functions running and stop watching.
+   */
   stopAll(): Promise<void>;
+  /**
+   * Called once at start with every registered function (`<ns>.<fn>`): a backend whose functions
+   * outlive the provider removes those that are no longer registered (deleted while it was down).
+   */
+  adopt?(registered: Set<string>): Promise<void>;
 }
 
 /** Injection token of the active FunctionBackend. */

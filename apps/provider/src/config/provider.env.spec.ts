@@ -12,9 +12,13 @@ describe('ProviderEnv', () => {
 
   it('converts numbers and names every bad variable', () => {
     expect(loadEnv(ProviderEnv, { SKIFF_PROVIDER_PORT: '9000' }).SKIFF_PROVIDER_PORT).toBe(9000);
-    expect(() => loadEnv(ProviderEnv, { SKIFF_BACKEND: 'swarm', SKIFF_RESTART_BACKOFF_MIN_MS: 'soon' })).toThrow(
-      /SKIFF_RESTART_BACKOFF_MIN_MS[\s\S]*SKIFF_BACKEND must be one of local|SKIFF_BACKEND must be one of local[\s\S]*SKIFF_RESTART_BACKOFF_MIN_MS/,
+    expect(() => loadEnv(ProviderEnv, { SKIFF_BACKEND: 'nomad', SKIFF_RESTART_BACKOFF_MIN_MS: 'soon' })).toThrow(
+      /SKIFF_RESTART_BACKOFF_MIN_MS[\s\S]*SKIFF_BACKEND must be one of local, swarm|SKIFF_BACKEND must be one of local, swarm[\s\S]*SKIFF_RESTART_BACKOFF_MIN_MS/,
     );
+    expect(() => loadEnv(ProviderEnv, { SKIFF_SWARM_FUNCTION_USER: '0:0', SKIFF_DOCKER_HOST: 'docker.sock' })).toThrow(
+      /SKIFF_DOCKER_HOST must be[\s\S]*SKIFF_SWARM_FUNCTION_USER must be|SKIFF_SWARM_FUNCTION_USER must be[\s\S]*SKIFF_DOCKER_HOST must be/,
+    );
+    expect(loadEnv(ProviderEnv, { SKIFF_BACKEND: 'swarm', SKIFF_DOCKER_HOST: 'tcp://10.0.0.1:2375' }).SKIFF_BACKEND).toBe('swarm');
   });
 });
 

@@ -13,7 +13,7 @@ export const SANDBOX_MODES = ['auto', 'bwrap', 'none'] as const;
 export const LIMIT_MODES = ['auto', 'cgroup', 'rlimit', 'none'] as const;
 
 /** Backends the provider can drive. */
-export const BACKENDS = ['local', 'kubernetes'] as const;
+export const BACKENDS = ['local', 'swarm', 'kubernetes'] as const;
 
 /** One of BACKENDS. */
 export type BackendName = (typeof BACKENDS)[number];
@@ -112,6 +112,28 @@ export class ProviderEnv extends HttpServiceEnv {
   @IsString()
   @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'SKIFF_K8S_LEASE_NAMESPACE must be a namespace name (a DNS label)' })
   SKIFF_K8S_LEASE_NAMESPACE = 'openfaas';
+
+  /** swarm: the Docker Engine API of a swarm manager (`unix:///path` or `tcp://host:port`). */
+  @Matches(/^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+)$/, { message: 'SKIFF_DOCKER_HOST must be unix:///path/to/docker.sock or tcp://host:port' })
+  SKIFF_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+  /**
+   * swarm: the network function containers join: `host` (default; they reach a bus on the node's
+   * loopback) or the name of an attachable overlay network the bus is on.
+   */
+  @IsString()
+  @IsNotEmpty()
+  SKIFF_SWARM_NETWORK = 'host';
+
+  /** swarm: the user function containers run as (`uid:gid`; never root). */
+  @Matches(/^[1-9][0-9]*:[0-9]+$/, { message: 'SKIFF_SWARM_FUNCTION_USER must be uid:gid with a uid other than 0, such as 1000:1000' })
+  SKIFF_SWARM_FUNCTION_USER = '1000:1000';
+
+  /** swarm: how often services and tasks are listed again besides the Docker events stream. */
+  @IsInt({ message: 'SKIFF_SWARM_RECONCILE_MS must be a whole number of milliseconds' })
+  @Min(200)
+  @Max(600_000)
+  SKIFF_SWARM_RECONCILE_MS = 2_000;
 
   /** Commit the build came from (else `git rev-parse HEAD`, else `unknown`). */
   @IsString()

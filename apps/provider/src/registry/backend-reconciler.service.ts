@@ -37,6 +37,13 @@ export class BackendReconciler implements OnApplicationBootstrap, BeforeApplicat
     this.cache.onChange((change) => this.changed(change));
     for (const record of this.cache.list()) this.track(record);
     this.logger.log({ msg: 'reconciling registered functions', functions: this.known.size });
+    if (this.backend.adopt) {
+      this.backend
+        .adopt(new Set(this.known.keys()))
+        .catch((err: Error) =>
+          this.logger.error({ msg: 'could not remove what the backend runs for unregistered functions', err: err.message }),
+        );
+    }
     for (const key of this.known.keys()) this.schedule(key);
   }
 
