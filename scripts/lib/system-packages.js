@@ -46,18 +46,6 @@ const SYSTEM_PACKAGES = [
     optOut: 'SKIFF_SKIP_DOCKER_TESTS',
   },
   { command: 'chromium', package: 'chromium', why: "the portal's browser test (playwright-core)", optOut: 'SKIFF_SKIP_BROWSER_TESTS' },
-  {
-    command: 'dockerd',
-    package: 'docker.io',
-    why: 'the swarm backend tests run a real two-node Docker Swarm',
-    optOut: 'SKIFF_SKIP_DOCKER_TESTS',
-  },
-  {
-    command: 'docker-registry',
-    package: 'docker-registry',
-    why: "images reach the swarm tests' second node through a local registry",
-    optOut: 'SKIFF_SKIP_DOCKER_TESTS',
-  },
 ];
 
 const isSet = (name) => /^(1|true|yes)$/i.test(process.env[name] ?? '') || (name.endsWith('_URL') && !!process.env[name]);

@@ -77,7 +77,7 @@ export class SwarmTestbed {
   }
 
   /** waitFor that appends the services' output to the failure. */
-  async eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 90_000): Promise<NonNullable<T>> {
+  async eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 180_000): Promise<NonNullable<T>> {
     try {
       return await waitFor(what, probe, timeoutMs, 250);
     } catch (err) {

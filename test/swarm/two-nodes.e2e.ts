@@ -7,7 +7,7 @@ import { HttpClient, runsDockerTests } from '@skiff/testing';
 import { SwarmTestbed, docker } from './swarm-harness';
 import { steadyLoad } from '../scaling/helpers';
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 const FN = 'where';
 const SERVICE = `${subjects.prefix}-openfaas-fn-${FN}`.toLowerCase();
