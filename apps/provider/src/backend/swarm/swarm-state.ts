@@ -14,7 +14,9 @@ export interface TaskView {
 /** The fields of a Docker service this backend reads. */
 export interface ServiceView {
   ID: string;
+  Version?: { Index?: number };
   Spec?: { Name?: string; Labels?: Record<string, string> };
+  UpdateStatus?: { State?: string };
 }
 
 /** Task states before `running`: the task exists and will run (for `starting` the health check has not passed yet). */

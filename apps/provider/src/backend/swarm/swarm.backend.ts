@@ -16,6 +16,9 @@ import { LABELS, serviceName } from './swarm-names';
 
 const json = JSONCodec<ReplicaEvent>();
 
+/** Least time between two resumes of one service's paused rolling update. */
+const RESUME_AFTER_MS = 10_000;
+
 function isStatus(err: unknown, code: number): boolean {
   return (err as { statusCode?: number }).statusCode === code;
 }
@@ -41,6 +44,8 @@ export class SwarmBackend implements FunctionBackend {
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
   private refreshAgain = false;
+  /** When each service's paused update was last resumed. */
+  private readonly resumed = new Map<string, number>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -220,6 +225,7 @@ export class SwarmBackend implements FunctionBackend {
     const services = (await this.docker.listServices({ filters: { label: [`${LABELS.prefix}=${subjects.prefix}`] } })) as ServiceView[];
     const tasks = services.length ? ((await this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } })) as TaskView[]) : [];
     this.state.update(services, tasks);
+    for (const s of services) if (s.UpdateStatus?.State === 'paused') this.resume(s);
     // A service removed behind Skiff's back (docker service rm) comes back: the registry says it should exist.
     for (const [key, record] of this.applied) {
       if (this.busy.has(key) || this.state.serviceOf(record.spec.namespace, record.spec.service)) continue;
@@ -228,6 +234,22 @@ export class SwarmBackend implements FunctionBackend {
         this.logger.error({ msg: 'could not create the service again', function: key, err: err.message }),
       );
     }
+  }
+
+  /**
+   * Docker pauses a rolling update when a new task fails while it is watched (a crash, a first NATS
+   * connect that timed out on a loaded node): the function would stay half old, half new. The update is
+   * posted again (which resumes it) at most every RESUME_AFTER_MS, so a task that keeps failing keeps
+   * the old tasks serving and retries, as a Kubernetes rollout does.
+   */
+  private resume(service: ServiceView): void {
+    const last = this.resumed.get(service.ID) ?? 0;
+    if (Date.now() - last < RESUME_AFTER_MS || !service.Spec) return;
+    this.resumed.set(service.ID, Date.now());
+    this.logger.warn({ msg: 'rolling update paused by Docker after a failed task: resuming it', service: service.Spec.Name });
+    void this.update(service, service.Spec as ServiceSpec).catch((err: Error) =>
+      this.logger.warn({ msg: 'could not resume the rolling update', service: service.Spec?.Name, err: err.message }),
+    );
   }
 
   /** replica.ready / replica.gone: the subject names the replica (a replica's bus user may only speak for its function). */
