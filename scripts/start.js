@@ -53,6 +53,8 @@ async function main() {
     chmodSync(publisherCreds, 0o600);
   }
   const env = { SKIFF_NATS_URL: nats.url, SKIFF_DATA_DIR: dataDir };
+  // Its own cluster of SKIFF_NATS_NODES servers: every store gets three copies unless SKIFF_JS_REPLICAS says otherwise.
+  if (nats.nodes && !process.env.SKIFF_JS_REPLICAS) env.SKIFF_JS_REPLICAS = String(Math.min(3, nats.nodes.length));
   let redis;
   if (needsRedis(services)) {
     redis = process.env.SKIFF_REDIS_URL

@@ -7,6 +7,7 @@ const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const { REPO_ROOT } = require('./paths');
 const { BootstrapError, StartedServer, freePort, probeNats, probeTcp, spawnServer, waitUntil, which, installHint } = require('./infra');
+const { startBusCluster, clusterSize } = require('./bus-cluster');
 
 const HOST = '127.0.0.1';
 const DEFAULT_PORT = 4222;
@@ -63,13 +64,28 @@ async function choosePort(dir, ephemeral) {
 /**
  * Starts the platform's own nats-server (JetStream, operator mode). `dataDir` keeps the keys
  * (`bus/`) and the store (`nats/`); `ephemeral` uses a temporary directory and a free port instead;
- * `limits` replaces the JetStream limits of jetStreamLimits().
- * Resolves with `{ url, started, issuer, issuerFile, dir }`.
+ * `limits` replaces the JetStream limits of jetStreamLimits(). `nodes` (default SKIFF_NATS_NODES, 1)
+ * above 1 starts that many servers on loopback as one JetStream cluster (bus-cluster.js).
+ * Resolves with `{ url, started, issuer, issuerFile, dir }` (`url` lists every server).
  */
-async function startBus({ dataDir, ephemeral = false, log = console.log, limits }) {
+async function startBus({ dataDir, ephemeral = false, log = console.log, limits, nodes = clusterSize() }) {
   const bin = which(process.env.SKIFF_NATS_SERVER_BIN || 'nats-server');
   if (!bin)
     throw new BootstrapError(installHint('nats-server', 'nats-server', 'nats-server', 'SKIFF_NATS_URL', `nats://${HOST}:${DEFAULT_PORT}`));
+  if (nodes > 1) {
+    const storeRoot = ephemeral ? tmpdir() : resolve(dataDir);
+    const { prepareBusServer } = auth();
+    return startBusCluster({
+      bin,
+      nodes,
+      dataDir,
+      ephemeral,
+      log,
+      limits: limits ?? jetStreamLimits(storeRoot),
+      syncInterval: syncInterval(),
+      prepareBusServer,
+    });
+  }
   const root = ephemeral ? mkdtempSync(join(tmpdir(), 'skiff-bus-')) : resolve(dataDir);
   const dir = join(root, 'bus');
   const storeDir = join(root, 'nats');
@@ -118,7 +134,7 @@ function serviceBusEnv(bus, credentials, service) {
 /** nats.js connect options of the admin credentials (for the scripts' own connections). */
 function adminConnectOptions(bus, credentials) {
   const { credsAuthenticator } = require(join(REPO_ROOT, 'node_modules', 'nats'));
-  return { servers: [bus.url], authenticator: credsAuthenticator(readFileSync(credentials.admin)) };
+  return { servers: bus.url.split(','), authenticator: credsAuthenticator(readFileSync(credentials.admin)) };
 }
 
 module.exports = { startBus, platformCredentials, serviceBusEnv, adminConnectOptions, jetStreamLimits };

@@ -31,6 +31,22 @@ export interface BusServerOptions {
    * default (every 2 minutes). Needs nats-server 2.10 or later.
    */
   syncInterval?: string;
+  /** This server as one node of a cluster (several servers with the same keys routing to each other). */
+  cluster?: BusClusterNode;
+}
+
+/** One node of a NATS cluster: its name, route port and the routes to the other nodes. */
+export interface BusClusterNode {
+  /** Cluster name (the same on every node). */
+  name: string;
+  /** This server's name (unique in the cluster; JetStream's Raft groups know nodes by it). */
+  serverName: string;
+  /** Port of the cluster (route) listener, on the same host. */
+  port: number;
+  /** `nats-route://host:port` of every node (its own included, which the server skips). */
+  routes: string[];
+  /** File name of this node's config in `dir` (default nats-server.conf). */
+  configName: string;
 }
 
 /** Files of a prepared bus. */
@@ -51,10 +67,12 @@ export interface BusServerFiles {
 export async function prepareBusServer(options: BusServerOptions): Promise<BusServerFiles> {
   const keys = loadOrCreateBusKeys(options.dir);
   const jwts = await busJwts(keys, options.limits);
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const cluster = options.cluster;
   const config = [
     `# Written by Skiff; regenerated at every start. Operator mode: every client needs a user JWT signed by the platform's account.`,
-    `server_name: skiff_${options.port}`,
-    `listen: "${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}"`,
+    `server_name: ${cluster?.serverName ?? `skiff_${options.port}`}`,
+    `listen: "${host}:${options.port}"`,
     // A service's user JWT lists every subject it may use: its CONNECT line is longer than the default 4 KiB.
     `max_control_line: ${MAX_CONTROL_LINE}`,
     `jetstream {`,
@@ -63,6 +81,15 @@ export async function prepareBusServer(options: BusServerOptions): Promise<BusSe
     `  max_memory_store: ${options.limits.maxMemoryBytes}`,
     ...(options.syncInterval ? [`  sync_interval: ${JSON.stringify(options.syncInterval)}`] : []),
     `}`,
+    ...(cluster
+      ? [
+          `cluster {`,
+          `  name: ${JSON.stringify(cluster.name)}`,
+          `  listen: "${host}:${cluster.port}"`,
+          `  routes: [${cluster.routes.map((r) => JSON.stringify(r)).join(', ')}]`,
+          `}`,
+        ]
+      : []),
     `operator: ${jwts.operator}`,
     `system_account: ${keys.system.getPublicKey()}`,
     `resolver: MEMORY`,
@@ -72,7 +99,7 @@ export async function prepareBusServer(options: BusServerOptions): Promise<BusSe
     `}`,
     '',
   ].join('\n');
-  const configFile = join(options.dir, 'nats-server.conf');
+  const configFile = join(options.dir, cluster?.configName ?? 'nats-server.conf');
   writePrivateFile(configFile, config);
   const issuer = { signer: keys.signer, account: keys.account.getPublicKey() };
   const issuerFile = join(options.dir, 'issuer.nk');
