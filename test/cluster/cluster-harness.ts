@@ -22,6 +22,8 @@ import {
 export interface ClusterNode {
   index: number;
   url: string;
+  /** Port of its route (cluster) listener. */
+  clusterPort: number;
   running: boolean;
   start(): Promise<unknown>;
   kill(signal?: NodeJS.Signals): Promise<void>;
