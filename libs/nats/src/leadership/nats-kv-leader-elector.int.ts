@@ -28,7 +28,8 @@ describe('NatsKvLeaderElector (real JetStream)', () => {
   });
 
   it('lets exactly one of several campaigners lead, and a standby takes over when the leader stops', async () => {
-    const all = await Promise.all(['a', 'b', 'c'].map((h) => elector('released', h)));
+    const all = [];
+    for (const h of ['a', 'b', 'c']) all.push(await elector('released', h));
     // Several lease periods: the leader keeps renewing, nobody else ever gets in.
     for (let i = 0; i < 8; i++) {
       expect(all.filter((x) => x.elector.isLeader)).toHaveLength(1);
