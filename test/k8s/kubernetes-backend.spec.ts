@@ -107,7 +107,9 @@ describe('kubernetes backend against the fake API server', () => {
       SKIFF_SUBJECT_PREFIX: subjects.prefix,
       SKIFF_INSTANCE: 'metadata.name',
       SKIFF_NATS_CREDS: '/var/run/skiff/bus/nats.creds',
+      SKIFF_WATCHDOG_PORT: '8081', // a bridged stock image keeps its own watchdog on 8080
     });
+    expect(c.ports).toEqual([{ name: 'health', containerPort: 8081, protocol: 'TCP' }]);
     const secrets = fake.store.get('secrets', NS, 'skiff-secrets-echo') as unknown as { data: Record<string, string> };
     expect(Buffer.from(secrets.data['api-key'], 'base64').toString()).toBe('value-of-api-key');
     const bus = fake.store.get('secrets', NS, 'skiff-bus-echo') as unknown as { data: Record<string, string> };

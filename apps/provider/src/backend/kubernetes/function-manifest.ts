@@ -20,8 +20,11 @@ import {
   secretNames,
 } from './kube-labels';
 
-/** The watchdog's probe port (`/_/health`, `/_/ready`): the function image's SKIFF_WATCHDOG_PORT. */
-export const WATCHDOG_PORT = 8080;
+/**
+ * The port of the watchdog's `/_/health` and `/_/ready` (the pod's probes; SKIFF_WATCHDOG_PORT): 8081, so a
+ * bridged stock image's own watchdog keeps :8080 (the bridge's default health port is 8081 too).
+ */
+export const WATCHDOG_PORT = 8081;
 /** Where the function's secrets appear (OpenFaaS). */
 export const SECRETS_DIR = '/var/openfaas/secrets';
 /** Where the replica's NATS credentials appear (outside the secrets folder, so `ls` of it shows only the user's). */
