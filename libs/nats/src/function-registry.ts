@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { JSONCodec, KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { FunctionRecord, SubjectRegistry } from '@skiff/contracts';
 import { openKvBucket } from './stream-limits';
+import { kvKeys } from './kv-keys';
 import { isJetStreamError } from './jetstream-errors';
 
 const json = JSONCodec<FunctionRecord>();
@@ -187,7 +188,7 @@ export class FunctionRegistryCache {
     try {
       this.kv = await openFunctionsBucket(this.nc, this.subjects);
       const present = new Set<string>();
-      for await (const key of await this.kv.keys()) present.add(key);
+      for (const key of await kvKeys(this.nc, this.subjects.functionsBucket)) present.add(key);
       for (const key of [...this.records.keys()]) if (!present.has(key)) this.forget(key);
       this.restarted = true;
       await this.watch();

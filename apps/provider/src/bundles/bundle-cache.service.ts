@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { NatsConnection, ObjectStore } from 'nats';
 import { BUNDLE_MANIFEST, BundleManifest, isBundleImage, subjects } from '@skiff/contracts';
 import { bundleDigest, bundleInfoOf, extractBundle, openBundleStore, parseManifest, treeDigest, treeStatSignature } from '@skiff/bundles';
-import { NATS_CONNECTION, openFunctionsBucket } from '@skiff/nats';
+import { kvKeys, NATS_CONNECTION, openFunctionsBucket } from '@skiff/nats';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { BUNDLE_CACHE_ENV, BundleCacheEnv } from './bundle-cache.env';
 
@@ -133,10 +133,8 @@ export class BundleCache implements OnModuleInit, OnApplicationShutdown {
 
   /** Keys of every function in the registry. */
   private async registeredFunctions(): Promise<Set<string>> {
-    const kv = await openFunctionsBucket(this.nc, subjects);
-    const keys = new Set<string>();
-    for await (const key of await kv.keys()) keys.add(key);
-    return keys;
+    await openFunctionsBucket(this.nc, subjects);
+    return new Set(await kvKeys(this.nc, subjects.functionsBucket));
   }
 
   private markReleased(digest: string): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { JSONCodec, KV, NatsConnection } from 'nats';
 import { DEFAULT_NAMESPACE, ERROR_CODES, FunctionNamespace, NAMESPACE_LABEL, SkiffError, subjects } from '@skiff/contracts';
-import { FunctionRegistryCache, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
+import { FunctionRegistryCache, kvKeys, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { SecretStore } from '../secrets/secret.store';
 
 export const namespaceCodec = JSONCodec<FunctionNamespace>();
@@ -61,8 +61,6 @@ export class NamespaceDirectory implements OnModuleInit {
   }
 
   private async created(): Promise<string[]> {
-    const out: string[] = [];
-    for await (const key of await this.kv.keys()) out.push(key);
-    return out;
+    return kvKeys(this.nc, subjects.namespacesBucket);
   }
 }

@@ -13,7 +13,7 @@ import {
   subjects,
   transportKeyPair,
 } from '@skiff/contracts';
-import { isJetStreamError, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
+import { isJetStreamError, kvKeys, NATS_CONNECTION, openKvBucket } from '@skiff/nats';
 import { PROVIDER_ENV, ProviderEnv } from '../config/provider.env';
 import { SealedValue, SecretCipher, loadSecretsKey } from './secret-cipher';
 
@@ -186,9 +186,7 @@ export class SecretStore implements OnModuleInit {
   }
 
   private async keys(filter?: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const key of await this.kv.keys(filter)) out.push(key);
-    return out;
+    return kvKeys(this.nc, subjects.secretsBucket, filter);
   }
 
   private notFound(name: string, namespace: string): SkiffError {
