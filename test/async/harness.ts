@@ -11,6 +11,7 @@ import {
   basicAuthHeader,
   deletePrefixStreams,
   serviceBusEnv,
+  serviceHealth,
   testNatsOptions,
   waitFor,
 } from '@skiff/testing';
@@ -234,8 +235,7 @@ async function waitHealthy(p: ServiceProcess, url: string): Promise<void> {
     `${p.name} to be healthy`,
     async () => {
       if (!p.running) throw new Error(`${p.name} exited:\n${p.log}`);
-      const res = await fetch(`${url}/healthz`).catch(() => undefined);
-      return res?.status === 200;
+      return (await serviceHealth(url)) === 'serving';
     },
     30_000,
     100,

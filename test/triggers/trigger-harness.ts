@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjects } from '@skiff/contracts';
 import { InvokeRequest } from '@skiff/invoke';
-import { ServiceProcess, serviceBusEnv, waitFor } from '@skiff/testing';
+import { ServiceProcess, serviceBusEnv, serviceHealth, waitFor } from '@skiff/testing';
 import { AsyncHarness, freePort } from '../async/harness';
 
 /** Async harness plus the trigger services and a record of every call each test replica received. */
@@ -43,8 +43,8 @@ export class TriggerHarness extends AsyncHarness {
       `${name} to be healthy`,
       async () => {
         if (!p.running) throw new Error(`${name} exited:\n${p.log}`);
-        const res = await fetch(`${url}/healthz`).catch(() => undefined);
-        return res?.status === 200;
+        // A provider started after another stands by until that one's lease is released or expires.
+        return (await serviceHealth(url)) === 'serving';
       },
       60_000,
       100,

@@ -11,3 +11,4 @@ export * from './host-processes';
 export * from './bus-env';
 export * from './prefix-streams';
 export * from './system-deps';
+export * from './service-health';

@@ -10,6 +10,7 @@ import { deletePrefixStreams } from './prefix-streams';
 import { serviceBusEnv } from './bus-env';
 import { TEST_NATS_URL, TEST_REDIS_URL, basicAuthHeader, testNatsOptions } from './test-env';
 import { waitFor } from './wait-for';
+import { serviceHealth } from './service-health';
 
 /**
  * SKIFF_SANDBOX_HOST_PATHS of test platforms: the fixture folders whose programs tests deploy by
@@ -128,12 +129,12 @@ export class Platform {
     // As npm start does it: every service connects as its own bus user (and only the provider mints replica users).
     const proc = ServiceProcess.start(name, { ...(await serviceBusEnv(name, env)), ...env });
     this.services.set(name, proc);
-    const health = new HttpClient(this.url(name));
     const healthy = await waitFor(
       `${name} /healthz`,
       async () => {
         if (!proc.running) return 'exited';
-        return (await health.get('/healthz', { timeoutMs: 2000 })).status === 200 ? 'up' : undefined;
+        // A provider started again after a kill stands by until the dead one's lease expires.
+        return (await serviceHealth(this.url(name))) === 'serving' ? 'up' : undefined;
       },
       this.readyTimeoutMs,
       100,
