@@ -1,17 +1,22 @@
 import 'reflect-metadata';
+import { Module } from '@nestjs/common';
 import { subjects } from '@skiff/contracts/subjects';
 import { bootstrapLeader } from '@skiff/observability';
 import { scalerStartup } from './config/scaler.startup';
 
 async function main(): Promise<void> {
-  // Validate the environment before the module graph (which reads it) is loaded.
+  // Validated before the module graph loads (the subject registry reads SKIFF_SUBJECT_PREFIX at import time).
   const { scaler: env } = scalerStartup();
   const { AppModule, SCALER_SERVICE } = await import('./app.module');
+
+  @Module({ imports: [AppModule.forRoot(env)] })
+  class Root {}
+
   // One active instance per prefix (and backend); others started alike stand by.
   await bootstrapLeader(
     {
       service: SCALER_SERVICE,
-      module: AppModule,
+      module: Root,
       port: env.SKIFF_SCALER_PORT,
       host: env.SKIFF_BIND_ADDRESS,
       natsUrl: env.SKIFF_NATS_URL,
