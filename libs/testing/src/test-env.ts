@@ -17,7 +17,9 @@ export const TEST_REDIS_PASSWORD_FILE = process.env.SKIFF_TEST_REDIS_PASSWORD_FI
 /** Connect options for test code talking to the run's NATS directly (with the admin credentials on a secured bus). */
 export function testNatsOptions(extra: ConnectionOptions = {}, url = TEST_NATS_URL): ConnectionOptions {
   // Inside the platform's inboxes, so the services (whose users reply only there) can answer the test.
-  const options: ConnectionOptions = { servers: url.split(','), inboxPrefix: subjects.inboxPrefix('test'), ...extra };
+  // A patient connect (nats.js waits 20 s): on a 2-core machine running several platforms, the first
+  // connect of a test file was seen to take longer (CI under load, TIMEOUT in ProtocolHandler.dial).
+  const options: ConnectionOptions = { servers: url.split(','), inboxPrefix: subjects.inboxPrefix('test'), timeout: 60_000, ...extra };
   if (TEST_NATS_CREDS_FILE && url === TEST_NATS_URL)
     options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(TEST_NATS_CREDS_FILE)));
   return options;
