@@ -86,9 +86,10 @@ export class ClusterPlatform {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
-    // JetStream answers once the cluster has elected its meta leader.
-    const jsm = await this.nc.jetstreamManager();
-    await waitFor('the cluster to elect a JetStream leader', () => jsm.getAccountInfo(), 30_000, 200);
+    // JetStream answers once the cluster has elected its meta leader (jetstreamManager() would ask once and
+    // time out before that on a slow machine: ask until it answers).
+    const jsm = await this.nc.jetstreamManager({ checkAPI: false });
+    await waitFor('the cluster to elect a JetStream leader', () => jsm.getAccountInfo(), 60_000, 200);
     return this;
   }
 
