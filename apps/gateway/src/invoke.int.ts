@@ -80,7 +80,8 @@ describe('gateway sync invoke (real gateway process, real NATS)', () => {
     kv = await openFunctionsBucket(nc, subjects);
     await kv.put(subjects.functionKey(NS, 'echo'), encodeFunctionRecord(record('echo')));
     await kv.put(subjects.functionKey('team', 'echo'), encodeFunctionRecord(record('echo', 'team')));
-    await kv.put(subjects.functionKey(NS, 'lonely'), encodeFunctionRecord(record('lonely')));
+    // Wants a replica that never comes (no provider here): the call waits for one until its own timeout.
+    await kv.put(subjects.functionKey(NS, 'lonely'), encodeFunctionRecord(record('lonely', NS, { exec_timeout: '1s' })));
     await kv.put(subjects.functionKey(NS, 'sleepy'), encodeFunctionRecord(record('sleepy', NS, { exec_timeout: '1s' })));
     subs.push(echoReplica(nc, 'echo', NS), echoReplica(nc, 'echo', 'team'));
     // Takes the call and never answers.
@@ -172,7 +173,7 @@ describe('gateway sync invoke (real gateway process, real NATS)', () => {
     expect((await http.get('/function/echo.elsewhere')).text).toBe('function not found: echo.elsewhere');
   });
 
-  it('answers 503 with a reason when the function has no replica', async () => {
+  it('answers 503 with a reason when no replica of the function becomes ready within its timeout', async () => {
     const res = await http.post('/function/lonely', 'x');
     expect(res.status).toBe(503);
     expect(res.text).toContain('lonely');
