@@ -7,6 +7,7 @@ import { connect, credsAuthenticator, NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
 import {
   HttpClient,
+  serviceHealth,
   ServiceProcess,
   TEST_REDIS_URL,
   TEST_SANDBOX_HOST_PATHS,
@@ -115,12 +116,11 @@ export class ClusterPlatform {
     // The run's Redis password file (the URL is the run's, so serviceBusEnv adds only that).
     const proc = ServiceProcess.start(app, { ...(await serviceBusEnv(app, base)), ...base }, name);
     this.services.set(name, proc);
-    const health = new HttpClient(this.serviceUrl(name));
     await waitFor(
       `${name} /healthz`,
       async () => {
         if (!proc.running) throw new Error(`${name} exited:\n${proc.log.slice(-3000)}`);
-        return (await health.get('/healthz', { timeoutMs: 2000 })).status === 200;
+        return (await serviceHealth(this.serviceUrl(name))) !== undefined;
       },
       90_000,
       100,
@@ -148,8 +148,7 @@ export class ClusterPlatform {
 
   /** True when the instance answers /healthz as a standby. */
   async isStandby(name: string): Promise<boolean> {
-    const res = await fetch(`${this.serviceUrl(name)}/healthz`).catch(() => undefined);
-    return res?.status === 200 && (await res.text()).includes('"standby"');
+    return (await serviceHealth(this.serviceUrl(name))) === 'standby';
   }
 
   /** Host pids of the running watchdogs of one function (not their sandbox wrappers). */

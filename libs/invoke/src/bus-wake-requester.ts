@@ -1,11 +1,7 @@
 import { ERROR_CODES, FunctionRefLike, RPC, SkiffError, WakeResult, awakeMinimum, effectiveScaleSettings } from '@skiff/contracts';
+import { isNoResponder } from '@skiff/nats';
 import type { Bus, FunctionRegistryCache } from '@skiff/nats';
 import type { WakeRequester } from './function-waker';
-
-/** True when the bus says nobody serves the subject (as opposed to a refusal or a slow answer). */
-function nobodyAnswers(err: unknown): boolean {
-  return err instanceof SkiffError && err.code === ERROR_CODES.unavailable.code && /no service is answering/.test(err.message);
-}
 
 /** True when the service asked is missing or too slow (as opposed to a refusal). */
 function unavailable(err: unknown): boolean {
@@ -30,7 +26,7 @@ export function busWakeRequester(bus: Bus, registry: FunctionRegistryCache): Wak
     try {
       return await bus.request(RPC.scalerWake, ref, { timeoutMs });
     } catch (err) {
-      if (!nobodyAnswers(err)) return awaitTakeover(err);
+      if (!isNoResponder(err)) return awaitTakeover(err);
     }
     const record = registry.get(fn.namespace, fn.name);
     if (!record) throw new SkiffError(ERROR_CODES.functionNotFound, `function: ${fn.name}.${fn.namespace} not found`);

@@ -73,11 +73,23 @@ export class Bus {
   }
 }
 
+/** A request nobody is subscribed to (the service is not running), as opposed to a refusal or a slow answer. */
+export class NoResponderError extends SkiffError {
+  constructor(name: string) {
+    super(ERROR_CODES.unavailable, `no service is answering ${name} (is it running?)`);
+  }
+}
+
+/** True when the bus said nobody serves the subject asked. */
+export function isNoResponder(err: unknown): err is NoResponderError {
+  return err instanceof NoResponderError;
+}
+
 /** Maps whatever Nest's client threw into a SkiffError. */
 export function toSkiffError(name: string, err: unknown, timeoutMs: number): SkiffError {
   if (err instanceof SkiffError) return err;
   if (err instanceof EmptyResponseException) {
-    return new SkiffError(ERROR_CODES.unavailable, `no service is answering ${name} (is it running?)`);
+    return new NoResponderError(name);
   }
   if (err instanceof TimeoutError) {
     return new SkiffError(ERROR_CODES.unavailable, `${name} did not answer within ${timeoutMs} ms`);

@@ -6,13 +6,11 @@ import {
   FunctionStatus,
   RPC,
   ScaleServiceRequest,
-  SkiffError,
-  ERROR_CODES,
   parsePayload,
   parseScaleLabels,
   parseTriggerAnnotations,
 } from '@skiff/contracts';
-import { Bus, RegistrySync } from '@skiff/nats';
+import { Bus, RegistrySync, isNoResponder } from '@skiff/nats';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { bodyObject, pickNamespace, withoutEmptyNamespace } from './namespace-param';
 import { InvocationCounts } from '../scaling/invocation-counts.service';
@@ -71,8 +69,7 @@ export class FunctionsService {
       // The scaler owns every change of desired replicas (and records it as a decision).
       await this.bus.request(RPC.scalerScale, change, this.options());
     } catch (err) {
-      if (!(err instanceof SkiffError && err.code === ERROR_CODES.unavailable.code && /no service is answering/.test(err.message)))
-        throw err;
+      if (!isNoResponder(err)) throw err;
       // No scaler runs: manual scaling still works, straight through the provider.
       await this.bus.request(RPC.functionScale, change, this.options());
     }

@@ -9,6 +9,7 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { FunctionRecord, FunctionResources } from '@skiff/contracts';
+import { functionOwnEnv, watchdogPlatformEnv } from '../watchdog-env';
 import {
   FUNCTION_LABEL,
   SECRETS_REVISION_ANNOTATION,
@@ -138,16 +139,8 @@ export function functionDeployment(record: FunctionRecord, settings: PodSettings
 /** Function variables first, then `fprocess`, then the platform's, which a function cannot override. */
 function functionEnv(record: FunctionRecord, settings: PodSettings): V1EnvVar[] {
   const { spec } = record;
-  const env: Record<string, string> = { ...(spec.envVars ?? {}) };
-  if (spec.envProcess) env.fprocess = spec.envProcess;
-  Object.assign(env, {
-    SKIFF_NATS_URL: settings.natsUrl,
-    SKIFF_SUBJECT_PREFIX: settings.prefix,
-    SKIFF_LOG_LEVEL: settings.logLevel,
-    SKIFF_FUNCTION_NAME: spec.service,
-    SKIFF_FUNCTION_NAMESPACE: spec.namespace,
-    SKIFF_WATCHDOG_PORT: String(WATCHDOG_PORT),
-  });
+  const env = functionOwnEnv(spec);
+  Object.assign(env, watchdogPlatformEnv(settings, spec), { SKIFF_WATCHDOG_PORT: String(WATCHDOG_PORT) });
   if (settings.busCredentials) env.SKIFF_NATS_CREDS = `${BUS_DIR}/${BUS_CREDS_KEY}`;
   else delete env.SKIFF_NATS_CREDS;
   delete env.SKIFF_INSTANCE;

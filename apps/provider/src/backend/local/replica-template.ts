@@ -1,6 +1,7 @@
 import { FunctionRecord } from '@skiff/contracts';
 import { InheritedData, LaunchSpec } from './process-launcher';
 import { ReplicaRuntime } from './replica-runtime';
+import { watchdogPlatformEnv } from '../watchdog-env';
 
 /** Host variables a replica inherits from the provider; nothing else leaks (no platform credentials). */
 export const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'SYSTEMROOT'] as const;
@@ -41,11 +42,7 @@ export function buildReplicaTemplate(spec: FunctionRecord['spec'], runtime: Repl
   const fprocess = runtime.fprocess || spec.envVars?.fprocess;
   if (fprocess) env.fprocess = fprocess;
   Object.assign(env, {
-    SKIFF_NATS_URL: settings.natsUrl,
-    SKIFF_SUBJECT_PREFIX: settings.subjectPrefix,
-    SKIFF_LOG_LEVEL: settings.logLevel,
-    SKIFF_FUNCTION_NAME: spec.service,
-    SKIFF_FUNCTION_NAMESPACE: spec.namespace,
+    ...watchdogPlatformEnv({ natsUrl: settings.natsUrl, prefix: settings.subjectPrefix, logLevel: settings.logLevel }, spec),
     SKIFF_WATCHDOG_PORT: '0',
     SKIFF_EXIT_ON_STDIN_CLOSE: '1',
   });

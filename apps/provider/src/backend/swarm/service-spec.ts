@@ -2,6 +2,7 @@ import type { ServiceSpec } from 'dockerode';
 import { FunctionRecord } from '@skiff/contracts';
 import { cpuMillis, memoryBytes } from '@skiff/contracts/resource-quantity';
 import { LABELS, hashOf, serviceName } from './swarm-names';
+import { functionOwnEnv, watchdogPlatformEnv } from '../watchdog-env';
 
 /** Where OpenFaaS functions find their secrets. */
 export const SECRETS_DIR = '/var/openfaas/secrets';
@@ -45,14 +46,9 @@ export function buildServiceSpec(
 ): ServiceSpec {
   const { spec } = record;
   const [uid, gid] = settings.user.split(':');
-  const env: Record<string, string> = { ...(spec.envVars ?? {}) };
-  if (spec.envProcess) env.fprocess = spec.envProcess;
+  const env = functionOwnEnv(spec);
   Object.assign(env, {
-    SKIFF_NATS_URL: settings.natsUrl,
-    SKIFF_SUBJECT_PREFIX: settings.prefix,
-    SKIFF_LOG_LEVEL: settings.logLevel,
-    SKIFF_FUNCTION_NAME: spec.service,
-    SKIFF_FUNCTION_NAMESPACE: spec.namespace,
+    ...watchdogPlatformEnv(settings, spec),
     SKIFF_INSTANCE: `${spec.service}-{{.Task.ID}}`,
     // Tasks may share the node's network: no listener, the health check reads the lock file.
     SKIFF_WATCHDOG_PORT: 'off',
