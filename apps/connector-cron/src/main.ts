@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import { useSubjectPrefix } from '@skiff/contracts/subjects';
 import { bootstrapService } from '@skiff/observability';
 import { connectorCronStartup } from './config/connector-cron.startup';
 
 async function main(): Promise<void> {
-  // Validate the environment before the module graph (which reads it) is loaded.
   const { cron: env } = connectorCronStartup();
+  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
   const { AppModule, CONNECTOR_CRON_SERVICE } = await import('./app.module');
   await bootstrapService({
     service: CONNECTOR_CRON_SERVICE,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { useSubjectPrefix } from '@skiff/contracts/subjects';
 import { Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { registerRawRoutes } from '@skiff/http';
@@ -6,8 +7,8 @@ import { bootstrapService } from '@skiff/observability';
 import { connectorWebhookStartup } from './config/connector-webhook.startup';
 
 async function main(): Promise<void> {
-  // Validated before the module graph loads (the subject registry reads SKIFF_SUBJECT_PREFIX at import time).
   const { webhook: env } = connectorWebhookStartup();
+  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
   const { AppModule, CONNECTOR_WEBHOOK_SERVICE } = await import('./app.module');
   const { WebhookHandler } = await import('./webhook.handler');
 

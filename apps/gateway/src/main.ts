@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { useSubjectPrefix } from '@skiff/contracts/subjects';
 import { bootstrapService } from '@skiff/observability';
 import { BodyLimit } from './config/body-limit';
 import type { AdminCredentials } from '@skiff/config/admin-credentials';
@@ -38,6 +39,7 @@ function applyGuard(app: NestFastifyApplication, config: GatewayConfig, credenti
 
 async function main(): Promise<void> {
   const { gateway: config, admin } = gatewayStartup();
+  useSubjectPrefix(config.subjectPrefix);
   // Loaded after the config check so a bad variable is reported, not thrown at import time.
   const { AppModule, GATEWAY_SERVICE } = await import('./app.module');
   await bootstrapService({

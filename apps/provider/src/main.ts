@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { subjects } from '@skiff/contracts/subjects';
+import { subjects, useSubjectPrefix } from '@skiff/contracts/subjects';
 import { bootstrapLeader } from '@skiff/observability';
 import { shutdownBudget } from './config/provider.env';
 import { providerStartup } from './config/provider.startup';
 
 async function main(): Promise<void> {
-  // Validate the environment before the module graph (which reads it) is loaded.
   const { provider: env } = providerStartup();
+  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
   const { AppModule } = await import('./app.module');
   // On Kubernetes the leader lease is a coordination.k8s.io Lease; elsewhere a NATS KV key.
   const makeElector =

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
+import { useSubjectPrefix } from '@skiff/contracts/subjects';
 import { bootstrapService } from '@skiff/observability';
 import { queueWorkerStartup } from './config/queue-worker.startup';
 import { QueueWorkerModule } from './queue-worker.module';
 
 async function main(): Promise<void> {
   const { worker: config } = queueWorkerStartup();
+  useSubjectPrefix(config.subjectPrefix);
 
   @Module({ imports: [QueueWorkerModule.forRoot(config)] })
   class AppModule {}

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { subjects } from '@skiff/contracts/subjects';
+import { subjects, useSubjectPrefix } from '@skiff/contracts/subjects';
 import { bootstrapLeader } from '@skiff/observability';
 import { scalerStartup } from './config/scaler.startup';
 
 async function main(): Promise<void> {
-  // Validated before the module graph loads (the subject registry reads SKIFF_SUBJECT_PREFIX at import time).
   const { scaler: env } = scalerStartup();
+  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
   const { AppModule, SCALER_SERVICE } = await import('./app.module');
 
   @Module({ imports: [AppModule.forRoot(env)] })

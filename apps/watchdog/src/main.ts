@@ -1,3 +1,4 @@
+import { useSubjectPrefix } from '@skiff/contracts/subjects';
 import { WatchdogConfig, loadWatchdogConfig } from './config';
 import { formatDuration } from './duration';
 import { Logger } from './logger';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     max_inflight: config.maxInflight,
     pid: process.pid,
   });
-  // Loaded after the config check: the contracts registry reads SKIFF_SUBJECT_PREFIX at import time.
+  useSubjectPrefix(config.subjectPrefix);
   const { runReplica } = await import('./replica');
   await runReplica(config, log);
 }

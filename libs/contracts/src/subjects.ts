@@ -1,4 +1,4 @@
-import { resolveSubjectPrefix } from './prefix';
+import { SUBJECT_PREFIX_PATTERN } from './prefix';
 import { StorageNames } from './subject-names/storage-names';
 
 export * from './subject-names/bus-names';
@@ -140,5 +140,44 @@ export class SubjectRegistry extends StorageNames {
   }
 }
 
-/** The registry of this process, from `SKIFF_SUBJECT_PREFIX` (default `faas`). */
-export const subjects = new SubjectRegistry(resolveSubjectPrefix());
+/**
+ * The registry of the running process, whose prefix is set once at start-up (useSubjectPrefix) from
+ * the process's validated configuration, before any module is built. A name asked for before that
+ * throws, so no module can capture a subject at import time.
+ */
+class ProcessSubjectRegistry extends SubjectRegistry {
+  #configured: string | undefined;
+
+  constructor() {
+    super('');
+  }
+
+  override get prefix(): string {
+    if (this.#configured === undefined) {
+      throw new Error(
+        'the subject prefix is not set yet: main.ts sets it from the validated configuration (useSubjectPrefix) before building anything',
+      );
+    }
+    return this.#configured;
+  }
+
+  configure(prefix: string): void {
+    if (!SUBJECT_PREFIX_PATTERN.test(prefix))
+      throw new Error(`subject prefix "${prefix}" is invalid: use 1-32 characters from A-Z, a-z, 0-9, "_" and "-"`);
+    if (this.#configured !== undefined && this.#configured !== prefix) {
+      throw new Error(`the subject prefix is already "${this.#configured}": one process serves one platform`);
+    }
+    this.#configured = prefix;
+  }
+}
+
+const processRegistry = new ProcessSubjectRegistry();
+
+/** The registry of this process (its prefix comes from useSubjectPrefix, called once at start-up). */
+export const subjects: SubjectRegistry = processRegistry;
+
+/** Sets the prefix of `subjects` once, from the validated configuration (SKIFF_SUBJECT_PREFIX); returns the registry. */
+export function useSubjectPrefix(prefix: string): SubjectRegistry {
+  processRegistry.configure(prefix);
+  return processRegistry;
+}

@@ -13,3 +13,4 @@ export * from './jetstream-errors';
 export * from './registry-sync';
 export * from './function-registry.module';
 export * from './kv-keys';
+export * from './rpc-handler';

@@ -3,7 +3,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MicroserviceOptions } from '@nestjs/microservices';
-import { createNatsTransport } from '@skiff/nats';
+import { createRpcServer } from '@skiff/nats';
 import { StructuredLogger, createRootLogger } from './logger';
 import { refusedTarget, rewriteRequestTarget } from './request-target';
 
@@ -57,7 +57,7 @@ export interface ServiceBootstrap {
   port: number;
   /** Address to bind. */
   host: string;
-  /** NATS URL; when `rpc` is true the app also serves `@MessagePattern` handlers. */
+  /** NATS URL; when `rpc` is true the app also serves `@RpcHandler` methods. */
   natsUrl: string;
   /** NATS credentials file of the service, if the bus needs one. */
   natsCreds?: string;
@@ -108,7 +108,7 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
   (app.getHttpServer() as Server).maxConnections = limits.maxConnections;
   if (options.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
-      createNatsTransport({
+      createRpcServer({
         service: options.service,
         url: options.natsUrl,
         credsFile: options.natsCreds,

@@ -36,6 +36,8 @@ export interface GatewayConfig {
   httpLimits: HttpLimits;
   /** Failed-login blocking per client address. */
   authThrottle: AuthThrottleOptions;
+  /** First token of every subject, stream and bucket name (SKIFF_SUBJECT_PREFIX). */
+  subjectPrefix: string;
 }
 
 /** Client addresses the failed-login count remembers at most (about 100 bytes each). */
@@ -71,6 +73,7 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
       maxBlockMs: e.SKIFF_GATEWAY_AUTH_MAX_BLOCK_S * 1000,
       maxAddresses: AUTH_THROTTLE_ADDRESSES,
     },
+    subjectPrefix: e.SKIFF_SUBJECT_PREFIX,
   };
   if (env === process.env) cached = config;
   return config;

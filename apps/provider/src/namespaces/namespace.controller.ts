@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ERROR_CODES, FunctionNamespace, NamespaceRef, RPC, SkiffError, parsePayload, subjects } from '@skiff/contracts';
+import { Payload } from '@nestjs/microservices';
+import { RpcHandler } from '@skiff/nats';
+import { ERROR_CODES, FunctionNamespace, NamespaceRef, RPC, SkiffError, parsePayload } from '@skiff/contracts';
 import { NamespaceService } from './namespace.service';
 
 /** `provider.namespace.*`: list, get, create, update, delete. */
@@ -8,27 +9,27 @@ import { NamespaceService } from './namespace.service';
 export class NamespaceController {
   constructor(private readonly namespaces: NamespaceService) {}
 
-  @MessagePattern(subjects.rpc(RPC.namespaceList), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.namespaceList, 'provider')
   list(): Promise<string[]> {
     return this.namespaces.list();
   }
 
-  @MessagePattern(subjects.rpc(RPC.namespaceGet), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.namespaceGet, 'provider')
   get(@Payload() payload: unknown): Promise<FunctionNamespace> {
     return this.namespaces.get(parsePayload(NamespaceRef, payload).name);
   }
 
-  @MessagePattern(subjects.rpc(RPC.namespaceCreate), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.namespaceCreate, 'provider')
   create(@Payload() payload: unknown): Promise<FunctionNamespace> {
     return this.namespaces.create(named(payload));
   }
 
-  @MessagePattern(subjects.rpc(RPC.namespaceUpdate), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.namespaceUpdate, 'provider')
   update(@Payload() payload: unknown): Promise<FunctionNamespace> {
     return this.namespaces.update(named(payload));
   }
 
-  @MessagePattern(subjects.rpc(RPC.namespaceDelete), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.namespaceDelete, 'provider')
   remove(@Payload() payload: unknown): Promise<{ name: string }> {
     return this.namespaces.remove(parsePayload(NamespaceRef, payload).name);
   }

@@ -1,15 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import {
-  DEFAULT_NAMESPACE,
-  RPC,
-  Secret,
-  SecretListRequest,
-  SecretSummary,
-  SecretTransportKey,
-  parsePayload,
-  subjects,
-} from '@skiff/contracts';
+import { Payload } from '@nestjs/microservices';
+import { RpcHandler } from '@skiff/nats';
+import { DEFAULT_NAMESPACE, RPC, Secret, SecretListRequest, SecretSummary, SecretTransportKey, parsePayload } from '@skiff/contracts';
 import { SecretStore } from './secret.store';
 import { NamespaceDirectory } from '../namespaces/namespace-directory';
 
@@ -25,30 +17,30 @@ export class SecretController {
     private readonly namespaces: NamespaceDirectory,
   ) {}
 
-  @MessagePattern(subjects.rpc(RPC.secretList), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.secretList, 'provider')
   list(@Payload() payload: unknown): Promise<SecretSummary[]> {
     const req = parsePayload(SecretListRequest, payload ?? {});
     return this.store.list(req.namespace || DEFAULT_NAMESPACE);
   }
 
-  @MessagePattern(subjects.rpc(RPC.secretTransportKey), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.secretTransportKey, 'provider')
   transportKey(): SecretTransportKey {
     return this.store.transportKey();
   }
 
-  @MessagePattern(subjects.rpc(RPC.secretCreate), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.secretCreate, 'provider')
   async create(@Payload() payload: unknown): Promise<SecretSummary> {
     const s = secret(payload);
     await this.namespaces.requireExisting(s.namespace);
     return this.store.create(s);
   }
 
-  @MessagePattern(subjects.rpc(RPC.secretUpdate), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.secretUpdate, 'provider')
   update(@Payload() payload: unknown): Promise<SecretSummary> {
     return this.store.update(secret(payload));
   }
 
-  @MessagePattern(subjects.rpc(RPC.secretDelete), { queue: subjects.queues.provider })
+  @RpcHandler(RPC.secretDelete, 'provider')
   remove(@Payload() payload: unknown): Promise<SecretSummary> {
     const s = secret(payload);
     return this.store.remove(s.name, s.namespace);

@@ -40,6 +40,8 @@ export interface QueueWorkerConfig {
   resultBodyMax: number;
   /** Interval of the orphan / self-healing sweep (ms). */
   sweepIntervalMs: number;
+  /** First token of every subject, stream and bucket name (SKIFF_SUBJECT_PREFIX). */
+  subjectPrefix: string;
 }
 
 /** Validates the environment (throws EnvError naming every bad variable). */
@@ -67,5 +69,6 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
     store: asyncRetentionOf(e),
     resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,
     sweepIntervalMs: e.SKIFF_QUEUE_SWEEP_INTERVAL_MS,
+    subjectPrefix: e.SKIFF_SUBJECT_PREFIX,
   };
 }

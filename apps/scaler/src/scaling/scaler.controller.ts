@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { FunctionStatus, RPC, WakeResult, subjects } from '@skiff/contracts';
+import { Payload } from '@nestjs/microservices';
+import { RpcHandler } from '@skiff/nats';
+import { FunctionStatus, RPC, WakeResult } from '@skiff/contracts';
 import { ScalerService } from './scaler.service';
 
 /** The scaler's RPCs; one scaler of the queue group answers each request. */
@@ -8,12 +9,12 @@ import { ScalerService } from './scaler.service';
 export class ScalerController {
   constructor(private readonly scaler: ScalerService) {}
 
-  @MessagePattern(subjects.rpc(RPC.scalerScale), { queue: subjects.queues.scaler })
+  @RpcHandler(RPC.scalerScale, 'scaler')
   scale(@Payload() payload: unknown): Promise<FunctionStatus> {
     return this.scaler.scale(payload);
   }
 
-  @MessagePattern(subjects.rpc(RPC.scalerWake), { queue: subjects.queues.scaler })
+  @RpcHandler(RPC.scalerWake, 'scaler')
   wake(@Payload() payload: unknown): Promise<WakeResult> {
     return this.scaler.wake(payload);
   }

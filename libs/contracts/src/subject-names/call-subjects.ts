@@ -2,11 +2,20 @@ import type { EventName, QueueGroups, RpcName } from './bus-names';
 
 /** Subjects of a call and of the bus users' inboxes: RPC, events, invoke, body pulls, cancel, queue groups. */
 export class CallSubjects {
-  /** Upper-case form used for JetStream stream names (`FAAS_LOGS`). */
-  readonly streamPrefix: string;
+  readonly #prefix: string;
 
-  constructor(readonly prefix: string) {
-    this.streamPrefix = prefix.toUpperCase().replace(/-/g, '_');
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  /** The first token of every subject (`faas`). */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  /** Upper-case form used for JetStream stream names (`FAAS_LOGS`). */
+  get streamPrefix(): string {
+    return this.prefix.toUpperCase().replace(/-/g, '_');
   }
 
   /** Wire subject of a request/reply name. */
