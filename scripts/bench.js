@@ -1,16 +1,23 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run bench`: one run, every case, on this machine, compared with a plain Node HTTP server.
+// `npm run bench`: one run, every case, on this machine, each Skiff case compared with the least its
+// design can cost here (a baseline measured in the same run, under the same load).
 //   (a) direct      a trivial Node HTTP server ("Hello, World!"), called directly
 //   (e) nats        bare NATS request/reply between two Node processes (the bus alone)
+//   (r) relay       baseline of (b) and (c): a bare Node http server forwarding each request as one
+//                   nats.js request to a bare responder answering a constant (scripts/bench/relay-server.js)
 //   (b) inproc      the same handler as an in-process watchdog function, through the gateway
 //   (c) http        an http-mode function whose process is the server of (a), through the gateway
+//   (k) forker      baseline of (d): a bare http server spawning `cat` per request (scripts/bench/forker-server.js)
 //   (d) classic     a classic `cat` function (one fork per call), through the gateway
+// Each Skiff case is printed as a ratio to its baseline, with the goal of issue #15 and met / not met.
 // Starts its own provider + gateway (unique subject prefix, free ports), deploys through the gateway
-// API, measures with autocannon (keep-alive, BENCH_CONNECTIONS=50, BENCH_DURATION=10 s per case),
-// prints a table and the idle RSS of the services, and stops everything it started.
+// API, measures with autocannon (keep-alive, BENCH_CONNECTIONS=50; (k) and (d) BENCH_FORK_CONNECTIONS=10;
+// BENCH_DURATION=10 s per case), prints the tables (rates and ratios, CPU per call per process, idle RSS)
+// and stops everything it started.
 // Then the sections in SECTIONS (triggers: scripts/bench-triggers.js), each printing its own table.
-// Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_WARMUP (s), BENCH_CASES (e.g. "a,b"),
+// Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_FORK_CONNECTIONS, BENCH_WARMUP (s),
+// BENCH_RATE (req/s cap of the HTTP cases, to compare CPU per call at one rate), BENCH_CASES (e.g. "r,b"),
 // BENCH_SECTIONS ("none" to skip them), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
 const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -26,11 +33,29 @@ const { serviceEnv } = require('./lib/services');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
+/** The fork-per-call cases (forker, classic) run with fewer connections, as the issue measured them. */
+const FORK_CONNECTIONS = Number(process.env.BENCH_FORK_CONNECTIONS || 10);
+/**
+ * BENCH_RATE caps every HTTP case at that many req/s in all: CPU per call compared at one rate (a
+ * loaded process batches more per syscall, so CPU per call at full load depends on the rate reached).
+ */
+const RATE = Number(process.env.BENCH_RATE || 0);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
-const CASES = (process.env.BENCH_CASES || 'a,e,b,c,d').split(',').map((c) => c.trim());
+const CASES = (process.env.BENCH_CASES || 'a,e,r,b,c,k,d').split(',').map((c) => c.trim());
 const BODY = 'Hello, World!';
 const HELLO_SERVER = join(__dirname, 'bench', 'hello-server.js');
 const NATS_RESPONDER = join(__dirname, 'bench', 'nats-responder.js');
+const RELAY_SERVER = join(__dirname, 'bench', 'relay-server.js');
+const FORKER_SERVER = join(__dirname, 'bench', 'forker-server.js');
+/**
+ * Issue #15's goals: each Skiff case against its baseline in the same run (`rps` at least that many
+ * times the baseline's req/s, `p50` at most that many times its median latency).
+ */
+const GOALS = {
+  b: { baseline: 'r', rps: 0.8, p50: 1.3 },
+  c: { baseline: 'r', rps: 0.6 },
+  d: { baseline: 'k', rps: 0.8 },
+};
 const INPROC_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'inproc-hello.js');
 
 /** Load average when the run started: a busy machine makes every number meaningless. */
@@ -92,6 +117,19 @@ async function main() {
     /^ready/,
     cleanups,
   );
+  const relay = CASES.includes('r')
+    ? await startChild(
+        'relay-server',
+        process.execPath,
+        [RELAY_SERVER, nats.url, responderSubject],
+        nats.childEnv,
+        /^listening (\d+)/,
+        cleanups,
+      )
+    : undefined;
+  const forker = CASES.includes('k')
+    ? await startChild('forker-server', process.execPath, [FORKER_SERVER], {}, /^listening (\d+)/, cleanups)
+    : undefined;
   const natsPid = pidListeningOn(Number(new URL(nats.url.split(',')[0]).port) || 4222);
 
   // Platform.
@@ -145,24 +183,35 @@ async function main() {
   const label = {
     a: '(a) direct Node http',
     e: '(e) bare NATS req/reply',
+    r: '(r) relay: http → nats.js → responder',
+    k: '(k) forker: http, spawn cat per call',
     b: '(b) inproc via gateway',
     c: '(c) http mode via gateway',
     d: '(d) classic cat via gateway',
   };
   for (const key of CASES) {
     const fn = functions[key];
+    // The front process (gateway, or the baseline's http server) and what answers behind it.
+    const front = { r: relay?.child.pid, k: forker?.child.pid }[key] ?? (fn ? services.gateway?.pid : undefined);
+    const back =
+      { a: direct.child.pid, e: responder.child.pid, r: responder.child.pid }[key] ?? (fn ? replicaPids.get(fn.service) : undefined);
     const watched = {
-      gateway: fn ? services.gateway?.pid : undefined,
-      function: key === 'a' ? direct.child.pid : key === 'e' ? responder.child.pid : fn ? replicaPids.get(fn.service) : undefined,
-      'nats-server': key === 'a' ? undefined : natsPid,
+      gateway: front,
+      function: back,
+      'nats-server': key === 'a' || key === 'k' ? undefined : natsPid,
+      // The provider relays each replica's output lines to its own log: part of a call's cost too.
+      provider: fn ? services.provider?.pid : undefined,
     };
     const cpu = new CpuMeter(watched);
+    const connections = key === 'k' || key === 'd' ? FORK_CONNECTIONS : CONNECTIONS;
     let result;
-    if (key === 'a') result = await httpLoad(autocannon, directUrl, cpu);
+    if (key === 'a') result = await httpLoad(autocannon, directUrl, cpu, connections);
     else if (key === 'e') result = await natsLoad(nc, responderSubject, cpu);
-    else if (fn) result = await httpLoad(autocannon, `${gateway}/function/${fn.service}`, cpu);
-    else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,b,c,d,e)`);
-    results.push({ key, name: label[key], ...result, cpu: cpu.perRequestUs(result.total) });
+    else if (key === 'r') result = await httpLoad(autocannon, `http://127.0.0.1:${relay.match[1]}`, cpu, connections);
+    else if (key === 'k') result = await httpLoad(autocannon, `http://127.0.0.1:${forker.match[1]}`, cpu, connections);
+    else if (fn) result = await httpLoad(autocannon, `${gateway}/function/${fn.service}`, cpu, connections);
+    else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,e,r,b,c,k,d)`);
+    results.push({ key, name: label[key], connections, ...result, cpu: cpu.perRequestUs(result.total) });
     say(
       `${label[key]}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`,
     );
@@ -173,6 +222,17 @@ async function main() {
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const CLK_TCK = 100;
+
+/** CPU ms used so far by a process alone (its replicas are the provider's children: counted apart). */
+function ownCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
 
 /** CPU ms used so far by a process and its children (reaped ones included), from /proc. */
 function treeCpuMs(pid, seen = new Set()) {
@@ -195,17 +255,20 @@ function treeCpuMs(pid, seen = new Set()) {
   return total;
 }
 
+/** The provider alone; every other process with its children. */
+const cpuOf = (label, pid) => (label === 'provider' ? ownCpuMs(pid) : treeCpuMs(pid));
+
 /** CPU time of a few process trees (and of this load generator) over the measured part of a case. */
 class CpuMeter {
   constructor(pids) {
     this.pids = Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid));
   }
   start() {
-    this.before = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, treeCpuMs(pid)]));
+    this.before = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, cpuOf(k, pid)]));
     this.self = process.cpuUsage();
   }
   stop() {
-    this.used = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, treeCpuMs(pid) - this.before[k]]));
+    this.used = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, cpuOf(k, pid) - this.before[k]]));
     const self = process.cpuUsage(this.self);
     this.used['load generator'] = (self.user + self.system) / 1000;
   }
@@ -271,8 +334,9 @@ function rssKb(pid, tree = false, seen = new Set()) {
   }
 }
 
-async function httpLoad(autocannon, url, cpu) {
-  const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'text/plain' }, connections: CONNECTIONS, pipelining: 1 };
+async function httpLoad(autocannon, url, cpu, connections) {
+  const options = { url, method: 'POST', body: BODY, headers: { 'content-type': 'text/plain' }, connections, pipelining: 1 };
+  if (RATE > 0) options.overallRate = RATE;
   if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
   cpu.start();
   const r = await autocannon({ ...options, duration: DURATION });
@@ -319,20 +383,56 @@ async function natsLoad(nc, subject, cpu) {
 }
 
 function printTable(results, rss) {
-  const base = results.find((r) => r.key === 'a');
-  const rows = [['case', 'req/s', 'p50 ms', 'p99 ms', 'vs (a)', '+p50 ms', 'errors']];
+  const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
+  const direct = byKey.a;
+  const rows = [['case', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'vs (a)', '× baseline', 'p50 ×', 'goal', 'met', 'errors']];
+  const verdicts = [];
   for (const r of results) {
     if (!r.total) {
-      rows.push([r.name, '0', '-', '-', '-', '-', `${r.errors} (no request completed)`]);
+      rows.push([
+        r.name,
+        String(r.connections ?? CONNECTIONS),
+        '0',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        `${r.errors} (no request completed)`,
+      ]);
       continue;
+    }
+    const goal = GOALS[r.key];
+    const base = goal && byKey[goal.baseline];
+    let ratio = '-';
+    let p50x = '-';
+    let goalText = '-';
+    let met = '-';
+    if (goal) {
+      goalText = `≥ ${goal.rps} × (${goal.baseline})${goal.p50 ? `, p50 ≤ ${goal.p50} ×` : ''}`;
+      if (base?.total) {
+        const x = r.rps / base.rps;
+        const px = base.p50 > 0 ? r.p50 / base.p50 : NaN;
+        ratio = `${x.toFixed(2)} ×`;
+        p50x = Number.isFinite(px) ? `${px.toFixed(2)} ×` : '-';
+        const ok = x >= goal.rps && (!goal.p50 || px <= goal.p50);
+        met = ok ? 'met' : 'NOT met';
+        verdicts.push(`${r.name}: ${x.toFixed(2)} × (${goal.baseline})${goal.p50 ? `, p50 ${p50x}` : ''} — goal ${goalText}: ${met}`);
+      } else met = `no (${goal.baseline}) in this run`;
     }
     rows.push([
       r.name,
+      String(r.connections ?? CONNECTIONS),
       r.rps.toFixed(0),
       String(r.p50),
       String(r.p99),
-      base ? `${((r.rps / base.rps) * 100).toFixed(1)}%` : '-',
-      base ? (r.key === 'a' ? '-' : `${r.p50 - base.p50 >= 0 ? '+' : ''}${round(r.p50 - base.p50)}`) : '-',
+      direct ? `${((r.rps / direct.rps) * 100).toFixed(1)}%` : '-',
+      ratio,
+      p50x,
+      goalText,
+      met,
       String(r.errors),
     ]);
   }
@@ -346,25 +446,33 @@ function printTable(results, rss) {
     ].join('\n');
   };
   const os = require('node:os');
-  const load = LOAD_BEFORE.map((l) => l.toFixed(2)).join(' ');
-  const busy = LOAD_BEFORE[0] > os.cpus().length * 0.5 ? '  ← the machine was busy: numbers are not comparable' : '';
+  const fmt = (l) => l.map((x) => x.toFixed(2)).join(' ');
+  const busy = LOAD_BEFORE[0] > os.cpus().length * 0.5 ? '  ← the machine was busy: compare ratios and CPU per call, not req/s' : '';
   process.stdout.write(
     `\nSkiff benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
-      `load average before the run: ${load}${busy}\n` +
-      `POST "${BODY}", ${CONNECTIONS} keep-alive connections, ${DURATION} s per case (after ${WARMUP} s warm-up)\n\n` +
-      `${table(rows)}\n\nCPU per request (µs, measured part only; a process tree includes its children${NATS_SHARED ? '; nats-server is shared with other clients' : ''}):\n\n` +
+      `load average before the run: ${fmt(LOAD_BEFORE)}, after: ${fmt(os.loadavg())}${busy}\n` +
+      `POST "${BODY}", keep-alive connections as listed, ${DURATION} s per case (after ${WARMUP} s warm-up); ` +
+      `baselines: (r) relay for (b) and (c), (k) forker for (d)\n\n` +
+      `${table(rows)}\n\n${verdicts.map((v) => `  ${v}`).join('\n')}\n\n` +
+      `CPU per request (µs, measured part only; "front" is the gateway or the baseline's http server, "behind" the replica ` +
+      `or what answers behind the front; a process tree includes its children, the provider is counted alone${NATS_SHARED ? '; nats-server is shared with other clients' : ''}):\n\n` +
       `${table(cpuRows(results))}\n\nIdle RSS (before load; a replica with everything in its sandbox):\n\n` +
       `${table([['process', 'pid', 'RSS MB'], ...rss.map((p) => [p.name, String(p.pid ?? '-'), p.kb ? (p.kb / 1024).toFixed(1) : '-'])])}\n`,
   );
 }
 
 function cpuRows(results) {
-  const columns = ['gateway', 'function', 'nats-server', 'load generator'];
-  const rows = [['case', ...columns, 'total']];
+  const columns = ['gateway', 'function', 'nats-server', 'provider', 'load generator'];
+  const rows = [['case', 'front', 'behind', 'nats-server', 'provider', 'load generator', 'total', 'platform', 'platform × baseline']];
+  // "platform": what serves the call (everything but the load generator), the steadier figure on a shared machine.
+  const platform = (r) => Object.entries(r.cpu).reduce((a, [k, v]) => (k === 'load generator' ? a : a + v), 0);
+  const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
   for (const r of results) {
     const cells = columns.map((c) => (r.cpu[c] === undefined ? '-' : r.cpu[c].toFixed(0)));
     const total = Object.values(r.cpu).reduce((a, b) => a + b, 0);
-    rows.push([r.name, ...cells, r.total ? total.toFixed(0) : '-']);
+    const base = GOALS[r.key] && byKey[GOALS[r.key].baseline];
+    const versus = base?.total && r.total ? `${(platform(r) / platform(base)).toFixed(2)} ×` : '-';
+    rows.push([r.name, ...cells, r.total ? total.toFixed(0) : '-', r.total ? platform(r).toFixed(0) : '-', versus]);
   }
   return rows;
 }
