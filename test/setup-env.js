@@ -22,3 +22,7 @@ const quotas = {
   SKIFF_LOGS_MAX_BYTES: 32 * MIB,
 };
 for (const [name, value] of Object.entries(quotas)) process.env[name] = process.env[name] || String(value);
+// Likewise the JetStream quotas every store opener applies (a service sets them in main.ts).
+require('reflect-metadata');
+const { loadJetStreamLimits, useJetStreamLimits } = require('@skiff/config/jetstream-limits.env');
+useJetStreamLimits(loadJetStreamLimits(process.env));

@@ -1,15 +1,22 @@
 import 'reflect-metadata';
-import { useSubjectPrefix } from '@skiff/contracts/subjects';
+import { Module } from '@nestjs/common';
+import { useProcessSettings } from '@skiff/config';
 import { bootstrapService } from '@skiff/observability';
+import { AppModule, CONNECTOR_CRON_SERVICE } from './app.module';
 import { connectorCronStartup } from './config/connector-cron.startup';
 
 async function main(): Promise<void> {
-  const { cron: env } = connectorCronStartup();
-  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
-  const { AppModule, CONNECTOR_CRON_SERVICE } = await import('./app.module');
+  const config = connectorCronStartup();
+  const { cron: env } = config;
+  useProcessSettings({ subjectPrefix: env.SKIFF_SUBJECT_PREFIX, limits: config.limits });
+
+  @Module({ imports: [AppModule.forRoot(env)] })
+  class Root {}
+
   await bootstrapService({
     service: CONNECTOR_CRON_SERVICE,
-    module: AppModule,
+    logLevel: env.SKIFF_LOG_LEVEL,
+    module: Root,
     port: env.SKIFF_CONNECTOR_CRON_PORT,
     host: env.SKIFF_BIND_ADDRESS,
     natsUrl: env.SKIFF_NATS_URL,

@@ -1,22 +1,24 @@
 import 'reflect-metadata';
-import { useSubjectPrefix } from '@skiff/contracts/subjects';
 import { Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { useProcessSettings } from '@skiff/config';
 import { registerRawRoutes } from '@skiff/http';
 import { bootstrapService } from '@skiff/observability';
+import { AppModule, CONNECTOR_WEBHOOK_SERVICE } from './app.module';
 import { connectorWebhookStartup } from './config/connector-webhook.startup';
+import { WebhookHandler } from './webhook.handler';
 
 async function main(): Promise<void> {
-  const { webhook: env } = connectorWebhookStartup();
-  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
-  const { AppModule, CONNECTOR_WEBHOOK_SERVICE } = await import('./app.module');
-  const { WebhookHandler } = await import('./webhook.handler');
+  const config = connectorWebhookStartup();
+  const { webhook: env } = config;
+  useProcessSettings({ subjectPrefix: env.SKIFF_SUBJECT_PREFIX, limits: config.limits });
 
   @Module({ imports: [AppModule.forRoot(env)] })
   class Root {}
 
   await bootstrapService({
     service: CONNECTOR_WEBHOOK_SERVICE,
+    logLevel: env.SKIFF_LOG_LEVEL,
     module: Root,
     port: env.SKIFF_WEBHOOK_PORT,
     host: env.SKIFF_BIND_ADDRESS,

@@ -1,8 +1,8 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { NatsModule } from '@skiff/nats';
 import { ObservabilityModule } from '@skiff/observability';
-import { gatewayConfig } from './config/gateway.config';
 import { GatewayConfigModule } from './config/gateway-config.module';
+import type { GatewayStartup } from './config/gateway.startup';
 import { GatewayHttpModule } from './http/http.module';
 import { RegistryModule } from './registry/registry.module';
 import { InvokeModule } from './invoke/invoke.module';
@@ -17,21 +17,29 @@ import { UiModule } from './ui/ui.module';
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
 
-/** Shared infrastructure every feature module may inject (config, body limit, registry, bus, health). */
-const infrastructure = [
-  // No per-request stack capture on the invoke hot path.
-  NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gatewayConfig().natsUrl, credsFile: gatewayConfig().natsCreds, asyncTraces: false }),
-  // Metrics on a port of their own, never on the API port.
-  ObservabilityModule.forRoot(GATEWAY_SERVICE, { metricsListener: { port: gatewayConfig().metricsPort, host: gatewayConfig().host } }),
-  GatewayConfigModule,
-  GatewayHttpModule,
-  RegistryModule,
-  GatewayScalingModule,
-];
-
 /** Feature modules; add new ones (e.g. async invoke) here. */
 const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule, TopicsModule, UiModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
-@Module({ imports: [...infrastructure, ...features] })
-export class AppModule {}
+@Module({})
+export class AppModule {
+  /** The module graph for a configuration validated by main.ts (nothing reads the environment here). */
+  static forRoot(config: GatewayStartup): DynamicModule {
+    const { gateway } = config;
+    return {
+      module: AppModule,
+      imports: [
+        // Shared infrastructure every feature module may inject (config, body limit, registry, bus, health).
+        // No per-request stack capture on the invoke hot path.
+        NatsModule.forRoot({ service: GATEWAY_SERVICE, url: gateway.natsUrl, credsFile: gateway.natsCreds, asyncTraces: false }),
+        // Metrics on a port of their own, never on the API port.
+        ObservabilityModule.forRoot(GATEWAY_SERVICE, { metricsListener: { port: gateway.metricsPort, host: gateway.host } }),
+        GatewayConfigModule.forRoot(config),
+        GatewayHttpModule,
+        RegistryModule,
+        GatewayScalingModule,
+        ...features,
+      ],
+    };
+  }
+}

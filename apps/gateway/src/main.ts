@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { useSubjectPrefix } from '@skiff/contracts/subjects';
+import { useProcessSettings } from '@skiff/config';
 import { bootstrapService } from '@skiff/observability';
 import { BodyLimit } from './config/body-limit';
 import type { AdminCredentials } from '@skiff/config/admin-credentials';
@@ -10,6 +10,7 @@ import { installGatewayGuard } from './auth/gateway-guard';
 import { HostPolicy } from './auth/host-policy';
 import { AuthThrottle } from './auth/auth-throttle';
 import { GatewayConfig } from './config/gateway.config';
+import { AppModule, GATEWAY_SERVICE } from './app.module';
 
 /** Every Nest route gets the effective body limit (Fastify's per-route limit beats the parser's). */
 function applyBodyLimit(app: NestFastifyApplication): void {
@@ -38,13 +39,17 @@ function applyGuard(app: NestFastifyApplication, config: GatewayConfig, credenti
 }
 
 async function main(): Promise<void> {
-  const { gateway: config, admin } = gatewayStartup();
-  useSubjectPrefix(config.subjectPrefix);
-  // Loaded after the config check so a bad variable is reported, not thrown at import time.
-  const { AppModule, GATEWAY_SERVICE } = await import('./app.module');
+  const startup = gatewayStartup();
+  const { gateway: config, admin } = startup;
+  useProcessSettings({ subjectPrefix: config.subjectPrefix, limits: startup.limits });
+
+  @Module({ imports: [AppModule.forRoot(startup)] })
+  class Root {}
+
   await bootstrapService({
     service: GATEWAY_SERVICE,
-    module: AppModule,
+    logLevel: config.logLevel,
+    module: Root,
     port: config.port,
     host: config.host,
     natsUrl: config.natsUrl,

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { subjects, useSubjectPrefix } from '@skiff/contracts/subjects';
+import { useProcessSettings } from '@skiff/config';
+import { subjects } from '@skiff/contracts/subjects';
 import { bootstrapLeader } from '@skiff/observability';
+import { AppModule, SCALER_SERVICE } from './app.module';
 import { scalerStartup } from './config/scaler.startup';
 
 async function main(): Promise<void> {
-  const { scaler: env } = scalerStartup();
-  useSubjectPrefix(env.SKIFF_SUBJECT_PREFIX);
-  const { AppModule, SCALER_SERVICE } = await import('./app.module');
+  const config = scalerStartup();
+  const { scaler: env } = config;
+  useProcessSettings({ subjectPrefix: env.SKIFF_SUBJECT_PREFIX, limits: config.limits });
 
   @Module({ imports: [AppModule.forRoot(env)] })
   class Root {}
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   await bootstrapLeader(
     {
       service: SCALER_SERVICE,
+      logLevel: env.SKIFF_LOG_LEVEL,
       module: Root,
       port: env.SKIFF_SCALER_PORT,
       host: env.SKIFF_BIND_ADDRESS,
@@ -23,6 +26,7 @@ async function main(): Promise<void> {
       natsCreds: env.SKIFF_NATS_CREDS,
       rpc: true,
       gracePeriodMs: env.SKIFF_SHUTDOWN_GRACE_MS,
+      leaseMs: config.leaseMs,
     },
     subjects.scalerLeaseKey,
   );

@@ -36,7 +36,7 @@ export function readAdminPassword(dataDir?: string): string | undefined {
  * SKIFF_ADMIN_PASSWORD when set; else the password stored under the data dir; else a new random
  * one, written there with mode 0600 (exclusive create, so two starting gateways agree).
  */
-export function loadAdminCredentials(env: NodeJS.ProcessEnv = process.env): AdminCredentials {
+export function loadAdminCredentials(env: NodeJS.ProcessEnv): AdminCredentials {
   const dataDir = env.SKIFF_DATA_DIR || '.skiff';
   const file = adminPasswordPath(dataDir);
   const fromEnv = env.SKIFF_ADMIN_PASSWORD?.trim();

@@ -97,11 +97,8 @@ export interface JetStreamLimits {
   replicas: number;
 }
 
-let cached: JetStreamLimits | undefined;
-
-/** Validates the quota variables (throws EnvError naming every bad one); process.env's are read once. */
-export function jetStreamLimits(env: NodeJS.ProcessEnv = process.env): JetStreamLimits {
-  if (env === process.env && cached) return cached;
+/** Validates the quota variables (throws EnvError naming every bad one): a service does it once, in its `*.startup.ts`. */
+export function loadJetStreamLimits(env: NodeJS.ProcessEnv): JetStreamLimits {
   const e = loadEnv(JetStreamLimitsEnv, env);
   const limits: JetStreamLimits = {
     asyncBytes: e.SKIFF_ASYNC_MAX_BYTES,
@@ -115,6 +112,19 @@ export function jetStreamLimits(env: NodeJS.ProcessEnv = process.env): JetStream
     kvBytes: e.SKIFF_KV_MAX_BYTES,
     replicas: e.SKIFF_JS_REPLICAS,
   };
-  if (env === process.env) cached = limits;
   return limits;
+}
+
+let configured: JetStreamLimits | undefined;
+
+/** Sets this process's quotas once, from its validated configuration (main.ts; test/setup-env.js for a test file). */
+export function useJetStreamLimits(limits: JetStreamLimits): void {
+  configured = limits;
+}
+
+/** This process's quotas, as useJetStreamLimits set them at start-up (throws before: nothing reads them at import time). */
+export function jetStreamLimits(): JetStreamLimits {
+  if (!configured)
+    throw new Error('the JetStream quotas are not set yet: main.ts sets them from the validated configuration (useJetStreamLimits)');
+  return configured;
 }

@@ -15,6 +15,6 @@ export class LeaderLeaseEnv {
 }
 
 /** Validates SKIFF_LEADER_LEASE_MS (throws EnvError naming it when bad). */
-export function leaderLeaseMs(env: NodeJS.ProcessEnv = process.env): number {
+export function leaderLeaseMs(env: NodeJS.ProcessEnv): number {
   return loadEnv(LeaderLeaseEnv, env).SKIFF_LEADER_LEASE_MS;
 }

@@ -14,7 +14,7 @@ export class EnvError extends Error {
  * Validates the environment against `cls` once: defaults come from the class's initialisers,
  * numbers and booleans are converted, and every bad variable is reported together.
  */
-export function loadEnv<T extends object>(cls: ClassConstructor<T>, env: NodeJS.ProcessEnv = process.env): T {
+export function loadEnv<T extends object>(cls: ClassConstructor<T>, env: NodeJS.ProcessEnv): T {
   const defaults = new cls() as Record<string, unknown>;
   const plain: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {

@@ -49,3 +49,37 @@ describe('loadServiceConfig', () => {
     expect(error!.problems.filter((p) => p.includes('SKIFF_SUBJECT_PREFIX'))).toHaveLength(1);
   });
 });
+
+describe('useProcessSettings', () => {
+  /** Fresh copies of the modules: the shared ones already hold the test file's settings (test/setup-env.js). */
+  function fresh() {
+    let modules!: {
+      config: typeof import('./service-config');
+      limits: typeof import('./jetstream-limits.env');
+      subjects: typeof import('@skiff/contracts/subjects');
+    };
+    jest.isolateModules(() => {
+      modules = {
+        config: jest.requireActual('./service-config'),
+        limits: jest.requireActual('./jetstream-limits.env'),
+        subjects: jest.requireActual('@skiff/contracts/subjects'),
+      };
+    });
+    return modules;
+  }
+
+  it('nothing reads the quotas or the prefix before main.ts sets them from the validated configuration', () => {
+    const { limits, subjects } = fresh();
+    expect(() => limits.jetStreamLimits()).toThrow(/not set yet/);
+    expect(() => subjects.subjects.asyncStream).toThrow(/not set yet/);
+  });
+
+  it('sets the prefix and the quotas of the process', () => {
+    const { config, limits, subjects } = fresh();
+    const quotas = limits.loadJetStreamLimits({ SKIFF_JS_REPLICAS: '3' });
+    config.useProcessSettings({ subjectPrefix: 'p1', limits: quotas });
+    expect(limits.jetStreamLimits()).toBe(quotas);
+    expect(limits.jetStreamLimits().replicas).toBe(3);
+    expect(subjects.subjects.asyncStream).toBe('P1_ASYNC');
+  });
+});

@@ -1,3 +1,5 @@
+import { useSubjectPrefix } from '@skiff/contracts/subjects';
+import { JetStreamLimits, useJetStreamLimits } from './jetstream-limits.env';
 import { EnvError } from './load-env';
 
 type Loaders = Record<string, () => unknown>;
@@ -21,4 +23,13 @@ export function loadServiceConfig<T extends Loaders>(loaders: T): { [K in keyof 
   // The common variables (SKIFF_NATS_URL, SKIFF_SUBJECT_PREFIX…) belong to several parts: name them once.
   if (problems.length) throw new EnvError([...new Set(problems)]);
   return config as { [K in keyof T]: ReturnType<T[K]> };
+}
+
+/**
+ * Sets the process-wide parts of a validated configuration, once, before any module is built: the
+ * subject prefix of the `subjects` registry and the JetStream quotas every store opener applies.
+ */
+export function useProcessSettings(settings: { subjectPrefix: string; limits: JetStreamLimits }): void {
+  useSubjectPrefix(settings.subjectPrefix);
+  useJetStreamLimits(settings.limits);
 }

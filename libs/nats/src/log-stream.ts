@@ -25,8 +25,11 @@ export interface LogStreamOptions {
   maxBytes: number;
 }
 
+/** Injection token of the validated LogStreamOptions (provider and gateway). */
+export const LOG_STREAM_OPTIONS = 'LOG_STREAM_OPTIONS';
+
 /** Validates the log stream variables (throws EnvError naming every bad one). */
-export function logStreamOptions(env: NodeJS.ProcessEnv = process.env): LogStreamOptions {
+export function logStreamOptions(env: NodeJS.ProcessEnv): LogStreamOptions {
   const e = loadEnv(LogStreamEnv, env);
   return { maxAgeMs: e.SKIFF_LOGS_MAX_AGE_S * 1000, maxBytes: e.SKIFF_LOGS_MAX_BYTES };
 }

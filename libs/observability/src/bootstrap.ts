@@ -51,6 +51,8 @@ export function httpServerOptions(limits: HttpLimits) {
 export interface ServiceBootstrap {
   /** Service name (log field, NATS connection name, metrics label). */
   service: string;
+  /** Log level (SKIFF_LOG_LEVEL). */
+  logLevel: string;
   /** Root module. */
   module: Type<unknown>;
   /** HTTP port (API, or just health and metrics). */
@@ -90,7 +92,7 @@ function refuseBadTargets(app: NestFastifyApplication): void {
  * server inheriting the app config, shutdown hooks, init before the transport starts.
  */
 export async function bootstrapService(options: ServiceBootstrap): Promise<INestApplication> {
-  const logger = new StructuredLogger(createRootLogger(options.service));
+  const logger = new StructuredLogger(createRootLogger(options.service, options.logLevel));
   const limits = options.httpLimits ?? DEFAULT_HTTP_LIMITS;
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,

@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { INestApplication, Module, OnApplicationShutdown } from '@nestjs/common';
 import { connect } from 'nats';
-import { leaderLeaseMs } from '@skiff/config';
 import { subjects } from '@skiff/contracts/subjects';
 import { KvLeaseOptions, LeaderElector, NatsKvLeaderElector, natsConnectionOptions } from '@skiff/nats';
 import { ServiceBootstrap, bootstrapService } from './bootstrap';
@@ -27,9 +26,13 @@ class LeaseRelease implements OnApplicationShutdown {
  * loses the lease exits at once (status 1), so it never acts beside the new one; its local replicas
  * die with it and the new leader starts them. At a clean shutdown the lease is released last.
  */
-export async function bootstrapLeader(options: ServiceBootstrap, key: string, makeElector?: ElectorFactory): Promise<INestApplication> {
-  const log = createRootLogger(options.service);
-  const leaseMs = leaderLeaseMs();
+export async function bootstrapLeader(
+  options: ServiceBootstrap & { leaseMs: number },
+  key: string,
+  makeElector?: ElectorFactory,
+): Promise<INestApplication> {
+  const log = createRootLogger(options.service, options.logLevel);
+  const { leaseMs } = options;
   const nc = await connect({
     ...natsConnectionOptions({ service: options.service, url: options.natsUrl, credsFile: options.natsCreds }),
     name: `${options.service}-lease-${hostname()}-${process.pid}`,

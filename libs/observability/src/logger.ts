@@ -5,7 +5,7 @@ import pino, { Logger as PinoLogger } from 'pino';
 export const REDACTED_PATHS = ['authorization', 'headers.authorization', 'password', 'value', 'rawValue', 'req.headers.authorization'];
 
 /** One structured (JSON lines) logger per process, bound to the service name. */
-export function createRootLogger(service: string, level = process.env.SKIFF_LOG_LEVEL ?? 'info'): PinoLogger {
+export function createRootLogger(service: string, level: string): PinoLogger {
   return pino({
     level,
     base: { service, pid: process.pid },

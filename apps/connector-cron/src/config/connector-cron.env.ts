@@ -33,11 +33,7 @@ export class ConnectorCronEnv extends HttpServiceEnv {
 /** Provider token of the validated environment. */
 export const CONNECTOR_CRON_ENV = 'CONNECTOR_CRON_ENV';
 
-let cached: ConnectorCronEnv | undefined;
-
-/** Validates the environment once (throws naming every bad variable). */
-export function connectorCronEnv(env: NodeJS.ProcessEnv = process.env): ConnectorCronEnv {
-  if (env !== process.env) return loadEnv(ConnectorCronEnv, env);
-  cached ??= loadEnv(ConnectorCronEnv);
-  return cached;
+/** Validates the environment (throws naming every bad variable): connector-cron.startup.ts does it once. */
+export function connectorCronEnv(env: NodeJS.ProcessEnv): ConnectorCronEnv {
+  return loadEnv(ConnectorCronEnv, env);
 }

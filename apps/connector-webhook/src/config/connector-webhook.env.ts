@@ -67,15 +67,10 @@ export class ConnectorWebhookEnv extends HttpServiceEnv {
 /** Provider token of the validated environment. */
 export const CONNECTOR_WEBHOOK_ENV = 'CONNECTOR_WEBHOOK_ENV';
 
-let cached: ConnectorWebhookEnv | undefined;
-
-/** Validates the environment once; `SKIFF_CONNECTOR_WEBHOOK_PORT` is read when `SKIFF_WEBHOOK_PORT` is unset. */
-export function connectorWebhookEnv(source: NodeJS.ProcessEnv = process.env): ConnectorWebhookEnv {
-  if (source === process.env && cached) return cached;
+/** Validates the environment (startup does it once); `SKIFF_CONNECTOR_WEBHOOK_PORT` is read when `SKIFF_WEBHOOK_PORT` is unset. */
+export function connectorWebhookEnv(source: NodeJS.ProcessEnv): ConnectorWebhookEnv {
   const env = { ...source };
   if (env.SKIFF_WEBHOOK_PORT === undefined && env.SKIFF_CONNECTOR_WEBHOOK_PORT !== undefined)
     env.SKIFF_WEBHOOK_PORT = env.SKIFF_CONNECTOR_WEBHOOK_PORT;
-  const loaded = loadEnv(ConnectorWebhookEnv, env);
-  if (source === process.env) cached = loaded;
-  return loaded;
+  return loadEnv(ConnectorWebhookEnv, env);
 }

@@ -33,7 +33,7 @@ export interface AsyncConfig {
 }
 
 /** Validates the async variables (throws EnvError naming every bad one). */
-export function asyncConfig(env: NodeJS.ProcessEnv = process.env): AsyncConfig {
+export function asyncConfig(env: NodeJS.ProcessEnv): AsyncConfig {
   const e = loadEnv(AsyncEnv, env);
   return {
     store: asyncRetentionOf(e),

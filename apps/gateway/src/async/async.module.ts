@@ -5,7 +5,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { registerRawRoutes } from '@skiff/http';
-import { ASYNC_CONFIG, ASYNC_NATS, asyncConfig } from './async.env';
+import { ASYNC_NATS } from './async.env';
 import { AsyncCalls } from './async-calls.service';
 import { AsyncInvokeHandler } from './async-invoke.handler';
 import { AsyncSystemController } from './async-system.controller';
@@ -65,7 +65,6 @@ async function connectAsync(config: GatewayConfig): Promise<NatsConnection> {
 @Module({
   controllers: [AsyncSystemController],
   providers: [
-    { provide: ASYNC_CONFIG, useFactory: () => asyncConfig() },
     { provide: ASYNC_NATS, inject: [GATEWAY_CONFIG], useFactory: connectAsync },
     AsyncConnectionLifecycle,
     AsyncCalls,

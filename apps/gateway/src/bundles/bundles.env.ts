@@ -21,7 +21,7 @@ export class BundlesEnv {
 /** Injection token of the BundlesEnv. */
 export const BUNDLES_ENV = 'BUNDLES_ENV';
 
-/** Reads the variables once per process. */
-export function bundlesEnv(env: NodeJS.ProcessEnv = process.env): BundlesEnv {
+/** Validates the variables (throws EnvError naming every bad one): gateway.startup.ts does it once. */
+export function bundlesEnv(env: NodeJS.ProcessEnv): BundlesEnv {
   return loadEnv(BundlesEnv, env);
 }

@@ -38,16 +38,17 @@ export interface GatewayConfig {
   authThrottle: AuthThrottleOptions;
   /** First token of every subject, stream and bucket name (SKIFF_SUBJECT_PREFIX). */
   subjectPrefix: string;
+  /** Log level (SKIFF_LOG_LEVEL). */
+  logLevel: string;
+  /** Commit of the build (SKIFF_GIT_SHA), empty when not given. */
+  gitSha: string;
 }
 
 /** Client addresses the failed-login count remembers at most (about 100 bytes each). */
 const AUTH_THROTTLE_ADDRESSES = 10_000;
 
-let cached: GatewayConfig | undefined;
-
-/** Validates the environment once (throws EnvError naming every bad variable) and caches the result. */
-export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  if (cached && env === process.env) return cached;
+/** Validates the environment (throws EnvError naming every bad variable): gateway.startup.ts does it once. */
+export function gatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const e = loadEnv(GatewayEnv, env);
   const config: GatewayConfig = {
     natsUrl: e.SKIFF_NATS_URL,
@@ -74,7 +75,8 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
       maxAddresses: AUTH_THROTTLE_ADDRESSES,
     },
     subjectPrefix: e.SKIFF_SUBJECT_PREFIX,
+    logLevel: e.SKIFF_LOG_LEVEL,
+    gitSha: e.SKIFF_GIT_SHA,
   };
-  if (env === process.env) cached = config;
   return config;
 }

@@ -134,4 +134,8 @@ export class GatewayEnv extends HttpServiceEnv {
   @IsInt({ message: 'SKIFF_GATEWAY_AUTH_MAX_BLOCK_S must be a whole number of seconds' })
   @Min(1)
   SKIFF_GATEWAY_AUTH_MAX_BLOCK_S: number = 900;
+
+  /** Commit the build came from (else the checkout's HEAD, else `unknown`), shown by `/system/info`. */
+  @IsString()
+  SKIFF_GIT_SHA: string = '';
 }

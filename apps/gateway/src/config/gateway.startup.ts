@@ -1,4 +1,4 @@
-import { jetStreamLimits, loadAdminCredentials, loadServiceConfig } from '@skiff/config';
+import { loadJetStreamLimits, loadAdminCredentials, loadServiceConfig } from '@skiff/config';
 import { logStreamOptions } from '@skiff/nats/log-stream';
 import { asyncConfig } from '../async/async.env';
 import { bundlesEnv } from '../bundles/bundles.env';
@@ -11,7 +11,10 @@ export function gatewayStartup(env: NodeJS.ProcessEnv = process.env) {
     async: () => asyncConfig(env),
     bundles: () => bundlesEnv(env),
     logs: () => logStreamOptions(env),
-    limits: () => jetStreamLimits(env),
+    limits: () => loadJetStreamLimits(env),
     admin: () => loadAdminCredentials(env),
   });
 }
+
+/** The gateway's whole validated configuration, handed to AppModule.forRoot. */
+export type GatewayStartup = ReturnType<typeof gatewayStartup>;

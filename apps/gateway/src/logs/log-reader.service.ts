@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
 import { LOG_HEADERS, subjects } from '@skiff/contracts';
-import { NATS_CONNECTION, ensureLogStream, isJetStreamError, logStreamOptions } from '@skiff/nats';
+import { LOG_STREAM_OPTIONS, LogStreamOptions, NATS_CONNECTION, ensureLogStream, isJetStreamError } from '@skiff/nats';
 import { LogQuery } from './log-query';
 
 /** One line of `/system/logs` output. */
@@ -33,11 +33,14 @@ const CONSUMER_INACTIVE_MS = 30_000;
 export class LogReader implements OnModuleInit {
   private readonly logger = new Logger('Logs');
 
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(LOG_STREAM_OPTIONS) private readonly streamOptions: LogStreamOptions,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     // The provider owns the stream; creating it here too means /system/logs works whichever starts first.
-    await ensureLogStream(this.nc, subjects, logStreamOptions()).catch((err: Error) =>
+    await ensureLogStream(this.nc, subjects, this.streamOptions).catch((err: Error) =>
       this.logger.warn(`log stream not ready yet: ${err.message}`),
     );
   }
@@ -67,7 +70,7 @@ export class LogReader implements OnModuleInit {
       info = await jsm.consumers.add(subjects.logStream, config);
     } catch (err) {
       if (!isJetStreamError(err, 'streamNotFound')) throw err;
-      await ensureLogStream(this.nc, subjects, logStreamOptions());
+      await ensureLogStream(this.nc, subjects, this.streamOptions);
       info = await jsm.consumers.add(subjects.logStream, config);
     }
     const name = info.name;

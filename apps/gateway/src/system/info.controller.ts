@@ -8,14 +8,16 @@ import { gatewayVersion, machineArch } from './version';
 /** `/system/info` (GatewayInfo) and `/system/namespaces`. */
 @Controller('system')
 export class InfoController {
-  private readonly version: VersionInfo = gatewayVersion();
+  private readonly version: VersionInfo;
   private readonly arch = machineArch();
 
   constructor(
     private readonly bus: Bus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-  ) {}
+  ) {
+    this.version = gatewayVersion(config.gitSha);
+  }
 
   @Get('info')
   async info(): Promise<GatewayInfo> {

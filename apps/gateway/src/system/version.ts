@@ -23,10 +23,10 @@ function readSha(gitDir: string): string | undefined {
     ?.split(' ')[0];
 }
 
-/** The gateway's release (package.json) and commit (`SKIFF_GIT_SHA`, else the checkout's HEAD), read once. */
-export function gatewayVersion(): VersionInfo {
+/** The gateway's release (package.json) and commit (`gitSha`, from SKIFF_GIT_SHA, else the checkout's HEAD), read once. */
+export function gatewayVersion(gitSha: string): VersionInfo {
   let release = '0.0.0';
-  let sha = process.env.SKIFF_GIT_SHA ?? '';
+  let sha = gitSha;
   try {
     const pkg = findUp(__dirname, 'package.json');
     if (pkg) release = (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version ?? release;

@@ -25,6 +25,6 @@ export class BundleCacheEnv {
 export const BUNDLE_CACHE_ENV = 'BUNDLE_CACHE_ENV';
 
 /** Reads the variables (throws naming every bad one). */
-export function bundleCacheEnv(env: NodeJS.ProcessEnv = process.env): BundleCacheEnv {
+export function bundleCacheEnv(env: NodeJS.ProcessEnv): BundleCacheEnv {
   return loadEnv(BundleCacheEnv, env);
 }

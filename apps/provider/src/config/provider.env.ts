@@ -154,13 +154,9 @@ export function shutdownBudget(graceMs: number): ShutdownBudget {
   return { rpcGraceMs, replicaStopGraceMs: Math.max(100, graceMs - rpcGraceMs - 500) };
 }
 
-let cached: ProviderEnv | undefined;
-
-/** The provider's validated environment, read once per process. */
-export function providerEnv(env: NodeJS.ProcessEnv = process.env): ProviderEnv {
-  if (env !== process.env) return loadEnv(ProviderEnv, env);
-  cached ??= loadEnv(ProviderEnv);
-  return cached;
+/** Validates the provider's environment (throws EnvError naming every bad variable): provider.startup.ts does it once. */
+export function providerEnv(env: NodeJS.ProcessEnv): ProviderEnv {
+  return loadEnv(ProviderEnv, env);
 }
 
 /** Injection token of the ProviderEnv. */

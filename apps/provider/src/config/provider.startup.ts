@@ -1,4 +1,4 @@
-import { jetStreamLimits, leaderLeaseMs, loadServiceConfig } from '@skiff/config';
+import { loadJetStreamLimits, leaderLeaseMs, loadServiceConfig } from '@skiff/config';
 import { logStreamOptions } from '@skiff/nats/log-stream';
 import { bundleCacheEnv } from '../bundles/bundle-cache.env';
 import { providerEnv } from './provider.env';
@@ -9,7 +9,10 @@ export function providerStartup(env: NodeJS.ProcessEnv = process.env) {
     provider: () => providerEnv(env),
     bundleCache: () => bundleCacheEnv(env),
     logs: () => logStreamOptions(env),
-    limits: () => jetStreamLimits(env),
+    limits: () => loadJetStreamLimits(env),
     leaseMs: () => leaderLeaseMs(env),
   });
 }
+
+/** The provider's whole validated configuration, handed to AppModule.forRoot. */
+export type ProviderStartup = ReturnType<typeof providerStartup>;

@@ -1,17 +1,20 @@
 import { Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts';
-import { NATS_CONNECTION, ensureLogStream, logStreamOptions } from '@skiff/nats';
+import { LOG_STREAM_OPTIONS, LogStreamOptions, NATS_CONNECTION, ensureLogStream } from '@skiff/nats';
 
 /** Creates the function log stream at start (the provider owns it), with the configured bounds. */
 @Injectable()
 export class LogStreamSetup implements OnModuleInit {
   private readonly logger = new Logger('Logs');
 
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(LOG_STREAM_OPTIONS) private readonly options: LogStreamOptions,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    const options = logStreamOptions();
+    const { options } = this;
     await ensureLogStream(this.nc, subjects, options);
     this.logger.log(`function log stream ${subjects.logStream} ready (max age ${options.maxAgeMs / 1000}s, max ${options.maxBytes} bytes)`);
   }

@@ -42,10 +42,12 @@ export interface QueueWorkerConfig {
   sweepIntervalMs: number;
   /** First token of every subject, stream and bucket name (SKIFF_SUBJECT_PREFIX). */
   subjectPrefix: string;
+  /** Log level (SKIFF_LOG_LEVEL). */
+  logLevel: string;
 }
 
 /** Validates the environment (throws EnvError naming every bad variable). */
-export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWorkerConfig {
+export function queueWorkerConfig(env: NodeJS.ProcessEnv): QueueWorkerConfig {
   const e = loadEnv(QueueWorkerEnv, env);
   return {
     natsUrl: e.SKIFF_NATS_URL,
@@ -70,5 +72,6 @@ export function queueWorkerConfig(env: NodeJS.ProcessEnv = process.env): QueueWo
     resultBodyMax: e.SKIFF_ASYNC_RESULT_BODY_MAX,
     sweepIntervalMs: e.SKIFF_QUEUE_SWEEP_INTERVAL_MS,
     subjectPrefix: e.SKIFF_SUBJECT_PREFIX,
+    logLevel: e.SKIFF_LOG_LEVEL,
   };
 }

@@ -63,7 +63,7 @@ export class ScalerEnv extends HttpServiceEnv {
 }
 
 /** Validated scaler environment (throws EnvError naming every bad variable). */
-export function scalerEnv(env: NodeJS.ProcessEnv = process.env): ScalerEnv {
+export function scalerEnv(env: NodeJS.ProcessEnv): ScalerEnv {
   return loadEnv(ScalerEnv, env);
 }
 
