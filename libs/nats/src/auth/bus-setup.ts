@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   PLATFORM_SERVICES,
@@ -43,10 +44,62 @@ export interface BusClusterNode {
   serverName: string;
   /** Port of the cluster (route) listener, on the same host. */
   port: number;
-  /** `nats-route://host:port` of every node (its own included, which the server skips). */
+  /**
+   * `nats-route://host:port` of every node (its own included, which the server skips). The config
+   * gets them with the route credentials of `dir` in them (routeCredentials).
+   */
   routes: string[];
   /** File name of this node's config in `dir` (default nats-server.conf). */
   configName: string;
+}
+
+/** User name the nodes of a Skiff cluster authenticate their routes with. */
+export const ROUTE_USER = 'skiff-route';
+
+/** File (0600, in the bus directory) of the route password shared by every node of the cluster. */
+export const ROUTE_SECRET_FILE = 'route.secret';
+
+/**
+ * The credentials every node of a cluster demands of, and presents to, the others on its route
+ * port: without them anyone who reaches a route port could join the cluster as a server and see
+ * every account's traffic. Generated once (256 random bits, hex: nothing to escape in a URL) and
+ * kept in `dir`, so all nodes prepared from the same directory agree and restarts keep them.
+ */
+export function routeCredentials(dir: string): { user: string; password: string } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, ROUTE_SECRET_FILE);
+  if (!existsSync(file)) writePrivateFile(file, `${randomBytes(32).toString('hex')}\n`);
+  const password = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9A-Za-z._~-]{16,}$/.test(password))
+    throw new Error(`${file} must hold one password of at least 16 URL-safe characters (letters, digits, . _ ~ -)`);
+  return { user: ROUTE_USER, password };
+}
+
+/** `route` (nats-route://host:port) with the route credentials in it. */
+function routeWithCredentials(route: string, credentials: { user: string; password: string }): string {
+  const url = new URL(route);
+  url.username = credentials.user;
+  url.password = credentials.password;
+  return url.toString().replace(/\/$/, '');
+}
+
+/** The `cluster {}` lines of one node's config. */
+function clusterBlock(cluster: BusClusterNode, host: string, dir: string): string[] {
+  const auth = routeCredentials(dir);
+  return [
+    `cluster {`,
+    `  name: ${JSON.stringify(cluster.name)}`,
+    `  listen: "${host}:${cluster.port}"`,
+    // Only servers holding the route password may join (and so see every account's messages). This block
+    // is what this node demands; the listed routes present the password in their URLs.
+    `  authorization {`,
+    `    user: ${JSON.stringify(auth.user)}`,
+    `    password: ${JSON.stringify(auth.password)}`,
+    `    timeout: 5`,
+    `  }`,
+    `  routes: [${cluster.routes.map((r) => JSON.stringify(routeWithCredentials(r, auth))).join(', ')}]`,
+    `}`,
+  ];
 }
 
 /** Files of a prepared bus. */
@@ -81,15 +134,7 @@ export async function prepareBusServer(options: BusServerOptions): Promise<BusSe
     `  max_memory_store: ${options.limits.maxMemoryBytes}`,
     ...(options.syncInterval ? [`  sync_interval: ${JSON.stringify(options.syncInterval)}`] : []),
     `}`,
-    ...(cluster
-      ? [
-          `cluster {`,
-          `  name: ${JSON.stringify(cluster.name)}`,
-          `  listen: "${host}:${cluster.port}"`,
-          `  routes: [${cluster.routes.map((r) => JSON.stringify(r)).join(', ')}]`,
-          `}`,
-        ]
-      : []),
+    ...(cluster ? clusterBlock(cluster, host, options.dir) : []),
     `operator: ${jwts.operator}`,
     `system_account: ${keys.system.getPublicKey()}`,
     `resolver: MEMORY`,
