@@ -114,6 +114,9 @@ async function startBusCluster({ bin, nodes, dataDir, ephemeral = false, log = c
   const ports = await choosePorts(dir, nodes, ephemeral);
   const routes = ports.map((p) => `nats-route://${HOST}:${p.cluster}`);
   const members = [];
+  // The account's usage counts every copy (an R3 store reserves its max_bytes on three servers): it may
+  // use what all the nodes together hold.
+  const accountLimits = { maxFileBytes: limits.maxFileBytes * nodes, maxMemoryBytes: limits.maxMemoryBytes * nodes };
   let files;
   for (const [index, p] of ports.entries()) {
     files = await prepareBusServer({
@@ -122,6 +125,7 @@ async function startBusCluster({ bin, nodes, dataDir, ephemeral = false, log = c
       port: p.client,
       storeDir: join(root, `nats-${index}`),
       limits,
+      accountLimits,
       syncInterval,
       cluster: { name: 'skiff', serverName: `skiff_${index}`, port: p.cluster, routes, configName: `nats-server-${index}.conf` },
     });

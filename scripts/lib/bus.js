@@ -19,8 +19,12 @@ function auth() {
   return require(file);
 }
 
-/** JetStream limits: SKIFF_NATS_MAX_FILE_BYTES (default: half the free space of the store, at most 10 GiB) and SKIFF_NATS_MAX_MEMORY_BYTES (256 MiB). */
-function jetStreamLimits(storeDir) {
+/**
+ * JetStream limits of one server: SKIFF_NATS_MAX_FILE_BYTES (default: half the free space of the store,
+ * shared by the `nodes` servers on this machine, at most 10 GiB each) and SKIFF_NATS_MAX_MEMORY_BYTES
+ * (256 MiB). A cluster's account gets the nodes' sum (bus-cluster.js).
+ */
+function jetStreamLimits(storeDir, nodes = 1) {
   const number = (name, fallback) => {
     const raw = process.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -36,7 +40,7 @@ function jetStreamLimits(storeDir) {
     // statfs unavailable: keep the cap
   }
   return {
-    maxFileBytes: number('SKIFF_NATS_MAX_FILE_BYTES', Math.max(256 * 1024 * 1024, Math.min(10 * GiB, Math.floor(free / 2)))),
+    maxFileBytes: number('SKIFF_NATS_MAX_FILE_BYTES', Math.max(256 * 1024 * 1024, Math.min(10 * GiB, Math.floor(free / 2 / nodes)))),
     maxMemoryBytes: number('SKIFF_NATS_MAX_MEMORY_BYTES', 256 * 1024 * 1024),
   };
 }
@@ -81,7 +85,7 @@ async function startBus({ dataDir, ephemeral = false, log = console.log, limits,
       dataDir,
       ephemeral,
       log,
-      limits: limits ?? jetStreamLimits(storeRoot),
+      limits: limits ?? jetStreamLimits(storeRoot, nodes),
       syncInterval: syncInterval(),
       prepareBusServer,
     });

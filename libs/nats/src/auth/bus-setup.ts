@@ -25,8 +25,14 @@ export interface BusServerOptions {
   port: number;
   /** JetStream store directory. */
   storeDir: string;
-  /** Account (and server) JetStream limits. */
+  /** This server's JetStream limits (and the account's, unless `accountLimits` is given). */
   limits: AccountLimits;
+  /**
+   * The platform account's JetStream limits when they differ from the server's: in a cluster the
+   * account's usage counts every copy of a stream (R3 reserves its max_bytes three times), so it
+   * needs the sum of the nodes' limits.
+   */
+  accountLimits?: AccountLimits;
   /**
    * JetStream's fsync interval (`always`, or a duration such as `10s`); unset keeps the server's
    * default (every 2 minutes). Needs nats-server 2.10 or later.
@@ -119,7 +125,7 @@ export interface BusServerFiles {
  */
 export async function prepareBusServer(options: BusServerOptions): Promise<BusServerFiles> {
   const keys = loadOrCreateBusKeys(options.dir);
-  const jwts = await busJwts(keys, options.limits);
+  const jwts = await busJwts(keys, options.accountLimits ?? options.limits);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const cluster = options.cluster;
   const config = [
