@@ -2,6 +2,7 @@
 // The platform's own NATS server: decentralized-JWT mode, a generated 0600 config, keys kept in the
 // data dir, one credentials file per service. Shared by `npm start`, `npm test` and the benchmarks.
 // Needs the build (dist/libs/nats/src/auth), which every caller runs first.
+const { spawnSync } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
@@ -45,12 +46,30 @@ function jetStreamLimits(storeDir, nodes = 1) {
   };
 }
 
-/** SKIFF_NATS_SYNC_INTERVAL: `always` (fsync every write) or a Go duration; unset keeps nats-server's 2-minute default. */
-function syncInterval() {
+/** `[major, minor, patch]` of a nats-server binary (`nats-server --version`: "nats-server: v2.9.10"), undefined when unreadable. */
+function natsServerVersion(bin) {
+  const out = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  const match = /v(\d+)\.(\d+)\.(\d+)/.exec(`${out.stdout || ''}${out.stderr || ''}`);
+  return match ? match.slice(1, 4).map(Number) : undefined;
+}
+
+/**
+ * SKIFF_NATS_SYNC_INTERVAL: `always` (fsync every write) or a Go duration; unset keeps nats-server's
+ * 2-minute default. JetStream's `sync_interval` exists from nats-server 2.10 on: an older `bin` would
+ * refuse the whole config ("unknown field"), so this refuses first and says why.
+ */
+function syncInterval(bin) {
   const raw = (process.env.SKIFF_NATS_SYNC_INTERVAL || '').trim();
   if (!raw) return undefined;
   if (raw !== 'always' && !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw))
     throw new BootstrapError(`SKIFF_NATS_SYNC_INTERVAL "${raw}" must be "always" or a duration such as 10s or 1m`);
+  const version = natsServerVersion(bin);
+  if (version && (version[0] < 2 || (version[0] === 2 && version[1] < 10)))
+    throw new BootstrapError(
+      `SKIFF_NATS_SYNC_INTERVAL=${raw} needs nats-server 2.10 or later (JetStream's sync_interval), and ${bin} is ` +
+        `${version.join('.')}: unset SKIFF_NATS_SYNC_INTERVAL (writes are then fsynced every 2 minutes), or point ` +
+        `SKIFF_NATS_SERVER_BIN at a nats-server 2.10+`,
+    );
   return raw;
 }
 
@@ -86,7 +105,7 @@ async function startBus({ dataDir, ephemeral = false, log = console.log, limits,
       ephemeral,
       log,
       limits: limits ?? jetStreamLimits(storeRoot, nodes),
-      syncInterval: syncInterval(),
+      syncInterval: syncInterval(bin),
       prepareBusServer,
     });
   }
@@ -101,7 +120,7 @@ async function startBus({ dataDir, ephemeral = false, log = console.log, limits,
     port,
     storeDir,
     limits: limits ?? jetStreamLimits(root),
-    syncInterval: syncInterval(),
+    syncInterval: syncInterval(bin),
   });
   if (!ephemeral) writeFileSync(join(dir, 'port'), String(port));
   const logFile = join(root, 'nats-server.log');
