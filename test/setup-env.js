@@ -19,6 +19,7 @@ const quotas = {
   SKIFF_TOPICS_MAX_BYTES: 32 * MIB,
   SKIFF_BUNDLES_MAX_BYTES: 256 * MIB,
   SKIFF_KV_MAX_BYTES: 4 * MIB,
+  SKIFF_METRICS_MAX_BYTES: 8 * MIB,
   SKIFF_LOGS_MAX_BYTES: 32 * MIB,
 };
 for (const [name, value] of Object.entries(quotas)) process.env[name] = process.env[name] || String(value);

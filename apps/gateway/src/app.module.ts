@@ -13,12 +13,13 @@ import { BundlesModule } from './bundles/bundles.module';
 import { LogsModule } from './logs/logs.module';
 import { TopicsModule } from './topics/topics.module';
 import { UiModule } from './ui/ui.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** Service name: log field, NATS connection name, metrics label. */
 export const GATEWAY_SERVICE = 'gateway';
 
 /** Feature modules; add new ones (e.g. async invoke) here. */
-const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule, TopicsModule, UiModule];
+const features = [InvokeModule, SystemModule, AsyncModule, BundlesModule, LogsModule, TopicsModule, UiModule, MetricsModule];
 
 /** The gateway: public HTTP API on Fastify, everything else over NATS. */
 @Module({})

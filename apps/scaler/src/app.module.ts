@@ -2,10 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { subjects } from '@skiff/contracts';
-import { FunctionRegistryModule, NATS_CONNECTION, NatsModule, rpcErrorFilter } from '@skiff/nats';
+import { Bus, FunctionRegistryCache, FunctionRegistryModule, NATS_CONNECTION, NatsModule, rpcErrorFilter } from '@skiff/nats';
 import { METRICS_REGISTRY, ObservabilityModule } from '@skiff/observability';
 import { SCALER_ENV, ScalerEnv } from './config/scaler.env';
 import { InvocationCounters, openInvocationsBucket } from './counters/invocation-counters';
+import { MetricsHistoryWriter } from './history/metrics-history.writer';
 import { ScalerController } from './scaling/scaler.controller';
 import { ScalerMetrics } from './scaling/scaler.metrics';
 import { ScalerService } from './scaling/scaler.service';
@@ -33,6 +34,12 @@ export class AppModule {
           provide: INVOCATION_COUNTERS,
           inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection) => new InvocationCounters(await openInvocationsBucket(nc, subjects)),
+        },
+        {
+          provide: MetricsHistoryWriter,
+          inject: [NATS_CONNECTION, Bus, FunctionRegistryCache],
+          useFactory: (nc: NatsConnection, bus: Bus, registry: FunctionRegistryCache) =>
+            new MetricsHistoryWriter(nc, bus, registry, subjects),
         },
         { provide: SCALER_METRICS, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => new ScalerMetrics(registry) },
         rpcErrorFilter({ service: SCALER_SERVICE }),

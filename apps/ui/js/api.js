@@ -152,3 +152,11 @@ export const createNamespace = (name) => call('POST', '/system/namespace/', { na
 
 /** DELETE /system/namespace/<name>. */
 export const deleteNamespace = (name) => call('DELETE', `/system/namespace/${encodeURIComponent(name)}`);
+
+/** GET /system/metrics/history: the server-side history of one function (or of the platform without `name`). */
+export function metricsHistory({ range, name, namespace }) {
+  const query = new URLSearchParams({ range });
+  if (name) query.set('function', name);
+  if (name && namespace) query.set('namespace', namespace);
+  return json('GET', `/system/metrics/history?${query}`);
+}

@@ -7,6 +7,7 @@ import { functionView } from './views/function.js';
 import { storeView } from './views/store.js';
 import { asyncView } from './views/async.js';
 import { adminView } from './views/admin.js';
+import { dashboardView } from './views/dashboard-page.js';
 
 const sampler = new Sampler();
 const view = document.getElementById('view');
@@ -17,10 +18,10 @@ const NAMESPACE_KEY = 'skiff.namespace';
 let info;
 let cleanup = () => {};
 
-/** "#/", "#/store", "#/fn/<name>" → the view to show. */
+/** "#/", "#/store", "#/fn/<name>", "#/dashboard" (each may end in `?range=…`) → the view to show. */
 function route() {
   cleanup();
-  const hash = location.hash.replace(/^#/, '') || '/';
+  const hash = location.hash.replace(/^#/, '').split('?')[0] || '/';
   const fn = /^\/fn\/([^/]+)$/.exec(hash);
   let current = 'functions';
   if (fn) cleanup = functionView(view, { sampler, name: decodeURIComponent(fn[1]) });
@@ -30,6 +31,9 @@ function route() {
   } else if (hash === '/async') {
     current = 'async';
     cleanup = asyncView(view);
+  } else if (hash === '/dashboard') {
+    current = 'dashboard';
+    cleanup = dashboardView(view);
   } else if (hash === '/admin') {
     current = 'admin';
     cleanup = adminView(view, { sampler });

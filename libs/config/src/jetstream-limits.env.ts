@@ -57,6 +57,11 @@ export class JetStreamLimitsEnv extends AsyncRetentionEnv {
   @Min(MIN_BYTES)
   SKIFF_BUNDLES_MAX_BYTES: number = GIB;
 
+  /** Bytes of the metrics history stream `<P>_METRICS` (oldest points go first when full). */
+  @IsInt({ message: 'SKIFF_METRICS_MAX_BYTES must be a whole number of bytes' })
+  @Min(MIN_BYTES)
+  SKIFF_METRICS_MAX_BYTES: number = 128 * MIB;
+
   /** Bytes of each small KV bucket: functions, secrets, namespaces, invocation counters. */
   @IsInt({ message: 'SKIFF_KV_MAX_BYTES must be a whole number of bytes' })
   @Min(MIN_BYTES)
@@ -91,6 +96,8 @@ export interface JetStreamLimits {
   topicsBytes: number;
   /** Object store `<P>_bundles`. */
   bundlesBytes: number;
+  /** `<P>_METRICS`. */
+  metricsBytes: number;
   /** Each small KV bucket (functions, secrets, namespaces, invocations). */
   kvBytes: number;
   /** Copies of every stream, KV bucket and object store (SKIFF_JS_REPLICAS). */
@@ -109,6 +116,7 @@ export function loadJetStreamLimits(env: NodeJS.ProcessEnv): JetStreamLimits {
     asyncResultsBytes: e.SKIFF_ASYNC_RESULTS_MAX_BYTES,
     topicsBytes: e.SKIFF_TOPICS_MAX_BYTES,
     bundlesBytes: e.SKIFF_BUNDLES_MAX_BYTES,
+    metricsBytes: e.SKIFF_METRICS_MAX_BYTES,
     kvBytes: e.SKIFF_KV_MAX_BYTES,
     replicas: e.SKIFF_JS_REPLICAS,
   };

@@ -38,7 +38,8 @@ type JetStreamResource =
   | 'leases'
   | 'asyncResults'
   | 'asyncBodies'
-  | 'bundles';
+  | 'bundles'
+  | 'metrics';
 
 /** The stream behind each resource, and the subjects a client publishes to directly (KV puts, object chunks). */
 function jetStreamResource(s: SubjectRegistry, r: JetStreamResource): { stream: string; subjects: string[] } {
@@ -71,6 +72,8 @@ function jetStreamResource(s: SubjectRegistry, r: JetStreamResource): { stream: 
       return os(s.asyncBodiesStore);
     case 'bundles':
       return os(s.bundlesStore);
+    case 'metrics':
+      return { stream: s.metricsStream, subjects: [] };
   }
 }
 
@@ -99,6 +102,19 @@ function jetStreamApi(s: SubjectRegistry, resources: JetStreamResource[]): strin
   return out;
 }
 
+/** Looking only: a stream's info (message counts per subject) and single messages by subject, nothing that changes it. */
+function jetStreamReadOnly(s: SubjectRegistry, resources: JetStreamResource[]): string[] {
+  return resources.flatMap((r) => {
+    const { stream } = jetStreamResource(s, r);
+    return [
+      `$JS.API.STREAM.INFO.${stream}`,
+      `$JS.API.STREAM.MSG.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}.>`,
+    ];
+  });
+}
+
 /** The async call's streams and stores, opened together wherever async calls are submitted or run. */
 const ASYNC_CALLS: JetStreamResource[] = ['async', 'callbacks', 'deadLetters', 'asyncResults', 'asyncBodies'];
 
@@ -107,6 +123,8 @@ interface ServiceGrant {
   pub: string[];
   sub: string[];
   jetStream: JetStreamResource[];
+  /** Streams it only looks at (stream info, message gets). */
+  jetStreamRead?: JetStreamResource[];
 }
 
 function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGrant {
@@ -125,13 +143,16 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
       return {
         pub: [providerRpc, scalerRpc, `${p}.invoke.>`, `${p}.invoke-cancel.>`, s.topicAll, s.asyncCallAll, events, s.inboxAll],
         sub: [s.bodyPullAll, events],
-        jetStream: ['functions', 'invocations', ...ASYNC_CALLS, 'logs', 'topics', 'bundles'],
+        jetStream: ['functions', 'invocations', ...ASYNC_CALLS, 'logs', 'topics', 'bundles', 'metrics'],
       };
     case 'scaler':
       return {
-        pub: [providerRpc, events, s.inboxAll],
+        // The metrics history's points (it is their only writer).
+        pub: [providerRpc, events, s.metricsAll, s.inboxAll],
         sub: [scalerRpc, events],
-        jetStream: ['functions', 'invocations', 'leases'],
+        jetStream: ['functions', 'invocations', 'leases', 'metrics'],
+        // The metrics history samples async queue depth and dead letters.
+        jetStreamRead: ['async', 'deadLetters'],
       };
     case 'queue-worker':
       return {
@@ -169,7 +190,7 @@ function serviceGrant(s: SubjectRegistry, service: PlatformService): ServiceGran
 /** Permissions of one platform service's bus user: its own subjects, its own inbox, its own prefix's streams. */
 export function servicePermissions(s: SubjectRegistry, service: PlatformService): BusPermissions {
   const grant = serviceGrant(s, service);
-  const api = jetStreamApi(s, grant.jetStream);
+  const api = [...jetStreamApi(s, grant.jetStream), ...jetStreamReadOnly(s, grant.jetStreamRead ?? [])];
   return {
     pub: { allow: unique([...grant.pub, ...api]) },
     sub: { allow: unique([...grant.sub, `${s.inboxPrefix(service)}.>`]) },

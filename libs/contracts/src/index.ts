@@ -27,6 +27,8 @@ export * from './messages/async-call-result';
 export * from './messages/invocation-stats.event';
 export * from './messages/alert.event';
 export * from './messages/scale-decision.event';
+export * from './metrics/latency-histogram';
+export * from './metrics/metrics-history';
 export * from './duration';
 export * from './function-timeout';
 export * from './callbacks/callback-policy';

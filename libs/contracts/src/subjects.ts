@@ -132,6 +132,26 @@ export class SubjectRegistry extends StorageNames {
     return subject.startsWith(head) && subject.length > head.length ? subject.slice(head.length) : undefined;
   }
 
+  /** JetStream stream (file storage, oldest discarded) of the metrics history: per-step points written by the scaler. */
+  get metricsStream(): string {
+    return `${this.streamPrefix}_METRICS`;
+  }
+
+  /** Wildcard over the metrics history (the metrics stream's subjects). */
+  get metricsAll(): string {
+    return `${this.prefix}.metrics.>`;
+  }
+
+  /** One function's metrics history at one step (`<prefix>.metrics.<step>.fn.<ns>.<fn>`). */
+  metricsFunction(step: string, namespace: string, name: string): string {
+    return `${this.prefix}.metrics.${step}.fn.${namespace}.${name}`;
+  }
+
+  /** The whole platform's metrics history at one step (every function added up). */
+  metricsPlatform(step: string): string {
+    return `${this.prefix}.metrics.${step}.platform`;
+  }
+
   /** Splits an async, callback or dead-letter subject into the function it names. */
   asyncFunctionOf(subject: string): { namespace: string; name: string } | undefined {
     const parts = subject.split('.');

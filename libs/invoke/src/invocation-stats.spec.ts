@@ -1,4 +1,4 @@
-import type { InvocationStatsEvent } from '@skiff/contracts';
+import { latencyBucket, type InvocationStatsEvent } from '@skiff/contracts';
 import { InvocationStats } from './invocation-stats';
 
 describe('InvocationStats', () => {
@@ -20,11 +20,20 @@ describe('InvocationStats', () => {
         source: 'gw',
         kind: 'sync',
         intervalMs: 1000,
-        functions: [{ name: 'fn', namespace: 'ns', codes: { '200': 2, '503': 1 }, inflight: 1, durationSeconds: 1.75 }],
+        functions: [
+          {
+            name: 'fn',
+            namespace: 'ns',
+            codes: { '200': 2, '503': 1 },
+            inflight: 1,
+            durationSeconds: 1.75,
+            latency: { [latencyBucket(0.5)]: 1, [latencyBucket(0.25)]: 1, [latencyBucket(1)]: 1 },
+          },
+        ],
       },
     ]);
     stats.flush(); // still one in flight: reported again with no completions
-    expect(sent[1].functions[0]).toMatchObject({ codes: {}, inflight: 1, durationSeconds: 0 });
+    expect(sent[1].functions[0]).toMatchObject({ codes: {}, inflight: 1, durationSeconds: 0, latency: {} });
     fn.ended(200, 0.1);
     stats.flush();
     stats.flush(); // nothing happened since: nothing sent

@@ -1,9 +1,12 @@
+import { latencyBucket } from '@skiff/contracts';
 import type { InvocationStat, InvocationStatsEvent } from '@skiff/contracts';
 
 /** Calls of one function since the last flush. Callers may keep a reference (it is never replaced). */
 export class FunctionCallStats {
   /** Completed calls by status since the last flush. */
   private readonly codes = new Map<number, number>();
+  /** Completed calls by latency bucket since the last flush. */
+  private readonly latency = new Map<number, number>();
   private inflight = 0;
   private durationSeconds = 0;
   private active = false;
@@ -26,6 +29,8 @@ export class FunctionCallStats {
     if (this.inflight > 0) this.inflight--;
     this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
     this.durationSeconds += seconds;
+    const bucket = latencyBucket(seconds);
+    this.latency.set(bucket, (this.latency.get(bucket) ?? 0) + 1);
     this.active = true;
   }
 
@@ -34,14 +39,18 @@ export class FunctionCallStats {
     if (!this.active && this.inflight === 0) return undefined;
     const codes: Record<string, number> = {};
     for (const [status, n] of this.codes) codes[status] = n;
+    const latency: Record<string, number> = {};
+    for (const [bucket, n] of this.latency) latency[bucket] = n;
     const stat = {
       name: this.name,
       namespace: this.namespace,
       codes,
       inflight: this.inflight,
       durationSeconds: this.durationSeconds,
+      latency,
     } as InvocationStat;
     this.codes.clear();
+    this.latency.clear();
     this.durationSeconds = 0;
     this.active = false;
     return stat;

@@ -14,3 +14,4 @@ export * from './registry-sync';
 export * from './function-registry.module';
 export * from './kv-keys';
 export * from './rpc-handler';
+export * from './metrics-stream';

@@ -27,6 +27,7 @@ import { HealthService } from '@skiff/observability';
 import { TEST_NATS_CREDS_FILE, TEST_NATS_URL, testNatsOptions, waitFor } from '@skiff/testing';
 import { scalerEnv } from '../config/scaler.env';
 import { InvocationCounters, openInvocationsBucket } from '../counters/invocation-counters';
+import { MetricsHistoryWriter } from '../history/metrics-history.writer';
 import { ScalerMetrics } from './scaler.metrics';
 import { ScalerService } from './scaler.service';
 
@@ -80,7 +81,10 @@ describe('ScalerService (real NATS, KV registry, provider stand-in)', () => {
     await client.connect();
     const counters = new InvocationCounters(await openInvocationsBucket(nc, subjects));
     const env = scalerEnv({ ...process.env, SKIFF_NATS_URL: TEST_NATS_URL });
-    scaler = new ScalerService(new Bus(client, nc), env, registry, counters, new ScalerMetrics(new Registry()), new HealthService());
+    const bus = new Bus(client, nc);
+    // Not started: the history is not what this test is about (it only accumulates, never writes).
+    const history = new MetricsHistoryWriter(nc, bus, registry, subjects);
+    scaler = new ScalerService(bus, env, registry, counters, new ScalerMetrics(new Registry()), new HealthService(), history);
   });
 
   afterAll(async () => {

@@ -26,6 +26,7 @@ import { HealthService } from '@skiff/observability';
 import { Subscription } from 'nats';
 import { SCALER_ENV, ScalerEnv } from '../config/scaler.env';
 import { InvocationCounters } from '../counters/invocation-counters';
+import { MetricsHistoryWriter } from '../history/metrics-history.writer';
 import { LoadTracker } from '../load/load-tracker';
 import { Decision, PolicyConfig, ScalingState, decide, measuresUsage } from './scaling.policy';
 import { ScalerMetrics } from './scaler.metrics';
@@ -61,6 +62,7 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
     @Inject(INVOCATION_COUNTERS) private readonly counters: InvocationCounters,
     @Inject(SCALER_METRICS) private readonly metrics: ScalerMetrics,
     health: HealthService,
+    private readonly history: MetricsHistoryWriter,
   ) {
     this.policy = {
       autoscale: env.SKIFF_SCALER_AUTOSCALE,
@@ -121,6 +123,7 @@ export class ScalerService implements OnModuleInit, OnApplicationShutdown {
   onInvocations(event: InvocationStatsEvent): void {
     this.load.add(event);
     this.counters.add(event);
+    this.history.addInvocations(event);
   }
 
   /** OpenFaaS's alert handler: firing steps up, resolved goes back to min; unknown functions are ignored. */

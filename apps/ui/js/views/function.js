@@ -5,6 +5,7 @@ import { liveChart } from '../chart.js';
 import { invokePanel } from './invoke-panel.js';
 import { logsPanel } from './logs-panel.js';
 import { scalingPanel } from './scaling-panel.js';
+import { dashboard } from './dashboard.js';
 
 /** Most replicas the scale control offers (the gateway accepts more; this only guards typos). */
 const MAX_SCALE = 100;
@@ -67,6 +68,7 @@ export function functionView(root, { sampler, name }) {
     axes: { rate: 'invocations/s', replicas: 'replicas' },
   });
   const logs = logsPanel(name, namespace);
+  const dashHolder = h('div', { id: 'function-dashboard' });
 
   async function remove() {
     if (!(await confirmDialog(`Delete the function ${name}? Its replicas stop and it can no longer be invoked.`, `Delete ${name}`))) return;
@@ -100,6 +102,7 @@ export function functionView(root, { sampler, name }) {
       () => sampler.refresh(),
     ),
     h('section', { class: 'card' }, h('h2', {}, 'Live'), chart.element),
+    h('section', { class: 'dash' }, h('h2', {}, 'History'), dashHolder),
     invokePanel(name, namespace),
     logs.element,
   );
@@ -143,10 +146,12 @@ export function functionView(root, { sampler, name }) {
   }
 
   const offs = [sampler.on('sample', render), sampler.on('error', render)];
+  const stopDashboard = dashboard(dashHolder, { name, namespace });
   render();
   void sampler.refresh();
   return () => {
     offs.forEach((off) => off());
+    stopDashboard();
     chart.destroy();
     logs.stop();
   };

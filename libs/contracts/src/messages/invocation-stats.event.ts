@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsObject, IsString, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import type { LatencyHistogram } from '../metrics/latency-histogram';
 import { FunctionRef } from './function-ref';
 
 /** One function's calls during one interval, as one gateway or queue-worker saw them. */
@@ -17,6 +18,11 @@ export class InvocationStat extends FunctionRef {
   @IsNumber()
   @Min(0)
   durationSeconds!: number;
+
+  /** The completed calls' durations as a histogram (see latency-histogram.ts); absent from older senders. */
+  @IsOptional()
+  @IsObject()
+  latency?: LatencyHistogram;
 }
 
 /** Payload of `evt.invocations`: what one process saw in the last interval (about a second). */

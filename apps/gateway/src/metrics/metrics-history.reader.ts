@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AckPolicy, DeliverPolicy, JSONCodec, NatsConnection, nanos } from 'nats';
+import {
+  ERROR_CODES,
+  METRICS_RANGES,
+  METRICS_STEPS,
+  MetricsHistory,
+  MetricsPoint,
+  MetricsRange,
+  SkiffError,
+  parsePayload,
+  subjects,
+} from '@skiff/contracts';
+import { NATS_CONNECTION, ensureMetricsStream, isJetStreamError } from '@skiff/nats';
+import { historyView } from './metrics-history.view';
+
+const json = JSONCodec();
+/** A consumer left behind by a crashed gateway disappears after this long without pulls. */
+const CONSUMER_INACTIVE_MS = 30_000;
+
+/**
+ * Reads one series of the metrics history the scaler writes: an ephemeral, ordered, in-memory
+ * consumer filtered to the series' subject from the range's start; its pending count at creation
+ * is what there is to read. Deleted when the read ends.
+ */
+@Injectable()
+export class MetricsHistoryReader implements OnModuleInit {
+  private readonly logger = new Logger('MetricsHistory');
+
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  async onModuleInit(): Promise<void> {
+    // The scaler writes it; creating it here too means the API answers (empty) before any scaler ran.
+    await ensureMetricsStream(this.nc, subjects).catch((err: Error) => this.logger.warn(`metrics stream not ready yet: ${err.message}`));
+  }
+
+  /** The history of one function (or of the platform when `fn` is undefined) over `range`. */
+  async read(range: MetricsRange, fn?: { namespace: string; name: string }, now = Date.now()): Promise<MetricsHistory> {
+    const { rangeMs, step } = METRICS_RANGES[range];
+    const stepMs = METRICS_STEPS[step].stepMs;
+    const subject = fn ? subjects.metricsFunction(step, fn.namespace, fn.name) : subjects.metricsPlatform(step);
+    // A point is written when its step ends: the first one of the range was stored one step after it began.
+    const start = new Date(now - rangeMs);
+    const stored = await this.points(subject, start);
+    return historyView(
+      range,
+      now,
+      stored.filter((p) => p.stepMs === stepMs),
+      fn ? `${fn.name}.${fn.namespace}` : undefined,
+    );
+  }
+
+  private async points(subject: string, start: Date): Promise<MetricsPoint[]> {
+    const jsm = await this.nc.jetstreamManager();
+    let info;
+    try {
+      info = await jsm.consumers.add(subjects.metricsStream, {
+        filter_subject: subject,
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: start.toISOString(),
+        mem_storage: true,
+        num_replicas: 1,
+        inactive_threshold: nanos(CONSUMER_INACTIVE_MS),
+      });
+    } catch (err) {
+      if (isJetStreamError(err, 'streamNotFound')) return [];
+      throw new SkiffError(ERROR_CODES.unavailable, `metrics history unavailable: ${(err as Error).message}`);
+    }
+    const out: MetricsPoint[] = [];
+    try {
+      const total = info.num_pending;
+      if (total === 0) return out;
+      const consumer = await this.nc.jetstream().consumers.get(subjects.metricsStream, info.name);
+      const messages = await consumer.consume({ max_messages: 512 });
+      let seen = 0;
+      for await (const msg of messages) {
+        seen++;
+        try {
+          out.push(parsePayload(MetricsPoint, json.decode(msg.data)));
+        } catch {
+          // A point someone else wrote by hand: skipped.
+        }
+        if (seen >= total) break;
+      }
+      messages.stop();
+      return out;
+    } finally {
+      await jsm.consumers.delete(subjects.metricsStream, info.name).catch(() => undefined);
+    }
+  }
+}
+
+/** `range` of a request: one of METRICS_RANGES (default 1h), else a 400 naming them. */
+export function metricsRange(value: unknown): MetricsRange {
+  if (value === undefined || value === '') return '1h';
+  if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(METRICS_RANGES, value)) return value as MetricsRange;
+  throw new SkiffError(ERROR_CODES.invalidRequest, `range: must be one of ${Object.keys(METRICS_RANGES).join(', ')}`);
+}

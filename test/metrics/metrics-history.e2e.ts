@@ -1,0 +1,148 @@
+// Issue 17, part 3 (dashboards): the metrics history the scaler writes and the gateway serves at
+// /system/metrics/history, against a real platform. Known calls go in (statuses 200, 404 and 500 with
+// known minimum durations); what comes back must add up to them: counts by status class, latency
+// quantiles no lower than the durations sent (the histogram is off by less than one bucket, 19 %),
+// replicas, the scale decision with its reason and the cold start it caused.
+import { resolve } from 'node:path';
+import type { MetricsHistory } from '@skiff/contracts';
+import { HttpClient, Platform, waitFor } from '@skiff/testing';
+
+jest.setTimeout(240_000);
+
+const NODE = process.execPath;
+const STATUS_SERVER = resolve(__dirname, '..', 'fixtures', 'status-server.js');
+const SLOW = 90_000;
+/** A quantile read from the histogram is at least the true value divided by one bucket's width. */
+const BUCKET = 2 ** (1 / 4);
+
+describe('metrics history (real processes)', () => {
+  let platform: Platform;
+  let gw: HttpClient;
+
+  beforeAll(async () => {
+    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler'] });
+    gw = platform.client();
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
+    try {
+      return await waitFor(what, probe, timeoutMs, 250);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- service output (tail) ---\n${platform.logs().slice(-12_000)}`);
+    }
+  }
+
+  const history = async (query: string): Promise<MetricsHistory> => {
+    const reply = await gw.get(`/system/metrics/history?${query}`);
+    expect(reply.status).toBe(200);
+    return reply.json<MetricsHistory>();
+  };
+
+  it('needs the admin credentials and a known range', async () => {
+    expect((await platform.anonymousClient().get('/system/metrics/history?range=5m')).status).toBe(401);
+    const bad = await gw.get('/system/metrics/history?range=2d');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('5m, 15m, 1h, 6h, 24h');
+    expect((await gw.get('/system/metrics/history?range=5m&function=Bad_Name')).status).toBe(400);
+  });
+
+  it('adds up the calls by status class, and their latency quantiles are those of the durations sent', async () => {
+    expect(
+      (
+        await gw.post('/system/functions', {
+          service: 'statuses',
+          image: 'any',
+          envProcess: `${NODE} ${STATUS_SERVER}`,
+          envVars: { mode: 'http' },
+        })
+      ).status,
+    ).toBe(202);
+    // Ready without a call, so that every call counted is one of those below.
+    await eventually('statuses to have a replica', async () => {
+      const fn = await gw.get('/system/function/statuses');
+      return fn.status === 200 && (fn.json<{ availableReplicas?: number }>().availableReplicas ?? 0) >= 1;
+    });
+    const before = await eventually('the first points of statuses', async () => {
+      const h = await history('range=5m&function=statuses');
+      return h.points.some((p) => p.replicas !== null) ? h : undefined;
+    });
+    expect(before.summary.calls).toEqual({ '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 });
+
+    // 20 × 200 after ≥ 20 ms, 10 × 404 at once, 5 × 500 after ≥ 300 ms; a few at a time.
+    const calls = [
+      ...Array.from({ length: 20 }, () => '/function/statuses/status/200?ms=20'),
+      ...Array.from({ length: 10 }, () => '/function/statuses/status/404'),
+      ...Array.from({ length: 5 }, () => '/function/statuses/status/500?ms=300'),
+    ];
+    for (let i = 0; i < calls.length; i += 5) {
+      const replies = await Promise.all(calls.slice(i, i + 5).map((path) => gw.get(path)));
+      for (const [j, r] of replies.entries()) expect(r.status).toBe(Number(/status\/(\d{3})/.exec(calls[i + j])![1]));
+    }
+
+    const after = await eventually('the history to count every call', async () => {
+      const h = await history('range=5m&function=statuses');
+      const c = h.summary.calls;
+      return c['2xx'] >= 20 && c['4xx'] >= 10 && c['5xx'] >= 5 ? h : undefined;
+    });
+    expect(after.function).toBe('statuses.openfaas-fn');
+    expect(after.stepMs).toBe(5_000);
+    expect(after.summary.calls).toEqual({ '2xx': 20, '3xx': 0, '4xx': 10, '5xx': 5 });
+    // The points' rates are the same calls, per second of each step.
+    const sum = (cls: '2xx' | '4xx' | '5xx') =>
+      Math.round(after.points.reduce((n, p) => n + (p.rate?.[cls] ?? 0) * (after.stepMs / 1000), 0));
+    expect([sum('2xx'), sum('4xx'), sum('5xx')]).toEqual([
+      after.summary.calls['2xx'],
+      after.summary.calls['4xx'],
+      after.summary.calls['5xx'],
+    ]);
+
+    expect(after.points.filter((p) => p.latency).length).toBeGreaterThan(0);
+    // At least 25 of the 35 calls took ≥ 20 ms (so the median did), at least 5 (14 %) ≥ 300 ms (so p95 and p99 did).
+    const { latency } = after.summary;
+    expect(latency).not.toBeNull();
+    expect(latency!.p50).toBeGreaterThanOrEqual(0.02 / BUCKET);
+    expect(latency!.p95).toBeGreaterThanOrEqual(0.3 / BUCKET);
+    expect(latency!.p99).toBeGreaterThanOrEqual(latency!.p95);
+    expect(latency!.p95).toBeGreaterThanOrEqual(latency!.p50);
+    // The mean is exact (sum of durations over count): the calls took ≥ 20 × 0.02 + 5 × 0.3 s together.
+    expect(latency!.mean).toBeGreaterThanOrEqual((20 * 0.02 + 5 * 0.3) / 35);
+
+    // Replicas: one desired, one available.
+    const last = [...after.points].reverse().find((p) => p.replicas !== null)!;
+    expect(last).toMatchObject({ replicas: 1, availableReplicas: 1 });
+
+    // The platform's series holds the same calls (it is the only function).
+    const platformHistory = await eventually('the platform series to hold them', async () => {
+      const h = await history('range=5m');
+      return h.summary.calls['5xx'] >= after.summary.calls['5xx'] ? h : undefined;
+    });
+    expect(platformHistory.function).toBeUndefined();
+    expect(platformHistory.summary.calls['4xx']).toBe(after.summary.calls['4xx']);
+  });
+
+  it('records a scale decision with its reason, and the cold start of the replica it added', async () => {
+    expect((await gw.post('/system/scale-function/statuses', { serviceName: 'statuses', replicas: 2 })).status).toBe(202);
+    const h = await eventually('the decision and the second replica in the history', async () => {
+      const got = await history('range=5m&function=statuses');
+      const scaled = got.decisions.some((d) => d.from === 1 && d.to === 2 && d.reason === 'manual');
+      const ready = got.points.some((p) => p.availableReplicas === 2);
+      return scaled && ready ? got : undefined;
+    });
+    const decision = h.decisions.find((d) => d.to === 2)!;
+    expect(decision).toMatchObject({ name: 'statuses', namespace: 'openfaas-fn', from: 1, to: 2, reason: 'manual' });
+    // The first replica (deploy) and the second (scale) each started cold.
+    expect(h.summary.coldStarts).toBeGreaterThanOrEqual(2);
+    expect(h.summary.coldStartSeconds).toBeGreaterThan(0);
+    expect(h.points.some((p) => (p.coldStarts ?? 0) > 0 && (p.coldStartSeconds ?? 0) > 0)).toBe(true);
+  });
+
+  it('keeps the coarse series for the long ranges', async () => {
+    const h = await history('range=24h&function=statuses');
+    expect(h.stepMs).toBe(60_000);
+    expect(h.points).toHaveLength(Math.ceil((h.to - Math.floor(h.from / 60_000) * 60_000) / 60_000));
+  });
+});
