@@ -22,6 +22,12 @@ export interface FunctionBackend {
   /** CPU use per function since the previous call (backends that cannot measure omit it). */
   usage?(): FunctionUsage[];
   /**
+   * Why this backend cannot run `spec` as asked (e.g. placement constraints its orchestrator would never
+   * satisfy), one reason per problem, each naming its field; empty when it can. Deploy and update
+   * answer 400 with these reasons before anything is written.
+   */
+  validate?(spec: FunctionRecord['spec']): string[];
+  /**
    * Provider shutdown: backends whose replicas are processes of the provider stop them gracefully;
    * orchestrators (swarm) leave the functions running and stop watching.
    */

@@ -59,11 +59,12 @@ export class FunctionService {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
     const scale = parseScaleLabels(dep.labels, dep.limits ?? null);
+    const spec = this.checkedSpec(dep, namespace);
     await this.namespaces.requireExisting(namespace);
     await this.checkSecrets(dep, namespace);
     const now = new Date().toISOString();
     const record: FunctionRecord = {
-      spec: normalizeSpec(dep, namespace),
+      spec,
       replicas: initialReplicas(scale),
       createdAt: now,
       updatedAt: now,
@@ -94,8 +95,8 @@ export class FunctionService {
     const dep = parsePayload(FunctionDeployment, payload);
     const namespace = dep.namespace || DEFAULT_NAMESPACE;
     const scale = parseScaleLabels(dep.labels, dep.limits ?? null);
+    const spec = this.checkedSpec(dep, namespace);
     await this.checkSecrets(dep, namespace);
-    const spec = normalizeSpec(dep, namespace);
     const { record, revision } = await this.modify(dep.service, namespace, (current) => ({
       spec,
       replicas: scale.min !== undefined ? Math.max(current.replicas, scale.min) : current.replicas,
@@ -169,6 +170,14 @@ export class FunctionService {
   /** CPU use per function (empty when the backend cannot measure it). */
   usage(): FunctionUsage[] {
     return this.backend.usage?.() ?? [];
+  }
+
+  /** The stored spec of a deploy or update; a 400 with the reasons when the backend cannot run it as asked. */
+  private checkedSpec(dep: FunctionDeployment, namespace: string): FunctionRecord['spec'] {
+    const spec = normalizeSpec(dep, namespace);
+    const problems = this.backend.validate?.(spec) ?? [];
+    if (problems.length) throw new SkiffError(ERROR_CODES.invalidRequest, problems.join('; '));
+    return spec;
   }
 
   /** A deploy or update naming a secret that does not exist in the function's namespace is a 400. */

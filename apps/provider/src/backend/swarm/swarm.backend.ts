@@ -13,6 +13,7 @@ import { ServiceSettings, buildServiceSpec } from './service-spec';
 import { SwarmSecrets } from './swarm-secrets';
 import { ServiceView, SwarmState, TaskView, keyOf } from './swarm-state';
 import { LABELS, serviceName } from './swarm-names';
+import { constraintProblems } from './placement';
 
 const json = JSONCodec<ReplicaEvent>();
 
@@ -94,6 +95,11 @@ export class SwarmBackend implements FunctionBackend {
       network: this.env.SKIFF_SWARM_NETWORK,
       functions: this.state.keys().length,
     });
+  }
+
+  /** Placement constraints Docker would refuse, or accept and never satisfy. */
+  validate(spec: FunctionRecord['spec']): string[] {
+    return constraintProblems(spec.constraints).map((p) => `constraints: ${p}`);
   }
 
   async apply(record: FunctionRecord): Promise<void> {
