@@ -8,6 +8,8 @@
 //  - a local docker-registry on the loopback, through which images reach the second node;
 //  - TCP forwarders so the second node's loopback reaches the host's loopback ports (registry, NATS):
 //    every node uses the same 127.0.0.1 URLs, and the bus still sees replicas connect from the loopback.
+//  - or, with `own: true`, a one-node swarm whose manager is such a netns dockerd (tests that restart
+//    dockerd: restartOwnManager() restarts it without touching the dockerd other tests use).
 // Everything made here is undone by down(); a swarm that existed before is kept.
 // CLI: `node scripts/docker/swarm-nodes.js up [--nodes 2] [--forward <port>...]` prints the state as JSON
 // and keeps running until interrupted (then tears down).
@@ -101,8 +103,11 @@ async function startRegistry(dir, log) {
   return { child, address: `127.0.0.1:${port}` };
 }
 
-/** The second node: netns + veth, its own dockerd, joined to the swarm as a worker. */
-async function startSecondNode(run, dir, subnet, log) {
+/**
+ * A dockerd of the tests' own in a network namespace (veth to the host, its own data-root, exec-root,
+ * pidfile and socket): the second node, or (`own`) the only node of a swarm no other test uses.
+ */
+async function startNetnsNode(run, dir, subnet, log) {
   const ns = `skiff-${run}`;
   const [hostIf, nsIf] = [`sk${run}a`, `sk${run}b`];
   sh('ip', ['netns', 'add', ns]);
@@ -119,27 +124,66 @@ async function startSecondNode(run, dir, subnet, log) {
   sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', `${subnet}.1`]);
   const root = join(dir, 'node2');
   mkdirSync(root, { recursive: true });
-  const sock = `unix://${join(root, 'docker.sock')}`;
-  const logFile = openSync(join(dir, 'dockerd-node2.log'), 'a');
-  const child = spawn(
+  const node = { ns, hostIf, sock: `unix://${join(root, 'docker.sock')}`, root, run, dir, address: `${subnet}.2` };
+  await startNetnsDockerd(node, log);
+  return node;
+}
+
+/** (Re)starts the dockerd of a netns node, and waits for it to answer. */
+async function startNetnsDockerd(node, log) {
+  const logFile = openSync(join(node.dir, 'dockerd-node2.log'), 'a');
+  node.child = spawn(
     'nsenter',
     [
-      `--net=/var/run/netns/${ns}`,
+      `--net=/var/run/netns/${node.ns}`,
       'dockerd',
-      `--data-root=${join(root, 'data')}`,
-      `--exec-root=/run/skiff-${run}`,
-      `--pidfile=${join(root, 'dockerd.pid')}`,
-      `--host=${sock}`,
-      `--cgroup-parent=skiff-${run}`,
+      `--data-root=${join(node.root, 'data')}`,
+      `--exec-root=/run/skiff-${node.run}`,
+      `--pidfile=${join(node.root, 'dockerd.pid')}`,
+      `--host=${node.sock}`,
+      `--cgroup-parent=skiff-${node.run}`,
       '--bridge=none',
       '--iptables=false',
     ],
     { stdio: ['ignore', logFile, logFile] },
   );
   closeSync(logFile);
-  await until('the second dockerd', () => docker(['-H', sock, 'info'], { allowFail: true }).ok, 60_000);
-  log(`second dockerd (pid ${child.pid}) in netns ${ns} at ${subnet}.2`);
-  return { ns, hostIf, sock, child, root };
+  await until('the netns dockerd', () => docker(['-H', node.sock, 'info'], { allowFail: true }).ok, 60_000);
+  log(`dockerd (pid ${node.child.pid}) in netns ${node.ns} at ${node.address}`);
+}
+
+/** Stops the dockerd of a netns node (SIGTERM: it stops its containers first), SIGKILL after 60 s. */
+async function stopNetnsDockerd(node) {
+  const child = node.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await until('the netns dockerd to exit', () => child.exitCode !== null || child.signalCode !== null, 60_000).catch(async () => {
+    child.kill('SIGKILL');
+    await until('the netns dockerd to die', () => child.exitCode !== null || child.signalCode !== null, 10_000);
+  });
+}
+
+/**
+ * Restarts the dockerd of a swarm made with `own: true` (the only node, a manager no other test
+ * uses), as an operator's `systemctl restart docker` does, running `whileDown` between the stop and the
+ * start, and waits until it is a manager again.
+ */
+async function restartOwnManager(state, log = () => undefined, whileDown = async () => undefined) {
+  const node = state.node2;
+  if (!state.own || !node) throw new Error('restartOwnManager: this swarm was not made with own: true');
+  await stopNetnsDockerd(node);
+  log('the swarm manager dockerd stopped');
+  await whileDown();
+  log('starting the swarm manager dockerd again');
+  await startNetnsDockerd(node, log);
+  await until(
+    'the manager to be active again',
+    () => {
+      const [nodeState, manager] = swarmState(node.sock);
+      return nodeState === 'active' && manager === 'true';
+    },
+    60_000,
+  );
 }
 
 /**
@@ -147,13 +191,17 @@ async function startSecondNode(run, dir, subnet, log) {
  * reach at its own loopback, e.g. the NATS port), `log`. Resolves with the state down() needs and
  * `registry` (host:port, push images there for the second node).
  */
-async function up({ nodes = 1, forward = [], log = () => undefined } = {}) {
+async function up({ nodes = 1, own = false, forward = [], log = () => undefined } = {}) {
   const run = Math.random().toString(16).slice(2, 8);
   const subnet = `10.231.${1 + Math.floor(Math.random() * 250)}`;
-  const state = { run, nodes, children: [], madeSwarm: false, dir: mkdtempSync(join(tmpdir(), 'skiff-swarm-')) };
+  const state = { run, nodes, own, children: [], madeSwarm: false, dir: mkdtempSync(join(tmpdir(), 'skiff-swarm-')) };
   try {
+    if (own) {
+      if (nodes !== 1) throw new Error('own: true makes a one-node swarm');
+      return await upOwn(state, subnet, forward, log);
+    }
     state.dockerd = await ensureDockerd(log);
-    if (nodes === 2) state.node2 = await startSecondNode(run, state.dir, subnet, log);
+    if (nodes === 2) state.node2 = await startNetnsNode(run, state.dir, subnet, log);
     let [nodeState, manager, addr] = swarmState();
     if (nodeState !== 'active') {
       // The manager must advertise an address the second node can reach: the host end of the veth.
@@ -185,23 +233,48 @@ async function up({ nodes = 1, forward = [], log = () => undefined } = {}) {
   }
 }
 
+/**
+ * A one-node swarm whose manager is a dockerd of its own in a network namespace (tests that restart
+ * dockerd must not touch the one on /var/run/docker.sock, which other tests may use meanwhile). The
+ * host's dockerd still builds and pushes images (to the local registry, which the node pulls from at
+ * 127.0.0.1 through a forwarder, as the NATS port). `host` is the manager's socket.
+ */
+async function upOwn(state, subnet, forward, log) {
+  if (!docker(['info'], { allowFail: true }).ok) state.dockerd = await ensureDockerd(log);
+  state.node2 = await startNetnsNode(state.run, state.dir, subnet, log);
+  const sock = state.node2.sock;
+  docker(['-H', sock, 'swarm', 'init', '--advertise-addr', state.node2.address]);
+  state.node2.id = docker(['-H', sock, 'info', '--format', '{{.Swarm.NodeID}}']).out;
+  state.host = sock;
+  state.manager = state.node2.address;
+  state.registryInfo = await startRegistry(state.dir, log);
+  state.children.push(state.registryInfo.child);
+  state.registry = state.registryInfo.address;
+  const ports = [Number(state.registry.split(':')[1]), ...forward];
+  state.children.push(await forwarder(`${subnet}.1`, '127.0.0.1', ports));
+  state.children.push(await forwarder('127.0.0.1', `${subnet}.1`, ports, state.node2.ns));
+  log(`own one-node swarm: manager ${state.node2.id} at ${sock}`);
+  return state;
+}
+
 /** Undoes up(): the second node (left, removed, daemon stopped, netns deleted), registry, forwarders, the swarm if up() made it. */
 async function down(state, log = () => undefined) {
   if (!state) return;
   const n2 = state.node2;
   if (n2) {
     docker(['-H', n2.sock, 'swarm', 'leave', '--force'], { allowFail: true });
-    if (n2.id) docker(['node', 'rm', '--force', n2.id], { allowFail: true });
-    n2.child.kill('SIGTERM');
-    await until('the second dockerd to exit', () => n2.child.exitCode !== null || n2.child.signalCode !== null, 30_000).catch(() =>
-      n2.child.kill('SIGKILL'),
-    );
+    if (n2.id && !state.own) docker(['node', 'rm', '--force', n2.id], { allowFail: true });
+    await stopNetnsDockerd(n2).catch(() => undefined);
     sh('ip', ['netns', 'del', n2.ns], { allowFail: true });
     sh('ip', ['link', 'del', n2.hostIf], { allowFail: true });
     // Mounts the daemon may leave behind (its netns handle under the exec-root, overlays under the data-root).
     for (const dir of [`/run/skiff-${state.run}`, n2.root])
       sh('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], { allowFail: true });
     rmQuietly(`/run/skiff-${state.run}`, log);
+    // The (now empty) cgroup its containers ran under.
+    sh('sh', ['-c', `find /sys/fs/cgroup -maxdepth 3 -depth -type d -name 'skiff-${state.run}*' -exec rmdir {} + 2>/dev/null`], {
+      allowFail: true,
+    });
   }
   for (const child of state.children.splice(0)) child.kill('SIGTERM');
   if (state.madeSwarm) docker(['swarm', 'leave', '--force'], { allowFail: true });
@@ -217,7 +290,7 @@ function rmQuietly(dir, log) {
   }
 }
 
-module.exports = { up, down, ensureDockerd };
+module.exports = { up, down, ensureDockerd, restartOwnManager };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

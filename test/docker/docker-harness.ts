@@ -50,7 +50,7 @@ export function buildImages(names: string[]): void {
   run('sh', [join(REPO_ROOT, 'scripts', 'docker', 'build-images.sh'), ...names], { env: { SKIFF_SKIP_BUILD: '1' } });
 }
 
-/** The `skiff` CLI from dist/. */
-export function skiff(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  return run(process.execPath, [join(REPO_ROOT, 'apps', 'cli', 'bin', 'skiff.js'), ...args], { cwd, env });
+/** The `skiff` CLI from dist/ (`input` on its stdin). */
+export function skiff(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, input?: string): string {
+  return run(process.execPath, [join(REPO_ROOT, 'apps', 'cli', 'bin', 'skiff.js'), ...args], { cwd, env, input });
 }
