@@ -5,6 +5,7 @@ export * from './subjects';
 export * from './names';
 export * from './errors';
 export * from './invoke-protocol';
+export { encodeLogBatch, decodeLogBatch, LogLineRecord } from './log-lines';
 export * from './async-protocol';
 export * from './bundles';
 export * from './validation';

@@ -91,10 +91,4 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'content-length',
 ]);
 
-/** Headers of one function output line in the log stream (the data is the line's text, no newline). */
-export const LOG_HEADERS = {
-  /** When the replica saw the line (RFC 3339). */
-  time: 'Skiff-Log-Time',
-  /** `stdout` or `stderr`. */
-  stream: 'Skiff-Log-Stream',
-} as const;
+export { LOG_HEADERS } from './log-lines';

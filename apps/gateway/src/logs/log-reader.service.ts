@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
-import { LOG_HEADERS, subjects } from '@skiff/contracts';
+import { LOG_HEADERS, decodeLogBatch, subjects } from '@skiff/contracts';
 import { LOG_STREAM_OPTIONS, LogStreamOptions, NATS_CONNECTION, ensureLogStream, isJetStreamError } from '@skiff/nats';
 import { LogQuery } from './log-query';
 
@@ -88,18 +88,24 @@ export class LogReader implements OnModuleInit {
     };
     const nc = this.nc;
     async function* lines(): AsyncGenerator<LogLine> {
-      const skip = query.tail && history > query.tail ? history - query.tail : 0;
       if (history === 0 && !query.follow) return;
       const consumer = await nc.jetstream().consumers.get(subjects.logStream, name);
       if (signal.aborted || closed) return;
       messages = await consumer.consume({ max_messages: 256 });
       if (signal.aborted) return void messages.stop();
+      // A message may hold several lines: `tail` keeps the last N lines of the history, not messages.
+      const last: LogLine[] | undefined = query.tail && history > 0 ? [] : undefined;
       let seen = 0;
       for await (const msg of messages) {
         seen++;
-        if (seen <= skip) continue;
         if (future && msg.info.timestampNanos / 1e6 < (start as Date).getTime()) continue;
-        yield toLine(msg);
+        for (const line of toLines(msg)) {
+          if (last && seen <= history) {
+            last.push(line);
+            if (last.length >= 2 * (query.tail as number)) last.splice(0, last.length - (query.tail as number));
+          } else yield line;
+        }
+        if (last && seen === history) yield* last.splice(0).slice(-(query.tail as number));
         if (!query.follow && seen >= history) break;
       }
     }
@@ -107,14 +113,16 @@ export class LogReader implements OnModuleInit {
   }
 }
 
-function toLine(msg: JsMsg): LogLine {
+/** The lines of one log stream message (one line, or a replica's batch). */
+function toLines(msg: JsMsg): LogLine[] {
   const where = subjects.functionLogOf(msg.subject);
-  const time = msg.headers?.get(LOG_HEADERS.time) || new Date(Math.floor(msg.info.timestampNanos / 1e6)).toISOString();
-  return {
-    name: where?.name ?? '',
-    namespace: where?.namespace ?? '',
-    instance: where?.instance ?? '',
-    timestamp: time,
-    text: `${msg.string()}\n`,
-  };
+  const name = where?.name ?? '';
+  const namespace = where?.namespace ?? '';
+  const instance = where?.instance ?? '';
+  const stored = () => new Date(Math.floor(msg.info.timestampNanos / 1e6)).toISOString();
+  if (msg.headers?.get(LOG_HEADERS.batch) === '1') {
+    return decodeLogBatch(msg.string(), stored()).map((l) => ({ name, namespace, instance, timestamp: l.time, text: `${l.text}\n` }));
+  }
+  const time = msg.headers?.get(LOG_HEADERS.time) || stored();
+  return [{ name, namespace, instance, timestamp: time, text: `${msg.string()}\n` }];
 }

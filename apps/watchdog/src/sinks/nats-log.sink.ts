@@ -1,5 +1,5 @@
 import { JetStreamClient, NatsConnection, headers as natsHeaders } from 'nats';
-import { LOG_HEADERS } from '@skiff/contracts/invoke-protocol';
+import { LOG_HEADERS, encodeLogBatch } from '@skiff/contracts/log-lines';
 import { FunctionLogSink, FunctionStream } from './function-log.sink';
 
 /** One line waiting to be shipped. */
@@ -11,13 +11,18 @@ interface PendingLine {
 
 /** Most JetStream publishes awaiting their ack at once; beyond it lines wait in the buffer. */
 const MAX_UNACKED = 256;
-/** Publish batch size per tick. */
-const BATCH = 128;
+/** Most lines in one message. */
+const BATCH_LINES = 256;
+/** A message is closed once its lines hold this many characters (a longer single line goes alone). */
+const BATCH_CHARS = 128 * 1024;
+/** Lines written within this long go out together (a call's lines, and every call's under load). */
+const FLUSH_MS = 5;
 
 /**
  * Ships every function output line to the platform's log stream (`<prefix>.logs.<ns>.<fn>.<instance>`).
- * `line()` only appends to a bounded buffer and never blocks a call; a timer publishes batches with
- * a bounded number of unacknowledged JetStream publishes. When NATS is slow or away and the buffer
+ * `line()` only appends to a bounded buffer and never blocks a call; a timer publishes what
+ * gathered within FLUSH_MS as one message (see log-lines: one JetStream write and ack per flush,
+ * not per line, in order) with a bounded number of unacknowledged JetStream publishes. When NATS is slow or away and the buffer
  * is full, new lines are dropped and counted (reported through `onDrops`).
  */
 export class NatsLogSink implements FunctionLogSink {
@@ -73,26 +78,38 @@ export class NatsLogSink implements FunctionLogSink {
   private schedule(): void {
     if (this.scheduled || !this.js) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false;
       this.flush();
-    });
+    }, FLUSH_MS).unref();
   }
 
   private flush(): void {
     const js = this.js;
     if (!js) return;
-    let n = 0;
-    while (this.queue.length && this.unacked < MAX_UNACKED && n++ < BATCH) {
-      const line = this.queue.shift() as PendingLine;
+    while (this.queue.length && this.unacked < MAX_UNACKED) {
+      let n = 0;
+      let chars = 0;
+      while (n < this.queue.length && n < BATCH_LINES && (n === 0 || chars + this.queue[n].text.length <= BATCH_CHARS)) {
+        chars += this.queue[n].text.length;
+        n++;
+      }
+      const lines = this.queue.splice(0, n);
       const h = natsHeaders();
-      h.set(LOG_HEADERS.time, line.time);
-      h.set(LOG_HEADERS.stream, line.stream);
+      let data: string;
+      if (lines.length === 1) {
+        h.set(LOG_HEADERS.time, lines[0].time);
+        h.set(LOG_HEADERS.stream, lines[0].stream);
+        data = lines[0].text;
+      } else {
+        h.set(LOG_HEADERS.batch, '1');
+        data = encodeLogBatch(lines);
+      }
       this.unacked++;
-      js.publish(this.subject, line.text, { headers: h, timeout: 5000 }).then(
+      js.publish(this.subject, data, { headers: h, timeout: 5000 }).then(
         () => this.acked(),
         () => {
-          this.failed++;
+          this.failed += lines.length;
           this.acked();
         },
       );
