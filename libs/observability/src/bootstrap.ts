@@ -100,6 +100,8 @@ export async function bootstrapService(options: ServiceBootstrap): Promise<INest
       bodyLimit: options.bodyLimit,
       routerOptions: { maxParamLength: 1024 },
       forceCloseConnections: 'idle',
+      // No service uses Nest (Express-style) middleware: without middie no request runs its empty chain.
+      skipMiddie: true,
       rewriteUrl: rewriteRequestTarget,
       ...httpServerOptions(limits),
     }),
