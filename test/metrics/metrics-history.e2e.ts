@@ -2,7 +2,8 @@
 // /system/metrics/history, against a real platform. Known calls go in (statuses 200, 404 and 500 with
 // known minimum durations); what comes back must add up to them: counts by status class, latency
 // quantiles no lower than the durations sent (the histogram is off by less than one bucket, 19 %),
-// replicas, the scale decision with its reason and the cold start it caused.
+// replicas, the scale decision with its reason and the cold start it caused, the async queue while
+// calls wait, and a dead letter.
 import { resolve } from 'node:path';
 import type { MetricsHistory } from '@skiff/contracts';
 import { HttpClient, Platform, waitFor } from '@skiff/testing';
@@ -20,7 +21,7 @@ describe('metrics history (real processes)', () => {
   let gw: HttpClient;
 
   beforeAll(async () => {
-    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler'] });
+    platform = await Platform.start({ services: ['provider', 'gateway', 'scaler', 'queue-worker'] });
     gw = platform.client();
   });
 
@@ -138,6 +139,42 @@ describe('metrics history (real processes)', () => {
     expect(h.summary.coldStarts).toBeGreaterThanOrEqual(2);
     expect(h.summary.coldStartSeconds).toBeGreaterThan(0);
     expect(h.points.some((p) => (p.coldStarts ?? 0) > 0 && (p.coldStartSeconds ?? 0) > 0)).toBe(true);
+  });
+
+  it('shows the async queue while calls wait, with the age of the oldest, and the dead letters', async () => {
+    // One call at a time; a 503 is dead-lettered after its one attempt.
+    const deployed = await gw.post('/system/functions', {
+      service: 'queued',
+      image: 'any',
+      envProcess: `${NODE} ${STATUS_SERVER}`,
+      envVars: { mode: 'http' },
+      annotations: { 'com.openfaas.queue.max_inflight': '1', 'com.openfaas.retry.attempts': '1', 'com.openfaas.retry.codes': '503' },
+    });
+    expect(deployed.status).toBe(202);
+    await eventually('queued to have a replica', async () => {
+      const fn = await gw.get('/system/function/queued');
+      return fn.status === 200 && (fn.json<{ availableReplicas?: number }>().availableReplicas ?? 0) >= 1;
+    });
+    expect((await gw.post('/async-function/queued/status/503', 'x')).status).toBe(202);
+    // Four calls of ≥ 3 s one after the other: for ≥ 9 s at least two of them are in the stream, so a
+    // 5 s sample sees them.
+    for (let i = 0; i < 4; i++) expect((await gw.post('/async-function/queued/status/200?ms=3000', 'x')).status).toBe(202);
+
+    const h = await eventually('the queue and the dead letter in the history', async () => {
+      const got = await history('range=5m&function=queued');
+      const deep = got.points.some((p) => (p.queueDepth ?? 0) >= 2 && (p.queueAgeSeconds ?? 0) > 0);
+      const dead = got.points.some((p) => p.deadLetters === 1);
+      const drained = got.points[got.points.length - 2]?.queueDepth === 0;
+      return deep && dead && drained ? got : undefined;
+    });
+    expect(Math.max(...h.points.map((p) => p.queueDepth ?? 0))).toBeLessThanOrEqual(5);
+    // The async calls are counted with the others: 4 × 200 and the 503 (queue-worker's aggregates).
+    expect(h.summary.calls).toMatchObject({ '2xx': 4, '5xx': 1 });
+    expect(h.summary.latency!.p50).toBeGreaterThanOrEqual(3 / BUCKET);
+    // The platform adds every function's queue and dead letters up.
+    const all = await history('range=5m');
+    expect(all.points.some((p) => p.deadLetters === 1)).toBe(true);
+    expect(Math.max(...all.points.map((p) => p.queueDepth ?? 0))).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps the coarse series for the long ranges', async () => {

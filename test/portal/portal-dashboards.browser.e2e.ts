@@ -51,7 +51,7 @@ function formatSeconds(s: number | null | undefined): string {
     dir = mkdtempSync(join(tmpdir(), 'skiff-dash-'));
     // The autoscaler would add replicas under the test's load: only the picture shows its decisions.
     platform = await Platform.start({
-      services: ['provider', 'gateway', 'scaler'],
+      services: SCREENSHOT ? ['provider', 'gateway', 'scaler', 'queue-worker'] : ['provider', 'gateway', 'scaler'],
       serviceEnv: { scaler: { SKIFF_SCALER_AUTOSCALE: SCREENSHOT ? 'true' : 'false' } },
     });
     gw = platform.client();
@@ -61,6 +61,8 @@ function formatSeconds(s: number | null | undefined): string {
       envProcess: `${process.execPath} ${STATUS_SERVER}`,
       envVars: { mode: 'http' },
       labels: { 'com.openfaas.scale.max': '4' },
+      // The picture's async calls: one at a time, a 503 dead-lettered at once.
+      annotations: { 'com.openfaas.queue.max_inflight': '1', 'com.openfaas.retry.attempts': '1', 'com.openfaas.retry.codes': '503' },
     });
     expect(deploy.status).toBe(202);
     // Ready without a call, so that every call counted is one the test sent.
@@ -123,6 +125,12 @@ function formatSeconds(s: number | null | undefined): string {
         ...Array.from({ length: 3 * (round % 3) }, () => ['/function/statuses/status/404', '4xx'] as const),
         ...Array.from({ length: round % 5 === 0 ? 6 : 2 }, () => ['/function/statuses/status/503?ms=300', '5xx'] as const),
       ];
+      if (SCREENSHOT && round % 10 === 5) {
+        for (let i = 0; i < 4; i++) expect((await gw.post('/async-function/statuses/status/200?ms=1500', 'x')).status).toBe(202);
+        expect((await gw.post('/async-function/statuses/status/503', 'x')).status).toBe(202);
+        sent['2xx'] += 4;
+        sent['5xx'] += 1;
+      }
       if (SCREENSHOT && (round === 15 || round === 30))
         expect((await gw.post('/system/scale-function/statuses', { serviceName: 'statuses', replicas: round === 15 ? 2 : 1 })).status).toBe(
           202,
