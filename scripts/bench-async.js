@@ -169,6 +169,8 @@ async function main() {
     bench: process.pid,
   });
   const workers = [];
+  /** Issue #15's async goals, met or not in this run. */
+  const goals = [];
   const ratio = (value, base) => (base > 0 ? `${((100 * value) / base).toFixed(1)}% of baseline` : 'no baseline');
   if (CASES.includes('f')) {
     const accept = async (url, pids) => {
@@ -188,6 +190,7 @@ async function main() {
     await purge();
     const s = await accept(`${gateway}/async-function/${FN}`, platformPids());
     rows.push(['(f) accepted at the gateway (202/s)', s.rate.toFixed(0), `${ratio(s.rate, b.rate)}; ${s.detail}`]);
+    goals.push(`(f) accepted: ${(s.rate / b.rate).toFixed(2)} × (f0) — goal ≥ 1.0 ×: ${s.rate >= b.rate ? 'met' : 'NOT met'}`);
     say(rows.at(-1).join(': '));
     await purge();
   }
@@ -258,6 +261,10 @@ async function main() {
     await purge();
     const s = await complete(platformPids());
     rows.push([`(g) completed end to end (${CALLS} calls, 2 workers)`, s.rate.toFixed(0), `${ratio(s.rate, b.rate)}; ${s.detail}`]);
+    const met = s.rate >= 2000 && s.rate >= 1.5 * b.rate;
+    goals.push(
+      `(g) completed: ${s.rate.toFixed(0)}/s, ${(s.rate / b.rate).toFixed(2)} × (g0) — goal ≥ 2,000/s and ≥ 1.5 ×: ${met ? 'met' : 'NOT met'}`,
+    );
     say(rows.at(-1).join(': '));
     await purge();
   }
@@ -287,9 +294,13 @@ async function main() {
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(
     `\nSkiff async benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
-      `${CONNECTIONS} keep-alive connections, trivial body and function\n\n` +
+      `load average now: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; ${CONNECTIONS} keep-alive connections, trivial body and function\n\n` +
       rows.map((r) => `${r[0].padEnd(width)} | ${r[1].padStart(10)} | ${r[2]}`).join('\n') +
-      '\n',
+      '\n' +
+      (goals.length ? `\n${goals.map((g) => `  ${g}`).join('\n')}\n` : ''),
   );
 }
 

@@ -8,11 +8,11 @@
 //                   nats.js request to a bare responder answering a constant (scripts/bench/relay-server.js)
 //   (b) inproc      the same handler as an in-process watchdog function, through the gateway
 //   (c) http        an http-mode function whose process is the server of (a), through the gateway
-//   (k) forker      baseline of (d): a bare http server spawning `cat` per request (scripts/bench/forker-server.js)
+//   (p) forker      baseline of (d): a bare http server spawning `cat` per request (scripts/bench/forker-server.js)
 //   (d) classic     a classic `cat` function (one fork per call), through the gateway
 // Each Skiff case is printed as a ratio to its baseline, with the goal of issue #15 and met / not met.
 // Starts its own provider + gateway (unique subject prefix, free ports), deploys through the gateway
-// API, measures with autocannon (keep-alive, BENCH_CONNECTIONS=50; (k) and (d) BENCH_FORK_CONNECTIONS=10;
+// API, measures with autocannon (keep-alive, BENCH_CONNECTIONS=50; (p) and (d) BENCH_FORK_CONNECTIONS=10;
 // BENCH_DURATION=10 s per case), prints the tables (rates and ratios, CPU per call per process, idle RSS)
 // and stops everything it started.
 // Then the sections in SECTIONS (triggers: scripts/bench-triggers.js), each printing its own table.
@@ -41,7 +41,7 @@ const FORK_CONNECTIONS = Number(process.env.BENCH_FORK_CONNECTIONS || 10);
  */
 const RATE = Number(process.env.BENCH_RATE || 0);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
-const CASES = (process.env.BENCH_CASES || 'a,e,r,b,c,k,d').split(',').map((c) => c.trim());
+const CASES = (process.env.BENCH_CASES || 'a,e,r,b,c,p,d').split(',').map((c) => c.trim());
 const BODY = 'Hello, World!';
 const HELLO_SERVER = join(__dirname, 'bench', 'hello-server.js');
 const NATS_RESPONDER = join(__dirname, 'bench', 'nats-responder.js');
@@ -54,7 +54,7 @@ const FORKER_SERVER = join(__dirname, 'bench', 'forker-server.js');
 const GOALS = {
   b: { baseline: 'r', rps: 0.8, p50: 1.3 },
   c: { baseline: 'r', rps: 0.6 },
-  d: { baseline: 'k', rps: 0.8 },
+  d: { baseline: 'p', rps: 0.8 },
 };
 const INPROC_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'inproc-hello.js');
 
@@ -127,7 +127,7 @@ async function main() {
         cleanups,
       )
     : undefined;
-  const forker = CASES.includes('k')
+  const forker = CASES.includes('p')
     ? await startChild('forker-server', process.execPath, [FORKER_SERVER], {}, /^listening (\d+)/, cleanups)
     : undefined;
   const natsPid = pidListeningOn(Number(new URL(nats.url.split(',')[0]).port) || 4222);
@@ -184,7 +184,7 @@ async function main() {
     a: '(a) direct Node http',
     e: '(e) bare NATS req/reply',
     r: '(r) relay: http → nats.js → responder',
-    k: '(k) forker: http, spawn cat per call',
+    p: '(p) forker: http, spawn cat per call',
     b: '(b) inproc via gateway',
     c: '(c) http mode via gateway',
     d: '(d) classic cat via gateway',
@@ -192,25 +192,25 @@ async function main() {
   for (const key of CASES) {
     const fn = functions[key];
     // The front process (gateway, or the baseline's http server) and what answers behind it.
-    const front = { r: relay?.child.pid, k: forker?.child.pid }[key] ?? (fn ? services.gateway?.pid : undefined);
+    const front = { r: relay?.child.pid, p: forker?.child.pid }[key] ?? (fn ? services.gateway?.pid : undefined);
     const back =
       { a: direct.child.pid, e: responder.child.pid, r: responder.child.pid }[key] ?? (fn ? replicaPids.get(fn.service) : undefined);
     const watched = {
       gateway: front,
       function: back,
-      'nats-server': key === 'a' || key === 'k' ? undefined : natsPid,
+      'nats-server': key === 'a' || key === 'p' ? undefined : natsPid,
       // The provider relays each replica's output lines to its own log: part of a call's cost too.
       provider: fn ? services.provider?.pid : undefined,
     };
     const cpu = new CpuMeter(watched);
-    const connections = key === 'k' || key === 'd' ? FORK_CONNECTIONS : CONNECTIONS;
+    const connections = key === 'p' || key === 'd' ? FORK_CONNECTIONS : CONNECTIONS;
     let result;
     if (key === 'a') result = await httpLoad(autocannon, directUrl, cpu, connections);
     else if (key === 'e') result = await natsLoad(nc, responderSubject, cpu);
     else if (key === 'r') result = await httpLoad(autocannon, `http://127.0.0.1:${relay.match[1]}`, cpu, connections);
-    else if (key === 'k') result = await httpLoad(autocannon, `http://127.0.0.1:${forker.match[1]}`, cpu, connections);
+    else if (key === 'p') result = await httpLoad(autocannon, `http://127.0.0.1:${forker.match[1]}`, cpu, connections);
     else if (fn) result = await httpLoad(autocannon, `${gateway}/function/${fn.service}`, cpu, connections);
-    else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,e,r,b,c,k,d)`);
+    else throw new BootstrapError(`unknown case "${key}" in BENCH_CASES (use a,e,r,b,c,p,d)`);
     results.push({ key, name: label[key], connections, ...result, cpu: cpu.perRequestUs(result.total) });
     say(
       `${label[key]}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`,
@@ -452,7 +452,7 @@ function printTable(results, rss) {
     `\nSkiff benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
       `load average before the run: ${fmt(LOAD_BEFORE)}, after: ${fmt(os.loadavg())}${busy}\n` +
       `POST "${BODY}", keep-alive connections as listed, ${DURATION} s per case (after ${WARMUP} s warm-up); ` +
-      `baselines: (r) relay for (b) and (c), (k) forker for (d)\n\n` +
+      `baselines: (r) relay for (b) and (c), (p) forker for (d)\n\n` +
       `${table(rows)}\n\n${verdicts.map((v) => `  ${v}`).join('\n')}\n\n` +
       `CPU per request (µs, measured part only; "front" is the gateway or the baseline's http server, "behind" the replica ` +
       `or what answers behind the front; a process tree includes its children, the provider is counted alone${NATS_SHARED ? '; nats-server is shared with other clients' : ''}):\n\n` +
