@@ -101,6 +101,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       ? await this.sender.post(url, headers, body, this.config.callbackTimeoutMs)
       : { result: 'rejected' as const, status: 0, error: `the callback's body (${bodyRef}) is no longer stored` };
     if (sent.result === 'delivered') {
+      this.logger.debug({ msg: 'queued callback delivered', callId, callbackSeq: msg.seq, attempt });
       this.delivered.inc({ outcome: 'delivered', function_name });
       msg.ack();
       await done();
@@ -137,6 +138,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       return;
     }
     this.delivered.inc({ outcome: 'retried', function_name });
+    this.logger.debug({ msg: 'queued callback failed, retried', callId, callbackSeq: msg.seq, attempt, error: sent.error });
     msg.nak(backoffMs(attempt, this.config.retry));
   }
 

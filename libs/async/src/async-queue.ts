@@ -4,7 +4,7 @@ import { AsyncBodyStore } from './async-bodies';
 import { readAsyncCall, setStateRevision } from './async-message';
 import { AsyncResultStore, openAsyncResultsBucket } from './async-results';
 import { AsyncStoreOptions, ensureAsyncStreams } from './async-streams';
-import { AsyncSubmission, AsyncSubmitter, SubmitOutcome } from './async-submitter';
+import { AsyncSubmission, AsyncSubmitter, SubmitOptions, SubmitOutcome } from './async-submitter';
 import { DeadLetter, DeadLetters } from './dead-letters';
 
 /** How to open the queue. */
@@ -50,7 +50,7 @@ export class AsyncQueue {
   }
 
   /** Stores a call (see AsyncSubmitter.submit). */
-  submit(call: AsyncSubmission, options: { onStateError?: (err: Error) => void } = {}): Promise<SubmitOutcome> {
+  submit(call: AsyncSubmission, options: SubmitOptions = {}): Promise<SubmitOutcome> {
     return this.submitter.submit(call, options);
   }
 

@@ -25,6 +25,14 @@ export interface AsyncSubmission {
   digest?: string;
 }
 
+/** Hooks of one submission (logging). */
+export interface SubmitOptions {
+  /** The call is stored but its `queued` state could not be written. */
+  onStateError?: (err: Error) => void;
+  /** JetStream acked the call's message (`ack.duplicate`: a copy was already stored) with the state at `revision`. */
+  onStored?: (ack: PubAck, revision: number | undefined) => void;
+}
+
 /** What `submit` did: stored a new call, or found this call (same function, id and request) already there. */
 export type SubmitOutcome = 'queued' | 'duplicate';
 
@@ -69,7 +77,7 @@ export class AsyncSubmitter {
    * `queued` state. When the state cannot be written (other than a full bucket) the call is still
    * stored (the worker records the state itself); `onStateError` hears about it.
    */
-  async submit(call: AsyncSubmission, options: { onStateError?: (err: Error) => void } = {}): Promise<SubmitOutcome> {
+  async submit(call: AsyncSubmission, options: SubmitOptions = {}): Promise<SubmitOutcome> {
     const requestDigest = (call.digest ?? requestDigestOf(call.headers, call.data)) || undefined;
     const queued: AsyncCallResult = {
       callId: call.callId,
@@ -112,6 +120,7 @@ export class AsyncSubmitter {
       if (fresh) await this.results.remove(call).catch(() => undefined);
       throw this.refusal(err, call) ?? err;
     }
+    options.onStored?.(ack, revision);
     if (stateError) {
       // Stored but its state is not: a worker still runs it (it records the state itself).
       options.onStateError?.(stateError);

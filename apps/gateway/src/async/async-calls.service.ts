@@ -85,6 +85,16 @@ export class AsyncCalls implements OnModuleInit {
             callId: call.callId,
             error: err.message,
           }),
+        // The trail of one call through the platform (SKIFF_LOG_LEVEL=debug): which stream sequence holds it.
+        onStored: (ack, revision) =>
+          this.logger.debug({
+            msg: 'async call stored',
+            function: `${call.name}.${call.namespace}`,
+            callId: call.callId,
+            seq: ack.seq,
+            duplicate: ack.duplicate,
+            stateRevision: revision,
+          }),
       });
       if (bodyRef && outcome === 'duplicate') await this.removeBody(bodies, bodyRef);
     } catch (err) {

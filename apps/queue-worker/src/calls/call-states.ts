@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AsyncQueue, AsyncResultStore } from '@skiff/async';
 import { AsyncCallResult } from '@skiff/contracts';
 import { QUEUE_WORKER_CONFIG, QueueWorkerConfig } from '../config/queue-worker.config';
@@ -11,6 +11,7 @@ import { alreadySettled, attemptOf, keepsBody } from './call.policy';
 /** The call's recorded state while it runs: claimed for a delivery, queued again for a retry. */
 @Injectable()
 export class CallStates {
+  private readonly logger = new Logger(CallStates.name);
   private readonly results: AsyncResultStore;
 
   constructor(
@@ -52,6 +53,7 @@ export class CallStates {
     if (settled) {
       // Cancelled, or finished by a worker that crashed before its ack: do not run it again.
       this.metrics.outcome(ctx.label, settled);
+      this.logger.debug({ msg: 'call already settled, acked', callId, seq: msg.seq, delivery, state: stored!.value.state });
       msg.ack();
       if (!keepsBody(stored!.value.state)) this.bodies.drop(ctx);
       return undefined;
@@ -72,6 +74,7 @@ export class CallStates {
     if (!(await this.results.replace(base, stored.revision))) {
       // The state changed between read and write: a cancel, or another worker took this delivery.
       // Look again after an ack wait; if the other worker finishes first, its ack removes the message.
+      this.logger.debug({ msg: 'call state changed while claimed, nak', callId, seq: msg.seq, delivery, state: stored.value.state });
       msg.nak(this.config.ackWaitMs);
       return undefined;
     }

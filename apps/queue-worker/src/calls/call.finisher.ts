@@ -59,6 +59,15 @@ export class CallFinisher {
     });
     this.metrics.outcome(ctx.label, state);
     msg.ack();
+    // The trail of one call through the platform (SKIFF_LOG_LEVEL=debug).
+    this.logger.debug({
+      msg: 'call settled, acked',
+      callId,
+      seq: msg.seq,
+      state,
+      attempt,
+      callback: callback?.outcome ?? (meta.callbackUrl ? 'sent or queued' : 'none'),
+    });
     if (!keepsBody(state)) this.bodies.drop(ctx);
   }
 

@@ -45,7 +45,15 @@ export class CallProcessor {
   async process(msg: JsMsg): Promise<void> {
     // A redelivery of a message this process is still handling (its lease lapsed while the event loop
     // was busy): the running handler settles it; running it twice here would be a needless duplicate.
-    if (this.handling.has(msg.seq)) return;
+    if (this.handling.has(msg.seq)) {
+      this.logger.debug({
+        msg: 'redelivered while still handled here',
+        subject: msg.subject,
+        seq: msg.seq,
+        delivery: msg.info.redeliveryCount,
+      });
+      return;
+    }
     this.handling.add(msg.seq);
     this.inflight++;
     // The lease is renewed from the first moment, not only during the call: bookkeeping can be slow too.
@@ -86,6 +94,8 @@ export class CallProcessor {
     ctx.base = await this.states.claim(ctx, delivery);
     if (!ctx.base) return;
     const attempt = ctx.base.attempts;
+    // The trail of one call through the platform (SKIFF_LOG_LEVEL=debug).
+    this.logger.debug({ msg: 'call claimed', callId: ctx.callId, seq: msg.seq, delivery, attempt, crashes: ctx.base.crashes });
     if (outOfAttempts(attempt, policy)) {
       const error = `delivered ${delivery} times without an outcome: its queue-worker died (or lost the lease) during each attempt`;
       return this.finisher.finish(ctx, platformFailure(error), policy.attempts, true);
@@ -99,6 +109,15 @@ export class CallProcessor {
     this.metrics.duration(ctx.label, outcome.durationSeconds);
     const verdict = afterAttempt(outcome, attempt, policy);
     if (verdict.action === 'retry') {
+      this.logger.debug({
+        msg: 'call retried',
+        callId: ctx.callId,
+        seq: msg.seq,
+        attempt,
+        status: outcome.status,
+        error: outcome.error,
+        delayMs: verdict.delayMs,
+      });
       await this.states.requeue(ctx.base, outcome, attempt);
       this.metrics.outcome(ctx.label, 'retried');
       return msg.nak(verdict.delayMs);
@@ -111,7 +130,15 @@ export class CallProcessor {
     const delivery = msg.info.redeliveryCount;
     const fn = subjects.asyncFunctionOf(msg.subject);
     const policy = retryPolicyFor(fn ? this.registry.get(fn.namespace, fn.name) : undefined, this.config.retry);
-    this.logger.error({ msg: 'processing the call failed', subject: msg.subject, seq: msg.seq, attempt: delivery, error: err.message });
+    const callId = readAsyncCall(msg.headers).callId;
+    this.logger.error({
+      msg: 'processing the call failed',
+      subject: msg.subject,
+      callId,
+      seq: msg.seq,
+      attempt: delivery,
+      error: err.message,
+    });
     try {
       const verdict = afterUnexpected(delivery, policy);
       if (verdict.action === 'retry') return msg.nak(verdict.delayMs);
@@ -119,7 +146,13 @@ export class CallProcessor {
       await this.finisher.deadLetter(ctx, platformFailure(`processing failed: ${err.message}`), delivery);
     } catch (again) {
       // JetStream is unreachable: leave the message unacked; it comes back after the ack wait.
-      this.logger.error({ msg: 'could not settle the message', subject: msg.subject, seq: msg.seq, error: (again as Error).message });
+      this.logger.error({
+        msg: 'could not settle the message',
+        subject: msg.subject,
+        callId,
+        seq: msg.seq,
+        error: (again as Error).message,
+      });
     }
   }
 }

@@ -57,6 +57,7 @@ export class ResultCallback {
       const first = await this.sender.post(url, headers, body, this.config.callbackInlineTimeoutMs);
       tries = 1;
       if (first.result === 'delivered') {
+        this.logger.debug({ msg: 'callback delivered', callId, seq: ctx.msg.seq, attempt });
         this.callbacks.inc({ outcome: 'delivered', function_name: label });
         return undefined;
       }
@@ -91,9 +92,10 @@ export class ResultCallback {
       bodyRef = await this.bodies.put(`cb.${callId}`, body);
       data = EMPTY;
     }
-    await this.js.publish(subjects.asyncCallback(fn.namespace, fn.name), data, {
+    const ack = await this.js.publish(subjects.asyncCallback(fn.namespace, fn.name), data, {
       headers: encodeCallbackMessage({ callId, url, headers, tries, bodyRef }),
       msgID: `cb.${callId}.${ctx.msg.seq}`,
     });
+    this.logger.debug({ msg: 'callback queued', callId, seq: ctx.msg.seq, callbackSeq: ack.seq, duplicate: ack.duplicate, tries });
   }
 }
