@@ -25,6 +25,10 @@ export interface ClusterNode {
   url: string;
   /** Port of its route (cluster) listener. */
   clusterPort: number;
+  /** The server's log file (in the cluster's temporary directory, removed at stop). */
+  logFile: string;
+  /** Process id while it runs. */
+  readonly pid?: number;
   running: boolean;
   start(): Promise<unknown>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -92,6 +96,17 @@ export class ClusterPlatform {
     const jsm = await this.nc.jetstreamManager({ checkAPI: false });
     await waitFor('the cluster to elect a JetStream leader', () => jsm.getAccountInfo(), 60_000, 200);
     return this;
+  }
+
+  /** A client (admin) of one server only: it does not move to another server when that one stops. */
+  connectTo(node: ClusterNode): Promise<NatsConnection> {
+    return connect({
+      servers: node.url,
+      authenticator: credsAuthenticator(new Uint8Array(readFileSync(this.creds.admin))),
+      inboxPrefix: subjects.inboxPrefix('test'),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
   }
 
   /** Starts instance `name` of `app` (e.g. `gateway-b`) and waits for its /healthz (a standby answers it too). */
@@ -162,9 +177,35 @@ export class ClusterPlatform {
     );
   }
 
-  /** Writes every instance's output to `$SKIFF_TEST_LOG_DIR/<file>.log` when that variable is set (debugging). */
+  /**
+   * Writes every instance's output to `$SKIFF_TEST_LOG_DIR/<file>.log` and each nats-server's log to
+   * `<file>.nats-<n>.log` when that variable is set (debugging).
+   */
   saveLogs(file: string): void {
-    if (process.env.SKIFF_TEST_LOG_DIR) writeFileSync(join(process.env.SKIFF_TEST_LOG_DIR, `${file}.log`), this.logs());
+    const dir = process.env.SKIFF_TEST_LOG_DIR;
+    if (!dir) return;
+    writeFileSync(
+      join(dir, `${file}.log`),
+      this.fullLogs()
+        .map((p) => `--- ${p.name} ---\n${p.log}`)
+        .join('\n'),
+    );
+    for (const node of this.nodes ?? []) {
+      try {
+        writeFileSync(join(dir, `${file}.nats-${node.index}.log`), readFileSync(node.logFile));
+      } catch {
+        // not written yet
+      }
+    }
+  }
+
+  /** The whole output of every instance, stopped ones included. */
+  fullLogs(): Array<{ name: string; log: string; exit?: string }> {
+    return [...this.retired, ...this.services.values()].map((p) => ({
+      name: p.name,
+      log: p.log,
+      ...(p.running ? {} : { exit: String(p.child.exitCode ?? p.child.signalCode) }),
+    }));
   }
 
   logs(): string {
@@ -182,6 +223,8 @@ export class ClusterPlatform {
 /** An HTTP server counting the callbacks it gets, per call id. */
 export class CallbackCounter {
   readonly byCall = new Map<string, number>();
+  /** When each callback came (Date.now()), per call id. */
+  readonly arrivals = new Map<string, number[]>();
   private server!: Server;
   url = '';
 
@@ -191,6 +234,7 @@ export class CallbackCounter {
       req.on('end', () => {
         const id = String(req.headers['x-call-id'] ?? '');
         this.byCall.set(id, (this.byCall.get(id) ?? 0) + 1);
+        this.arrivals.set(id, [...(this.arrivals.get(id) ?? []), Date.now()]);
         res.end();
       });
     });
