@@ -6,7 +6,9 @@
 //   then time one sync call through the gateway. Prints p50/p95 of the total and of where the time
 //   goes: wake (gateway "no responders" → scaler → provider writes the new desired count), spawn
 //   (registry change → watchdog process running), boot (node start and module load), NATS connect and
-//   runner start (in parallel), subscribe, ready event, first reply. A warm call is the baseline.
+//   runner start (in parallel), subscribe, ready event, first reply. A warm call is the baseline. With
+//   the provider's watchdog pool (SKIFF_WATCHDOG_POOL, default 1) spawn is the adoption of a pre-started
+//   watchdog and boot only its config; BENCH_WATCHDOG_POOL sets the pool size (0: every wake a fresh process).
 //   Then the scaler's decision latency: from the start of a steady 10 req/s load to its scale-up
 //   decision with the default rule (threshold 5 req/s sustained for SKIFF_SCALER_SUSTAIN_MS).
 // Starts its own provider, gateway and scaler with a unique subject prefix and removes what it made.
@@ -54,7 +56,8 @@ async function main() {
     SKIFF_ADMIN_PASSWORD: PASSWORD,
     SKIFF_SANDBOX_HOST_PATHS: BENCH_SANDBOX_HOST_PATHS,
   };
-  await startHealthyService('provider', { ...common, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider, cleanups);
+  const pool = process.env.BENCH_WATCHDOG_POOL ? { SKIFF_WATCHDOG_POOL: process.env.BENCH_WATCHDOG_POOL } : {};
+  await startHealthyService('provider', { ...common, ...pool, SKIFF_PROVIDER_PORT: String(ports.provider) }, ports.provider, cleanups);
   await startHealthyService('gateway', { ...common, SKIFF_GATEWAY_PORT: String(ports.gateway) }, ports.gateway, cleanups);
   await startHealthyService('scaler', { ...common, SKIFF_SCALER_PORT: String(ports.scaler) }, ports.scaler, cleanups);
   const gw = `http://127.0.0.1:${ports.gateway}`;
@@ -120,11 +123,15 @@ async function main() {
       if (!scaled || !ready || !ready.data.startup) throw new BootstrapError(`${fn.name} wake ${i + 1}: missing scaled/ready events`);
       const st = ready.data.startup;
       const processStart = ready.at - ready.data.uptimeMs;
+      // A pooled watchdog (SKIFF_WATCHDOG_POOL) was running already: its start is its adoption.
+      const pooled = st.adoptedMs !== undefined;
+      const from0 = pooled ? st.adoptedMs : 0;
       samples.push({
+        pooled,
         total: t1 - t0,
         wake: scaled.at - t0,
-        spawn: processStart - scaled.at,
-        boot: st.loadedMs,
+        spawn: processStart + from0 - scaled.at,
+        boot: st.loadedMs - from0,
         connect: st.connectedMs - st.loadedMs,
         runner: st.runnerMs - st.loadedMs,
         subscribe: st.subscribedMs - Math.max(st.connectedMs, st.runnerMs),
@@ -169,8 +176,8 @@ async function main() {
   const phases = [
     ['total (request → response)', 'total'],
     ['  wake: no responders → scaler → desired written', 'wake'],
-    ['  spawn: desired written → watchdog process running', 'spawn'],
-    ['  boot: node start + module load', 'boot'],
+    ['  spawn: desired written → process running (pooled: adopted)', 'spawn'],
+    ['  boot: node start + module load (pooled: config)', 'boot'],
     ['  NATS connect (parallel with runner)', 'connect'],
     ['  runner start (http: upstream answering)', 'runner'],
     ['  subscribe + flush', 'subscribe'],
@@ -178,7 +185,8 @@ async function main() {
     ['  first reply: ready → response', 'reply'],
   ];
   for (const { fn, warm, samples } of rows) {
-    out += `\n${fn.name} (${fn.deploy.envVars?.mode ?? 'classic'}):            p50        p95\n`;
+    const pooled = samples.filter((s) => s.pooled).length;
+    out += `\n${fn.name} (${fn.deploy.envVars?.mode ?? 'classic'}, ${pooled} of ${samples.length} wakes by a pooled watchdog):            p50        p95\n`;
     for (const [label, key] of phases) {
       const values = samples.map((s) => s[key]);
       out += `${label.padEnd(52)} ${ms(pct(values, 50)).padStart(10)} ${ms(pct(values, 95)).padStart(10)}\n`;

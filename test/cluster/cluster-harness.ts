@@ -116,6 +116,9 @@ export class ClusterPlatform {
       SKIFF_NATS_URL: this.bus.url,
       SKIFF_NATS_CREDS: this.creds.services[app],
       ...(app === 'provider' ? { SKIFF_NATS_ISSUER_FILE: this.bus.issuerFile } : {}),
+      // replicaPids finds watchdogs by SKIFF_FUNCTION_NAME in /proc/<pid>/environ: a pooled watchdog's
+      // is the pool's (it is given its function later), so these providers start every replica fresh.
+      ...(app === 'provider' ? { SKIFF_WATCHDOG_POOL: '0' } : {}),
       SKIFF_REDIS_URL: TEST_REDIS_URL,
       SKIFF_SUBJECT_PREFIX: subjects.prefix,
       // One data dir, as npm start has it: the providers share the secrets key (on several machines: SKIFF_SECRETS_KEY).

@@ -204,12 +204,28 @@ describe('replica sandbox: what function code can do (audit #2, #5, #6, #11, #12
     expect(hostSleeper.exitCode).toBeNull();
   });
 
+  it('a pooled watchdog waits with nothing of any function: no function variables, no credentials, no secrets', async () => {
+    const pooled = await eventually('a pooled watchdog', () => {
+      const pids = hostProcesses((p) => p.env.includes(`SKIFF_SUBJECT_PREFIX=${prefix}`) && p.env.includes('SKIFF_POOLED=1'));
+      return pids.length ? pids : undefined;
+    });
+    for (const pid of pooled) {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(env.filter((e) => /^(SKIFF_FUNCTION_|SKIFF_NATS_CREDS|fprocess=|SKIFF_ADMIN)/.test(e))).toEqual([]);
+    }
+  });
+
   it('#12 a pids limit and a default memory limit are always set on the replica', () => {
-    const pids = hostPidsWithEnv(`SKIFF_SUBJECT_PREFIX=${prefix}`, 'SKIFF_FUNCTION_NAME=probe');
-    expect(pids.length).toBeGreaterThan(0);
-    const limits = cgroupLimits(pids[0]);
-    expect(limits.pids).toBe(String(PIDS_MAX));
-    expect(Number(limits.memory)).toBe(512 * 2 ** 20);
+    // Every replica process of this platform (the sandbox wrapper sets SKIFF_REPLICA_PID), pooled
+    // watchdogs included: a pooled one's /proc environ is the pool's, not the function's it was given.
+    const pids = hostProcesses(
+      (p) => p.env.includes(`SKIFF_SUBJECT_PREFIX=${prefix}`) && p.env.some((e) => e.startsWith('SKIFF_REPLICA_PID=')),
+    );
+    expect(pids.length).toBeGreaterThan(1);
+    for (const pid of pids) {
+      const limits = cgroupLimits(pid);
+      expect({ pid, pids: limits.pids, memory: Number(limits.memory) }).toEqual({ pid, pids: String(PIDS_MAX), memory: 512 * 2 ** 20 });
+    }
   });
 
   it('#12 a fork bomb is contained by the pids limit, and the platform stays fine', async () => {

@@ -42,9 +42,10 @@ export interface WatchdogConfig {
   /**
    * Where this replica's NATS credentials come from: an inherited descriptor the provider writes them
    * to (`SKIFF_NATS_CREDS_FD`, read once and closed), or a `.creds` file (`SKIFF_NATS_CREDS`, e.g. a
-   * mounted secret); none on an open bus.
+   * mounted secret), or the bytes themselves (a pooled watchdog gets them in its adoption message);
+   * none on an open bus.
    */
-  natsCreds?: { fd: number } | { file: string };
+  natsCreds?: { fd: number } | { file: string } | { data: Uint8Array };
   /** Subject prefix of the platform. */
   subjectPrefix: string;
   /** Function name. */
@@ -75,6 +76,8 @@ export interface WatchdogConfig {
    * OpenFaaS watchdogs write): a container health check tests for it. None by default.
    */
   lockFile?: string;
+  /** Set for a pooled watchdog: when (ms since the process started) it was given its function. Not from the environment. */
+  adoptedMs?: number;
 }
 
 /** Every problem of a watchdog environment, in one error. */

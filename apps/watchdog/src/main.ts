@@ -5,9 +5,25 @@ import { Logger } from './logger';
 
 /** Entry point of one function replica (plain Node: it must start in milliseconds). */
 async function main(): Promise<void> {
+  let data: Map<string, Buffer> | undefined;
+  let adoptedMs: number | undefined;
+  if (process.env.SKIFF_POOLED === '1') {
+    // A pooled watchdog: load the code every function needs while none is known yet, then wait to
+    // be given one. Until then it has no function, no credentials and no secrets.
+    await import('./replica');
+    await Promise.all([import('./runners/classic.runner'), import('./runners/inproc.runner'), import('./config')]);
+    const { awaitAdoption } = await import('./adoption');
+    data = awaitAdoption();
+    if (!data) process.exit(0);
+    adoptedMs = performance.now();
+  }
   let config: WatchdogConfig;
   try {
     config = loadWatchdogConfig(process.env);
+    // The credentials came in the adoption message instead of on a descriptor of their own.
+    const creds = data?.get('SKIFF_NATS_CREDS_FD');
+    if (creds) config.natsCreds = { data: creds };
+    config.adoptedMs = adoptedMs;
   } catch (err) {
     new Logger('info', { service: 'watchdog', pid: process.pid }).error((err as Error).message);
     process.exit(1);

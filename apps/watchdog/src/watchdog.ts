@@ -67,7 +67,8 @@ export class Watchdog {
   /** Starts the runner and NATS together, subscribes, then publishes replica.ready. */
   async start(): Promise<void> {
     const { config } = this;
-    const startup = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
+    const startup: NonNullable<ReplicaEvent['startup']> = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
+    if (config.adoptedMs !== undefined) startup.adoptedMs = config.adoptedMs;
     if (config.port !== undefined) this.health = await startHealthServer(config.port, config.readTimeoutMs, () => this.state());
     const [nc] = await Promise.all([
       connect(this.connectionOptions())
@@ -110,7 +111,7 @@ export class Watchdog {
     };
     const source = config.natsCreds;
     if (source) {
-      const creds = 'fd' in source ? readDescriptor(source.fd) : readFileSync(source.file);
+      const creds = 'fd' in source ? readDescriptor(source.fd) : 'data' in source ? source.data : readFileSync(source.file);
       options.authenticator = credsAuthenticator(new Uint8Array(creds));
     }
     return options;

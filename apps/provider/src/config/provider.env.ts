@@ -77,6 +77,16 @@ export class ProviderEnv extends HttpServiceEnv {
   })
   SKIFF_REPLICA_DEFAULT_MEMORY = '512Mi';
 
+  /**
+   * Pre-started watchdogs kept ready on the local backend (sandboxed, code loaded, no function yet):
+   * a replica of a function without a bundle, secrets or limits of its own is one of these, given its
+   * function, instead of a fresh process (cold start). Each is used once. 0 turns the pool off.
+   */
+  @IsInt({ message: 'SKIFF_WATCHDOG_POOL must be a whole number' })
+  @Min(0, { message: 'SKIFF_WATCHDOG_POOL must be 0 or more' })
+  @Max(16, { message: 'SKIFF_WATCHDOG_POOL must be at most 16' })
+  SKIFF_WATCHDOG_POOL = 1;
+
   /** Replica isolation on the local backend (see SANDBOX_MODES). */
   @IsIn(SANDBOX_MODES as unknown as string[], { message: `SKIFF_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}` })
   SKIFF_SANDBOX: (typeof SANDBOX_MODES)[number] = 'auto';

@@ -25,6 +25,8 @@ export interface ReplicaEvent {
     runnerMs: number;
     /** Subscribed and flushed: the replica can take calls. */
     subscribedMs: number;
+    /** A pooled watchdog (pre-started, code loaded): when it was given its function. */
+    adoptedMs?: number;
   };
 }
 

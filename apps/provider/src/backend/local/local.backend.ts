@@ -11,7 +11,8 @@ import { FunctionBackend, ReplicaCounts } from '../function-backend';
 import { FunctionSupervisor, SupervisorObserver, SupervisorOptions } from './function-supervisor';
 import { PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
-import { buildReplicaTemplate } from './replica-template';
+import { INHERITED_ENV, buildReplicaTemplate } from './replica-template';
+import { WatchdogPool } from './watchdog-pool';
 import { SecretStore } from '../../secrets/secret.store';
 import { sandboxOf } from './replica-sandbox';
 import { cpuMillis, memoryBytes } from '@skiff/contracts/resource-quantity';
@@ -39,6 +40,8 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
   private readonly metrics: BackendMetrics;
   private readonly options: SupervisorOptions;
   private readonly cpu = new CpuSampler();
+  /** Pre-started watchdogs (SKIFF_WATCHDOG_POOL), when replicas are sandboxed. */
+  private pool?: WatchdogPool;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -65,6 +68,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
         `SKIFF_WATCHDOG_ENTRY ${this.env.SKIFF_WATCHDOG_ENTRY} does not exist: build the watchdog (npm run build) or point the variable at it`,
       );
     }
+    this.pool = this.startPool();
     this.subscriptions.push(
       this.nc.subscribe(subjects.replicaReadyAll, { callback: (err, msg) => !err && this.onReplicaEvent('ready', msg.subject, msg.data) }),
       this.nc.subscribe(subjects.replicaGoneAll, { callback: (err, msg) => !err && this.onReplicaEvent('gone', msg.subject, msg.data) }),
@@ -85,11 +89,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
       logLevel: this.env.SKIFF_LOG_LEVEL,
       hostEnv: process.env,
     });
-    const limits = {
-      memoryBytes: memoryBytes(spec.limits?.memory) ?? memoryBytes(this.env.SKIFF_REPLICA_DEFAULT_MEMORY),
-      cpuMillis: cpuMillis(spec.limits?.cpu),
-      pidsMax: this.env.SKIFF_REPLICA_PIDS_MAX,
-    };
+    const limits = this.defaultLimits(spec);
     const sandbox = sandboxOf(spec, secrets, limits);
     template.sandbox = sandbox.sandbox;
     template.fingerprint = JSON.stringify([template.fingerprint, sandbox.fingerprint]);
@@ -101,7 +101,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     }
     let supervisor = this.supervisors.get(key);
     if (!supervisor) {
-      supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.launcher, this.options);
+      supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.pool ?? this.launcher, this.options);
       supervisor.observe(this.observer(supervisor));
       this.supervisors.set(key, supervisor);
     }
@@ -140,8 +140,51 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
+    this.pool?.close();
     await this.stopAll();
     if (this.launcher instanceof SandboxLauncher) this.launcher.release();
+  }
+
+  /**
+   * The pool of pre-started watchdogs, only for sandboxed replicas (each pooled one is a sandbox of
+   * its own, the same one a function without a bundle, secrets or limits of its own gets). A pooled
+   * watchdog knows the bus URL and subject prefix, nothing of any function.
+   */
+  private startPool(): WatchdogPool | undefined {
+    const { env } = this;
+    if (env.SKIFF_WATCHDOG_POOL <= 0 || !(this.launcher instanceof SandboxLauncher) || !this.launcher.sandboxed) return undefined;
+    const launcher = this.launcher;
+    const poolEnv: Record<string, string> = {};
+    for (const name of INHERITED_ENV) {
+      const value = process.env[name];
+      if (value !== undefined) poolEnv[name] = value;
+    }
+    // The platform's variables every watchdog gets (watchdogPlatformEnv), without the function's.
+    const platformEnv = {
+      SKIFF_NATS_URL: this.busAccess.access.url,
+      SKIFF_SUBJECT_PREFIX: subjects.prefix,
+      SKIFF_LOG_LEVEL: env.SKIFF_LOG_LEVEL,
+    };
+    const pool = new WatchdogPool(launcher, {
+      size: env.SKIFF_WATCHDOG_POOL,
+      command: process.execPath,
+      args: [env.SKIFF_WATCHDOG_ENTRY],
+      env: launcher.sandboxedEnv({ ...poolEnv, ...platformEnv }),
+      sandbox: { secrets: [], readOnlyRoot: false, limits: this.defaultLimits() },
+      sandboxedEnv: (e) => launcher.sandboxedEnv(e),
+    });
+    pool.start();
+    this.logger.log({ msg: 'watchdog pool', size: env.SKIFF_WATCHDOG_POOL });
+    return pool;
+  }
+
+  /** Limits of a replica whose function sets none. */
+  private defaultLimits(spec?: FunctionRecord['spec']) {
+    return {
+      memoryBytes: memoryBytes(spec?.limits?.memory) ?? memoryBytes(this.env.SKIFF_REPLICA_DEFAULT_MEMORY),
+      cpuMillis: cpuMillis(spec?.limits?.cpu),
+      pidsMax: this.env.SKIFF_REPLICA_PIDS_MAX,
+    };
   }
 
   /**

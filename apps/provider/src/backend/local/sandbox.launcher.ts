@@ -101,9 +101,7 @@ export class SandboxLauncher implements ProcessLauncher {
     let sandboxed: SandboxedProcess | undefined;
     try {
       if (this.capabilities.bwrap && this.layout) {
-        env.SKIFF_SECRETS_DIR = SECRETS_MOUNT;
-        env.TMPDIR = '/tmp';
-        if (!env.HOME || env.HOME === process.env.HOME) env.HOME = '/tmp';
+        Object.assign(env, this.sandboxedEnv(env));
         const files = sandbox.secrets.map((s) => ({ dest: join(SECRETS_MOUNT, s.name), data: s.value }));
         const firstFd = FIRST_DATA_FD + (spec.inheritData?.length ?? 0);
         const command = [spec.command, ...spec.args].map((a) => this.layout!.insidePath(a));
@@ -156,6 +154,18 @@ export class SandboxLauncher implements ProcessLauncher {
     }
     proc.onExit(cleanup);
     return sandboxed ? sandboxed.attach(proc) : proc;
+  }
+
+  /** True when replicas run in bubblewrap (what a pooled watchdog needs: see WatchdogPool). */
+  get sandboxed(): boolean {
+    return Boolean(this.capabilities.bwrap && this.layout && !this.refusal);
+  }
+
+  /** A sandboxed replica's environment: `env` with the sandbox's own secrets folder, /tmp and HOME. */
+  sandboxedEnv(env: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = { ...env, SKIFF_SECRETS_DIR: SECRETS_MOUNT, TMPDIR: '/tmp' };
+    if (!out.HOME || out.HOME === process.env.HOME) out.HOME = '/tmp';
+    return out;
   }
 
   /** Removes this provider's cgroups and secret folders (shutdown). */
