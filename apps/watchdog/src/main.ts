@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     // A pooled watchdog: load the code every function needs while none is known yet, then wait to
     // be given one. Until then it has no function, no credentials and no secrets.
     await import('./replica');
-    await Promise.all([import('./runners/classic.runner'), import('./runners/inproc.runner'), import('./config')]);
+    await Promise.all([import('./runners/classic.runner'), import('./runners/inproc.runner')]);
     const { awaitAdoption } = await import('./adoption');
     data = awaitAdoption();
     if (!data) process.exit(0);
