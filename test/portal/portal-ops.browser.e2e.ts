@@ -5,34 +5,21 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, BrowserContext, Page } from 'playwright-core';
-import { HttpClient, Platform, TEST_ADMIN_PASSWORD, TEST_SANDBOX_HOST_PATHS, waitFor } from '@skiff/testing';
+import type { BrowserContext, Page } from 'playwright-core';
+import { HttpClient, Platform, TEST_SANDBOX_HOST_PATHS } from '@skiff/testing';
+import { SKIP_BROWSER, SLOW, eventuallyIn, openPortalBrowser } from './browser';
 
 jest.setTimeout(300_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-const SLOW = 90_000;
-const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
-
-(SKIP ? describe.skip : describe)('portal operator pages in a browser', () => {
+(SKIP_BROWSER ? describe.skip : describe)('portal operator pages in a browser', () => {
   let platform: Platform;
   let gw: HttpClient;
   let dir: string;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test does), or set SKIFF_SKIP_BROWSER_TESTS=1`);
     // Where the test tells the flaky function it is healed: opened read-write into its replicas.
     dir = mkdtempSync(join(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'skiff-portal-ops-'));
     chmodSync(dir, 0o777);
@@ -41,18 +28,8 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
       env: { SKIFF_SANDBOX_HOST_PATHS: `${TEST_SANDBOX_HOST_PATHS},${dir}:rw` },
     });
     gw = platform.client();
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      httpCredentials: { username: 'admin', password: TEST_ADMIN_PASSWORD },
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`);
-    });
+    // A 4xx answer the page expects (a name already taken…) is logged as a console error.
+    ({ context, page, pageErrors } = await openPortalBrowser(join(dir, 'profile'), /status of 4\d\d/));
   });
 
   afterAll(async () => {
@@ -61,19 +38,8 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
-    try {
-      return await waitFor(what, probe, timeoutMs, 250);
-    } catch (err) {
-      const text = await page
-        .locator('main')
-        .innerText()
-        .catch(() => '');
-      throw new Error(
-        `${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`,
-      );
-    }
-  }
+  const eventually = <T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW) =>
+    eventuallyIn(page, platform, what, probe, timeoutMs);
   const text = (selector: string) => page.locator(selector).first().innerText({ timeout: 30_000 });
 
   it('creates, updates and deletes a secret; its value never reaches the page', async () => {

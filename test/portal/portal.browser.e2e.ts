@@ -2,28 +2,16 @@
 // platform: log in, see the list, deploy from the store, invoke with text and JSON, follow the
 // logs, scale, see the counts and the chart, delete. One browser, one walk through, to keep the
 // shared machine's load down.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, BrowserContext, Page } from 'playwright-core';
-import { HttpClient, Platform, TEST_ADMIN_PASSWORD, waitFor } from '@skiff/testing';
+import type { BrowserContext, Page } from 'playwright-core';
+import { HttpClient, Platform } from '@skiff/testing';
+import { SKIP_BROWSER, SLOW, eventuallyIn, openPortalBrowser } from './browser';
 
 jest.setTimeout(300_000);
 
-/** Debian's chromium (`.ci/run` installs it). */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SHOUT = resolve(__dirname, 'fixtures', 'shout.js');
-/** Replicas start as real processes on a shared 2-core machine: be patient. */
-const SLOW = 90_000;
 
 /** The store the gateway serves in this test: one deployable item, one that needs a bundle first. */
 const STORE = {
@@ -50,20 +38,15 @@ const STORE = {
   ],
 };
 
-/** Opt-out for machines without a browser; without it a missing chromium fails the test, never skips it silently. */
-const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
-
-(SKIP ? describe.skip : describe)('portal in a browser', () => {
+(SKIP_BROWSER ? describe.skip : describe)('portal in a browser', () => {
   let platform: Platform;
   let gw: HttpClient;
   let dir: string;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set SKIFF_SKIP_BROWSER_TESTS=1`);
     dir = mkdtempSync(join(tmpdir(), 'skiff-portal-'));
     const storeFile = join(dir, 'store.json');
     writeFileSync(storeFile, JSON.stringify(STORE));
@@ -90,19 +73,7 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     });
     expect(team.status).toBe(202);
 
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      httpCredentials: { username: 'admin', password: TEST_ADMIN_PASSWORD },
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    // Console errors include Content-Security-Policy violations and failed loads.
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
+    ({ context, page, pageErrors } = await openPortalBrowser(join(dir, 'profile')));
   });
 
   afterAll(async () => {
@@ -111,21 +82,8 @@ const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** waitFor that adds the page text and the services' output to a failure. */
-  async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
-    try {
-      return await waitFor(what, probe, timeoutMs, 250);
-    } catch (err) {
-      const text = await page
-        .locator('main')
-        .innerText()
-        .catch(() => '');
-      throw new Error(
-        `${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`,
-      );
-    }
-  }
-
+  const eventually = <T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW) =>
+    eventuallyIn(page, platform, what, probe, timeoutMs);
   const text = (selector: string) => page.locator(selector).first().innerText({ timeout: 30_000 });
 
   it('opens at / behind the login and lists the functions with their replicas', async () => {

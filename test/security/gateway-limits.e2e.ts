@@ -3,74 +3,17 @@
 // dripped a byte at a time, more connections than the cap. No assertion on speed: only that the
 // server ends what it must end within a generous bound, and that normal calls still work afterwards.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { ClientRequest, request as httpRequest } from 'node:http';
 import { NatsConnection, connect } from 'nats';
 import { INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { Platform, basicAuthHeader, openSocket, rawHttp, socketClosed, testNatsOptions, waitFor } from '@skiff/testing';
+import { CUT_WITHIN_MS, MiB, drip, postGrowingBody, rss, uploadUntilStalled, within } from './slow-clients';
 
 jest.setTimeout(300_000);
 
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 5000;
 const MAX_CONNECTIONS = 24;
-/** Generous: the server checks its timers every few hundred ms; a busy CI machine is slow. */
-const CUT_WITHIN_MS = 45_000;
-
-/** `promise`'s value, or undefined when it takes longer than `ms` (the timer does not outlive the race). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Writes `chunks` one at a time every `everyMs` until the socket closes; resolves how long it stayed open. */
-async function drip(socket: Socket, first: string, next: () => string, everyMs: number): Promise<{ ms: number; answer: string }> {
-  const started = Date.now();
-  const closed = socketClosed(socket);
-  socket.write(first);
-  const timer = setInterval(() => {
-    if (!socket.destroyed) socket.write(next());
-  }, everyMs);
-  const outcome = await within(closed, CUT_WITHIN_MS);
-  clearInterval(timer);
-  socket.destroy();
-  if (outcome === undefined) throw new Error(`the server kept a dripping connection open for ${CUT_WITHIN_MS} ms`);
-  return { ms: Date.now() - started, answer: outcome };
-}
-
-const MiB = 1024 * 1024;
-
-/** Resident memory of a process, in bytes. */
-function rss(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) * 1024;
-}
-
-/**
- * Starts an upload announcing `declared` bytes and sends up to `send` bytes as fast as the server
- * takes them (waiting for 'drain', so nothing piles up in this process); resolves once it has sent
- * them all, or once the server stopped taking more for `stallMs`. The socket stays open.
- */
-async function uploadUntilStalled(socket: Socket, target: string, declared: number, send: number, stallMs: number): Promise<number> {
-  socket.write(
-    `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${declared}\r\n\r\n`,
-  );
-  const piece = randomBytes(64 * 1024);
-  let sent = 0;
-  while (sent < send && !socket.destroyed) {
-    sent += piece.length;
-    if (socket.write(piece)) continue;
-    const drained = await within(new Promise<boolean>((r) => socket.once('drain', () => r(true))), stallMs);
-    if (!drained) break;
-  }
-  return sent;
-}
-
 describe('gateway limits (#9)', () => {
   let platform: Platform;
   let port: number;
@@ -298,23 +241,7 @@ describe('gateway limits (#9)', () => {
 
     it('answers 413 to an async body that grows past the limit while it streams in, and stores nothing', async () => {
       const jsm = await nc.jetstreamManager();
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/async-function/echo', agent: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-        const piece = randomBytes(MiB);
-        let n = 0;
-        const pump = () => {
-          while (n < 40 && !req.destroyed) {
-            n++;
-            if (!req.write(piece)) return void req.once('drain', pump);
-          }
-          req.end();
-        };
-        pump();
-      });
+      const { status } = await postGrowingBody(port, '/async-function/echo', 40 * MiB);
       expect(status).toBe(413);
       await waitFor(
         'the body store to be empty again',
@@ -338,24 +265,7 @@ describe('gateway limits (#9)', () => {
       });
       expect(echoed.equals(body)).toBe(true);
       const limit = 32 * MiB;
-      const tooLarge = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/function/echo', agent: false }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        });
-        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-        const piece = randomBytes(MiB);
-        let n = 0;
-        const pump = () => {
-          while (n < 40 && !req.destroyed) {
-            n++;
-            if (!req.write(piece)) return void req.once('drain', pump);
-          }
-          req.end();
-        };
-        pump();
-      });
+      const tooLarge = await postGrowingBody(port, '/function/echo', 40 * MiB);
       expect(tooLarge.status).toBe(413);
       expect(tooLarge.text).toContain(`${limit} bytes`);
     });

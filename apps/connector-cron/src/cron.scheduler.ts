@@ -112,7 +112,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private redisDown(err: Error): void {
-    if (this.redisUp) this.logger.warn(`redis: ${err.message}`);
+    if (this.redisUp) this.logger.warn({ msg: 'redis error', error: err.message });
     this.redisUp = false;
   }
 
@@ -150,7 +150,7 @@ export class CronScheduler implements OnApplicationBootstrap, OnApplicationShutd
     for (const id of existing.keys()) {
       if (desired.has(id)) continue;
       await this.queue.removeJobScheduler(id);
-      this.logger.log(`unscheduled ${id}`);
+      this.logger.log({ msg: 'unscheduled', scheduler: id });
     }
   }
 

@@ -73,7 +73,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     const messages = this.messages;
     void (async () => {
       for await (const msg of messages) void this.deliver(msg);
-    })().catch((e: Error) => this.logger.error(`callback consumer stopped: ${e.message}`));
+    })().catch((e: Error) => this.logger.error({ msg: 'callback consumer stopped', error: e.message }));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -52,12 +52,14 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
     this.health.register('registry', () => (this.registry.watching ? undefined : 'function registry watch is not running'));
     this.registry.onChange(
       (change) =>
-        void this.onChange(change).catch((e: Error) => this.logger.error(`consumer update for ${change.key} failed: ${e.message}`)),
+        void this.onChange(change).catch((e: Error) =>
+          this.logger.error({ msg: 'consumer update failed', function: change.key, error: e.message }),
+        ),
     );
     for (const record of this.registry.list()) await this.ensure(record);
     await this.sweep();
     this.sweeper = setInterval(
-      () => void this.sweep().catch((e: Error) => this.logger.warn(`sweep failed: ${e.message}`)),
+      () => void this.sweep().catch((e: Error) => this.logger.warn({ msg: 'sweep failed', error: e.message })),
       this.config.sweepIntervalMs,
     );
   }
@@ -148,7 +150,7 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
     })().catch(() => undefined);
     void (async () => {
       for await (const msg of messages) void this.processor.process(msg);
-    })().catch((e: Error) => this.logger.error(`pulling ${durable} stopped: ${e.message}`));
+    })().catch((e: Error) => this.logger.error({ msg: 'pulling stopped', consumer: durable, error: e.message }));
   }
 
   /** The function is gone: let its consumer dead-letter what is left, then delete it. */
@@ -169,7 +171,7 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
         await this.jsm.consumers.delete(subjects.asyncStream, durable).catch(() => undefined);
         this.active.delete(durable);
         await entry.messages?.close().catch(() => undefined);
-        this.logger.log(`removed the async consumer of deleted function ${name}.${namespace}`);
+        this.logger.log({ msg: 'removed the async consumer of a deleted function', function: `${name}.${namespace}`, consumer: durable });
         return;
       }
       await sleep(RETIRE_POLL_MS);
@@ -208,7 +210,9 @@ export class FunctionConsumers implements OnApplicationBootstrap, OnApplicationS
         this.registry.resync(`${fn.name}.${fn.namespace} is in the bucket, not in the cache`);
         continue;
       }
-      void this.retire(fn.namespace, fn.name).catch((e: Error) => this.logger.warn(`retiring ${durable} failed: ${e.message}`));
+      void this.retire(fn.namespace, fn.name).catch((e: Error) =>
+        this.logger.warn({ msg: 'retiring the consumer failed', consumer: durable, error: e.message }),
+      );
     }
   }
 }

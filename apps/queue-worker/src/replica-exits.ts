@@ -94,7 +94,12 @@ export class ReplicaExits implements OnApplicationBootstrap, OnApplicationShutdo
 
   private fail(watched: Watched, reason: string): void {
     const text = `replica ${watched.instance} of ${watched.name}.${watched.namespace} exited (${reason}) while it ran the call`;
-    this.logger.warn(`${text}: failing the attempt now instead of waiting for its timeout`);
+    this.logger.warn({
+      msg: 'replica exited while it ran the call: failing the attempt now instead of waiting for its timeout',
+      function: `${watched.name}.${watched.namespace}`,
+      instance: watched.instance,
+      reason,
+    });
     watched.fail(text);
   }
 }

@@ -58,16 +58,16 @@ export class Bus {
     const cls = EVENT_PAYLOADS[name] as ClassConstructor<EventMap[E]>;
     return this.nc.subscribe(subjects.event(name), {
       callback: (err: Error | null, msg: Msg) => {
-        if (err) return this.logger.warn(`subscription ${name} failed: ${err.message}`);
+        if (err) return this.logger.warn({ msg: 'subscription failed', event: name, error: err.message });
         let payload: EventMap[E];
         try {
           payload = parsePayload(cls, json.decode(msg.data));
         } catch (e) {
-          return this.logger.warn(`dropped invalid ${name} event: ${(e as Error).message}`);
+          return this.logger.warn({ msg: 'dropped an invalid event', event: name, error: (e as Error).message });
         }
         Promise.resolve()
           .then(() => handler(payload))
-          .catch((e: unknown) => this.logger.error(`handler for ${name} failed: ${(e as Error).message}`));
+          .catch((e: unknown) => this.logger.error({ msg: 'event handler failed', event: name, error: (e as Error).message }));
       },
     });
   }

@@ -114,7 +114,7 @@ export class FunctionRegistryCache {
   /** The cache turned out to be behind the bucket: restart the watch, which catches up. */
   resync(reason: string): void {
     if (!this.running || this.stopped) return;
-    this.logger.error(`function registry cache is behind the bucket (${reason}): restarting the watch`);
+    this.logger.error({ msg: 'function registry cache is behind the bucket: restarting the watch', reason });
     this.watcher?.stop();
   }
 
@@ -144,7 +144,7 @@ export class FunctionRegistryCache {
       .then((s) => s.streamInfo.created)
       .catch((err: unknown) => (isJetStreamError(err, 'streamNotFound') ? 'gone' : undefined));
     if (!created || created === this.streamCreated || !this.running) return;
-    this.logger.error(`function registry bucket ${created === 'gone' ? 'is gone' : 'was re-created'}: restarting the watch`);
+    this.logger.error({ msg: `function registry bucket ${created === 'gone' ? 'is gone' : 'was re-created'}: restarting the watch` });
     this.watcher?.stop();
   }
 
@@ -165,7 +165,7 @@ export class FunctionRegistryCache {
       if (!this.stopped) this.logger.error('function registry watch ended');
     } catch (err) {
       // The watch can fail (e.g. the bucket was deleted); report it through `watching`, never crash.
-      this.logger.error(`function registry watch stopped: ${(err as Error).message}`);
+      this.logger.error({ msg: 'function registry watch stopped', error: (err as Error).message });
     } finally {
       if (this.watcher === watcher) {
         this.running = false;
@@ -178,7 +178,7 @@ export class FunctionRegistryCache {
     if (this.stopped) return;
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(this.restartMaxMs, this.restartDelayMs * 2);
-    this.logger.warn(`restarting the function registry watch in ${delay} ms`);
+    this.logger.warn({ msg: 'restarting the function registry watch', delayMs: delay });
     this.restartTimer = setTimeout(() => void this.restart(), delay);
   }
 
@@ -195,7 +195,7 @@ export class FunctionRegistryCache {
       this.restartDelayMs = this.restartMinMs;
       this.logger.log('function registry watch restarted');
     } catch (err) {
-      this.logger.error(`function registry watch could not be restarted: ${(err as Error).message}`);
+      this.logger.error({ msg: 'function registry watch could not be restarted', error: (err as Error).message });
       this.running = false;
       this.scheduleRestart();
     }
@@ -216,7 +216,7 @@ export class FunctionRegistryCache {
           this.forget(entry.key);
         }
       } catch (err) {
-        this.logger.error(`ignored unreadable registry entry ${entry.key}: ${(err as Error).message}`);
+        this.logger.error({ msg: 'ignored an unreadable registry entry', key: entry.key, error: (err as Error).message });
       }
     }
   }
@@ -233,7 +233,7 @@ export class FunctionRegistryCache {
       try {
         listener(change);
       } catch (err) {
-        this.logger.error(`registry listener failed: ${(err as Error).message}`);
+        this.logger.error({ msg: 'registry listener failed', error: (err as Error).message });
       }
     }
   }

@@ -18,7 +18,7 @@ class NatsLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.client.close();
-    if (!this.nc.isClosed()) await this.nc.drain().catch((e: Error) => this.logger.warn(`drain failed: ${e.message}`));
+    if (!this.nc.isClosed()) await this.nc.drain().catch((e: Error) => this.logger.warn({ msg: 'drain failed', error: e.message }));
   }
 }
 
@@ -61,6 +61,7 @@ export class NatsModule {
 
 async function watchStatus(nc: NatsConnection, logger: Logger): Promise<void> {
   for await (const s of nc.status()) {
-    if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn(`nats ${s.type}: ${String(s.data)}`);
+    if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+      logger.warn({ msg: `nats ${s.type}`, data: String(s.data) });
   }
 }

@@ -41,7 +41,7 @@ export class LogReader implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     // The provider owns the stream; creating it here too means /system/logs works whichever starts first.
     await ensureLogStream(this.nc, subjects, this.streamOptions).catch((err: Error) =>
-      this.logger.warn(`log stream not ready yet: ${err.message}`),
+      this.logger.warn({ msg: 'log stream not ready yet', error: err.message }),
     );
   }
 

@@ -36,7 +36,7 @@ export class LogsController implements OnModuleDestroy {
       read = await this.reader.open(query, abort.signal);
     } catch (err) {
       this.open.delete(abort);
-      this.logger.warn(`log request for ${query.name}.${query.namespace} failed: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'log request failed', function: `${query.name}.${query.namespace}`, error: (err as Error).message });
       throw new SkiffError(ERROR_CODES.internal, 'function log request failed');
     }
     reply.hijack();
@@ -53,7 +53,8 @@ export class LogsController implements OnModuleDestroy {
         await write(raw, line);
       }
     } catch (err) {
-      if (!abort.signal.aborted) this.logger.warn(`log stream of ${query.name}.${query.namespace} broke: ${(err as Error).message}`);
+      if (!abort.signal.aborted)
+        this.logger.warn({ msg: 'log stream broke', function: `${query.name}.${query.namespace}`, error: (err as Error).message });
     } finally {
       await read.close();
       this.open.delete(abort);

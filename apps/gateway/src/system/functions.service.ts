@@ -92,7 +92,7 @@ export class FunctionsService {
   private async settle(namespace: string, name: string, done: (record: FunctionRecord | undefined) => boolean): Promise<void> {
     const timeoutMs = Math.min(SYNC_WAIT_MS, this.config.upstreamTimeoutMs);
     if (!(await this.sync.until(namespace, name, done, timeoutMs))) {
-      this.logger.warn(`registry copy did not show the change to ${name}.${namespace} within ${timeoutMs} ms`);
+      this.logger.warn({ msg: 'registry copy did not show the change in time', function: `${name}.${namespace}`, timeoutMs });
     }
   }
 }

@@ -33,7 +33,7 @@ export class FunctionLogPurge {
       await jsm.streams.purge(subjects.logStream, upTo === undefined ? { filter } : { filter, seq: upTo + 1 });
     } catch (err) {
       if (isJetStreamError(err, 'streamNotFound')) return;
-      this.logger.warn(`could not purge the logs of ${name}.${namespace}: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'could not purge the logs', function: `${name}.${namespace}`, error: (err as Error).message });
     }
   }
 }

@@ -16,7 +16,12 @@ export class LogStreamSetup implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { options } = this;
     await ensureLogStream(this.nc, subjects, options);
-    this.logger.log(`function log stream ${subjects.logStream} ready (max age ${options.maxAgeMs / 1000}s, max ${options.maxBytes} bytes)`);
+    this.logger.log({
+      msg: 'function log stream ready',
+      stream: subjects.logStream,
+      maxAgeS: options.maxAgeMs / 1000,
+      maxBytes: options.maxBytes,
+    });
   }
 }
 

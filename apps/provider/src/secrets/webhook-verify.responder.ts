@@ -38,7 +38,7 @@ export class WebhookVerifyResponder implements OnApplicationBootstrap, OnApplica
     this.sub = this.nc.subscribe(subjects.webhookVerify, {
       queue: subjects.queues.provider,
       callback: (err, msg) => {
-        if (err) return this.logger.warn(`webhook verify subscription failed: ${err.message}`);
+        if (err) return this.logger.warn({ msg: 'webhook verify subscription failed', error: err.message });
         void this.answer(msg);
       },
     });
@@ -54,7 +54,7 @@ export class WebhookVerifyResponder implements OnApplicationBootstrap, OnApplica
       result = await this.verify(msg);
     } catch (err) {
       const e = err instanceof SkiffError ? err : new SkiffError(ERROR_CODES.internal, (err as Error).message);
-      if (e.status >= 500) this.logger.error(`webhook signature not checked: ${e.message}`);
+      if (e.status >= 500) this.logger.error({ msg: 'webhook signature not checked', error: e.message });
       result = { error: e.toWire() };
     }
     msg.respond(codec.encode(result));

@@ -71,15 +71,23 @@ export class TopicReplyPublisher {
     const hops = (Number(request[TRIGGER_HEADERS.replyHops.toLowerCase()]) || 0) + 1;
     const label = `${fn.name}.${fn.namespace}`;
     if (hops > MAX_TOPIC_REPLY_HOPS) {
-      this.logger.warn(
-        `result of ${callId} (${label}) not published to ${topic}: ${MAX_TOPIC_REPLY_HOPS} replies in a row (a reply loop?)`,
-      );
+      this.logger.warn({
+        msg: 'result not published to the reply topic: too many replies in a row (a reply loop?)',
+        function: label,
+        callId,
+        topic,
+        hops: MAX_TOPIC_REPLY_HOPS,
+      });
       return this.count('hop_limit');
     }
     if (response.body.length > (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM) {
-      this.logger.warn(
-        `result of ${callId} (${label}) not published to ${topic}: ${response.body.length} bytes do not fit one NATS message`,
-      );
+      this.logger.warn({
+        msg: 'result not published to the reply topic: it does not fit one NATS message',
+        function: label,
+        callId,
+        topic,
+        bytes: response.body.length,
+      });
       return this.count('too_large');
     }
     const headers: Record<string, string> = {};

@@ -94,7 +94,7 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
     if (topic && isReservedTopic(topic)) {
       // cron-function is fired by connector-cron alone: a message on it is someone trying to run every cron function.
       this.messages.inc({ outcome: 'reserved' });
-      this.logger.warn(`topic message ${msg.seq} on reserved topic ${topic} dropped: only the platform triggers it`);
+      this.logger.warn({ msg: 'message on a reserved topic dropped: only the platform triggers it', topic, seq: msg.seq });
       msg.ack();
       return;
     }
@@ -117,7 +117,7 @@ export class TopicRouter implements OnApplicationBootstrap, OnApplicationShutdow
       this.messages.inc({ outcome: 'routed' });
     } catch (err) {
       this.messages.inc({ outcome: 'failed' });
-      this.logger.warn(`topic ${topic} message ${msg.seq} not fanned out, retrying: ${(err as Error).message}`);
+      this.logger.warn({ msg: 'topic message not fanned out, retrying', topic, seq: msg.seq, error: (err as Error).message });
       msg.nak(RETRY_DELAY_MS);
     } finally {
       clearInterval(working);

@@ -115,20 +115,22 @@ export function decide(
     }
   }
   if (!config.autoscale || settings.min === settings.max) return undefined;
-  return settings.target === undefined
-    ? defaultRule(current, settings, load, state, config, now)
-    : targetRule(current, settings, load, state, config, now);
+  const tick: Tick = { current, settings, load, state, config, now };
+  return settings.target === undefined ? defaultRule(tick) : targetRule(tick);
+}
+
+/** What a rule decides on: one function at one tick. */
+interface Tick {
+  current: number;
+  settings: EffectiveScaleSettings;
+  load: LoadSample;
+  state: ScalingState;
+  config: PolicyConfig;
+  now: number;
 }
 
 /** Like OpenFaaS's `APIHighInvocationRate` alert: steps up while high, back to min once it resolves. */
-function defaultRule(
-  current: number,
-  settings: EffectiveScaleSettings,
-  load: LoadSample,
-  state: ScalingState,
-  config: PolicyConfig,
-  now: number,
-): Decision | undefined {
+function defaultRule({ current, settings, load, state, config, now }: Tick): Decision | undefined {
   const rate = load.okRps;
   const shown = `${rate.toFixed(1)} req/s (threshold ${config.rpsThreshold})`;
   if (rate > config.rpsThreshold) {
@@ -153,14 +155,7 @@ function defaultRule(
 }
 
 /** desired = ceil(load / (target × proportion)) within [min, max]; scale-down stabilised over a window. */
-function targetRule(
-  current: number,
-  settings: EffectiveScaleSettings,
-  load: LoadSample,
-  state: ScalingState,
-  config: PolicyConfig,
-  now: number,
-): Decision | undefined {
+function targetRule({ current, settings, load, state, config, now }: Tick): Decision | undefined {
   const measured = targetLoad(settings, load);
   if (measured === undefined) return undefined;
   const target = settings.target! * settings.targetProportion;
