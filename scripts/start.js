@@ -71,9 +71,7 @@ async function main() {
       own.SKIFF_REDIS_URL = redis.url;
       if (redis.passwordFile) own.SKIFF_REDIS_PASSWORD_FILE = redis.passwordFile;
     }
-    const runner = new ServiceRunner(service.name, { env: serviceEnv(service.name, process.env, own), colour, index }).start();
-    started.services.push(runner);
-    runner.exited.then(({ code, signal }) => onServiceExit(runner, code, signal));
+    const runner = launch(service.name, serviceEnv(service.name, process.env, own), index);
     // Provider and gateway come up in order; the rest can start together.
     if (index < 2 || service.name === 'gateway') {
       try {
@@ -138,11 +136,51 @@ function adminLines(gateway, dataDir) {
   ];
 }
 
+/** Starts a service and watches it; `previous` is the runner it replaces after a crash. */
+function launch(name, env, index, previous) {
+  const runner = new ServiceRunner(name, { env, colour, index }).start();
+  runner.startedAt = Date.now();
+  runner.restarts = previous ? previous.restarts + 1 : 0;
+  runner.backoffMs = previous ? previous.backoffMs : 0;
+  runner.ready().then(
+    (address) => (runner.wasReady = Boolean(address)),
+    () => undefined,
+  );
+  if (previous) started.services[started.services.indexOf(previous)] = runner;
+  else started.services.push(runner);
+  runner.exited.then(({ code, signal }) => onServiceExit(runner, code, signal));
+  return runner;
+}
+
+/**
+ * A supervisor, like Kubernetes, Swarm or compose's `restart:` would be: a service that dies after it
+ * was up is started again, 1 s later, doubling to 30 s while it keeps dying within a minute. A provider
+ * that lost its leader lease (a NATS node's loss can delay renewals past the lease) exits by design and
+ * comes back this way. A service that never got up (a bad environment) is reported and left down.
+ */
 function onServiceExit(runner, code, signal) {
   if (stopping || runner.stopping) return;
-  shout(`${runner.name} (pid ${runner.pid}) died: exit code ${code}, signal ${signal}. The other services keep running.`);
+  const restart = runner.wasReady;
+  shout(
+    `${runner.name} (pid ${runner.pid}) died: exit code ${code}, signal ${signal}. The other services keep running.` +
+      (restart ? '' : ` It never started, so it is not restarted.`),
+  );
   const last = runner.tail.slice(-10).map((line) => formatLine(line));
   if (last.length) shout(`last lines of ${runner.name}:\n    ${last.join('\n    ')}`);
+  if (restart) {
+    const upFor = Date.now() - runner.startedAt;
+    runner.backoffMs = upFor > 60_000 ? 1_000 : Math.min(30_000, Math.max(1_000, runner.backoffMs * 2));
+    say(`restarting ${runner.name} in ${runner.backoffMs / 1000} s`);
+    setTimeout(() => {
+      if (stopping) return;
+      const next = launch(runner.name, runner.env, runner.index, runner);
+      next.ready().then(
+        (address) => address && say(`${runner.name} restarted (pid ${next.pid})`),
+        () => undefined,
+      );
+    }, runner.backoffMs);
+    return;
+  }
   if (started.services.every((s) => !s.running)) {
     shout('every service has stopped');
     shutdown(1);

@@ -180,11 +180,17 @@ describe('npm start (scripts/start.js)', () => {
     }
     expect(existsSync(join(dataDir, 'bus', 'creds', 'provider.creds'))).toBe(true);
 
-    // A service that dies is reported loudly; the others keep running.
+    // A service that dies is reported loudly; the others keep running, and it is started again.
     process.kill(pids.gateway, 'SIGKILL');
     await script.waitForOutput(`gateway (pid ${pids.gateway}) died`);
     expect(script.child.exitCode).toBeNull();
     expect((await new HttpClient(`http://127.0.0.1:${env.SKIFF_PROVIDER_PORT}`).get('/healthz')).status).toBe(200);
+    await script.waitForOutput(/gateway restarted \(pid (\d+)\)/);
+    const restarted = Number(/gateway restarted \(pid (\d+)\)/.exec(script.output)![1]);
+    expect(restarted).not.toBe(pids.gateway);
+    pids['gateway (restarted)'] = restarted;
+    expect((await new HttpClient(url!).get('/healthz')).status).toBe(200);
+    expect((await gateway.get('/system/functions')).status).toBe(200);
 
     script.child.kill('SIGTERM');
     expect(await script.exited).toBe(0);
