@@ -52,6 +52,8 @@ for name in ${*:-watchdog infra $SERVICES}; do
     continue
   fi
   if [ "$name" = watchdog ]; then set -- --target watchdog
+  # The provider runs local-backend replicas itself (compose): Python too, on the python base when made.
+  elif [ "$name" = provider ] && docker image inspect python:3-slim-bookworm >/dev/null 2>&1; then set -- --target provider --build-arg SERVICE=provider
   else set -- --target service --build-arg "SERVICE=$name"; fi
   build "skiff/$name:$TAG" -f deploy/docker/Dockerfile --build-arg "DEPS_IMAGE=$DEPS_IMAGE" "$@" .
 done

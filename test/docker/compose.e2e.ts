@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { freePort, REPO_ROOT, waitFor } from '@skiff/testing';
 import { buildImages, dockerQuiet, run, runsDockerTests, skiff } from './docker-harness';
 
-// docker-compose.dev.yml as a user runs it (docker-compose 1.29): the whole platform in containers,
-// a function built and deployed with `skiff up` through the published gateway port, invoked, then
-// `down -v` removes every container, network and volume of the project (named after this file's prefix).
+// docker-compose.dev.yml as a user runs it (docker-compose 1.29): the whole platform in containers, a
+// Node and a Python function built and deployed with `skiff up` through the published gateway port,
+// invoked, then `down -v` removes every container, network and volume of the project (named after this file's prefix).
 const prefix = process.env.SKIFF_SUBJECT_PREFIX!;
 const project = `${prefix}compose`;
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.dev.yml');
@@ -52,8 +52,11 @@ describe('docker-compose.dev.yml', () => {
     const password = compose(['exec', '-T', 'gateway', 'cat', '/bus/gateway/admin-password']);
     const env = { SKIFF_URL: url, SKIFF_PASSWORD: password, HOME: home };
     skiff(['new', `${prefix}-hello`, '--lang', 'node20'], home, env);
+    // Python too: the provider runs local-backend replicas itself, so its image carries python3.
+    skiff(['new', `${prefix}-py`, '--lang', 'python3-http'], home, env);
     skiff(['up', '--no-docker'], home, env);
     expect(skiff(['invoke', `${prefix}-hello`], home, env)).toContain('Received input');
+    expect(skiff(['invoke', `${prefix}-py`], home, env, 'from compose')).toBe('Hello from Python: from compose');
     compose(['down', '-v', '--timeout', '5']);
     expect(run('docker', ['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '-q'])).toBe('');
     expect(run('docker', ['volume', 'ls', '--filter', `label=com.docker.compose.project=${project}`, '-q'])).toBe('');
