@@ -143,7 +143,9 @@ async function startNetnsDockerd(node, log) {
       `--host=${node.sock}`,
       `--cgroup-parent=skiff-${node.run}`,
       '--bridge=none',
-      '--iptables=false',
+      // Its own iptables (the namespace's, not the host's): an overlay network's containers reach the
+      // host through docker_gwbridge, which needs NAT on this node.
+      '--iptables=true',
     ],
     { stdio: ['ignore', logFile, logFile] },
   );
@@ -204,6 +206,8 @@ async function up({ nodes = 1, own = false, forward = [], log = () => undefined 
     if (nodes === 2) state.node2 = await startNetnsNode(run, state.dir, subnet, log);
     let [nodeState, manager, addr] = swarmState();
     if (nodeState !== 'active') {
+      // Docker makes docker_gwbridge at swarm init (and keeps it after leaving): removed by down() if new.
+      state.madeGwbridge = !docker(['network', 'inspect', 'docker_gwbridge'], { allowFail: true }).ok;
       // The manager must advertise an address the second node can reach: the host end of the veth.
       docker(['swarm', 'init', '--advertise-addr', nodes === 2 ? `${subnet}.1` : '127.0.0.1']);
       state.madeSwarm = true;
@@ -278,6 +282,7 @@ async function down(state, log = () => undefined) {
   }
   for (const child of state.children.splice(0)) child.kill('SIGTERM');
   if (state.madeSwarm) docker(['swarm', 'leave', '--force'], { allowFail: true });
+  if (state.madeGwbridge) docker(['network', 'rm', 'docker_gwbridge'], { allowFail: true });
   rmQuietly(state.dir, log);
   log('swarm test environment removed');
 }

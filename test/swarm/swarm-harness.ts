@@ -16,6 +16,8 @@ const swarmNodes = require(join(REPO_ROOT, 'scripts', 'docker', 'swarm-nodes.js'
 
 interface SwarmEnv {
   registry: string;
+  /** The manager's address (the host end of the veth with two nodes). */
+  manager: string;
   node2?: { id: string; sock: string };
   /** The manager's socket when the swarm is the tests' own (`own`). */
   host?: string;
@@ -54,6 +56,8 @@ export class SwarmTestbed {
   image = '';
   private base = '';
   private env?: SwarmEnv;
+  /** The overlay network functions run on (`overlay`). */
+  network = '';
   private readonly log = (text: string) => process.stdout.write(`[swarm-test] ${text}\n`);
 
   /**
@@ -61,10 +65,22 @@ export class SwarmTestbed {
    * scripts/docker/swarm-nodes.js), which `restartDockerd()` may restart; the host's dockerd only builds
    * and pushes the image.
    */
-  async start(nodes: 1 | 2, providerEnv: Record<string, string> = {}, options: { own?: boolean; fixture?: boolean } = {}): Promise<this> {
+  async start(
+    nodes: 1 | 2,
+    providerEnv: Record<string, string> = {},
+    options: { own?: boolean; fixture?: boolean; overlay?: boolean } = {},
+  ): Promise<this> {
     const natsPort = Number(new URL(TEST_NATS_URL.split(',')[0]).port);
     this.env = await swarmNodes.up({ nodes, own: options.own, forward: [natsPort], log: this.log });
     const host: Record<string, string> = this.env.host ? { SKIFF_DOCKER_HOST: this.env.host } : {};
+    if (options.overlay) {
+      // Functions on an attachable overlay network of their own: each container in its own network
+      // namespace, reaching the bus through its node's docker_gwbridge at the manager's address (where
+      // a forwarder to the host's NATS listens), not at the loopback.
+      this.network = `${subjects.prefix.toLowerCase()}-functions`;
+      docker('network', 'create', '-d', 'overlay', '--attachable', '--label', RUN_LABEL, this.network);
+      Object.assign(host, { SKIFF_SWARM_NETWORK: this.network, SKIFF_REPLICA_NATS_URL: `nats://${this.env.manager}:${natsPort}` });
+    }
     this.platform = await Platform.start({
       services: ['provider', 'gateway'],
       serviceEnv: { provider: { SKIFF_BACKEND: 'swarm', SKIFF_SWARM_RECONCILE_MS: '1000', ...host, ...providerEnv } },
@@ -188,6 +204,7 @@ export class SwarmTestbed {
       .stdout.split('\n')
       .filter(Boolean))
       spawnSync('docker', [...this.hostArgs(), 'secret', 'rm', id]);
+    if (this.network) spawnSync('docker', [...this.hostArgs(), 'network', 'rm', this.network], { stdio: 'ignore' });
     for (const image of [this.image, this.base]) if (image) spawnSync('docker', ['rmi', image], { stdio: 'ignore' });
     const left = [this.image, this.base].filter((i) => i && spawnSync('docker', ['image', 'inspect', i], { stdio: 'ignore' }).status === 0);
     if (left.length) this.log(`could not remove the image(s) ${left.join(', ')}`);

@@ -1,6 +1,7 @@
 // SKIFF_BACKEND=swarm on a real two-node swarm (the second dockerd in its own network namespace,
-// images through a local registry): a function scaled to 4 spreads over both nodes, calls reach
-// replicas on both, and draining a node moves its tasks while calls keep succeeding.
+// images through a local registry), functions on an attachable overlay network (SKIFF_SWARM_NETWORK):
+// a function scaled to 4 spreads over both nodes, calls reach replicas on both, and draining a node
+// moves its tasks while calls keep succeeding. (The one-node tests use the default, the host network.)
 import 'reflect-metadata';
 import { subjects } from '@skiff/contracts';
 import { HttpClient, runsDockerTests } from '@skiff/testing';
@@ -18,7 +19,7 @@ const SERVICE = `${subjects.prefix}-openfaas-fn-${FN}`.toLowerCase();
   let manager: string;
 
   beforeAll(async () => {
-    await bed.start(2);
+    await bed.start(2, {}, { overlay: true });
     gw = bed.gw;
     manager = docker('info', '--format', '{{.Swarm.NodeID}}');
   });
@@ -54,6 +55,14 @@ const SERVICE = `${subjects.prefix}-openfaas-fn-${FN}`.toLowerCase();
       async () => (await gw.get(`/system/function/${FN}`)).json<{ availableReplicas?: number }>().availableReplicas === 4,
     );
     await bed.eventually('answers from both nodes', async () => (await nodesAnswering(20)).size === 2);
+    // On the overlay: the service is attached to it, and its containers on this node have an address on it.
+    const networkId = docker('network', 'inspect', bed.network, '--format', '{{.Id}}');
+    const networks = JSON.parse(docker('service', 'inspect', SERVICE, '--format', '{{json .Spec.TaskTemplate.Networks}}'));
+    expect(networks.map((n: { Target: string }) => n.Target)).toEqual([networkId]);
+    const attached = docker('network', 'inspect', bed.network, '--format', '{{json .Containers}}');
+    expect(Object.values(JSON.parse(attached) as Record<string, { Name: string }>).some((c) => c.Name.startsWith(`${SERVICE}.`))).toBe(
+      true,
+    );
     expect([...(await nodesAnswering(20))].sort()).toEqual([manager, bed.node2].sort());
   });
 
