@@ -31,7 +31,7 @@ export interface PortalBrowser {
 }
 
 /** Launches chromium with its profile in `profileDir`; console errors matching `ignoreConsole` are expected ones. */
-export async function openPortalBrowser(profileDir: string, ignoreConsole?: RegExp): Promise<PortalBrowser> {
+export async function openPortalBrowser(profileDir: string, ignoreConsole?: RegExp, viewportHeight = 900): Promise<PortalBrowser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test does), or set SKIFF_SKIP_BROWSER_TESTS=1`);
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -39,7 +39,7 @@ export async function openPortalBrowser(profileDir: string, ignoreConsole?: RegE
     headless: true,
     args: CHROMIUM_ARGS,
     httpCredentials: { username: 'admin', password: TEST_ADMIN_PASSWORD },
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: 1280, height: viewportHeight },
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
@@ -50,9 +50,9 @@ export async function openPortalBrowser(profileDir: string, ignoreConsole?: RegE
   return { context, page, pageErrors };
 }
 
-/** waitFor that adds the page text and the services' output to a failure. */
+/** waitFor that adds the page text (once there is a page) and the services' output to a failure. */
 export async function eventuallyIn<T>(
-  page: Page,
+  page: Page | undefined,
   platform: Platform,
   what: string,
   probe: () => T | Promise<T>,
@@ -61,10 +61,12 @@ export async function eventuallyIn<T>(
   try {
     return await waitFor(what, probe, timeoutMs, 250);
   } catch (err) {
-    const text = await page
-      .locator('main')
-      .innerText()
-      .catch(() => '');
+    const text = page
+      ? await page
+          .locator('main')
+          .innerText()
+          .catch(() => '')
+      : '';
     throw new Error(
       `${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`,
     );

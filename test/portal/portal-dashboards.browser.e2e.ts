@@ -2,30 +2,19 @@
 // real platform with a scaler writing the metrics history: known calls go in, the time range is
 // switched and survives a reload (address and localStorage), and the latency numbers the page shows
 // (the range's p50/p95/p99, and the latency chart's legend at one step) are the API's.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { MetricsHistory } from '@skiff/contracts';
-import { HttpClient, Platform, TEST_ADMIN_PASSWORD, waitFor } from '@skiff/testing';
+import { HttpClient, Platform } from '@skiff/testing';
+import { SKIP_BROWSER, SLOW, eventuallyIn, openPortalBrowser } from './browser';
 
 jest.setTimeout(300_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const STATUS_SERVER = resolve(__dirname, '..', 'fixtures', 'status-server.js');
-const SLOW = 90_000;
 /** Set to a .png path to keep a picture of the function's dashboards (the README's screenshot). */
 const SCREENSHOT = process.env.SKIFF_DASHBOARD_SCREENSHOT;
-const SKIP = /^(1|true|yes)$/i.test(process.env.SKIFF_SKIP_BROWSER_TESTS ?? '');
 
 /** The page's formatting of seconds (apps/ui/js/views/dashboard.js formatSeconds). */
 function formatSeconds(s: number | null | undefined): string {
@@ -35,19 +24,17 @@ function formatSeconds(s: number | null | undefined): string {
   return `${s.toFixed(2)} s`;
 }
 
-(SKIP ? describe.skip : describe)('portal dashboards in a browser', () => {
+(SKIP_BROWSER ? describe.skip : describe)('portal dashboards in a browser', () => {
   let platform: Platform;
   let gw: HttpClient;
   let dir: string;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   /** Completed calls sent, by class. */
   const sent = { '2xx': 0, '4xx': 0, '5xx': 0 };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set SKIFF_SKIP_BROWSER_TESTS=1`);
     dir = mkdtempSync(join(tmpdir(), 'skiff-dash-'));
     // The autoscaler would add replicas under the test's load: only the picture shows its decisions.
     platform = await Platform.start({
@@ -70,18 +57,7 @@ function formatSeconds(s: number | null | undefined): string {
       const fn = await gw.get('/system/function/statuses');
       return fn.status === 200 && (fn.json<{ availableReplicas?: number }>().availableReplicas ?? 0) >= 1;
     });
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      httpCredentials: { username: 'admin', password: TEST_ADMIN_PASSWORD },
-      viewport: { width: 1280, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
+    ({ context, page, pageErrors } = await openPortalBrowser(join(dir, 'profile'), undefined, 1000));
   });
 
   afterAll(async () => {
@@ -90,21 +66,8 @@ function formatSeconds(s: number | null | undefined): string {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
-    try {
-      return await waitFor(what, probe, timeoutMs, 250);
-    } catch (err) {
-      const text = page
-        ? await page
-            .locator('main')
-            .innerText()
-            .catch(() => '')
-        : '';
-      throw new Error(
-        `${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`,
-      );
-    }
-  }
+  const eventually = <T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW) =>
+    eventuallyIn(page, platform, what, probe, timeoutMs);
 
   const history = async (query: string): Promise<MetricsHistory> => {
     const reply = await gw.get(`/system/metrics/history?${query}`);
