@@ -8,7 +8,7 @@ import {
   MetricsPoint,
   MetricsRange,
   SkiffError,
-  parsePayload,
+  parseMetricsPoint,
   subjects,
 } from '@skiff/contracts';
 import { NATS_CONNECTION, ensureMetricsStream, isJetStreamError } from '@skiff/nats';
@@ -76,11 +76,13 @@ export class MetricsHistoryReader implements OnModuleInit {
       let seen = 0;
       for await (const msg of messages) {
         seen++;
+        let point: MetricsPoint | undefined;
         try {
-          out.push(parsePayload(MetricsPoint, json.decode(msg.data)));
+          point = parseMetricsPoint(json.decode(msg.data));
         } catch {
-          // A point someone else wrote by hand: skipped.
+          // Not JSON: skipped as a malformed point is.
         }
+        if (point) out.push(point);
         if (seen >= total) break;
       }
       messages.stop();

@@ -9,10 +9,13 @@ import {
   StatusClass,
   LatencyHistogram,
   latencyCount,
-  latencyQuantile,
+  latencyQuantiles,
   mergeLatency,
   statusClass,
 } from '@skiff/contracts';
+
+/** The quantiles shown. */
+const QUANTILES = [0.5, 0.95, 0.99] as const;
 
 /** Most scale decisions one answer lists (the latest). */
 const MAX_DECISIONS = 200;
@@ -26,14 +29,9 @@ function byClass(codes: Record<string, number>): Record<StatusClass, number> {
 
 /** p50, p95, p99 and the mean of a histogram (null when it holds no call). */
 function latencyOf(h: LatencyHistogram, durationSeconds: number): MetricsHistoryPoint['latency'] {
-  const n = latencyCount(h);
-  if (!n) return null;
-  return {
-    p50: latencyQuantile(h, 0.5) as number,
-    p95: latencyQuantile(h, 0.95) as number,
-    p99: latencyQuantile(h, 0.99) as number,
-    mean: durationSeconds / n,
-  };
+  const q = latencyQuantiles(h, QUANTILES);
+  if (!q) return null;
+  return { p50: q[0], p95: q[1], p99: q[2], mean: durationSeconds / latencyCount(h) };
 }
 
 /** A stored point as the API shows it: rates per second, quantiles, means. */

@@ -45,26 +45,37 @@ export function latencyCount(h: LatencyHistogram): number {
 }
 
 /**
- * The `q` quantile (0 < q ≤ 1) of a histogram in seconds, interpolated linearly inside the bucket
- * that holds it (as Prometheus's histogram_quantile does); undefined when it is empty.
+ * The `qs` quantiles (each 0 < q ≤ 1, ascending) of a histogram in seconds, each interpolated linearly
+ * inside the bucket that holds it (as Prometheus's histogram_quantile does), in one pass; undefined
+ * when it is empty.
  */
-export function latencyQuantile(h: LatencyHistogram, q: number): number | undefined {
-  const buckets = Object.keys(h)
-    .map(Number)
-    .filter((i) => h[i] > 0)
-    .sort((a, b) => a - b);
-  const total = buckets.reduce((n, i) => n + h[i], 0);
-  if (!total) return undefined;
-  const rank = q * total;
-  let seen = 0;
-  for (const i of buckets) {
-    const n = h[i];
-    if (seen + n >= rank) {
-      const lower = i === 0 ? 0 : latencyBucketBound(i - 1);
-      const upper = latencyBucketBound(i);
-      return lower + (upper - lower) * Math.min(1, Math.max(0, (rank - seen) / n));
-    }
-    seen += n;
+export function latencyQuantiles(h: LatencyHistogram, qs: readonly number[]): number[] | undefined {
+  const buckets: number[] = [];
+  let total = 0;
+  for (const key in h) {
+    const n = h[key];
+    if (!(n > 0)) continue;
+    buckets.push(Number(key));
+    total += n;
   }
-  return latencyBucketBound(buckets[buckets.length - 1]);
+  if (!total) return undefined;
+  buckets.sort((a, b) => a - b);
+  const out: number[] = [];
+  let b = 0;
+  let seen = 0;
+  for (const q of qs) {
+    const rank = q * total;
+    while (b < buckets.length - 1 && seen + h[buckets[b]] < rank) seen += h[buckets[b++]];
+    const i = buckets[b];
+    const n = h[i];
+    const lower = i === 0 ? 0 : latencyBucketBound(i - 1);
+    const upper = latencyBucketBound(i);
+    out.push(lower + (upper - lower) * Math.min(1, Math.max(0, (rank - seen) / n)));
+  }
+  return out;
+}
+
+/** The `q` quantile (0 < q ≤ 1) of a histogram in seconds (see latencyQuantiles); undefined when it is empty. */
+export function latencyQuantile(h: LatencyHistogram, q: number): number | undefined {
+  return latencyQuantiles(h, [q])?.[0];
 }

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, Min, ValidateNested } from 'class-validator';
+import { SCALE_REASONS } from '../messages/function-scale.request';
 import { ScaleDecisionEvent } from '../messages/scale-decision.event';
 import type { LatencyHistogram } from './latency-histogram';
 
@@ -194,4 +195,53 @@ export interface MetricsHistory {
   };
   /** Scale decisions of the range, oldest first (at most the last 200). */
   decisions: ScaleDecisionEvent[];
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isWhole = (v: unknown): v is number => isCount(v) && Number.isInteger(v);
+const isCounts = (v: unknown): v is Record<string, number> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isCount);
+
+function isDecision(v: unknown): v is ScaleDecisionEvent {
+  const d = v as ScaleDecisionEvent;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.name === 'string' &&
+    typeof d.namespace === 'string' &&
+    isWhole(d.from) &&
+    isWhole(d.to) &&
+    (SCALE_REASONS as readonly string[]).includes(d.reason) &&
+    isWhole(d.at) &&
+    (d.detail === undefined || typeof d.detail === 'string')
+  );
+}
+
+/**
+ * A stored point checked field by field, or undefined when it is not one. The same rules as the
+ * MetricsPoint class's decorators, written out: a 24 h read checks 1440 points, which class-validator
+ * takes seconds of the gateway's event loop for (about 1.7 ms a point on a loaded 2-core machine).
+ */
+export function parseMetricsPoint(value: unknown): MetricsPoint | undefined {
+  const p = value as MetricsPoint;
+  if (typeof p !== 'object' || p === null) return undefined;
+  const steps: number[] = Object.values(METRICS_STEPS).map((s) => s.stepMs);
+  const ok =
+    isWhole(p.t) &&
+    steps.includes(p.stepMs) &&
+    isCounts(p.codes) &&
+    isCounts(p.latency) &&
+    isCount(p.durationSeconds) &&
+    isWhole(p.inflight) &&
+    isWhole(p.replicas) &&
+    isWhole(p.availableReplicas) &&
+    isWhole(p.coldStarts) &&
+    isCount(p.coldStartSeconds) &&
+    isWhole(p.queueDepth) &&
+    isCount(p.queueAgeSeconds) &&
+    isWhole(p.deadLetters) &&
+    Array.isArray(p.decisions) &&
+    p.decisions.length <= METRICS_MAX_DECISIONS &&
+    p.decisions.every(isDecision);
+  return ok ? p : undefined;
 }
