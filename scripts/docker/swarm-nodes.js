@@ -282,7 +282,11 @@ async function down(state, log = () => undefined) {
   }
   for (const child of state.children.splice(0)) child.kill('SIGTERM');
   if (state.madeSwarm) docker(['swarm', 'leave', '--force'], { allowFail: true });
-  if (state.madeGwbridge) docker(['network', 'rm', 'docker_gwbridge'], { allowFail: true });
+  // The swarm's ingress sandbox leaves it a moment after `swarm leave`: retried for a while.
+  if (state.madeGwbridge)
+    await until('docker_gwbridge removed', () => docker(['network', 'rm', 'docker_gwbridge'], { allowFail: true }).ok, 15_000).catch(() =>
+      log('could not remove docker_gwbridge'),
+    );
   rmQuietly(state.dir, log);
   log('swarm test environment removed');
 }
