@@ -19,13 +19,13 @@
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_ASYNC_CALLS, BENCH_ASYNC_CRASH_CALLS,
 // BENCH_ASYNC_CASES (e.g. "f,g"), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
 const { createServer } = require('node:http');
-const { readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const { freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
 const { openBenchBus, startHealthyService, startChild, deleteStreams, runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
+const { cpuSeconds } = require('./lib/proc-stats');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
@@ -35,16 +35,6 @@ const CASES = (process.env.BENCH_ASYNC_CASES || 'f,g,h').split(',').map((c) => c
 const BARE_ASYNC = join(__dirname, 'bench', 'bare-async.js');
 const FN = 'hello-async';
 const NS = 'openfaas-fn';
-
-/** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return undefined;
-  }
-}
 
 /** Starts counting the CPU of `processes` ({label: pid}); `perCall(n)` gives ms of CPU per call for each. */
 function cpuMeter(processes) {

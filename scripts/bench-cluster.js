@@ -14,15 +14,12 @@
 // gives cluster / single ratios from the same run. Environment: BENCH_DURATION (s, default 8),
 // BENCH_CONCURRENCY (32), BENCH_ASYNC_CALLS (3000), SKIFF_SKIP_BUILD=1. `npm run bench:cluster`.
 const { createServer } = require('node:http');
-const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const { randomBytes, randomUUID } = require('node:crypto');
-const { join } = require('node:path');
-const { freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { startBus, platformCredentials } = require('./lib/bus');
-const { startHealthyService, runBenchmark } = require('./lib/bench-platform');
+const { runBenchmark } = require('./lib/bench-platform');
 const { REPO_ROOT } = require('./lib/paths');
+const { cpuMeter, cpuText, loops, startClusterPlatform } = require('./bench/cluster-platform');
 
 const DURATION = Number(process.env.BENCH_DURATION || 8) * 1000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 32);
@@ -32,125 +29,9 @@ const FAILURE_TICK_MS = 20;
 const FN = 'bench';
 const say = (text) => process.stdout.write(`[bench-cluster] ${text}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const platform = (nodes, label) => startClusterPlatform(nodes, label, { say, cleanups, fn: FN });
 const cleanups = [];
 const results = {};
-
-/** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
-function cpuSeconds(pid) {
-  if (pid === process.pid) {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return undefined;
-  }
-}
-
-/** Starts counting the CPU of `groups` ({label: [pid]}); the result's `perCall(n)` gives ms of CPU per call by group and in all. */
-function cpuMeter(groups) {
-  const sum = (pids) => pids.reduce((total, pid) => total + (cpuSeconds(pid) ?? NaN), 0);
-  const start = Object.fromEntries(Object.entries(groups).map(([label, pids]) => [label, sum(pids)]));
-  return {
-    perCall(calls) {
-      const out = {};
-      for (const [label, pids] of Object.entries(groups)) out[label] = ((sum(pids) - start[label]) * 1000) / calls;
-      out.total = Object.values(out).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
-      return out;
-    },
-  };
-}
-
-const cpuText = (cpu) =>
-  Object.entries(cpu)
-    .map(([label, ms]) => `${label} ${Number.isFinite(ms) ? ms.toFixed(3) : '-'}`)
-    .join(', ') + ' ms CPU/call';
-
-/** Runs `task` in `width` loops until `until()` is true. */
-async function loops(width, until, task) {
-  await Promise.all(
-    Array.from({ length: width }, async (_, lane) => {
-      while (!until()) await task(lane);
-    }),
-  );
-}
-
-/** One platform on `nodes` servers: bus, provider(s), gateway, two queue-workers, the replica in this process. */
-async function platform(nodes, label) {
-  const { connect, credsAuthenticator } = require('nats');
-  const dist = (p) => require(join(REPO_ROOT, 'dist', 'libs', p));
-  const { SubjectRegistry } = dist('contracts/src/subjects.js');
-  const { decodeInvokeRequest, encodeInvokeResponse } = dist('invoke/src/invoke-codec.js');
-  const prefix = `benchc${randomBytes(4).toString('hex')}`;
-  const subjects = new SubjectRegistry(prefix);
-  const bus = await startBus({ ephemeral: true, nodes, log: say, limits: { maxFileBytes: 2 ** 34, maxMemoryBytes: 2 ** 28 } });
-  cleanups.push(() => bus.started.stop());
-  const creds = await platformCredentials(bus, prefix, join(bus.dir, 'creds'));
-  const nc = await connect({
-    servers: bus.url.split(','),
-    authenticator: credsAuthenticator(new Uint8Array(readFileSync(creds.admin))),
-    inboxPrefix: subjects.inboxPrefix('bench'),
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
-  cleanups.push(() => nc.close());
-  // JetStream answers once the cluster has elected its meta leader: ask until it does (jetstreamManager()
-  // would ask once and time out before that).
-  const jsm = await nc.jetstreamManager({ checkAPI: false });
-  for (let i = 0; ; i++) {
-    if (
-      await jsm.getAccountInfo().then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    if (i >= 300) throw new Error(`JetStream of the ${label} bus did not answer within a minute`);
-    await sleep(200);
-  }
-
-  const common = {
-    SKIFF_NATS_URL: bus.url,
-    SKIFF_SUBJECT_PREFIX: prefix,
-    SKIFF_JS_REPLICAS: String(Math.min(3, nodes)),
-    SKIFF_LOG_LEVEL: 'warn',
-    SKIFF_CALLBACK_ALLOW: '127.0.0.1/32',
-    SKIFF_DATA_DIR: join(bus.dir, 'data'),
-  };
-  const start = async (app, name, extra = {}) => {
-    const port = await freePort();
-    const portVar = `SKIFF_${app.toUpperCase().replace(/-/g, '_')}_PORT`;
-    const env = { ...common, SKIFF_NATS_CREDS: creds.services[app], [portVar]: String(port), ...extra };
-    if (app === 'provider') env.SKIFF_NATS_ISSUER_FILE = bus.issuerFile;
-    const runner = await startHealthyService(app, env, port, cleanups, `${name} (${label})`);
-    return { runner, url: `http://127.0.0.1:${port}` };
-  };
-  const provider = await start('provider', 'provider-a');
-  const standby = nodes > 1 ? await start('provider', 'provider-b') : undefined;
-  const gateway = await start('gateway', 'gateway');
-  const workers = [await start('queue-worker', 'queue-worker-a'), await start('queue-worker', 'queue-worker-b')];
-  // The processes a call goes through, for the CPU per call.
-  const processes = () => ({
-    nats: nodes > 1 ? bus.nodes.map((n) => n.pid).filter(Boolean) : [bus.started.pid],
-    gateway: [gateway.runner.child.pid],
-    'queue-workers': workers.map((w) => w.runner.child.pid),
-    'bench (client + replica)': [process.pid],
-  });
-  const admin = `Basic ${Buffer.from('admin:' + (process.env.SKIFF_ADMIN_PASSWORD || '')).toString('base64')}`;
-  // The function: registered through the gateway (nobody runs a replica for an unknown host image
-  // but this process), served here in its queue group.
-  nc.subscribe(subjects.invoke('openfaas-fn', FN), {
-    queue: subjects.queues.invoke('openfaas-fn', FN),
-    callback: (_e, msg) => {
-      const req = decodeInvokeRequest(msg);
-      const { headers, data } = encodeInvokeResponse({ status: 200, headers: {}, body: req.body });
-      msg.respond(data, { headers });
-    },
-  });
-  return { bus, nc, jsm, subjects, provider, standby, gateway, admin, processes };
-}
 
 async function measure(nodes, label) {
   const { Pool } = require('undici');

@@ -19,17 +19,18 @@
 // Environment: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_FORK_CONNECTIONS, BENCH_WARMUP (s),
 // BENCH_RATE (req/s cap of the HTTP cases, to compare CPU per call at one rate), BENCH_CASES (e.g. "r,b"),
 // BENCH_SECTIONS ("none" to skip them), SKIFF_SKIP_BUILD=1, SKIFF_NATS_URL.
-const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { BootstrapError, freePort } = require('./lib/infra');
 const { installIfMissing, buildUnlessSkipped } = require('./lib/prepare');
-const { ServiceRunner } = require('./lib/service-runner');
 const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
-const { deleteStreams, openBenchBus, startChild, runBenchmark } = require('./lib/bench-platform');
-const { serviceEnv } = require('./lib/services');
+const { deleteStreams, openBenchBus, startChild, startHealthyService, runBenchmark } = require('./lib/bench-platform');
+const { rssKb, pidListeningOn } = require('./lib/proc-stats');
+const { CpuMeter } = require('./bench/cpu-meter');
+const { runSections } = require('./bench/sections');
+const { printTable } = require('./bench/report');
 
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
@@ -47,15 +48,6 @@ const HELLO_SERVER = join(__dirname, 'bench', 'hello-server.js');
 const NATS_RESPONDER = join(__dirname, 'bench', 'nats-responder.js');
 const RELAY_SERVER = join(__dirname, 'bench', 'relay-server.js');
 const FORKER_SERVER = join(__dirname, 'bench', 'forker-server.js');
-/**
- * Issue #15's goals: each Skiff case against its baseline in the same run (`rps` at least that many
- * times the baseline's req/s, `p50` at most that many times its median latency).
- */
-const GOALS = {
-  b: { baseline: 'r', rps: 0.8, p50: 1.3 },
-  c: { baseline: 'r', rps: 0.6 },
-  d: { baseline: 'p', rps: 0.8 },
-};
 const INPROC_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'inproc-hello.js');
 
 /** Load average when the run started: a busy machine makes every number meaningless. */
@@ -147,16 +139,12 @@ async function main() {
   const services = {};
   const viaGateway = CASES.some((c) => ['b', 'c', 'd'].includes(c));
   for (const name of viaGateway ? ['provider', 'gateway'] : []) {
-    const own = {
-      ...common,
-      ...nats.env(name),
-      [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]),
-      ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: '0' } : {}),
-    };
-    const runner = new ServiceRunner(name, { env: serviceEnv(name, process.env, own), out: null }).start();
-    services[name] = runner;
-    cleanups.push(() => runner.stop(20_000));
-    await waitHealthy(name, `http://127.0.0.1:${ports[name]}/healthz`, runner);
+    services[name] = await startHealthyService(
+      name,
+      { ...common, [`SKIFF_${name.toUpperCase()}_PORT`]: String(ports[name]) },
+      ports[name],
+      cleanups,
+    );
   }
   const gateway = `http://127.0.0.1:${ports.gateway}`;
 
@@ -217,121 +205,14 @@ async function main() {
     );
   }
 
-  printTable(results, rss);
-}
-
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const CLK_TCK = 100;
-
-/** CPU ms used so far by a process alone (its replicas are the provider's children: counted apart). */
-function ownCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU ms used so far by a process and its children (reaped ones included), from /proc. */
-function treeCpuMs(pid, seen = new Set()) {
-  if (!pid || seen.has(pid)) return 0;
-  seen.add(pid);
-  let total = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime are fields 14-17 (1-based), i.e. 11-14 after the comm.
-    total += ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLK_TCK;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
-        total += treeCpuMs(Number(child), seen);
-      }
-    }
-  } catch {
-    // gone or not readable
-  }
-  return total;
-}
-
-/** The provider alone; every other process with its children. */
-const cpuOf = (label, pid) => (label === 'provider' ? ownCpuMs(pid) : treeCpuMs(pid));
-
-/** CPU time of a few process trees (and of this load generator) over the measured part of a case. */
-class CpuMeter {
-  constructor(pids) {
-    this.pids = Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid));
-  }
-  start() {
-    this.before = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, cpuOf(k, pid)]));
-    this.self = process.cpuUsage();
-  }
-  stop() {
-    this.used = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, cpuOf(k, pid) - this.before[k]]));
-    const self = process.cpuUsage(this.self);
-    this.used['load generator'] = (self.user + self.system) / 1000;
-  }
-  /** Microseconds of CPU per completed request, by process. */
-  perRequestUs(requests) {
-    if (!this.used || !requests) return {};
-    return Object.fromEntries(Object.entries(this.used).map(([k, ms]) => [k, (ms * 1000) / requests]));
-  }
-}
-
-/** pid of the process listening on a local TCP port (Linux /proc), or undefined. */
-function pidListeningOn(port) {
-  const inodes = new Set();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        if (cols.length > 9 && cols[3] === '0A' && parseInt(cols[1].split(':').pop(), 16) === port) inodes.add(cols[9]);
-      }
-    } catch {
-      // no such table
-    }
-  }
-  if (!inodes.size) return undefined;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let fds = [];
-    try {
-      fds = readdirSync(`/proc/${entry}/fd`);
-    } catch {
-      continue; // not ours to read, or gone
-    }
-    for (const fd of fds) {
-      let target = '';
-      try {
-        target = readlinkSync(`/proc/${entry}/fd/${fd}`);
-      } catch {
-        continue; // closed meanwhile
-      }
-      const m = /^socket:\[(\d+)\]$/.exec(target);
-      if (m && inodes.has(m[1])) return Number(entry);
-    }
-  }
-  return undefined;
-}
-
-/** Idle resident memory of a process, in kB (VmRSS). */
-/** Resident memory of a process, with its children when `tree` (a replica is a sandbox: bubblewrap, its init, the watchdog, the function). */
-function rssKb(pid, tree = false, seen = new Set()) {
-  if (!pid || seen.has(pid)) return 0;
-  seen.add(pid);
-  try {
-    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    let total = match ? Number(match[1]) : 0;
-    if (!tree) return total;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean))
-        total += rssKb(Number(child), true, seen) ?? 0;
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
+  printTable(results, rss, {
+    connections: CONNECTIONS,
+    body: BODY,
+    duration: DURATION,
+    warmup: WARMUP,
+    loadBefore: LOAD_BEFORE,
+    natsShared: NATS_SHARED,
+  });
 }
 
 async function httpLoad(autocannon, url, cpu, connections) {
@@ -382,101 +263,6 @@ async function natsLoad(nc, subject, cpu) {
   return { rps: latencies.length / seconds, p50: pct(50), p99: pct(99), errors, total: latencies.length };
 }
 
-function printTable(results, rss) {
-  const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
-  const direct = byKey.a;
-  const rows = [['case', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'vs (a)', '× baseline', 'p50 ×', 'goal', 'met', 'errors']];
-  const verdicts = [];
-  for (const r of results) {
-    if (!r.total) {
-      rows.push([
-        r.name,
-        String(r.connections ?? CONNECTIONS),
-        '0',
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        `${r.errors} (no request completed)`,
-      ]);
-      continue;
-    }
-    const goal = GOALS[r.key];
-    const base = goal && byKey[goal.baseline];
-    let ratio = '-';
-    let p50x = '-';
-    let goalText = '-';
-    let met = '-';
-    if (goal) {
-      goalText = `≥ ${goal.rps} × (${goal.baseline})${goal.p50 ? `, p50 ≤ ${goal.p50} ×` : ''}`;
-      if (base?.total) {
-        const x = r.rps / base.rps;
-        const px = base.p50 > 0 ? r.p50 / base.p50 : NaN;
-        ratio = `${x.toFixed(2)} ×`;
-        p50x = Number.isFinite(px) ? `${px.toFixed(2)} ×` : '-';
-        const ok = x >= goal.rps && (!goal.p50 || px <= goal.p50);
-        met = ok ? 'met' : 'NOT met';
-        verdicts.push(`${r.name}: ${x.toFixed(2)} × (${goal.baseline})${goal.p50 ? `, p50 ${p50x}` : ''} — goal ${goalText}: ${met}`);
-      } else met = `no (${goal.baseline}) in this run`;
-    }
-    rows.push([
-      r.name,
-      String(r.connections ?? CONNECTIONS),
-      r.rps.toFixed(0),
-      String(r.p50),
-      String(r.p99),
-      direct ? `${((r.rps / direct.rps) * 100).toFixed(1)}%` : '-',
-      ratio,
-      p50x,
-      goalText,
-      met,
-      String(r.errors),
-    ]);
-  }
-  const table = (data) => {
-    const widths = data[0].map((_, i) => Math.max(...data.map((row) => row[i].length)));
-    const line = (row) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
-    return [
-      line(data[0]),
-      `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-      ...data.slice(1).map(line),
-    ].join('\n');
-  };
-  const os = require('node:os');
-  const fmt = (l) => l.map((x) => x.toFixed(2)).join(' ');
-  const busy = LOAD_BEFORE[0] > os.cpus().length * 0.5 ? '  ← the machine was busy: compare ratios and CPU per call, not req/s' : '';
-  process.stdout.write(
-    `\nSkiff benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n` +
-      `load average before the run: ${fmt(LOAD_BEFORE)}, after: ${fmt(os.loadavg())}${busy}\n` +
-      `POST "${BODY}", keep-alive connections as listed, ${DURATION} s per case (after ${WARMUP} s warm-up); ` +
-      `baselines: (r) relay for (b) and (c), (p) forker for (d)\n\n` +
-      `${table(rows)}\n\n${verdicts.map((v) => `  ${v}`).join('\n')}\n\n` +
-      `CPU per request (µs, measured part only; "front" is the gateway or the baseline's http server, "behind" the replica ` +
-      `or what answers behind the front; a process tree includes its children, the provider is counted alone${NATS_SHARED ? '; nats-server is shared with other clients' : ''}):\n\n` +
-      `${table(cpuRows(results))}\n\nIdle RSS (before load; a replica with everything in its sandbox):\n\n` +
-      `${table([['process', 'pid', 'RSS MB'], ...rss.map((p) => [p.name, String(p.pid ?? '-'), p.kb ? (p.kb / 1024).toFixed(1) : '-'])])}\n`,
-  );
-}
-
-function cpuRows(results) {
-  const columns = ['gateway', 'function', 'nats-server', 'provider', 'load generator'];
-  const rows = [['case', 'front', 'behind', 'nats-server', 'provider', 'load generator', 'total', 'platform', 'platform × baseline']];
-  // "platform": what serves the call (everything but the load generator), the steadier figure on a shared machine.
-  const platform = (r) => Object.entries(r.cpu).reduce((a, [k, v]) => (k === 'load generator' ? a : a + v), 0);
-  const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
-  for (const r of results) {
-    const cells = columns.map((c) => (r.cpu[c] === undefined ? '-' : r.cpu[c].toFixed(0)));
-    const total = Object.values(r.cpu).reduce((a, b) => a + b, 0);
-    const base = GOALS[r.key] && byKey[GOALS[r.key].baseline];
-    const versus = base?.total && r.total ? `${(platform(r) / platform(base)).toFixed(2)} ×` : '-';
-    rows.push([r.name, ...cells, r.total ? total.toFixed(0) : '-', r.total ? platform(r).toFixed(0) : '-', versus]);
-  }
-  return rows;
-}
-
 async function deployAndWait(gateway, spec, auth) {
   const res = await fetch(`${gateway}/system/functions`, {
     method: 'POST',
@@ -499,39 +285,12 @@ async function deployAndWait(gateway, spec, auth) {
   say(`deployed ${spec.service}`);
 }
 
-async function waitHealthy(name, url, runner) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (!runner.running) throw new BootstrapError(`${name} exited during start:\n  ${runner.tail.slice(-20).join('\n  ')}`);
-    const res = await fetch(url).catch(() => undefined);
-    if (res?.status === 200) return;
-    if (Date.now() > deadline) throw new BootstrapError(`${name} not healthy within 60 s:\n  ${runner.tail.slice(-20).join('\n  ')}`);
-    await sleep(200);
-  }
-}
-
-/** Removes the streams and KV buckets this run created on a shared NATS. */
-
 function round(n) {
   return Math.round(n * 100) / 100;
 }
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Sections run after the HTTP cases, each its own script on the same build (BENCH_SECTIONS: names, or "none"). */
-const SECTIONS = { async: 'bench-async.js', triggers: 'bench-triggers.js' };
-
-function runSections() {
-  const wanted = (process.env.BENCH_SECTIONS ?? Object.keys(SECTIONS).join(',')).split(',').map((s) => s.trim());
-  for (const name of wanted.filter((w) => SECTIONS[w])) {
-    const run = spawnSync(process.execPath, [join(__dirname, SECTIONS[name])], {
-      stdio: 'inherit',
-      env: { ...process.env, SKIFF_SKIP_BUILD: '1' },
-    });
-    if (run.status !== 0) process.exitCode = 1;
-  }
 }
 
 runBenchmark('bench', main, { cleanups, natsServer: () => natsStarted, say, after: runSections });
