@@ -81,3 +81,18 @@ export class SkiffSandbox {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** Writes a minimal pure-Python wheel (skifftestpkg, VALUE = 42) into argv[1]. */
+export const WHEEL_SCRIPT = `
+import base64, hashlib, os, sys, zipfile
+files = {
+  'skifftestpkg/__init__.py': b'VALUE = 42\\n',
+  'skifftestpkg-1.0.dist-info/METADATA': b'Metadata-Version: 2.1\\nName: skifftestpkg\\nVersion: 1.0\\n',
+  'skifftestpkg-1.0.dist-info/WHEEL': b'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n',
+}
+record = [n + ',sha256=' + base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode() + ',' + str(len(d)) for n, d in files.items()]
+files['skifftestpkg-1.0.dist-info/RECORD'] = ('\\n'.join(record + ['skifftestpkg-1.0.dist-info/RECORD,,']) + '\\n').encode()
+with zipfile.ZipFile(os.path.join(sys.argv[1], 'skifftestpkg-1.0-py3-none-any.whl'), 'w') as z:
+    for n, d in files.items():
+        z.writestr(n, d)
+`;
