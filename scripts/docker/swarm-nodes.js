@@ -13,44 +13,14 @@
 // Everything made here is undone by down(); a swarm that existed before is kept.
 // CLI: `node scripts/docker/swarm-nodes.js up [--nodes 2] [--forward <port>...]` prints the state as JSON
 // and keeps running until interrupted (then tears down).
-const { spawn, spawnSync } = require('node:child_process');
-const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } = require('node:fs');
+const { spawn } = require('node:child_process');
+const { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const net = require('node:net');
+const { sh, docker, until, freePort } = require('./shell');
+const { startNetnsNode, startNetnsDockerd, stopNetnsDockerd } = require('./netns-node');
 
 const FORWARDER = join(__dirname, 'tcp-forward.js');
-
-function sh(cmd, args, { allowFail = false, input } = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input, env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
-  if (r.status !== 0 && !allowFail)
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`);
-  return { ok: r.status === 0, out: (r.stdout || '').trim(), err: (r.stderr || '').trim() };
-}
-
-const docker = (args, opts) => sh('docker', args, opts);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, probe, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts dockerd when nothing answers on the default socket; returns the child we started, if any. */
 async function ensureDockerd(log) {
@@ -101,68 +71,6 @@ async function startRegistry(dir, log) {
   });
   log(`docker-registry on 127.0.0.1:${port}`);
   return { child, address: `127.0.0.1:${port}` };
-}
-
-/**
- * A dockerd of the tests' own in a network namespace (veth to the host, its own data-root, exec-root,
- * pidfile and socket): the second node, or (`own`) the only node of a swarm no other test uses.
- */
-async function startNetnsNode(run, dir, subnet, log) {
-  const ns = `skiff-${run}`;
-  const [hostIf, nsIf] = [`sk${run}a`, `sk${run}b`];
-  sh('ip', ['netns', 'add', ns]);
-  sh('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf]);
-  sh('ip', ['link', 'set', nsIf, 'netns', ns]);
-  sh('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', hostIf]);
-  sh('ip', ['link', 'set', hostIf, 'up']);
-  for (const args of [
-    ['addr', 'add', `${subnet}.2/24`, 'dev', nsIf],
-    ['link', 'set', nsIf, 'up'],
-    ['link', 'set', 'lo', 'up'],
-  ])
-    sh('ip', ['-n', ns, ...args]);
-  sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', `${subnet}.1`]);
-  const root = join(dir, 'node2');
-  mkdirSync(root, { recursive: true });
-  const node = { ns, hostIf, sock: `unix://${join(root, 'docker.sock')}`, root, run, dir, address: `${subnet}.2` };
-  await startNetnsDockerd(node, log);
-  return node;
-}
-
-/** (Re)starts the dockerd of a netns node, and waits for it to answer. */
-async function startNetnsDockerd(node, log) {
-  const logFile = openSync(join(node.dir, 'dockerd-node2.log'), 'a');
-  node.child = spawn(
-    'nsenter',
-    [
-      `--net=/var/run/netns/${node.ns}`,
-      'dockerd',
-      `--data-root=${join(node.root, 'data')}`,
-      `--exec-root=/run/skiff-${node.run}`,
-      `--pidfile=${join(node.root, 'dockerd.pid')}`,
-      `--host=${node.sock}`,
-      `--cgroup-parent=skiff-${node.run}`,
-      '--bridge=none',
-      // Its own iptables (the namespace's, not the host's): an overlay network's containers reach the
-      // host through docker_gwbridge, which needs NAT on this node.
-      '--iptables=true',
-    ],
-    { stdio: ['ignore', logFile, logFile] },
-  );
-  closeSync(logFile);
-  await until('the netns dockerd', () => docker(['-H', node.sock, 'info'], { allowFail: true }).ok, 60_000);
-  log(`dockerd (pid ${node.child.pid}) in netns ${node.ns} at ${node.address}`);
-}
-
-/** Stops the dockerd of a netns node (SIGTERM: it stops its containers first), SIGKILL after 60 s. */
-async function stopNetnsDockerd(node) {
-  const child = node.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await until('the netns dockerd to exit', () => child.exitCode !== null || child.signalCode !== null, 60_000).catch(async () => {
-    child.kill('SIGKILL');
-    await until('the netns dockerd to die', () => child.exitCode !== null || child.signalCode !== null, 10_000);
-  });
 }
 
 /**
