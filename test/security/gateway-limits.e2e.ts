@@ -4,7 +4,7 @@
 // server ends what it must end within a generous bound, and that normal calls still work afterwards.
 import { randomBytes } from 'node:crypto';
 import { ClientRequest, request as httpRequest } from 'node:http';
-import { NatsConnection, connect } from 'nats';
+import { ErrorCode, NatsConnection, connect } from 'nats';
 import { INVOKE_HEADERS, subjects } from '@skiff/contracts';
 import { Platform, basicAuthHeader, openSocket, rawHttp, socketClosed, testNatsOptions, waitFor } from '@skiff/testing';
 import { CUT_WITHIN_MS, MiB, drip, postGrowingBody, rss, uploadUntilStalled, within } from './slow-clients';
@@ -166,6 +166,20 @@ describe('gateway limits (#9)', () => {
       await waitFor(
         'sink to have no replica',
         async () => ((await gw.get('/system/function/sink')).json<{ availableReplicas?: number }>().availableReplicas ? undefined : true),
+        60_000,
+        250,
+      );
+      // This test plays the only replica: wait until no replica of the function's own takes calls any
+      // more (availableReplicas can read 0 while the one the deploy started is still going away), or
+      // the queue group shares the calls with it (CI once saw fewer than 20 reach this test's replica).
+      // A replica that never goes away fails here, by name.
+      await waitFor(
+        'no replica of sink to be subscribed',
+        async () =>
+          nc.request(subjects.invoke(NS, 'sink'), new Uint8Array(0), { timeout: 1000 }).then(
+            () => undefined,
+            (err: { code?: string }) => (err.code === ErrorCode.NoResponders ? true : undefined),
+          ),
         60_000,
         250,
       );
