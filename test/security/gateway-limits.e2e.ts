@@ -162,6 +162,15 @@ describe('gateway limits (#9)', () => {
           })
         ).status,
       ).toBe(202);
+      // The deploy's replica first comes up, then goes: scaled to zero before it had started, it could
+      // still join the queue group after the checks below (availableReplicas and "no responders" both
+      // read "none" while it starts) and take some of the calls meant for this test's replica.
+      await waitFor(
+        'sink to be ready',
+        async () => ((await gw.get('/system/function/sink')).json<{ availableReplicas?: number }>().availableReplicas ? true : undefined),
+        90_000,
+        250,
+      );
       expect((await gw.post('/system/scale-function/sink', { serviceName: 'sink', replicas: 0 })).status).toBe(202);
       await waitFor(
         'sink to have no replica',
@@ -169,10 +178,9 @@ describe('gateway limits (#9)', () => {
         60_000,
         250,
       );
-      // This test plays the only replica: wait until no replica of the function's own takes calls any
-      // more (availableReplicas can read 0 while the one the deploy started is still going away), or
-      // the queue group shares the calls with it (CI once saw fewer than 20 reach this test's replica).
-      // A replica that never goes away fails here, by name.
+      // This test plays the only replica: wait until the function's own no longer takes calls
+      // (availableReplicas can read 0 while it is still going away), or the queue group shares the calls
+      // with it. A replica that never goes away fails here, by name.
       await waitFor(
         'no replica of sink to be subscribed',
         async () =>
@@ -201,7 +209,15 @@ describe('gateway limits (#9)', () => {
           `20 stalled uploads: sent ${(sent.reduce((a, b) => a + b, 0) / MiB).toFixed(1)} MiB in all before stalling, gateway RSS grew ${(grown / MiB).toFixed(1)} MiB\n`,
         );
         expect(grown).toBeLessThan(50 * MiB);
-        await waitFor('every call to reach the replica', async () => (calls.length >= 20 ? true : undefined), 30_000, 100);
+        await waitFor('every call to reach the replica', async () => (calls.length >= 20 ? true : undefined), 30_000, 100).catch(
+          (err: Error) => {
+            const about = platform
+              .logs()
+              .split('\n')
+              .filter((l) => l.includes('sink') || l.startsWith('---'));
+            throw new Error(`${err.message}: ${calls.length} of 20 arrived\n${about.slice(-60).join('\n')}`);
+          },
+        );
         expect(calls.every((c) => c.length > 0)).toBe(true);
       } finally {
         for (const socket of sockets) socket.destroy();
