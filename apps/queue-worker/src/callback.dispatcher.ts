@@ -107,34 +107,15 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       await done();
       return;
     }
-    if (sent.result === 'rejected') {
-      this.logger.warn({ msg: 'callback rejected, not retried', function: function_name, callId, url, error: sent.error });
-      this.delivered.inc({ outcome: 'rejected', function_name });
-      if (
-        await this.record(msg, callId, {
-          outcome: 'rejected',
-          status: sent.status,
-          attempts: attempt,
-          error: sent.error ?? '',
-          at: Date.now(),
-        })
-      )
-        await done();
-      return;
-    }
-    if (attempt >= this.config.callbackAttempts) {
-      this.logger.error({ msg: 'callback given up', function: function_name, callId, url, attempts: attempt, error: sent.error });
-      this.delivered.inc({ outcome: 'given-up', function_name });
-      if (
-        await this.record(msg, callId, {
-          outcome: 'given-up',
-          status: sent.status,
-          attempts: attempt,
-          error: sent.error ?? '',
-          at: Date.now(),
-        })
-      )
-        await done();
+    const givenUp = sent.result !== 'rejected' && attempt >= this.config.callbackAttempts;
+    if (sent.result === 'rejected' || givenUp) {
+      const outcome = givenUp ? 'given-up' : 'rejected';
+      if (givenUp)
+        this.logger.error({ msg: 'callback given up', function: function_name, callId, url, attempts: attempt, error: sent.error });
+      else this.logger.warn({ msg: 'callback rejected, not retried', function: function_name, callId, url, error: sent.error });
+      this.delivered.inc({ outcome, function_name });
+      const failure: AsyncCallbackFailure = { outcome, status: sent.status, attempts: attempt, error: sent.error ?? '', at: Date.now() };
+      if (await this.record(msg, callId, failure)) await done();
       return;
     }
     this.delivered.inc({ outcome: 'retried', function_name });
