@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { subjects } from '@skiff/contracts/subjects';
-import { HttpClient, Platform, TEST_SANDBOX_HOST_PATHS, testNatsOptions, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, TEST_SANDBOX_HOST_PATHS, testNatsOptions, waitWithLogs } from '@skiff/testing';
 
 export const STREAM_SERVER = resolve(__dirname, 'fixtures', 'stream-server.js');
 export const FORK_WORKER = resolve(__dirname, 'fixtures', 'fork-worker.js');
@@ -64,17 +64,8 @@ export interface Parity {
 }
 
 /** waitFor that adds the services' output to a failure. */
-export async function eventuallyOn<T>(
-  platform: Platform,
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs = SLOW,
-): Promise<NonNullable<T>> {
-  try {
-    return await waitFor(what, probe, timeoutMs, 200);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- service output (tail) ---\n${platform.logs().slice(-12_000)}`);
-  }
+export function eventuallyOn<T>(platform: Platform, what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
+  return waitWithLogs(platform, what, probe, { timeoutMs });
 }
 
 /**

@@ -2,7 +2,7 @@
 // errors the page raised collected, and a waitFor that shows the page and the services on failure.
 import { existsSync } from 'node:fs';
 import { chromium, BrowserContext, Page } from 'playwright-core';
-import { Platform, TEST_ADMIN_PASSWORD, waitFor } from '@skiff/testing';
+import { Platform, TEST_ADMIN_PASSWORD, waitWithLogs } from '@skiff/testing';
 
 /** Debian's chromium (`npm test` installs it). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -51,24 +51,13 @@ export async function openPortalBrowser(profileDir: string, ignoreConsole?: RegE
 }
 
 /** waitFor that adds the page text (once there is a page) and the services' output to a failure. */
-export async function eventuallyIn<T>(
+export function eventuallyIn<T>(
   page: Page | undefined,
   platform: Platform,
   what: string,
   probe: () => T | Promise<T>,
   timeoutMs = SLOW,
 ): Promise<NonNullable<T>> {
-  try {
-    return await waitFor(what, probe, timeoutMs, 250);
-  } catch (err) {
-    const text = page
-      ? await page
-          .locator('main')
-          .innerText()
-          .catch(() => '')
-      : '';
-    throw new Error(
-      `${(err as Error).message}\n--- page ---\n${text.slice(0, 4000)}\n--- services (tail) ---\n${platform.logs().slice(-6000)}`,
-    );
-  }
+  const pageText = async () => (page ? `\n--- page ---\n${(await page.locator('main').innerText()).slice(0, 4000)}` : '');
+  return waitWithLogs(platform, what, probe, { timeoutMs, intervalMs: 250, tailChars: 6000, context: pageText });
 }

@@ -16,3 +16,27 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, time
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Something whose output explains a failed wait (a Platform: its services' logs). */
+export interface HasLogs {
+  logs(): string;
+}
+
+/**
+ * waitFor that adds the services' output (its tail, `tailChars`) and anything `context` describes
+ * (a page's text, say) to the failure.
+ */
+export async function waitWithLogs<T>(
+  source: HasLogs,
+  what: string,
+  probe: () => T | Promise<T>,
+  options: { timeoutMs: number; intervalMs?: number; tailChars?: number; context?: () => Promise<string> },
+): Promise<NonNullable<T>> {
+  try {
+    return await waitFor(what, probe, options.timeoutMs, options.intervalMs ?? 200);
+  } catch (err) {
+    const context = options.context ? await options.context().catch(() => '') : '';
+    const tail = source.logs().slice(-(options.tailChars ?? 12_000));
+    throw new Error(`${(err as Error).message}${context}\n--- service output (tail) ---\n${tail}`);
+  }
+}
