@@ -1,4 +1,4 @@
-import { cpuMillis, memoryBytes } from './resource-quantity';
+import { cpuMillis, memoryBytes, quantityValue } from './resource-quantity';
 
 describe('memoryBytes', () => {
   it.each([
@@ -24,4 +24,21 @@ describe('cpuMillis', () => {
   ])('%s → %d millicores', (q, m) => expect(cpuMillis(q)).toBe(m));
 
   it.each([undefined, '', '0', '0m', 'fast', '1Gi'])('%p is not a CPU limit', (q) => expect(cpuMillis(q)).toBeUndefined());
+});
+
+describe('quantityValue (usage as metrics.k8s.io writes it)', () => {
+  it.each([
+    ['123Mi', 123 * 2 ** 20],
+    ['456Ki', 456 * 1024],
+    ['0', 0],
+    ['250m', 0.25],
+    ['12345678n', 0.012345678],
+    ['12u', 0.000012],
+    ['1.5', 1.5],
+    ['2k', 2000],
+    ['1e3', 1000],
+    ['5E-1', 0.5],
+  ])('%s → %d', (q, v) => expect(quantityValue(q)).toBeCloseTo(v, 12));
+
+  it.each([undefined, '', 'Mi', '-1', '1.2.3', '12XB', '1 Mi'])('%p is not a quantity', (q) => expect(quantityValue(q)).toBeUndefined());
 });

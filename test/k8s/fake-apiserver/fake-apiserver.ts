@@ -19,6 +19,7 @@ import { WatchStream } from './watch-stream';
 import { json, readBody, send } from './http-io';
 import { handleScale } from './scale-subresource';
 import { DeploymentController } from './deployment-controller';
+import { DeploymentUsage, podMetricsOf } from './pod-metrics';
 
 interface Resource extends ResourceRef {
   apiVersion: string;
@@ -59,8 +60,10 @@ export class FakeApiServer {
   readonly violations: string[] = [];
   readonly namespaces = new Map<string, Record<string, string>>();
   readonly controller: DeploymentController;
-  /** PodMetrics items per namespace; undefined: metrics.k8s.io is not served. */
+  /** PodMetrics items per namespace; undefined (and no `deploymentUsage`): metrics.k8s.io is not served. */
   podMetrics?: Map<string, unknown[]>;
+  /** Per namespace, what each Deployment's pods use together: served as PodMetrics of its current pods. */
+  deploymentUsage?: Map<string, Map<string, DeploymentUsage>>;
   /** Answer the next watch request with HTTP 410 instead of an ERROR event (servers without the watch cache). */
   nextWatchStatus410 = false;
   readonly watches = new Set<WatchStream>();
@@ -124,8 +127,9 @@ export class FakeApiServer {
 
     const metrics = METRICS.exec(url.pathname);
     if (metrics) {
-      if (!this.podMetrics || req.method !== 'GET') return send(res, pathNotFound());
-      const items = this.podMetrics.get(metrics[1]) ?? [];
+      if ((!this.podMetrics && !this.deploymentUsage) || req.method !== 'GET') return send(res, pathNotFound());
+      const generated = podMetricsOf(this.store, metrics[1], this.deploymentUsage?.get(metrics[1]) ?? new Map());
+      const items = [...(this.podMetrics?.get(metrics[1]) ?? []), ...generated];
       const selector = parseSelector(url.searchParams.get('labelSelector'));
       const matching = items.filter((p) => selector(((p as KubeObject).metadata?.labels ?? {}) as Record<string, string>));
       return json(res, 200, { kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items: matching });

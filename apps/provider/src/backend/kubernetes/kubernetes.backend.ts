@@ -100,7 +100,7 @@ export class KubernetesBackend implements FunctionBackend {
             namespace,
             replicas: d.status?.replicas ?? 0,
             cpuMillicores: Math.round(m.cpuMillicores),
-            memoryBytes: m.memoryBytes,
+            memoryBytes: Math.round(m.memoryBytes),
           });
       }
     }

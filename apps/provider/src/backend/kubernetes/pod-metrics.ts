@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { memoryBytes } from '@skiff/contracts/resource-quantity';
+import { quantityValue } from '@skiff/contracts/resource-quantity';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { apiReason, apiStatus } from './kube-errors';
 import { FUNCTION_LABEL } from './kube-labels';
@@ -8,14 +8,6 @@ import { FUNCTION_LABEL } from './kube-labels';
 interface PodMetrics {
   metadata?: { name?: string; labels?: Record<string, string> };
   containers?: { name?: string; usage?: { cpu?: string; memory?: string } }[];
-}
-
-/** Millicores of a metrics API CPU quantity (`250m`, `1`, `12345678n`, `12u`); 0 when unreadable. */
-export function cpuQuantityMillis(q: string | undefined): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(n|u|m|k)?$/.exec(q?.trim() ?? '');
-  if (!m) return 0;
-  const scale = { n: 1e-6, u: 1e-3, m: 1, k: 1e6 }[m[2] as 'n' | 'u' | 'm' | 'k'] ?? 1000;
-  return Number(m[1]) * scale;
 }
 
 /** What the metrics API says about one function's pods together. */
@@ -27,7 +19,7 @@ export interface FunctionMetrics {
 /**
  * CPU and memory of each function's pods from the metrics API (metrics-server's PodMetrics), polled in the
  * background: `usage()` of a backend is synchronous. Where metrics.k8s.io is not served (404), the
- * `cpu` scaling type has nothing to go by; that is logged once and CPU stays absent.
+ * `cpu` and `memory` scaling types have nothing to go by; that is logged once and usage stays absent.
  */
 export class PodMetricsPoller {
   private readonly logger = new Logger(PodMetricsPoller.name);
@@ -73,7 +65,9 @@ export class PodMetricsPoller {
       } catch (err) {
         if (apiStatus(err) === 404) {
           this.available = false;
-          if (!this.missingLogged) this.logger.warn('metrics.k8s.io is not served (no metrics-server): the cpu scaling type has no data');
+          this.metrics.clear(); // metrics-server went away: what it said last is no measure of now
+          if (!this.missingLogged)
+            this.logger.warn('metrics.k8s.io is not served (no metrics-server): the cpu and memory scaling types have no data');
           this.missingLogged = true;
           return;
         }
@@ -87,8 +81,8 @@ export class PodMetricsPoller {
         const key = `${namespace}/${fn}`;
         const sum = next.get(key) ?? { cpuMillicores: 0, memoryBytes: 0 };
         for (const c of pod.containers ?? []) {
-          sum.cpuMillicores += cpuQuantityMillis(c.usage?.cpu);
-          sum.memoryBytes += memoryBytes(c.usage?.memory) ?? 0;
+          sum.cpuMillicores += (quantityValue(c.usage?.cpu) ?? 0) * 1000;
+          sum.memoryBytes += quantityValue(c.usage?.memory) ?? 0;
         }
         next.set(key, sum);
       }
