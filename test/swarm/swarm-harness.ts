@@ -63,12 +63,12 @@ export class SwarmTestbed {
   /**
    * `own`: a one-node swarm whose manager is a dockerd of this test's own (in a network namespace, see
    * scripts/docker/swarm-nodes.js), which `restartDockerd()` may restart; the host's dockerd only builds
-   * and pushes the image.
+   * and pushes the image. `scalerEnv`: the scaler runs too, with these variables.
    */
   async start(
     nodes: 1 | 2,
     providerEnv: Record<string, string> = {},
-    options: { own?: boolean; fixture?: boolean; overlay?: boolean } = {},
+    options: { own?: boolean; fixture?: boolean; overlay?: boolean; scalerEnv?: Record<string, string> } = {},
   ): Promise<this> {
     const natsPort = Number(new URL(TEST_NATS_URL.split(',')[0]).port);
     this.env = await swarmNodes.up({ nodes, own: options.own, forward: [natsPort], log: this.log });
@@ -82,8 +82,11 @@ export class SwarmTestbed {
       Object.assign(host, { SKIFF_SWARM_NETWORK: this.network, SKIFF_REPLICA_NATS_URL: `nats://${this.env.manager}:${natsPort}` });
     }
     this.platform = await Platform.start({
-      services: ['provider', 'gateway'],
-      serviceEnv: { provider: { SKIFF_BACKEND: 'swarm', SKIFF_SWARM_RECONCILE_MS: '1000', ...host, ...providerEnv } },
+      services: options.scalerEnv ? ['provider', 'gateway', 'scaler'] : ['provider', 'gateway'],
+      serviceEnv: {
+        provider: { SKIFF_BACKEND: 'swarm', SKIFF_SWARM_RECONCILE_MS: '1000', ...host, ...providerEnv },
+        scaler: options.scalerEnv ?? {},
+      },
     });
     this.gw = this.platform.client();
     // `fixture: false`: the test builds its functions itself (skiff up).

@@ -19,7 +19,7 @@ export interface FunctionBackend {
   remove(namespace: string, name: string): Promise<void>;
   /** Current replica counts (zeros for an unknown function). */
   status(namespace: string, name: string): ReplicaCounts;
-  /** CPU use per function since the previous call (backends that cannot measure omit it). */
+  /** CPU (since the previous call) and memory per function; functions it cannot measure are left out. */
   usage?(): FunctionUsage[];
   /**
    * Why this backend cannot run `spec` as asked (e.g. placement constraints its orchestrator would never

@@ -42,10 +42,14 @@ export interface FunctionUsage {
   name: string;
   /** Namespace. */
   namespace: string;
-  /** Replica processes measured. */
+  /** Replicas measured. */
   replicas: number;
-  /** CPU of all its replicas together since the previous sample, in millicores. */
-  cpuMillicores: number;
+  /**
+   * CPU of all its replicas together since the previous sample, in millicores; undefined before a
+   * second sample. On swarm, replicas on nodes the provider's Engine does not reach count at the mean
+   * of the measured ones (the same for memory).
+   */
+  cpuMillicores?: number;
   /** Memory of all its replicas together now, in bytes (each replica's processes, as its cgroup counts them). */
   memoryBytes?: number;
 }

@@ -1,6 +1,7 @@
 import { logToken, subjects } from '@skiff/contracts';
 import { ReplicaCounts } from '../function-backend';
 import { LABELS } from './swarm-names';
+import type { RunningTasks } from './container-usage';
 
 /** The fields of a Docker task this backend reads. */
 export interface TaskView {
@@ -8,7 +9,7 @@ export interface TaskView {
   ServiceID: string;
   NodeID?: string;
   DesiredState?: string;
-  Status?: { State?: string };
+  Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
 }
 
 /** The fields of a Docker service this backend reads. */
@@ -23,6 +24,8 @@ export interface ServiceView {
 const COMING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 
 interface FunctionTasks {
+  namespace: string;
+  name: string;
   serviceId: string;
   tasks: TaskView[];
 }
@@ -50,7 +53,8 @@ export class SwarmState {
       const key = keyOf(s);
       if (!key) continue;
       const own = byService.get(s.ID) ?? [];
-      next.set(key, { serviceId: s.ID, tasks: own });
+      const labels = s.Spec?.Labels ?? {};
+      next.set(key, { namespace: labels[LABELS.namespace], name: labels[LABELS.function], serviceId: s.ID, tasks: own });
       for (const t of own) if (t.DesiredState === 'running') live.add(instanceToken(key, t.ID));
     }
     this.functions = next;
@@ -88,6 +92,17 @@ export class SwarmState {
       if (state === 'running' || (state === 'starting' && this.ready.has(token))) available++;
     }
     return { running, available };
+  }
+
+  /** Each function's running tasks: where they run and their containers (for the usage poller). */
+  running(): RunningTasks[] {
+    return [...this.functions.values()].map((fn) => ({
+      namespace: fn.namespace,
+      name: fn.name,
+      tasks: fn.tasks
+        .filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running')
+        .map((t) => ({ nodeId: t.NodeID, containerId: t.Status?.ContainerStatus?.ContainerID })),
+    }));
   }
 
   /** Running tasks of one function per node (tests and diagnostics). */

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import type { ServiceSpec } from 'dockerode';
 import { JSONCodec, NatsConnection, Subscription } from 'nats';
-import { FunctionRecord, ReplicaEvent, logToken, subjects } from '@skiff/contracts';
+import { FunctionRecord, FunctionUsage, ReplicaEvent, logToken, subjects } from '@skiff/contracts';
 import { ProviderEnv } from '../../config/provider.env';
 import { SecretStore } from '../../secrets/secret.store';
 import { FunctionBackend, ReplicaCounts } from '../function-backend';
@@ -14,6 +14,7 @@ import { SwarmSecrets } from './swarm-secrets';
 import { ServiceView, SwarmState, TaskView, keyOf } from './swarm-state';
 import { LABELS, serviceName } from './swarm-names';
 import { constraintProblems } from './placement';
+import { ContainerUsagePoller } from './container-usage';
 
 const json = JSONCodec<ReplicaEvent>();
 
@@ -47,6 +48,7 @@ export class SwarmBackend implements FunctionBackend {
   private refreshAgain = false;
   /** When each service's paused update was last resumed. */
   private readonly resumed = new Map<string, number>();
+  private meter?: ContainerUsagePoller;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -70,11 +72,12 @@ export class SwarmBackend implements FunctionBackend {
   async start(): Promise<void> {
     const info = (await this.docker.info().catch((err: Error) => {
       throw new Error(`SKIFF_BACKEND=swarm: cannot reach dockerd at ${this.env.SKIFF_DOCKER_HOST}: ${err.message}`);
-    })) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    })) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string } };
     if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.ControlAvailable)
       throw new Error(
         `SKIFF_BACKEND=swarm: the dockerd at ${this.env.SKIFF_DOCKER_HOST} is not a swarm manager (run \`docker swarm init\`, or point SKIFF_DOCKER_HOST at a manager)`,
       );
+    this.meter = new ContainerUsagePoller(this.docker, info.Swarm.NodeID ?? '');
     const network = await this.docker
       .getNetwork(this.env.SKIFF_SWARM_NETWORK)
       .inspect()
@@ -159,6 +162,13 @@ export class SwarmBackend implements FunctionBackend {
 
   status(namespace: string, name: string): ReplicaCounts {
     return this.state.counts(namespace, name);
+  }
+
+  /** CPU and memory from the container stats of the tasks on this Engine's node (last poll; the call starts the next). */
+  usage(): FunctionUsage[] {
+    if (!this.meter) return [];
+    void this.meter.refresh(this.state.running());
+    return this.meter.all();
   }
 
   /** Removes services of this platform whose function is not registered (deleted while the provider was down). */
