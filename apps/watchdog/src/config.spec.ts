@@ -165,10 +165,18 @@ describe('loadWatchdogConfig durations', () => {
 
   describe('log shipping and body limit', () => {
     it('defaults to shipping logs with a 10000-line buffer and a 32 MiB body limit', () =>
-      expect(load()).toMatchObject({ shipLogs: true, logBufferLines: 10_000, maxBodyBytes: 32 * 1024 * 1024 }));
+      expect(load()).toMatchObject({ shipLogs: true, functionLogsStdout: true, logBufferLines: 10_000, maxBodyBytes: 32 * 1024 * 1024 }));
     it('reads them', () =>
-      expect(load({ SKIFF_FUNCTION_LOGS: 'false', SKIFF_LOG_BUFFER_LINES: '50', SKIFF_MAX_BODY_BYTES: '2048' })).toMatchObject({
+      expect(
+        load({
+          SKIFF_FUNCTION_LOGS: 'false',
+          SKIFF_FUNCTION_LOGS_STDOUT: 'false',
+          SKIFF_LOG_BUFFER_LINES: '50',
+          SKIFF_MAX_BODY_BYTES: '2048',
+        }),
+      ).toMatchObject({
         shipLogs: false,
+        functionLogsStdout: false,
         logBufferLines: 50,
         maxBodyBytes: 2048,
       }));

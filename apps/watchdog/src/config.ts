@@ -67,6 +67,12 @@ export interface WatchdogConfig {
   logLevel: LogLevel;
   /** Ship function output lines to the platform's log stream (`SKIFF_FUNCTION_LOGS`, default on). */
   shipLogs: boolean;
+  /**
+   * Also write function output lines on stdout (`SKIFF_FUNCTION_LOGS_STDOUT`, default on: container
+   * logs show them). Off, and shipping on, stdout only gets the watchdog's own lines and, on a failed
+   * exit, the function's last lines; without shipping, function lines always go to stdout.
+   */
+  functionLogsStdout: boolean;
   /** Most function output lines held while NATS is slow or away; more are dropped and counted. */
   logBufferLines: number;
   /** Largest request body pulled from a caller (`SKIFF_MAX_BODY_BYTES`, default 32 MiB). */
@@ -221,6 +227,7 @@ export function loadWatchdogConfig(env: Env, cwd = process.cwd(), randomHex = ()
     exitOnStdinClose: bool('SKIFF_EXIT_ON_STDIN_CLOSE', false),
     logLevel: (logLevel as LogLevel) ?? 'info',
     shipLogs: bool('SKIFF_FUNCTION_LOGS', true),
+    functionLogsStdout: bool('SKIFF_FUNCTION_LOGS_STDOUT', true),
     logBufferLines: whole('SKIFF_LOG_BUFFER_LINES', 10_000, 1),
     maxBodyBytes: whole('SKIFF_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024),
     lockFile: get('SKIFF_LOCK_FILE'),

@@ -2,6 +2,7 @@ import { SubjectRegistry } from '@skiff/contracts/subjects';
 import { WatchdogConfig } from './config';
 import { FunctionLogSink, StdoutLogSink } from './sinks/function-log.sink';
 import { NatsLogSink, TeeLogSink } from './sinks/nats-log.sink';
+import { RecentLinesSink } from './sinks/recent-lines.sink';
 import { Logger } from './logger';
 import { FunctionRunner } from './runners/runner.types';
 import { Watchdog } from './watchdog';
@@ -25,13 +26,30 @@ async function createRunner(
   }
 }
 
+/** Function lines a replica that does not echo them keeps, to show on stdout when it exits on a failure. */
+const LAST_WORDS = 20;
+
+/**
+ * Where function output goes: the log stream (when shipped) and stdout. With SKIFF_FUNCTION_LOGS_STDOUT
+ * off (the local backend, whose provider reads every stdout line) a call writes nothing on stdout: only
+ * the last lines are kept, and written there if the process exits with a non-zero code.
+ */
+function functionSink(config: WatchdogConfig, log: Logger, natsSink: NatsLogSink | undefined): FunctionLogSink {
+  const base = { service: 'function', function: `${config.functionName}.${config.namespace}`, instance: config.instance };
+  const stdoutSink = new StdoutLogSink(base);
+  if (!natsSink) return stdoutSink;
+  if (config.functionLogsStdout) return new TeeLogSink([stdoutSink, natsSink]);
+  const recent = new RecentLinesSink(LAST_WORDS);
+  process.on('exit', (code) => {
+    if (code === 0) return;
+    log.warn('The function output before this failed exit follows (all of it is in the log stream)');
+    recent.replay(new StdoutLogSink(base, 'warn'));
+  });
+  return new TeeLogSink([natsSink, recent]);
+}
+
 /** Runs one replica until SIGTERM/SIGINT (or stdin closing, when asked), then exits the process. */
 export async function runReplica(config: WatchdogConfig, log: Logger): Promise<void> {
-  const stdoutSink = new StdoutLogSink({
-    service: 'function',
-    function: `${config.functionName}.${config.namespace}`,
-    instance: config.instance,
-  });
   const subjects = new SubjectRegistry(config.subjectPrefix);
   const natsSink = config.shipLogs
     ? new NatsLogSink(
@@ -40,7 +58,7 @@ export async function runReplica(config: WatchdogConfig, log: Logger): Promise<v
         (dropped, reason) => log.warn(`Dropped ${dropped} function log line(s): ${reason}`),
       )
     : undefined;
-  const sink: FunctionLogSink = natsSink ? new TeeLogSink([stdoutSink, natsSink]) : stdoutSink;
+  const sink = functionSink(config, log, natsSink);
   let started = false;
   let runner: FunctionRunner | undefined;
   let watchdog: Watchdog | undefined;

@@ -10,12 +10,16 @@ export interface FunctionLogSink {
   line(stream: FunctionStream, text: string): void;
 }
 
-/** Writes function output as JSON lines on the watchdog's stdout. */
+/** Writes function output as JSON lines on the watchdog's stdout (stderr lines as warnings, or every line at `level`). */
 export class StdoutLogSink implements FunctionLogSink {
-  constructor(private readonly base: LogFields) {}
+  constructor(
+    private readonly base: LogFields,
+    private readonly level?: 'warn',
+  ) {}
 
   line(stream: FunctionStream, text: string): void {
-    writeJsonLine({ level: stream === 'stderr' ? 'warn' : 'info', time: new Date().toISOString(), ...this.base, stream, msg: text });
+    const level = this.level ?? (stream === 'stderr' ? 'warn' : 'info');
+    writeJsonLine({ level, time: new Date().toISOString(), ...this.base, stream, msg: text });
   }
 }
 

@@ -35,6 +35,7 @@ describe('buildReplicaTemplate', () => {
       SKIFF_FUNCTION_NAMESPACE: 'openfaas-fn',
       SKIFF_WATCHDOG_PORT: '0',
       SKIFF_EXIT_ON_STDIN_CLOSE: '1',
+      SKIFF_FUNCTION_LOGS_STDOUT: 'false',
     });
   });
 

@@ -45,6 +45,9 @@ export function buildReplicaTemplate(spec: FunctionRecord['spec'], runtime: Repl
     ...watchdogPlatformEnv({ natsUrl: settings.natsUrl, prefix: settings.subjectPrefix, logLevel: settings.logLevel }, spec),
     SKIFF_WATCHDOG_PORT: '0',
     SKIFF_EXIT_ON_STDIN_CLOSE: '1',
+    // The provider reads every line a replica prints: function output goes only to the log stream
+    // (the watchdog prints its last lines if it fails), so a call costs the provider nothing.
+    SKIFF_FUNCTION_LOGS_STDOUT: 'false',
   });
   const launch: LaunchSpec = { command: process.execPath, args: [settings.entry], env, cwd: runtime.cwd };
   return { ...launch, fingerprint: JSON.stringify([launch, runtime.fingerprint]) };
