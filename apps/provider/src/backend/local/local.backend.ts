@@ -11,7 +11,7 @@ import { FunctionBackend, ReplicaCounts } from '../function-backend';
 import { FunctionSupervisor, SupervisorObserver, SupervisorOptions } from './function-supervisor';
 import { PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
-import { INHERITED_ENV, buildReplicaTemplate } from './replica-template';
+import { INHERITED_ENV, buildReplicaTemplate, watchdogArgs } from './replica-template';
 import { WatchdogPool } from './watchdog-pool';
 import { SecretStore } from '../../secrets/secret.store';
 import { sandboxOf } from './replica-sandbox';
@@ -168,7 +168,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     const pool = new WatchdogPool(launcher, {
       size: env.SKIFF_WATCHDOG_POOL,
       command: process.execPath,
-      args: [env.SKIFF_WATCHDOG_ENTRY],
+      args: watchdogArgs(env.SKIFF_WATCHDOG_ENTRY),
       env: launcher.sandboxedEnv({ ...poolEnv, ...platformEnv }),
       sandbox: { secrets: [], readOnlyRoot: false, limits: this.defaultLimits() },
       sandboxedEnv: (e) => launcher.sandboxedEnv(e),

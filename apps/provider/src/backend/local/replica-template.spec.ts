@@ -21,7 +21,7 @@ describe('buildReplicaTemplate', () => {
   it('runs the watchdog with the platform variables, fprocess and the function envVars', async () => {
     const t = buildReplicaTemplate(spec, await new HostRuntimeResolver().resolve(spec), settings);
     expect(t.command).toBe(process.execPath);
-    expect(t.args).toEqual([settings.entry]);
+    expect(t.args).toEqual(['--max-semi-space-size=2', settings.entry]);
     // Host images get an empty working directory of their own, never the provider's.
     expect(t.cwd).toBeUndefined();
     expect(t.env).toMatchObject({

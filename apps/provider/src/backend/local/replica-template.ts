@@ -14,6 +14,19 @@ export interface ReplicaTemplate extends LaunchSpec {
   perReplica?: (instance: string) => InheritedData[];
 }
 
+/**
+ * Node flags of every watchdog (function processes never get them). A 2 MiB young generation instead
+ * of V8's default (which grows to 16 MiB per semi-space under load) keeps a busy replica near its idle
+ * size: measured 70-72 MB instead of 91-99 MB after 20,000 in-process or 3,000 classic calls, at the
+ * same CPU per call (scripts/bench.js measures the idle size).
+ */
+export const WATCHDOG_NODE_FLAGS = ['--max-semi-space-size=2'] as const;
+
+/** The arguments that start the built watchdog `entry` with the provider's own Node. */
+export function watchdogArgs(entry: string): string[] {
+  return [...WATCHDOG_NODE_FLAGS, entry];
+}
+
 /** Platform settings the provider hands to each watchdog. */
 export interface WatchdogSettings {
   /** Built watchdog entry (run with the provider's own Node). */
@@ -49,6 +62,6 @@ export function buildReplicaTemplate(spec: FunctionRecord['spec'], runtime: Repl
     // (the watchdog prints its last lines if it fails), so a call costs the provider nothing.
     SKIFF_FUNCTION_LOGS_STDOUT: 'false',
   });
-  const launch: LaunchSpec = { command: process.execPath, args: [settings.entry], env, cwd: runtime.cwd };
+  const launch: LaunchSpec = { command: process.execPath, args: watchdogArgs(settings.entry), env, cwd: runtime.cwd };
   return { ...launch, fingerprint: JSON.stringify([launch, runtime.fingerprint]) };
 }
