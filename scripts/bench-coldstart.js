@@ -8,7 +8,8 @@
 //   (registry change → watchdog process running), boot (node start and module load), NATS connect and
 //   runner start (in parallel), subscribe, ready event, first reply. A warm call is the baseline. With
 //   the provider's watchdog pool (SKIFF_WATCHDOG_POOL, default 1) spawn is the adoption of a pre-started
-//   watchdog and boot only its config; BENCH_WATCHDOG_POOL sets the pool size (0: every wake a fresh process).
+//   watchdog and boot only its config; BENCH_WATCHDOG_POOL sets the pool size (0: every wake a fresh process),
+//   BENCH_IDLE_MS (200) the pause before each wake (longer: the pool has refilled, as after a real idle period).
 //   Then the scaler's decision latency: from the start of a steady 10 req/s load to its scale-up
 //   decision with the default rule (threshold 5 req/s sustained for SKIFF_SCALER_SUSTAIN_MS).
 // Starts its own provider, gateway and scaler with a unique subject prefix and removes what it made.
@@ -23,6 +24,9 @@ const { openBenchBus, startHealthyService, deleteStreams, runBenchmark } = requi
 const { BENCH_SANDBOX_HOST_PATHS, REPO_ROOT } = require('./lib/paths');
 
 const WAKES = Number(process.env.BENCH_WAKES || 20);
+// Pause between a replica going away and the next wake. A function reaches zero only after minutes
+// idle, when the watchdog pool has long been refilled; back to back, a wake may find it still starting.
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS || 200);
 const PASSWORD = `bench-${randomBytes(6).toString('hex')}`;
 const AUTH = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
 
@@ -110,7 +114,7 @@ async function main() {
         const s = JSON.parse((await http('GET', `/system/function/${fn.name}`)).text);
         return !s.replicas && !s.availableReplicas;
       });
-      await sleep(200); // let the old process finish exiting
+      await sleep(IDLE_MS); // let the old process finish exiting (and, given more, the pool refill)
       const from = events.length;
       const t0 = performance.now();
       const reply = await http('POST', `/function/${fn.name}`, 'hello');
@@ -131,6 +135,9 @@ async function main() {
         total: t1 - t0,
         wake: scaled.at - t0,
         spawn: processStart + from0 - scaled.at,
+        // The pooled watchdog had not finished loading when it was adopted: the pool was still refilling.
+        poolStarting:
+          pooled && st.pooledMs !== undefined ? Math.max(0, Math.min(processStart + st.pooledMs, processStart + from0) - scaled.at) : 0,
         boot: st.loadedMs - from0,
         connect: st.connectedMs - st.loadedMs,
         runner: st.runnerMs - st.loadedMs,
@@ -172,11 +179,15 @@ async function main() {
   const ms = (v) => `${v.toFixed(1)} ms`;
   const os = require('node:os');
   let out = `\nSkiff cold-start benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`;
-  out += `${WAKES} wakes per function from 0 replicas, local backend, request to response through the gateway\n`;
+  out += `${WAKES} wakes per function from 0 replicas, ${IDLE_MS} ms after the last replica went away, local backend, request to response through the gateway; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`;
   const phases = [
     ['total (request → response)', 'total'],
     ['  wake: no responders → scaler → desired written', 'wake'],
     ['  spawn: desired written → process running (pooled: adopted)', 'spawn'],
+    ['    of which the pooled watchdog was still starting', 'poolStarting'],
     ['  boot: node start + module load (pooled: config)', 'boot'],
     ['  NATS connect (parallel with runner)', 'connect'],
     ['  runner start (http: upstream answering)', 'runner'],
@@ -186,7 +197,8 @@ async function main() {
   ];
   for (const { fn, warm, samples } of rows) {
     const pooled = samples.filter((s) => s.pooled).length;
-    out += `\n${fn.name} (${fn.deploy.envVars?.mode ?? 'classic'}, ${pooled} of ${samples.length} wakes by a pooled watchdog):            p50        p95\n`;
+    const refilling = samples.filter((s) => s.poolStarting > 0).length;
+    out += `\n${fn.name} (${fn.deploy.envVars?.mode ?? 'classic'}, ${pooled} of ${samples.length} wakes by a pooled watchdog, ${refilling} of them still starting):   p50        p95\n`;
     for (const [label, key] of phases) {
       const values = samples.map((s) => s[key]);
       out += `${label.padEnd(52)} ${ms(pct(values, 50)).padStart(10)} ${ms(pct(values, 95)).padStart(10)}\n`;

@@ -84,6 +84,8 @@ export interface WatchdogConfig {
   lockFile?: string;
   /** Set for a pooled watchdog: when (ms since the process started) it was given its function. Not from the environment. */
   adoptedMs?: number;
+  /** Set for a pooled watchdog: when (ms since the process started) it had loaded its code and began waiting. Not from the environment. */
+  pooledMs?: number;
 }
 
 /** Every problem of a watchdog environment, in one error. */

@@ -7,12 +7,18 @@ import { Logger } from './logger';
 async function main(): Promise<void> {
   let data: Map<string, Buffer> | undefined;
   let adoptedMs: number | undefined;
+  let pooledMs: number | undefined;
   if (process.env.SKIFF_POOLED === '1') {
     // A pooled watchdog: load the code every function needs while none is known yet, then wait to
     // be given one. Until then it has no function, no credentials and no secrets.
     await import('./replica');
     await Promise.all([import('./runners/classic.runner'), import('./runners/inproc.runner')]);
+    // The provider keeps http-mode functions a pool of their own that also warm up the http forwarding.
+    const http = process.env.SKIFF_POOL_WARM === 'http';
+    if (http) await import('./runners/http.runner');
+    await (await import('./runners/pool-warmup')).warmUpPooledWatchdog(http);
     const { awaitAdoption } = await import('./adoption');
+    pooledMs = performance.now();
     data = awaitAdoption();
     if (!data) process.exit(0);
     adoptedMs = performance.now();
@@ -24,6 +30,7 @@ async function main(): Promise<void> {
     const creds = data?.get('SKIFF_NATS_CREDS_FD');
     if (creds) config.natsCreds = { data: creds };
     config.adoptedMs = adoptedMs;
+    config.pooledMs = pooledMs;
   } catch (err) {
     new Logger('info', { service: 'watchdog', pid: process.pid }).error((err as Error).message);
     process.exit(1);

@@ -69,6 +69,7 @@ export class Watchdog {
     const { config } = this;
     const startup: NonNullable<ReplicaEvent['startup']> = { loadedMs: performance.now(), connectedMs: 0, runnerMs: 0, subscribedMs: 0 };
     if (config.adoptedMs !== undefined) startup.adoptedMs = config.adoptedMs;
+    if (config.pooledMs !== undefined) startup.pooledMs = config.pooledMs;
     if (config.port !== undefined) this.health = await startHealthServer(config.port, config.readTimeoutMs, () => this.state());
     const [nc] = await Promise.all([
       connect(this.connectionOptions())

@@ -13,6 +13,8 @@ import { ofWatchdogForking, ofWatchdogRequest } from '../sinks/watchdog-log-line
 
 /** How long the upstream may take to accept TCP connections after it was started. */
 export const UPSTREAM_START_TIMEOUT_MS = 30_000;
+/** Pause between attempts to connect to a starting upstream: a refused loopback connect costs microseconds, and every ms of it is cold-start time. */
+const PORT_POLL_MS = 5;
 /** How long a stopped upstream gets between SIGTERM and SIGKILL. */
 const UPSTREAM_STOP_GRACE_MS = 5_000;
 /** Request headers undici refuses or that describe this hop only. */
@@ -178,6 +180,6 @@ export async function waitForPort(host: string, port: number, timeoutMs: number,
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`upstream ${host}:${port} did not accept connections within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, PORT_POLL_MS));
   }
 }

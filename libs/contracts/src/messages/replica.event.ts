@@ -27,6 +27,8 @@ export interface ReplicaEvent {
     subscribedMs: number;
     /** A pooled watchdog (pre-started, code loaded): when it was given its function. */
     adoptedMs?: number;
+    /** A pooled watchdog: when it had loaded its code and began waiting for a function (after adoptedMs: the pool was still starting it). */
+    pooledMs?: number;
   };
 }
 

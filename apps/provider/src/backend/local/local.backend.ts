@@ -9,10 +9,10 @@ import { PROVIDER_ENV, ProviderEnv, shutdownBudget } from '../../config/provider
 import { BackendMetrics } from '../backend.metrics';
 import { FunctionBackend, ReplicaCounts } from '../function-backend';
 import { FunctionSupervisor, SupervisorObserver, SupervisorOptions } from './function-supervisor';
-import { PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
+import { LaunchSpec, PROCESS_LAUNCHER, ProcessLauncher } from './process-launcher';
 import { RUNTIME_RESOLVER, RuntimeResolver } from './replica-runtime';
 import { INHERITED_ENV, buildReplicaTemplate, watchdogArgs } from './replica-template';
-import { WatchdogPool } from './watchdog-pool';
+import { WatchdogPool, WatchdogPoolOptions } from './watchdog-pool';
 import { SecretStore } from '../../secrets/secret.store';
 import { sandboxOf } from './replica-sandbox';
 import { cpuMillis, memoryBytes } from '@skiff/contracts/resource-quantity';
@@ -24,6 +24,11 @@ import { ReplicaCredentials } from '../replica-credentials';
 
 const json = JSONCodec<ReplicaEvent>();
 const exitJson = JSONCodec<ReplicaExitedEvent>();
+
+/** True for a launch of an http-mode watchdog (the watchdog's `mode`, or a bridge, which is http mode). */
+function httpMode(spec: LaunchSpec): boolean {
+  return spec.env.mode?.trim().toLowerCase() === 'http' || Boolean(spec.env.SKIFF_BRIDGE_UPSTREAM?.trim());
+}
 
 /** A replica that ran this long without crashing resets its function's backoff. */
 const STABLE_AFTER_MS = 30_000;
@@ -40,8 +45,8 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
   private readonly metrics: BackendMetrics;
   private readonly options: SupervisorOptions;
   private readonly cpu = new CpuSampler();
-  /** Pre-started watchdogs (SKIFF_WATCHDOG_POOL), when replicas are sandboxed. */
-  private pool?: WatchdogPool;
+  /** Pre-started watchdogs (SKIFF_WATCHDOG_POOL, SKIFF_WATCHDOG_POOL_HTTP), when replicas are sandboxed. */
+  private pools: WatchdogPool[] = [];
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -68,7 +73,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
         `SKIFF_WATCHDOG_ENTRY ${this.env.SKIFF_WATCHDOG_ENTRY} does not exist: build the watchdog (npm run build) or point the variable at it`,
       );
     }
-    this.pool = this.startPool();
+    this.pools = this.startPools();
     this.subscriptions.push(
       this.nc.subscribe(subjects.replicaReadyAll, { callback: (err, msg) => !err && this.onReplicaEvent('ready', msg.subject, msg.data) }),
       this.nc.subscribe(subjects.replicaGoneAll, { callback: (err, msg) => !err && this.onReplicaEvent('gone', msg.subject, msg.data) }),
@@ -101,7 +106,7 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
     }
     let supervisor = this.supervisors.get(key);
     if (!supervisor) {
-      supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.pool ?? this.launcher, this.options);
+      supervisor = new FunctionSupervisor(spec.service, spec.namespace, this.pools[0] ?? this.launcher, this.options);
       supervisor.observe(this.observer(supervisor));
       this.supervisors.set(key, supervisor);
     }
@@ -140,19 +145,22 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
-    this.pool?.close();
+    for (const pool of this.pools) pool.close();
     await this.stopAll();
     if (this.launcher instanceof SandboxLauncher) this.launcher.release();
   }
 
   /**
-   * The pool of pre-started watchdogs, only for sandboxed replicas (each pooled one is a sandbox of
+   * The pools of pre-started watchdogs, only for sandboxed replicas (each pooled one is a sandbox of
    * its own, the same one a function without a bundle, secrets or limits of its own gets). A pooled
-   * watchdog knows the bus URL and subject prefix, nothing of any function.
+   * watchdog knows the bus URL and subject prefix, nothing of any function. http-mode functions take
+   * theirs from a pool of their own (first), whose watchdogs have warmed up the http forwarding code;
+   * every other launch goes on to the general pool, then to the sandbox launcher. The first pool is
+   * the launcher the supervisors use.
    */
-  private startPool(): WatchdogPool | undefined {
+  private startPools(): WatchdogPool[] {
     const { env } = this;
-    if (env.SKIFF_WATCHDOG_POOL <= 0 || !(this.launcher instanceof SandboxLauncher) || !this.launcher.sandboxed) return undefined;
+    if (!(this.launcher instanceof SandboxLauncher) || !this.launcher.sandboxed) return [];
     const launcher = this.launcher;
     const poolEnv: Record<string, string> = {};
     for (const name of INHERITED_ENV) {
@@ -165,17 +173,23 @@ export class LocalBackend implements FunctionBackend, OnModuleInit, OnApplicatio
       SKIFF_SUBJECT_PREFIX: subjects.prefix,
       SKIFF_LOG_LEVEL: env.SKIFF_LOG_LEVEL,
     };
-    const pool = new WatchdogPool(launcher, {
-      size: env.SKIFF_WATCHDOG_POOL,
-      command: process.execPath,
-      args: watchdogArgs(env.SKIFF_WATCHDOG_ENTRY),
-      env: launcher.sandboxedEnv({ ...poolEnv, ...platformEnv }),
-      sandbox: { secrets: [], readOnlyRoot: false, limits: this.defaultLimits() },
-      sandboxedEnv: (e) => launcher.sandboxedEnv(e),
-    });
-    pool.start();
-    this.logger.log({ msg: 'watchdog pool', size: env.SKIFF_WATCHDOG_POOL });
-    return pool;
+    const pool = (inner: ProcessLauncher, size: number, warm: Record<string, string>, accepts?: WatchdogPoolOptions['accepts']) =>
+      new WatchdogPool(inner, {
+        size,
+        command: process.execPath,
+        args: watchdogArgs(env.SKIFF_WATCHDOG_ENTRY),
+        env: launcher.sandboxedEnv({ ...poolEnv, ...platformEnv, ...warm }),
+        sandbox: { secrets: [], readOnlyRoot: false, limits: this.defaultLimits() },
+        sandboxedEnv: (e) => launcher.sandboxedEnv(e),
+        accepts,
+      });
+    const pools: WatchdogPool[] = [];
+    let inner: ProcessLauncher = launcher;
+    if (env.SKIFF_WATCHDOG_POOL > 0) pools.unshift((inner = pool(inner, env.SKIFF_WATCHDOG_POOL, {})));
+    if (env.SKIFF_WATCHDOG_POOL_HTTP > 0) pools.unshift(pool(inner, env.SKIFF_WATCHDOG_POOL_HTTP, { SKIFF_POOL_WARM: 'http' }, httpMode));
+    for (const p of pools) p.start();
+    if (pools.length) this.logger.log({ msg: 'watchdog pool', size: env.SKIFF_WATCHDOG_POOL, httpSize: env.SKIFF_WATCHDOG_POOL_HTTP });
+    return pools;
   }
 
   /** Limits of a replica whose function sets none. */

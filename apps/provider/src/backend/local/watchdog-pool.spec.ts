@@ -101,6 +101,24 @@ describe('WatchdogPool', () => {
     expect(Buffer.from(message.data.SKIFF_NATS_CREDS_FD, 'base64').toString()).toBe('creds of echo-1');
   });
 
+  it('chained per mode: an http pool serves only what it accepts, the rest goes on to the general pool', () => {
+    const general = new WatchdogPool(inner, options());
+    const http = new WatchdogPool(general, {
+      ...options(),
+      env: { ...options().env, SKIFF_POOL_WARM: 'http' },
+      accepts: (spec) => spec.env.mode === 'http',
+    });
+    pool = http;
+    general.start();
+    http.start();
+    // The http pool starts its own watchdogs through the general pool, which does not adopt them for itself.
+    expect(inner.launched.map((p) => p.spec.env.SKIFF_POOL_WARM)).toEqual([undefined, 'http']);
+    const [generalWatchdog, httpWatchdog] = inner.launched;
+    expect(http.launch(replica())).toBe(generalWatchdog);
+    expect(http.launch(replica({ env: { SKIFF_INSTANCE: 'echo-2', mode: 'http' } }))).toBe(httpWatchdog);
+    general.close();
+  });
+
   it('uses a pooled watchdog once, then starts a fresh one for the pool', async () => {
     pool = new WatchdogPool(inner, options());
     pool.start();

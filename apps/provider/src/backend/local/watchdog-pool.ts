@@ -26,6 +26,8 @@ export interface WatchdogPoolOptions {
   retryMs?: number;
   /** Delay before a used pooled watchdog is replaced (lets the adopted one start first on a busy host). */
   refillDelayMs?: number;
+  /** Only launches this accepts are served (e.g. one pool per watchdog mode); the rest go to the inner launcher. */
+  accepts?: (spec: LaunchSpec) => boolean;
 }
 
 interface Pooled {
@@ -96,7 +98,8 @@ export class WatchdogPool implements ProcessLauncher {
       (spec.inheritData ?? []).every((d) => ADOPTABLE_DATA.has(d.env)) &&
       sandbox !== undefined &&
       sandbox.secrets.length === 0 &&
-      JSON.stringify(sandbox.limits) === this.limits
+      JSON.stringify(sandbox.limits) === this.limits &&
+      (options.accepts?.(spec) ?? true)
     );
   }
 
