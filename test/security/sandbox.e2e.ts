@@ -204,10 +204,11 @@ describe('replica sandbox: what function code can do (audit #2, #5, #6, #11, #12
     expect(hostSleeper.exitCode).toBeNull();
   });
 
-  it('a pooled watchdog waits with nothing of any function: no function variables, no credentials, no secrets', async () => {
-    const pooled = await eventually('a pooled watchdog', () => {
+  it('a pooled watchdog (of either pool) waits with nothing of any function: no function variables, no credentials, no secrets', async () => {
+    const pooled = await eventually('a pooled watchdog of the general pool and one of the http pool', () => {
       const pids = hostProcesses((p) => p.env.includes(`SKIFF_SUBJECT_PREFIX=${prefix}`) && p.env.includes('SKIFF_POOLED=1'));
-      return pids.length ? pids : undefined;
+      const http = pids.filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('SKIFF_POOL_WARM=http'));
+      return http.length && pids.length > http.length ? pids : undefined;
     });
     for (const pid of pooled) {
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');

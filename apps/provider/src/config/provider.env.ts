@@ -90,7 +90,7 @@ export class ProviderEnv extends HttpServiceEnv {
   /**
    * Pre-started watchdogs for http-mode functions (`mode=http`), apart from SKIFF_WATCHDOG_POOL's:
    * these have also loaded and run the http forwarding code (undici) once, which saves an http
-   * replica most of its start-up after its upstream, at about 30 MB more per pooled process (so the
+   * replica most of its start-up after its upstream, at about 25 MB more per pooled process (so the
    * other pool's replicas do not carry it). 0 turns it off: http functions use the other pool.
    */
   @IsInt({ message: 'SKIFF_WATCHDOG_POOL_HTTP must be a whole number' })

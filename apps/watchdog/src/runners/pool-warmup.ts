@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 /**
  * What a pooled watchdog does while it has no function yet: runs, once, the code paths a new
  * replica's start-up and first call would otherwise load and compile on the cold-start path (the
- * http forwarding only in the http pool's watchdogs: it costs about 30 MB). It
+ * http forwarding only in the http pool's watchdogs: it costs about 25 MB). It
  * talks only to a throwaway loopback server and a `cat` of its own, never to the bus, and knows
  * nothing of any function; a failure only means a colder start.
  */
