@@ -3,9 +3,10 @@
 // known minimum durations); what comes back must add up to them: counts by status class, latency
 // quantiles no lower than the durations sent (the histogram is off by less than one bucket, 19 %),
 // replicas, the scale decision with its reason and the cold start it caused, the async queue while
-// calls wait, and a dead letter.
+// calls wait, and a dead letter. An idle function's steps take no room in the stream, and read as before.
 import { resolve } from 'node:path';
-import type { MetricsHistory } from '@skiff/contracts';
+import { NatsConnection, connect } from 'nats';
+import { type MetricsHistory, subjects } from '@skiff/contracts';
 import { HttpClient, Platform, waitFor } from '@skiff/testing';
 
 jest.setTimeout(240_000);
@@ -19,15 +20,24 @@ const BUCKET = 2 ** (1 / 4);
 describe('metrics history (real processes)', () => {
   let platform: Platform;
   let gw: HttpClient;
+  let nc: NatsConnection;
 
   beforeAll(async () => {
     platform = await Platform.start({ services: ['provider', 'gateway', 'scaler', 'queue-worker'] });
     gw = platform.client();
+    nc = await connect(platform.natsOptions({ name: 'metrics-history-test' }));
   });
 
   afterAll(async () => {
+    await nc?.close();
     await platform?.stop();
   });
+
+  /** Points stored in the stream for one subject. */
+  const stored = async (subject: string): Promise<number> => {
+    const info = await (await nc.jetstreamManager()).streams.info(subjects.metricsStream, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  };
 
   async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
     try {
@@ -175,6 +185,44 @@ describe('metrics history (real processes)', () => {
     const all = await history('range=5m');
     expect(all.points.some((p) => p.deadLetters === 1)).toBe(true);
     expect(Math.max(...all.points.map((p) => p.queueDepth ?? 0))).toBeGreaterThanOrEqual(2);
+  });
+
+  it("stores no point for an idle function's steps, and answers them as it would the points", async () => {
+    const deployed = await gw.post('/system/functions', {
+      service: 'idle',
+      image: 'any',
+      envProcess: `${NODE} ${STATUS_SERVER}`,
+      envVars: { mode: 'http' },
+    });
+    expect(deployed.status).toBe(202);
+    await eventually('idle to be available in the history', async () => {
+      const h = await history('range=5m&function=idle');
+      return h.points.some((p) => p.availableReplicas === 1) || undefined;
+    });
+    const fine = subjects.metricsFunction('5s', 'openfaas-fn', 'idle');
+    const platformFine = subjects.metricsPlatform('5s');
+    const [before, platformBefore] = [await stored(fine), await stored(platformFine)];
+    // Six steps the scaler wrote (the platform's point is stored every step) without a call to idle.
+    await eventually('six more steps written', async () => (await stored(platformFine)) >= platformBefore + 6 || undefined);
+    // Its first point after becoming available (a cold start seen a step later) at most: not one a step.
+    expect((await stored(fine)) - before).toBeLessThanOrEqual(1);
+
+    const h = await history('range=5m&function=idle');
+    const written = h.points.filter((p) => p.replicas !== null);
+    const quiet = written.slice(-6);
+    expect(quiet).toHaveLength(6);
+    for (const p of quiet)
+      expect(p).toMatchObject({
+        rate: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+        latency: null,
+        inflight: 0,
+        replicas: 1,
+        availableReplicas: 1,
+      });
+    // From the first point on, no step of the range is a gap (the current one has not ended).
+    const firstWritten = h.points.indexOf(written[0]);
+    expect(h.points.slice(firstWritten, -2).every((p) => p.replicas !== null)).toBe(true);
+    expect(h.reason).toBeUndefined();
   });
 
   it('keeps the coarse series for the long ranges', async () => {

@@ -1,7 +1,8 @@
 // The portal's dashboards in a real browser (Debian's chromium through playwright-core) against a
 // real platform with a scaler writing the metrics history: known calls go in, the time range is
 // switched and survives a reload (address and localStorage), and the latency numbers the page shows
-// (the range's p50/p95/p99, and the latency chart's legend at one step) are the API's.
+// (the range's p50/p95/p99, and the latency chart's legend at one step) are the API's. Without a
+// scaler the page says there is no history and why.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -176,6 +177,14 @@ function formatSeconds(s: number | null | undefined): string {
     const api = await history('range=15m');
     expect(Number(await attr('#sum-5xx', 'data-value'))).toBe(api.summary.calls['5xx']);
     expect(await page.locator('#dash-decisions').innerText()).toContain('statuses.openfaas-fn');
+    expect(await page.locator('#dash-no-history').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says there is no history while no scaler runs', async () => {
+    await platform.stopService('scaler');
+    await eventually('the page to say why', async () => (await page.locator('#dash-no-history').isVisible()) || undefined);
+    expect(await page.locator('#dash-no-history').innerText()).toMatch(/^No history: no scaler is running/);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -50,6 +50,8 @@ export class Platform {
   readonly services = new Map<string, ServiceProcess>();
   /** Processes that were stopped or restarted, kept for their logs. */
   private readonly retired: ServiceProcess[] = [];
+  /** The service each instance runs (by instance name; the same name when only one runs). */
+  private readonly apps = new Map<string, string>();
 
   private constructor(
     private readonly env: Record<string, string>,
@@ -98,7 +100,7 @@ export class Platform {
 
   /** An HTTP client for the gateway (sending the test admin's basic auth) or another service. */
   client(service = 'gateway'): HttpClient {
-    return new HttpClient(this.url(service), service === 'gateway' ? basicAuthHeader() : {});
+    return new HttpClient(this.url(service), (this.apps.get(service) ?? service) === 'gateway' ? basicAuthHeader() : {});
   }
 
   /** Connect options for the test's own NATS connection (admin credentials on a secured bus). */
@@ -118,16 +120,21 @@ export class Platform {
     return proc;
   }
 
-  /** Starts (or starts again) one service and waits for its /healthz. */
-  async startService(name: string): Promise<ServiceProcess> {
+  /**
+   * Starts (or starts again) one service and waits for its /healthz. `app` starts another instance
+   * of a service under a name of its own (`startService('gateway-b', 'gateway')`), on a port of its own.
+   */
+  async startService(name: string, app = this.apps.get(name) ?? name): Promise<ServiceProcess> {
+    this.apps.set(name, app);
+    this.ports[name] ??= await freePort();
     const env: Record<string, string> = {
       ...this.env,
-      [portVariable(name)]: String(this.ports[name]),
+      [portVariable(app)]: String(this.ports[name]),
       ...(name === 'gateway' ? { SKIFF_GATEWAY_METRICS_PORT: String(this.ports[GATEWAY_METRICS]) } : {}),
       ...(this.serviceEnv[name] ?? {}),
     };
     // As npm start does it: every service connects as its own bus user (and only the provider mints replica users).
-    const proc = ServiceProcess.start(name, { ...(await serviceBusEnv(name, env)), ...env });
+    const proc = ServiceProcess.start(app, { ...(await serviceBusEnv(app, env)), ...env }, name);
     this.services.set(name, proc);
     const healthy = await waitFor(
       `${name} /healthz`,

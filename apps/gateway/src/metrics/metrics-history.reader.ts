@@ -17,11 +17,18 @@ import { historyView } from './metrics-history.view';
 const json = JSONCodec();
 /** A consumer left behind by a crashed gateway disappears after this long without pulls. */
 const CONSUMER_INACTIVE_MS = 30_000;
+const FINE = METRICS_STEPS['5s'];
+/** The platform's last point older than this: no scaler writes the history (it writes one every step). */
+const STALE_MS = 4 * FINE.stepMs;
+/** What the answer says while no point is being written. */
+export const NO_SCALER = 'no scaler is running (the scaler, a required service, writes the metrics history)';
 
 /**
  * Reads one series of the metrics history the scaler writes: an ephemeral, ordered, in-memory
- * consumer filtered to the series' subject from the range's start; its pending count at creation
- * is what there is to read. Deleted when the read ends.
+ * consumer filtered to the series' subject from one heartbeat before the range's start (an idle
+ * function's steps are not stored: the view carries the last stored point over them); its pending
+ * count at creation is what there is to read. Deleted when the read ends. The platform's last fine
+ * point says up to when the history was written, and whether a scaler writes it now.
  */
 @Injectable()
 export class MetricsHistoryReader implements OnModuleInit {
@@ -37,17 +44,32 @@ export class MetricsHistoryReader implements OnModuleInit {
   /** The history of one function (or of the platform when `fn` is undefined) over `range`. */
   async read(range: MetricsRange, fn?: { namespace: string; name: string }, now = Date.now()): Promise<MetricsHistory> {
     const { rangeMs, step } = METRICS_RANGES[range];
-    const stepMs = METRICS_STEPS[step].stepMs;
+    const { stepMs, heartbeatMs } = METRICS_STEPS[step];
     const subject = fn ? subjects.metricsFunction(step, fn.namespace, fn.name) : subjects.metricsPlatform(step);
     // A point is written when its step ends: the first one of the range was stored one step after it began.
-    const start = new Date(now - rangeMs);
-    const stored = await this.points(subject, start);
-    return historyView(
+    const start = new Date(now - rangeMs - heartbeatMs);
+    const [stored, last] = await Promise.all([this.points(subject, start), this.lastPlatformPoint()]);
+    const writtenUntil = last ? last.t + last.stepMs : 0;
+    const view = historyView(
       range,
       now,
       stored.filter((p) => p.stepMs === stepMs),
+      writtenUntil,
       fn ? `${fn.name}.${fn.namespace}` : undefined,
     );
+    return now - writtenUntil > STALE_MS ? { ...view, reason: NO_SCALER } : view;
+  }
+
+  /** The platform's latest fine point (the scaler stores one every step), if any. */
+  private async lastPlatformPoint(): Promise<MetricsPoint | undefined> {
+    try {
+      const jsm = await this.nc.jetstreamManager();
+      const msg = await jsm.streams.getMessage(subjects.metricsStream, { last_by_subj: subjects.metricsPlatform('5s') });
+      return parseMetricsPoint(json.decode(msg.data));
+    } catch {
+      // None yet (or the stream is missing): nothing was written.
+      return undefined;
+    }
   }
 
   private async points(subject: string, start: Date): Promise<MetricsPoint[]> {

@@ -1,4 +1,4 @@
-import { MetricsPoint, emptyMetricsPoint, latencyBucket } from '@skiff/contracts';
+import { METRICS_STEPS, MetricsPoint, emptyMetricsPoint, latencyBucket } from '@skiff/contracts';
 import { historyView } from './metrics-history.view';
 
 const point = (t: number, extra: Partial<MetricsPoint>): MetricsPoint => ({ ...emptyMetricsPoint(t, 5_000), ...extra });
@@ -8,7 +8,7 @@ describe('historyView', () => {
   const last = now - 2_500 - 5_000; // the last closed step
 
   it('has one entry per step of the range, nulls where nothing was stored', () => {
-    const h = historyView('5m', now, [point(last, { replicas: 2, availableReplicas: 1 })]);
+    const h = historyView('5m', now, [point(last, { replicas: 2, availableReplicas: 1 })], last + 5_000);
     expect(h.stepMs).toBe(5_000);
     expect(h.points).toHaveLength(61); // 300 s of 5 s steps, the first one cut by the range's start
     expect(h.points[h.points.length - 2]).toMatchObject({ t: last, replicas: 2, availableReplicas: 1, latency: null });
@@ -32,7 +32,7 @@ describe('historyView', () => {
         decisions: [{ name: 'f', namespace: 'ns', from: 1, to: 2, reason: 'manual', at: last + 1 }],
       }),
     ];
-    const h = historyView('5m', now, stored, 'f.ns');
+    const h = historyView('5m', now, stored, last + 5_000, 'f.ns');
     expect(h.function).toBe('f.ns');
     const first = h.points.find((p) => p.t === last - 5_000)!;
     expect(first.rate).toEqual({ '2xx': 3, '3xx': 0, '4xx': 1, '5xx': 0 });
@@ -47,10 +47,44 @@ describe('historyView', () => {
   });
 
   it('leaves out points outside the range or of another step', () => {
-    const h = historyView('5m', now, [
-      point(now - 600_000, { codes: { '200': 1 } }),
-      { ...point(last, { codes: { '200': 1 } }), stepMs: 60_000 },
-    ]);
+    const h = historyView(
+      '5m',
+      now,
+      [point(now - 600_000, { codes: { '200': 1 } }), { ...point(last, { codes: { '200': 1 } }), stepMs: 60_000 }],
+      last + 5_000,
+    );
     expect(h.summary.calls['2xx']).toBe(0);
+  });
+
+  describe("a function's steps the writer did not store (idle)", () => {
+    /** Steps from one stored idle point to the next (the heartbeat). */
+    const beat = METRICS_STEPS['5s'].heartbeatMs / 5_000;
+    const idle = point(last - (beat + 30) * 5_000, { replicas: 2, availableReplicas: 2, deadLetters: 1 });
+    const busy = point(last - 20 * 5_000, { codes: { '200': 5 }, replicas: 2, availableReplicas: 2, deadLetters: 1 });
+
+    it("shows the last stored point's gauges with zero rates, counting nothing twice", () => {
+      // Stored before the range (read from a heartbeat before it), then one busy step inside it.
+      const h = historyView('5m', now, [idle, busy], last + 5_000, 'f.ns');
+      const zero = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+      const shown = { rate: zero, latency: null, inflight: 0, replicas: 2, availableReplicas: 2, coldStarts: 0, coldStartSeconds: null };
+      expect(h.points[0]).toMatchObject({ ...shown, deadLetters: 1, queueDepth: 0 });
+      expect(h.points.find((p) => p.t === busy.t)!.rate!['2xx']).toBe(1);
+      expect(h.points.find((p) => p.t === busy.t + 5_000)).toMatchObject(shown);
+      expect(h.points[h.points.length - 2]).toMatchObject({ t: last, ...shown });
+      expect(h.summary.calls['2xx']).toBe(5);
+    });
+
+    it("carries no point a heartbeat or more after it, past the last step written, or in the platform's series", () => {
+      const h = historyView('5m', now, [idle], last + 5_000, 'f.ns');
+      const at = (t: number) => h.points.find((p) => p.t === t)!;
+      expect(at(idle.t + (beat - 1) * 5_000).replicas).toBe(2);
+      expect(at(idle.t + beat * 5_000).replicas).toBeNull(); // the next point was due: none was written
+      // The writer stopped 10 steps ago (no scaler): nothing after.
+      const recent = point(last - 20 * 5_000, { replicas: 2 });
+      const stopped = historyView('5m', now, [recent], last - 9 * 5_000, 'f.ns');
+      expect(stopped.points.find((p) => p.t === last - 10 * 5_000)!.replicas).toBe(2);
+      expect(stopped.points.find((p) => p.t === last - 9 * 5_000)!.replicas).toBeNull();
+      expect(historyView('5m', now, [recent], last + 5_000).points.find((p) => p.t === recent.t + 5_000)!.replicas).toBeNull();
+    });
   });
 });

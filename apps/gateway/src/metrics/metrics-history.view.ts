@@ -1,5 +1,6 @@
 import {
   METRICS_RANGES,
+  METRICS_STEPS,
   MetricsHistory,
   MetricsHistoryPoint,
   MetricsPoint,
@@ -66,18 +67,31 @@ const GAP: Omit<MetricsHistoryPoint, 't'> = {
   deadLetters: null,
 };
 
+/** A step the writer did not store because nothing changed since `last`: its gauges, no calls. */
+function carried(t: number, last: MetricsPoint): MetricsHistoryPoint {
+  return { ...view({ ...last, codes: {}, latency: {}, durationSeconds: 0, inflight: 0, coldStarts: 0, coldStartSeconds: 0 }), t };
+}
+
 /**
- * The answer of `GET /system/metrics/history` from the stored points of one series: one entry per
- * step of the range (a step without a point is a gap of nulls: nothing was written, e.g. no scaler
- * ran), the range's totals and quantiles, and its scale decisions.
+ * The answer of `GET /system/metrics/history` from the stored points of one series (read from one
+ * heartbeat before the range): one entry per step of the range, the range's totals and quantiles,
+ * and its scale decisions. A step without a point that ended by `writtenUntil` (the end of the last
+ * step the writer stored) and less than a heartbeat after the series' last stored point was idle:
+ * it shows that point's gauges with zero rates. Any other step without a point is a gap of nulls:
+ * nothing was written (no scaler ran, or the function did not exist).
  */
-export function historyView(range: MetricsRange, now: number, stored: MetricsPoint[], fn?: string): MetricsHistory {
-  const { rangeMs } = METRICS_RANGES[range];
-  const stepMs = stored[0]?.stepMs ?? stepOf(range);
+export function historyView(range: MetricsRange, now: number, stored: MetricsPoint[], writtenUntil: number, fn?: string): MetricsHistory {
+  const { rangeMs, step } = METRICS_RANGES[range];
+  const { stepMs, heartbeatMs } = METRICS_STEPS[step];
   const from = now - rangeMs;
   const first = Math.floor(from / stepMs) * stepMs;
   const byT = new Map<number, MetricsPoint>();
-  for (const p of stored) if (p.t >= first && p.t < now && p.stepMs === stepMs) byT.set(p.t, p);
+  let last: MetricsPoint | undefined;
+  for (const p of stored) {
+    if (p.stepMs !== stepMs) continue;
+    if (p.t >= first && p.t < now) byT.set(p.t, p);
+    else if (p.t < first && (!last || p.t > last.t)) last = p;
+  }
 
   const points: MetricsHistoryPoint[] = [];
   const codes: Record<string, number> = {};
@@ -89,9 +103,12 @@ export function historyView(range: MetricsRange, now: number, stored: MetricsPoi
   for (let t = first; t < now; t += stepMs) {
     const p = byT.get(t);
     if (!p) {
-      points.push({ t, ...GAP });
+      // The platform's series is stored every step: its gaps are never idle steps.
+      const idle = fn && last && t - last.t < heartbeatMs && t + stepMs <= writtenUntil;
+      points.push(idle ? carried(t, last!) : { t, ...GAP });
       continue;
     }
+    last = p;
     points.push(view(p));
     for (const code in p.codes) codes[code] = (codes[code] ?? 0) + p.codes[code];
     mergeLatency(latency, p.latency);
@@ -116,8 +133,4 @@ export function historyView(range: MetricsRange, now: number, stored: MetricsPoi
     },
     decisions: decisions.slice(-MAX_DECISIONS),
   };
-}
-
-function stepOf(range: MetricsRange): number {
-  return range === '6h' || range === '24h' ? 60_000 : 5_000;
 }

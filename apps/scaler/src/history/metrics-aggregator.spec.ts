@@ -57,6 +57,26 @@ describe('StepAccumulator', () => {
     expect(acc.close(15_000, new Map([['ns.a', gauges(1)]])).functions.get('ns.a')!.codes).toEqual({});
   });
 
+  it("counts in flight as the sum of every gateway's latest report, without a gateway that stopped reporting", () => {
+    const acc = new StepAccumulator(5_000);
+    const report = (source: string, inflight: number, at: number) =>
+      acc.addInvocations(
+        { source, kind: 'sync', intervalMs: 1000, functions: [{ name: 'a', namespace: 'ns', codes: {}, inflight, durationSeconds: 0 }] },
+        at,
+      );
+    const close = (t: number) => acc.close(t, new Map([['ns.a', gauges(1)]])).functions.get('ns.a')!.inflight;
+    report('gateway:a', 3, 100_000);
+    report('gateway:b', 2, 100_400);
+    report('queue-worker:a', 1, 100_800);
+    report('gateway:a', 3, 101_000);
+    expect(close(100_000)).toBe(6);
+    // Gateway b stopped (no report for more than 3 s): only a's and the queue-worker's count.
+    report('gateway:a', 4, 105_000);
+    report('queue-worker:a', 1, 105_500);
+    expect(close(105_000)).toBe(5);
+    expect(close(110_000)).toBe(0); // nobody reported: nothing in flight
+  });
+
   it('folds fine points into a coarse one: counts add up, gauges are the last or the most seen', () => {
     const acc = new StepAccumulator(5_000);
     acc.addInvocations({

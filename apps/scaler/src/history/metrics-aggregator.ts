@@ -6,6 +6,7 @@ import {
   emptyMetricsPoint,
   mergeLatency,
 } from '@skiff/contracts';
+import { InflightSum } from '../load/inflight-sum';
 
 /** What was measured of one function at the end of a step (gauges). */
 export interface FunctionGauges {
@@ -30,6 +31,8 @@ export interface ClosedStep {
  */
 export class StepAccumulator {
   private current = new Map<string, MetricsPoint>();
+  /** Calls in flight per function across every gateway and queue-worker (kept from step to step). */
+  private readonly inflight = new Map<string, InflightSum>();
 
   constructor(private readonly stepMs: number) {}
 
@@ -39,10 +42,11 @@ export class StepAccumulator {
     return point;
   }
 
-  /** One process's aggregate of the last second. */
-  addInvocations(event: InvocationStatsEvent): void {
+  /** One process's aggregate of the last second, received at `now`. */
+  addInvocations(event: InvocationStatsEvent, now = Date.now()): void {
     for (const stat of event.functions) {
-      const point = this.of(`${stat.namespace}.${stat.name}`);
+      const key = `${stat.namespace}.${stat.name}`;
+      const point = this.of(key);
       for (const code in stat.codes) {
         const n = stat.codes[code];
         if (!(n > 0) || !/^\d{3}$/.test(code)) continue;
@@ -50,8 +54,11 @@ export class StepAccumulator {
       }
       mergeLatency(point.latency, stat.latency);
       point.durationSeconds += stat.durationSeconds;
-      // Processes report separately: what each has in flight adds up within a second.
-      point.inflight = Math.max(point.inflight, stat.inflight);
+      // Each gateway (and queue-worker) reports its own calls in flight: the function's are their sum.
+      let inflight = this.inflight.get(key);
+      if (!inflight) this.inflight.set(key, (inflight = new InflightSum()));
+      inflight.set(event.source, stat.inflight, now);
+      point.inflight = Math.max(point.inflight, inflight.sum(now));
     }
   }
 
@@ -75,6 +82,7 @@ export class StepAccumulator {
   close(t: number, gauges: Map<string, FunctionGauges>): ClosedStep {
     const counted = this.current;
     this.current = new Map();
+    for (const [key, inflight] of this.inflight) if (inflight.sum(t + this.stepMs) === 0 && inflight.empty) this.inflight.delete(key);
     const functions = new Map<string, MetricsPoint>();
     const platform = emptyMetricsPoint(t, this.stepMs);
     for (const [key, g] of gauges) {

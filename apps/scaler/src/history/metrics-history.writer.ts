@@ -12,6 +12,7 @@ import {
 } from '@skiff/contracts';
 import { Bus, FunctionRegistryCache, ensureMetricsStream, isJetStreamError } from '@skiff/nats';
 import { FunctionGauges, StepAccumulator, coarsen } from './metrics-aggregator';
+import { IdlePoints } from './idle-points';
 
 const json = JSONCodec();
 const FINE = METRICS_STEPS['5s'];
@@ -27,11 +28,15 @@ const SAMPLE_TIMEOUT_MS = 2_000;
  * receives), cold starts (`replica.ready`), scale decisions, and the gauges sampled then (desired and
  * available replicas, async queue depth and oldest age, dead letters), one point per registered
  * function and one for the platform, published into `<P>_METRICS`. Every minute the twelve fine
- * points of each series are folded into one coarse point, kept 24 h.
+ * points of each series are folded into one coarse point, kept 24 h. A function's point with nothing
+ * new in it (see IdlePoints) is not stored, but for one per heartbeat; the platform's always is (it
+ * tells readers up to when the history was written).
  */
 export class MetricsHistoryWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('MetricsHistory');
   private readonly fine = new StepAccumulator(FINE.stepMs);
+  private readonly fineStored = new IdlePoints(FINE.heartbeatMs);
+  private readonly coarseStored = new IdlePoints(COARSE.heartbeatMs);
   /** The fine points of the current minute, per series (`<ns>.<fn>`, or '' for the platform). */
   private minute = new Map<string, MetricsPoint[]>();
   private minuteStart = 0;
@@ -126,16 +131,18 @@ export class MetricsHistoryWriter implements OnModuleInit, OnApplicationShutdown
     const step = this.fine.close(t, gauges);
     const writes: Array<[string, MetricsPoint]> = [[this.subjects.metricsPlatform('5s'), step.platform]];
     this.remember('', step.platform);
+    this.fineStored.retain(gauges);
+    this.coarseStored.retain(gauges);
     for (const [key, point] of step.functions) {
       const [namespace, name] = splitKey(key);
-      writes.push([this.subjects.metricsFunction('5s', namespace, name), point]);
+      if (this.fineStored.keep(key, point)) writes.push([this.subjects.metricsFunction('5s', namespace, name), point]);
       this.remember(key, point);
     }
     if (this.stepStart - this.minuteStart >= COARSE.stepMs) {
       for (const [key, points] of this.minute) {
         const point = coarsen(this.minuteStart, COARSE.stepMs, points);
         if (key === '') writes.push([this.subjects.metricsPlatform('1m'), point]);
-        else if (gauges.has(key)) {
+        else if (gauges.has(key) && this.coarseStored.keep(key, point)) {
           const [namespace, name] = splitKey(key);
           writes.push([this.subjects.metricsFunction('1m', namespace, name), point]);
         }
@@ -143,7 +150,11 @@ export class MetricsHistoryWriter implements OnModuleInit, OnApplicationShutdown
       this.minute = new Map();
       this.minuteStart = Math.floor(this.stepStart / COARSE.stepMs) * COARSE.stepMs;
     }
-    await this.publish(writes);
+    if (!(await this.publish(writes))) {
+      // A point not stored must not be what later idle steps are measured against: store every next one.
+      this.fineStored.clear();
+      this.coarseStored.clear();
+    }
   }
 
   private remember(key: string, point: MetricsPoint): void {
@@ -152,9 +163,10 @@ export class MetricsHistoryWriter implements OnModuleInit, OnApplicationShutdown
     if (points.length < PER_COARSE) points.push(point);
   }
 
-  private async publish(writes: Array<[string, MetricsPoint]>): Promise<void> {
+  /** Stores the points; false when any was not stored. */
+  private async publish(writes: Array<[string, MetricsPoint]>): Promise<boolean> {
     const js = this.js;
-    if (!js) return;
+    if (!js) return false;
     const results = await Promise.allSettled(writes.map(([subject, point]) => js.publish(subject, json.encode(point))));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -167,7 +179,10 @@ export class MetricsHistoryWriter implements OnModuleInit, OnApplicationShutdown
       if (!this.warned) this.logger.warn(log);
       else this.logger.debug(log);
       this.warned = true;
-    } else this.warned = false;
+      return false;
+    }
+    this.warned = false;
+    return true;
   }
 
   /** The gauges of every registered function now. */

@@ -1,9 +1,8 @@
 import type { InvocationStatsEvent } from '@skiff/contracts';
+import { InflightSum } from './inflight-sum';
 
 /** How long per-second buckets are kept (longest rate window supported). */
 const KEEP_MS = 10 * 60_000;
-/** An in-flight reading older than this is stale (its source stopped publishing). */
-const INFLIGHT_FRESH_MS = 3_000;
 
 interface Bucket {
   /** Second (ms since the epoch / 1000, floored). */
@@ -17,7 +16,7 @@ interface Bucket {
 /** The load of one function, from every gateway's and queue-worker's aggregates. */
 export class FunctionLoad {
   private readonly buckets: Bucket[] = [];
-  private readonly inflightBySource = new Map<string, { value: number; at: number }>();
+  private readonly inflightSum = new InflightSum();
   /** Last time a call completed or was in flight (ms since the epoch); 0 = never seen. */
   lastActiveAt = 0;
 
@@ -42,7 +41,7 @@ export class FunctionLoad {
     }
     last.all += all;
     last.ok += ok;
-    this.inflightBySource.set(source, { value: inflight, at: now });
+    this.inflightSum.set(source, inflight, now);
     if (all > 0 || inflight > 0) this.lastActiveAt = now;
   }
 
@@ -63,12 +62,7 @@ export class FunctionLoad {
 
   /** Calls in flight now, summed over every source that reported recently. */
   inflight(now: number): number {
-    let sum = 0;
-    for (const [source, r] of this.inflightBySource) {
-      if (now - r.at > INFLIGHT_FRESH_MS) this.inflightBySource.delete(source);
-      else sum += r.value;
-    }
-    return sum;
+    return this.inflightSum.sum(now);
   }
 }
 

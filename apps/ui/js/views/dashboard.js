@@ -74,6 +74,8 @@ export function dashboard(root, { name, namespace } = {}) {
     h('button', { type: 'button', class: 'range', id: `range-${r}`, dataset: { range: r }, onclick: () => choose(r) }, r),
   );
   const status = h('span', { class: 'muted small', id: 'dash-status' }, 'loading…');
+  // Why the history is not being written (no scaler runs): said, not shown as an empty chart.
+  const notice = h('p', { class: 'error', id: 'dash-no-history', hidden: true });
   const summary = h('div', { class: 'dash-summary', id: 'dash-summary' });
 
   const rate = chartCard(
@@ -173,6 +175,7 @@ export function dashboard(root, { name, namespace } = {}) {
   replace(
     root,
     h('div', { class: 'row dash-head' }, h('div', { class: 'ranges', role: 'group', 'aria-label': 'time range' }, buttons), status),
+    notice,
     summary,
     h(
       'div',
@@ -212,6 +215,8 @@ export function dashboard(root, { name, namespace } = {}) {
     const errors = s.calls['5xx'];
     const step = hist.stepMs >= 60_000 ? `${hist.stepMs / 60_000} min` : `${hist.stepMs / 1000} s`;
     replace(status, `last ${hist.range}, one point per ${step}, read ${new Date(hist.to).toLocaleTimeString()}`);
+    notice.hidden = !hist.reason;
+    replace(notice, hist.reason ? `No history: ${hist.reason}.` : '');
     replace(
       summary,
       stat('sum-calls', 'calls', total, String(total)),

@@ -6,11 +6,15 @@ import type { LatencyHistogram } from './latency-histogram';
 
 /**
  * Steps of the metrics history: every `5s` point is kept 2 hours, every `1m` point 24 hours (both
- * 1440 points per series, the stream's per-subject cap).
+ * 1440 points per series, the stream's per-subject cap; an idle function's sparse `5s` points stay
+ * up to the stream's max age, 24 h). A function's point that holds nothing new
+ * (no call, the same replicas and queue as the series' last stored point) is not stored, except one
+ * every `heartbeatMs`: readers start that long before their range and carry the last stored point's
+ * gauges (with zero rates) over the steps without one, for less than `heartbeatMs`.
  */
 export const METRICS_STEPS = {
-  '5s': { stepMs: 5_000, keepMs: 2 * 3_600_000 },
-  '1m': { stepMs: 60_000, keepMs: 24 * 3_600_000 },
+  '5s': { stepMs: 5_000, keepMs: 2 * 3_600_000, heartbeatMs: 10 * 60_000 },
+  '1m': { stepMs: 60_000, keepMs: 24 * 3_600_000, heartbeatMs: 3_600_000 },
 } as const;
 
 /** A step of the metrics history. */
@@ -61,7 +65,10 @@ export class MetricsPoint {
   @Min(0)
   durationSeconds!: number;
 
-  /** Most calls in flight at once (as the per-second aggregates saw it). */
+  /**
+   * Most calls in flight at once: the sum, across every gateway and queue-worker, of their latest
+   * per-second reports (a source silent for 3 s no longer counts).
+   */
   @IsInt()
   @Min(0)
   inflight!: number;
@@ -195,6 +202,12 @@ export interface MetricsHistory {
   };
   /** Scale decisions of the range, oldest first (at most the last 200). */
   decisions: ScaleDecisionEvent[];
+  /**
+   * Why the history is not being written now (absent while it is): `no scaler is running (…)` when the
+   * scaler, a required service and the history's only writer, stored no point for four steps (20 s). The
+   * steps since are nulls.
+   */
+  reason?: string;
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
