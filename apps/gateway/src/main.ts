@@ -3,6 +3,7 @@ import { Logger, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { useProcessSettings } from '@skiff/config';
 import { bootstrapService } from '@skiff/observability';
+import { serveBeforeFastify } from '@skiff/http';
 import { BodyLimit } from './config/body-limit';
 import type { AdminCredentials } from '@skiff/config/admin-credentials';
 import { gatewayStartup } from './config/gateway.startup';
@@ -11,6 +12,8 @@ import { HostPolicy } from './auth/host-policy';
 import { AuthThrottle } from './auth/auth-throttle';
 import { GatewayConfig } from './config/gateway.config';
 import { AppModule, GATEWAY_SERVICE } from './app.module';
+import { InvokeHandler } from './invoke/invoke.handler';
+import { invokeFastLane } from './invoke/invoke-fast-lane';
 
 /** Every Nest route gets the effective body limit (Fastify's per-route limit beats the parser's). */
 function applyBodyLimit(app: NestFastifyApplication): void {
@@ -24,8 +27,7 @@ function applyBodyLimit(app: NestFastifyApplication): void {
 }
 
 /** Host check, CSRF checks and basic auth on every admin route, before any route exists (one global hook). */
-function applyGuard(app: NestFastifyApplication, config: GatewayConfig, credentials: AdminCredentials): void {
-  const hosts = new HostPolicy(config.hosts, config.host);
+function applyGuard(app: NestFastifyApplication, config: GatewayConfig, credentials: AdminCredentials, hosts: HostPolicy): void {
   const throttle = new AuthThrottle(config.authThrottle);
   installGatewayGuard(app.getHttpAdapter().getInstance(), { credentials, hosts, allowedOrigins: new Set(config.allowedOrigins), throttle });
   const where = credentials.source === 'env' ? 'SKIFF_ADMIN_PASSWORD' : credentials.file;
@@ -59,8 +61,11 @@ async function main(): Promise<void> {
     bodyLimit: config.maxBodyBytes,
     httpLimits: config.httpLimits,
     configure: (app) => {
-      applyGuard(app, config, admin);
+      const hosts = new HostPolicy(config.hosts, config.host);
+      applyGuard(app, config, admin, hosts);
       applyBodyLimit(app);
+      // Sync calls skip Fastify's routing and hooks; the lane makes the guard's one check of /function/* (Host) itself.
+      serveBeforeFastify(app.getHttpAdapter().getInstance(), invokeFastLane(app.get(InvokeHandler), hosts));
     },
   });
 }

@@ -1,1 +1,3 @@
+export * from './front-lane';
+export * from './raw-body';
 export * from './raw-route';

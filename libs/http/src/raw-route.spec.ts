@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import Fastify from 'fastify';
 import { rawHttp } from '@skiff/testing';
-import { isStreamedBody, registerRawRoutes } from './raw-route';
+import { isStreamedBody } from './raw-body';
+import { registerRawRoutes } from './raw-route';
 
 /** Sends a chunked body (no Content-Length) and reads the answer. */
 function chunked(port: number, path: string, parts: Buffer[]): Promise<{ status: number; text: string }> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, NatsConnection, NatsError } from 'nats';
 import { OPENFAAS_INTERNAL_HEADER, SkiffError, parseFunctionRef, subjects } from '@skiff/contracts';
 import { FunctionWaker, InvokeClient, InvokeStreamResponse, StreamedBody } from '@skiff/invoke';
@@ -24,7 +24,7 @@ function bodyless(status: number): boolean {
 }
 
 /** Writes one chunk, waiting while the client is slow. */
-async function writeChunk(raw: FastifyReply['raw'], chunk: Uint8Array): Promise<void> {
+async function writeChunk(raw: ServerResponse, chunk: Uint8Array): Promise<void> {
   if (raw.destroyed || raw.write(chunk)) return;
   await new Promise<void>((resolve) => {
     const done = () => (raw.off('drain', done), raw.off('close', done), resolve());
@@ -33,13 +33,14 @@ async function writeChunk(raw: FastifyReply['raw'], chunk: Uint8Array): Promise<
   });
 }
 
-/** Error raised by Fastify before the handler ran. */
-type RouteError = Error & { code?: string; statusCode?: number };
+/** Error raised before the handler ran (reading the body) or by it. */
+export type RouteError = Error & { code?: string; statusCode?: number };
 
 /**
  * The sync invoke hot path: `ANY /function/<name>[.<ns>][/<path>][?query]` → one NATS request to
- * a replica → relay status, headers and body. No Nest pipeline, no JSON, no per-call regex beyond
- * the name check.
+ * a replica → relay status, headers and body, on Node's request and response. No Nest pipeline, no
+ * JSON, no per-call regex beyond the name check. Served by the front lane (invoke-fast-lane.ts) and,
+ * for the requests it leaves to Fastify, by the Fastify route of invoke.module.ts: the same code.
  */
 @Injectable()
 export class InvokeHandler {
@@ -66,21 +67,30 @@ export class InvokeHandler {
     this.inlineMax = bodyLimit.bytes;
   }
 
-  async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** Serves one call; `body` is a Buffer, the request stream (a large or chunked body) or undefined. Never throws. */
+  async serve(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    try {
+      await this.handle(request, response, body);
+    } catch (err) {
+      if (response.headersSent) response.destroy();
+      else this.answerError(err as RouteError, response);
+    }
+  }
+
+  private async handle(request: IncomingMessage, raw: ServerResponse, body: unknown): Promise<void> {
     const started = performance.now();
     const startTime = `${Date.now()}000000`;
     const incoming = request.headers;
     const given = incoming['x-call-id'];
     const callId = typeof given === 'string' && given ? given : randomUUID();
 
-    const target = splitFunctionUrl(request.url);
+    const target = splitFunctionUrl(request.url ?? '');
     const ref = parseFunctionRef(target.ref, this.defaultNamespace);
-    if (!ref) return this.fail(reply, 404, invalidRefNotFound(target.ref), callId, startTime);
+    if (!ref) return this.fail(raw, 404, invalidRefNotFound(target.ref), callId, startTime);
     const fn = this.resolver.resolve(ref.namespace, ref.name);
-    if (!fn) return this.fail(reply, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
+    if (!fn) return this.fail(raw, 404, `function not found: ${ref.name}.${ref.namespace}`, callId, startTime);
 
     // A large (or chunked) body is still in the socket: the replica pulls it, and only then is it read.
-    const body = request.body;
     const bodyStream: StreamedBody | undefined = isStreamedBody(body)
       ? { source: body, size: declaredLength(request), maxBytes: this.bodyLimit.bytes }
       : undefined;
@@ -90,7 +100,6 @@ export class InvokeHandler {
     let res: InvokeStreamResponse;
     // A client that goes away cancels the call in the replica (kills the fork, aborts the upstream).
     const abort = new AbortController();
-    const raw = reply.raw;
     const onClose = () => {
       if (!raw.writableFinished) abort.abort();
     };
@@ -99,10 +108,10 @@ export class InvokeHandler {
       res = await this.client.invokeStream(
         fn,
         {
-          method: request.method,
+          method: request.method ?? 'GET',
           path: target.path,
           query: target.query,
-          headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.raw.socket.remoteAddress }),
+          headers: upstreamHeaders(incoming, { callId, startTime, remoteAddress: request.socket.remoteAddress }),
           body: bodyStream ? EMPTY : ((body as Buffer | undefined) ?? EMPTY),
           bodyStream,
         },
@@ -114,14 +123,14 @@ export class InvokeHandler {
         ? [413, this.bodyLimit.message]
         : this.describeFailure(err, `${fn.name}.${fn.namespace}`, callId);
       meter.ended(status, (performance.now() - started) / 1000);
-      return this.fail(reply, status, message, callId, startTime, bodyStream !== undefined);
+      return this.fail(raw, status, message, callId, startTime, bodyStream !== undefined);
     }
     if (bodyStream?.tooLarge) {
       // The replica saw its pull end with the reason; the caller gets the gateway's 413.
       raw.off('close', onClose);
       meter.ended(413, (performance.now() - started) / 1000);
       if (res.more) abort.abort();
-      return this.fail(reply, 413, this.bodyLimit.message, callId, startTime, true);
+      return this.fail(raw, 413, this.bodyLimit.message, callId, startTime, true);
     }
     const seconds = (performance.now() - started) / 1000;
     meter.ended(res.status, seconds);
@@ -139,7 +148,6 @@ export class InvokeHandler {
       if (headers['content-type'] === undefined && (res.body.byteLength || res.more))
         headers['content-type'] = incoming['content-type'] ?? 'text/plain';
     }
-    reply.hijack();
     try {
       raw.writeHead(res.status, headers);
     } catch (err) {
@@ -158,13 +166,7 @@ export class InvokeHandler {
   }
 
   /** Writes a streamed body as its chunks arrive (each flushed at once), at the client's pace. */
-  private async relay(
-    raw: FastifyReply['raw'],
-    res: InvokeStreamResponse,
-    abort: AbortController,
-    fn: string,
-    callId: string,
-  ): Promise<void> {
+  private async relay(raw: ServerResponse, res: InvokeStreamResponse, abort: AbortController, fn: string, callId: string): Promise<void> {
     try {
       if (res.body.byteLength) await writeChunk(raw, res.body);
       for await (const chunk of res.more as AsyncIterable<Uint8Array>) {
@@ -182,16 +184,22 @@ export class InvokeHandler {
     }
   }
 
-  /** Errors Fastify raised before the handler (body over the limit, unreadable body). */
-  onError(error: RouteError, _request: FastifyRequest, reply: FastifyReply): void {
-    if (reply.sent || reply.raw.headersSent) return;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      void reply.code(413).type(TEXT).send(this.bodyLimit.message);
-      return;
-    }
+  /** Answers an error raised before the handler or by it; `close` ends the connection (a body that could not be read). */
+  answerError(error: RouteError, response: ServerResponse, close = false): void {
+    if (response.headersSent) return;
+    const [status, message] = this.errorAnswer(error);
+    const headers: Record<string, string | number> = { 'content-type': TEXT, 'content-length': Buffer.byteLength(message) };
+    if (close) headers.connection = 'close';
+    response.writeHead(status, headers);
+    response.end(message);
+  }
+
+  /** Status and text for an error raised before the handler (body over the limit, unreadable body) or by it. */
+  errorAnswer(error: RouteError): [number, string] {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return [413, this.bodyLimit.message];
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 502;
     if (status === 502) this.logger.warn({ msg: 'invoke failed before the handler', error: error.message });
-    void reply.code(status).type(TEXT).send(error.message);
+    return [status, error.message];
   }
 
   private describeFailure(err: unknown, fn: string, callId: string): [number, string] {
@@ -202,9 +210,16 @@ export class InvokeHandler {
   }
 
   /** An answer made by the gateway; `close` ends the connection (a streamed body may not have been read whole). */
-  private fail(reply: FastifyReply, status: number, message: string, callId: string, startTime: string, close = false): void {
-    const headers: Record<string, string> = { 'content-type': TEXT, 'x-call-id': callId, 'x-start-time': startTime, [INTERNAL]: 'gateway' };
+  private fail(raw: ServerResponse, status: number, message: string, callId: string, startTime: string, close = false): void {
+    const headers: Record<string, string | number> = {
+      'content-type': TEXT,
+      'x-call-id': callId,
+      'x-start-time': startTime,
+      [INTERNAL]: 'gateway',
+      'content-length': Buffer.byteLength(message),
+    };
     if (close) headers.connection = 'close';
-    void reply.code(status).headers(headers).send(message);
+    raw.writeHead(status, headers);
+    raw.end(message);
   }
 }
