@@ -47,7 +47,9 @@ export class MetricsHistoryReader implements OnModuleInit {
     const { stepMs, heartbeatMs } = METRICS_STEPS[step];
     const subject = fn ? subjects.metricsFunction(step, fn.namespace, fn.name) : subjects.metricsPlatform(step);
     // A point is written when its step ends: the first one of the range was stored one step after it began.
-    const start = new Date(now - rangeMs - heartbeatMs);
+    // A function's series from a heartbeat earlier (its last stored point before the range is carried
+    // into it); the platform's is stored every step.
+    const start = new Date(now - rangeMs - (fn ? heartbeatMs : 0));
     const [stored, last] = await Promise.all([this.points(subject, start), this.lastPlatformPoint()]);
     const writtenUntil = last ? last.t + last.stepMs : 0;
     const view = historyView(
