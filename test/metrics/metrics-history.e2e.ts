@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { NatsConnection, connect } from 'nats';
 import { type MetricsHistory, subjects } from '@skiff/contracts';
-import { HttpClient, Platform, waitFor } from '@skiff/testing';
+import { HttpClient, Platform, waitWithLogs } from '@skiff/testing';
 
 jest.setTimeout(240_000);
 
@@ -39,13 +39,8 @@ describe('metrics history (real processes)', () => {
     return info.state.subjects?.[subject] ?? 0;
   };
 
-  async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW): Promise<NonNullable<T>> {
-    try {
-      return await waitFor(what, probe, timeoutMs, 250);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- service output (tail) ---\n${platform.logs().slice(-12_000)}`);
-    }
-  }
+  const eventually = <T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW) =>
+    waitWithLogs(platform, what, probe, { timeoutMs, intervalMs: 250 });
 
   const history = async (query: string): Promise<MetricsHistory> => {
     const reply = await gw.get(`/system/metrics/history?${query}`);

@@ -27,13 +27,7 @@ describe('gateway limits (#9)', () => {
       },
     });
     port = platform.ports.gateway;
-    expect((await platform.client().post('/system/functions', { service: 'echo', image: 'any', envProcess: 'cat' })).status).toBe(202);
-    await waitFor(
-      'echo to answer',
-      async () => ((await platform.anonymousClient().post('/function/echo', 'hi')).text === 'hi' ? true : undefined),
-      90_000,
-      250,
-    );
+    await platform.deployEcho();
   });
 
   afterAll(async () => {

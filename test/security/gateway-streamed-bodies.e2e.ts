@@ -27,13 +27,7 @@ describe('gateway: streamed request bodies (#9)', () => {
     platform = await Platform.start({ serviceEnv: { gateway: { SKIFF_GATEWAY_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) } } });
     port = platform.ports.gateway;
     nc = await connect(testNatsOptions());
-    expect((await platform.client().post('/system/functions', { service: 'echo', image: 'any', envProcess: 'cat' })).status).toBe(202);
-    await waitFor(
-      'echo to answer',
-      async () => ((await platform.anonymousClient().post('/function/echo', 'hi')).text === 'hi' ? true : undefined),
-      90_000,
-      250,
-    );
+    await platform.deployEcho();
   });
 
   afterAll(async () => {

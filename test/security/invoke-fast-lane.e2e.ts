@@ -2,7 +2,7 @@
 // before Fastify, so every check that Fastify's router and hooks made on it must still be made, with
 // the same answer. Each request goes out byte for byte on its own socket (request line, Host, target
 // spelling as given); the expected answers are what the gateway answered when Fastify served the route.
-import { Platform, openSocket, socketClosed, waitFor } from '@skiff/testing';
+import { Platform, openSocket, socketClosed } from '@skiff/testing';
 
 jest.setTimeout(240_000);
 
@@ -276,13 +276,7 @@ describe('sync invoke fast lane: no check of the Fastify route is lost (#15)', (
   beforeAll(async () => {
     platform = await Platform.start();
     port = platform.ports.gateway;
-    expect((await platform.client().post('/system/functions', { service: 'echo', image: 'any', envProcess: 'cat' })).status).toBe(202);
-    await waitFor(
-      'echo to answer',
-      async () => ((await platform.anonymousClient().post('/function/echo', 'hi')).text === 'hi' ? true : undefined),
-      90_000,
-      250,
-    );
+    await platform.deployEcho();
   });
 
   afterAll(async () => {

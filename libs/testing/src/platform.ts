@@ -113,6 +113,21 @@ export class Platform {
     return new HttpClient(this.url('gateway'));
   }
 
+  /**
+   * Deploys `service` running `envProcess` (default `cat`, an echo) and waits until an anonymous call
+   * gets its body back.
+   */
+  async deployEcho(service = 'echo', envProcess = 'cat', timeoutMs = 90_000): Promise<void> {
+    const deployed = await this.client().post('/system/functions', { service, image: 'any', envProcess });
+    if (deployed.status !== 202) throw new Error(`deploy of ${service} answered ${deployed.status}: ${deployed.text}`);
+    await waitFor(
+      `${service} to answer`,
+      async () => ((await this.anonymousClient().post(`/function/${service}`, 'hi')).text === 'hi' ? true : undefined),
+      timeoutMs,
+      250,
+    );
+  }
+
   /** The running process of a service. */
   process(service: string): ServiceProcess {
     const proc = this.services.get(service);
