@@ -48,7 +48,18 @@ describe('docker-compose.dev.yml', () => {
       async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.ok === true,
       180_000,
       1000,
-    );
+    ).catch((err: Error) => {
+      // CI once saw the gateway not answer on its published port for 180 s (it answers in seconds
+      // here): say which containers ran, restarted or died, and what the gateway printed.
+      const said = (args: string[]) => {
+        try {
+          return compose(args);
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      throw new Error(`${err.message}\n--- ps ---\n${said(['ps'])}\n--- gateway ---\n${said(['logs', '--tail', '40', 'gateway'])}`);
+    });
     const password = compose(['exec', '-T', 'gateway', 'cat', '/bus/gateway/admin-password']);
     const env = { SKIFF_URL: url, SKIFF_PASSWORD: password, HOME: home };
     skiff(['new', `${prefix}-hello`, '--lang', 'node20'], home, env);
