@@ -3,8 +3,8 @@
 // scaler's `capacity` rule scales on); with the scaler stopped, the API says why there is no history
 // instead of answering an unexplained empty series, and says nothing once it runs again.
 import { resolve } from 'node:path';
-import type { MetricsHistory } from '@skiff/contracts';
 import { HttpClient, Platform, waitWithLogs } from '@skiff/testing';
+import { readHistory } from './read-history';
 
 jest.setTimeout(240_000);
 
@@ -33,11 +33,7 @@ describe('metrics history with two gateways, and without a scaler (real processe
   const eventually = <T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW) =>
     waitWithLogs(platform, what, probe, { timeoutMs, intervalMs: 250 });
 
-  const history = async (query: string): Promise<MetricsHistory> => {
-    const reply = await gw.get(`/system/metrics/history?${query}`);
-    expect(reply.status).toBe(200);
-    return reply.json<MetricsHistory>();
-  };
+  const history = (query: string) => readHistory(gw, query);
 
   it('adds up the calls in flight of every gateway, in the history and for the capacity rule', async () => {
     const deployed = await gw.post('/system/functions', {

@@ -6,8 +6,9 @@
 // calls wait, and a dead letter. An idle function's steps take no room in the stream, and read as before.
 import { resolve } from 'node:path';
 import { NatsConnection, connect } from 'nats';
-import { type MetricsHistory, subjects } from '@skiff/contracts';
+import { subjects } from '@skiff/contracts';
 import { HttpClient, Platform, waitWithLogs } from '@skiff/testing';
+import { readHistory } from './read-history';
 
 jest.setTimeout(240_000);
 
@@ -42,11 +43,7 @@ describe('metrics history (real processes)', () => {
   const eventually = <T>(what: string, probe: () => T | Promise<T>, timeoutMs = SLOW) =>
     waitWithLogs(platform, what, probe, { timeoutMs, intervalMs: 250 });
 
-  const history = async (query: string): Promise<MetricsHistory> => {
-    const reply = await gw.get(`/system/metrics/history?${query}`);
-    expect(reply.status).toBe(200);
-    return reply.json<MetricsHistory>();
-  };
+  const history = (query: string) => readHistory(gw, query);
 
   it('needs the admin credentials and a known range', async () => {
     expect((await platform.anonymousClient().get('/system/metrics/history?range=5m')).status).toBe(401);

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { ServiceProcess, TEST_NATS_URL, replicaBusEnv } from '@skiff/testing';
+import { ServiceProcess } from '@skiff/testing';
 import { WatchdogTestBus, text } from './watchdog.int-helper';
 
 jest.setTimeout(60_000);
@@ -35,22 +35,11 @@ describe('watchdog with SKIFF_FUNCTION_LOGS_STDOUT=false', () => {
   });
 
   it("writes the function's last lines as warnings when it exits on a failure", async () => {
-    const instance = 'lastwords-1';
-    const proc = ServiceProcess.start(
-      'watchdog',
-      {
-        SKIFF_SUBJECT_PREFIX: process.env.SKIFF_SUBJECT_PREFIX!,
-        SKIFF_NATS_URL: TEST_NATS_URL,
-        SKIFF_WATCHDOG_PORT: '0',
-        SKIFF_FUNCTION_NAME: 'lastwords',
-        SKIFF_INSTANCE: instance,
-        SKIFF_FUNCTION_LOGS_STDOUT: 'false',
-        mode: 'http',
-        fprocess: 'ls /no-such-dir-for-skiff',
-        ...(await replicaBusEnv('openfaas-fn', 'lastwords', instance)),
-      },
-      instance,
-    );
+    const { proc } = await bus.spawn('lastwords', {
+      SKIFF_FUNCTION_LOGS_STDOUT: 'false',
+      mode: 'http',
+      fprocess: 'ls /no-such-dir-for-skiff',
+    });
     const [code] = (await once(proc.child, 'exit')) as [number | null];
     expect(code).toBe(1);
     const lines = (await outputEnded(proc))

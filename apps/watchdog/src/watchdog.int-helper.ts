@@ -37,13 +37,10 @@ export class WatchdogTestBus {
     return new WatchdogTestBus(nc, new InvokeClient(nc, subjects));
   }
 
-  /** Starts a watchdog for function `name` and waits for its replica.ready event. */
-  async start(name: string, env: Record<string, string>): Promise<StartedWatchdog> {
+  /** Starts a watchdog process for function `name` (its bus credentials, the test's prefix) without waiting for it. */
+  async spawn(name: string, env: Record<string, string>): Promise<{ proc: ServiceProcess; instance: string }> {
     const instance = env.SKIFF_INSTANCE ?? `${name}-${randomBytes(3).toString('hex')}`;
     const namespace = env.SKIFF_FUNCTION_NAMESPACE ?? 'openfaas-fn';
-    const sub = this.nc.subscribe(subjects.replicaReadyOf(namespace, name));
-    await this.nc.flush();
-    const started = performance.now();
     const proc = ServiceProcess.start(
       'watchdog',
       {
@@ -59,6 +56,16 @@ export class WatchdogTestBus {
       instance,
     );
     this.spawned.push(proc);
+    return { proc, instance };
+  }
+
+  /** Starts a watchdog for function `name` and waits for its replica.ready event. */
+  async start(name: string, env: Record<string, string>): Promise<StartedWatchdog> {
+    const namespace = env.SKIFF_FUNCTION_NAMESPACE ?? 'openfaas-fn';
+    const sub = this.nc.subscribe(subjects.replicaReadyOf(namespace, name));
+    await this.nc.flush();
+    const started = performance.now();
+    const { proc, instance } = await this.spawn(name, env);
     const timer = setTimeout(() => sub.unsubscribe(), 20_000);
     const exited = new Promise<never>((_, reject) =>
       proc.child.once('exit', (code) => reject(new Error(`watchdog ${instance} exited (${code}) before it was ready:\n${proc.log}`))),
